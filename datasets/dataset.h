@@ -1,0 +1,87 @@
+/* Node-classification datasets: the gzip-CSV layout of datasets/data/README.md (after the
+ * "raw" folder of the Open Graph Benchmark), Matrix Market (.mtx) and SNAP edge lists for
+ * graphs without features, and a writer of the same layout. Readers validate everything and
+ * report "file:line: what is wrong" through gs_error. */
+#ifndef GS_DATASET_H
+#define GS_DATASET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/status.h"
+#include "sparse/csr.h"
+
+typedef enum { GS_FEATURES_NONE = 0, GS_FEATURES_DENSE = 1, GS_FEATURES_SPARSE = 2 } gs_feature_kind;
+
+/* Node features, n rows x f columns, held dense (row-major) or as CSR, whichever the loader
+ * chose from the density. */
+typedef struct {
+  gs_feature_kind kind;
+  int64_t rows;
+  int64_t cols;
+  int64_t nnz;   /* non-zeros (also counted for dense storage) */
+  float *dense;  /* [rows * cols] when kind == GS_FEATURES_DENSE */
+  gs_csr sparse; /* when kind == GS_FEATURES_SPARSE */
+} gs_features;
+
+typedef struct {
+  char name[256];  /* the folder's base name, e.g. "cora" */
+  char path[4096]; /* the folder or file it was read from */
+
+  int64_t num_nodes;
+  int64_t num_edge_lines; /* edge lines as stored (duplicates and self loops included) */
+  int64_t *src;           /* [num_edge_lines] */
+  int64_t *dst;           /* [num_edge_lines] */
+
+  int64_t file_features;  /* F in the file, before any column selection */
+  gs_features x;          /* kind NONE for edge-list graphs */
+  int64_t *kept_columns;  /* [x.cols] file column of each kept column, or NULL if all kept */
+
+  int32_t num_classes;    /* 0 when there are no labels */
+  int32_t *labels;        /* [num_nodes], -1 = unlabelled; NULL when there are no labels */
+
+  char split_name[128];   /* "" when there is no split */
+  int64_t num_train, num_valid, num_test;
+  int64_t *train, *valid, *test; /* ascending node ids */
+} gs_dataset;
+
+typedef struct {
+  const char *split;       /* split folder name; NULL = "public" if present, else the first */
+  bool load_features;      /* default true */
+  double sparse_below;     /* hold features as CSR when density < this (default 0.25) */
+  const int64_t *columns;  /* keep only these file columns, in this order (NULL = all) */
+  int64_t num_columns;
+} gs_dataset_options;
+
+gs_dataset_options gs_dataset_options_default(void);
+
+/* Reads a dataset folder (META.txt optional; when present its nodes, edges, num_features and
+ * num_classes are checked against the data). Errors name file and line: GS_ERR_IO (missing
+ * or truncated file), GS_ERR_PARSE (non-numeric text, wrong field count, empty file),
+ * GS_ERR_RANGE (node id, label or split id out of range), GS_ERR_MISMATCH (counts that
+ * disagree), GS_ERR_NUMERIC (NaN or inf feature), GS_ERR_INVALID (split id repeated). */
+gs_status gs_dataset_load(gs_dataset **out, const char *dir, const gs_dataset_options *opts,
+                          gs_error *err);
+
+/* Reads a graph without features: Matrix Market coordinate (".mtx": pattern, integer or
+ * real; general or symmetric; 1-based) or a SNAP edge list (anything else: "src dst" per
+ * line separated by white space, '#' comments, 0-based ids). */
+gs_status gs_dataset_load_edgelist(gs_dataset **out, const char *path, gs_error *err);
+
+/* Frees everything and clears *ds. NULL-safe. */
+void gs_dataset_free(gs_dataset **ds);
+
+/* Scales every feature row to sum 1 (rows summing to 0 are left), as Kipf & Welling do. */
+void gs_dataset_row_normalize(gs_dataset *ds);
+
+/* Replaces every non-zero feature by 1 (Shchur et al. 2018). */
+void gs_dataset_binarize(gs_dataset *ds);
+
+/* Writes ds in the layout of datasets/data/README.md into dir (created if missing), every
+ * file through a temporary name and rename(2), so an interrupted write leaves no half file. */
+gs_status gs_dataset_write(const gs_dataset *ds, const char *dir, gs_error *err);
+
+/* Bytes held by the features (dense 4·n·f, CSR 8(n+1) + 12·nnz). */
+int64_t gs_features_bytes(const gs_features *x);
+
+#endif

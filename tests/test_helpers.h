@@ -1,0 +1,34 @@
+/* Shared helpers for the Check suites: where the bundled data lives, and a runtime set-up
+ * that each test calls itself (never in main or an unchecked fixture: see STYLE.md traps). */
+#ifndef GS_TEST_HELPERS_H
+#define GS_TEST_HELPERS_H
+
+#include <check.h>
+#include <stdio.h>
+
+#include "core/runtime.h"
+#include "core/status.h"
+
+#ifndef GS_SOURCE_DIR
+#error "GS_SOURCE_DIR must be defined by the build"
+#endif
+
+/* Path of a bundled dataset folder, e.g. gs_test_data("cora"). Returns a static buffer. */
+static inline const char *gs_test_data(const char *name) {
+  static char path[4096];
+  snprintf(path, sizeof path, "%s/datasets/data/%s", GS_SOURCE_DIR, name);
+  return path;
+}
+
+/* Initialises the runtime with `threads` threads and fails the test on error. */
+#define GS_TEST_RUNTIME(threads)                                   \
+  do {                                                            \
+    gs_error gs_test_err_;                                        \
+    gs_status gs_test_st_ = gs_runtime_init((threads), &gs_test_err_); \
+    ck_assert_msg(gs_test_st_ == GS_OK, "runtime: %s", gs_test_err_.msg); \
+  } while (0)
+
+/* Asserts a status is GS_OK and prints the error message otherwise. */
+#define GS_ASSERT_OK(st, err) ck_assert_msg((st) == GS_OK, "status %s: %s", gs_status_name(st), (err).msg)
+
+#endif
