@@ -1,0 +1,29 @@
+/* The subcommands of the gnnscale program. Each returns the process exit status:
+ * 0 success, 1 failure of the work (message on stderr), 2 bad usage. */
+#ifndef GS_CLI_COMMANDS_H
+#define GS_CLI_COMMANDS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "core/status.h"
+#include "datasets/dataset.h"
+#include "sparse/graph.h"
+
+int gs_cmd_train(int argc, char **argv);
+int gs_cmd_info(int argc, char **argv);
+
+/* Exit status for a failed gs_status: 1, after printing "gnnscale <cmd>: <message>". */
+int gs_cli_fail(const char *command, const gs_error *err);
+
+/* Feature preprocessing selectable with --features. */
+typedef enum { GS_FEATPREP_ROWNORM = 0, GS_FEATPREP_RAW = 1, GS_FEATPREP_BINARY = 2 } gs_featprep;
+
+bool gs_cli_parse_featprep(const char *s, gs_featprep *out);
+bool gs_cli_parse_norm(const char *s, gs_norm *out);
+
+/* Loads a dataset folder (or an edge-list file) and builds its normalised graph. */
+gs_status gs_cli_load(gs_dataset **ds, gs_graph **g, const char *path, const char *split,
+                      gs_featprep prep, gs_norm norm, gs_error *err);
+
+#endif

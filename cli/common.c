@@ -1,0 +1,59 @@
+/* Shared steps of the subcommands: dataset + graph loading, error exit. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/commands.h"
+
+int gs_cli_fail(const char *command, const gs_error *err) {
+  fprintf(stderr, "gnnscale %s: %s\n", command, err->msg[0] ? err->msg : gs_status_message(err->code));
+  return 1;
+}
+
+bool gs_cli_parse_featprep(const char *s, gs_featprep *out) {
+  if (!strcmp(s, "rownorm")) *out = GS_FEATPREP_ROWNORM;
+  else if (!strcmp(s, "raw")) *out = GS_FEATPREP_RAW;
+  else if (!strcmp(s, "binary")) *out = GS_FEATPREP_BINARY;
+  else return false;
+  return true;
+}
+
+bool gs_cli_parse_norm(const char *s, gs_norm *out) {
+  if (!strcmp(s, "sym")) *out = GS_NORM_SYM;
+  else if (!strcmp(s, "row")) *out = GS_NORM_ROW;
+  else if (!strcmp(s, "none")) *out = GS_NORM_NONE;
+  else return false;
+  return true;
+}
+
+gs_status gs_cli_load(gs_dataset **ds_out, gs_graph **g_out, const char *path, const char *split,
+                      gs_featprep prep, gs_norm norm, gs_error *err) {
+  gs_status st = GS_OK;
+  gs_dataset *ds = NULL;
+  gs_graph *g = NULL;
+  struct stat sb;
+  if (stat(path, &sb) != 0)
+    return gs_error_set(err, GS_ERR_IO, "%s: no such file or folder", path);
+  if (S_ISDIR(sb.st_mode)) {
+    gs_dataset_options opts = gs_dataset_options_default();
+    opts.split = split;
+    st = gs_dataset_load(&ds, path, &opts, err);
+  } else {
+    st = gs_dataset_load_edgelist(&ds, path, err);
+  }
+  if (st != GS_OK) goto fail;
+  if (prep == GS_FEATPREP_ROWNORM) gs_dataset_row_normalize(ds);
+  else if (prep == GS_FEATPREP_BINARY) gs_dataset_binarize(ds);
+  st = gs_graph_new(&g, ds->num_nodes, ds->src, ds->dst, ds->num_edge_lines, norm, err);
+  if (st != GS_OK) {
+    gs_error_prefix(err, "%s: ", path);
+    goto fail;
+  }
+  *ds_out = ds;
+  *g_out = g;
+  return GS_OK;
+fail:
+  gs_graph_free(&g);
+  gs_dataset_free(&ds);
+  return st;
+}

@@ -1,0 +1,40 @@
+/* gnnscale: train graph neural networks, scale them and plan their cost. This file only
+ * dispatches to the subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "core/runtime.h"
+
+static void usage(FILE *f) {
+  fputs(
+      "usage: gnnscale <command> [options]\n"
+      "\n"
+      "commands:\n"
+      "  train   train a GCN on a dataset and report accuracy, epoch time and memory\n"
+      "  info    describe a dataset: nodes, edges, self loops, degrees, features, splits\n"
+      "\n"
+      "Run 'gnnscale <command> --help' for the options of a command.\n",
+      f);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  const char *cmd = argv[1];
+  int status;
+  if (!strcmp(cmd, "train")) status = gs_cmd_train(argc, argv);
+  else if (!strcmp(cmd, "info")) status = gs_cmd_info(argc, argv);
+  else if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+    usage(stdout);
+    return 0;
+  } else {
+    fprintf(stderr, "gnnscale: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return 2;
+  }
+  gs_runtime_finalize();
+  return status;
+}

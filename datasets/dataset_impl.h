@@ -1,0 +1,110 @@
+/* Declarations shared by the files of datasets/ only: a chunked line reader over zlib (plain
+ * files pass through gzopen's transparent mode), exact number parsers, a fast float
+ * formatter, and a gzip writer that deflates chunks in parallel (pigz's scheme) and replaces
+ * the destination by rename(2). */
+#ifndef GS_DATASET_IMPL_H
+#define GS_DATASET_IMPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <zlib.h>
+
+#include "core/status.h"
+#include "datasets/dataset.h"
+
+/* Sizes beyond these are rejected before anything is allocated: they are far above the
+ * largest public node-classification graphs (ogbn-papers100M: 1.1e8 nodes, 1.6e9 edges), so
+ * a count file that exceeds them is corrupt, not big. */
+#define GS__MAX_NODES ((int64_t)1 << 32)
+#define GS__MAX_EDGES ((int64_t)1 << 36)
+#define GS__MAX_FEATURES ((int64_t)1 << 24)
+
+/* Bytes read from zlib per call, and the longest line accepted (a dense feature line of a
+ * 16M-column file would still fit). */
+#define GS__READ_CHUNK ((size_t)1 << 20)
+#define GS__MAX_LINE ((size_t)1 << 30)
+/* Readable bytes kept after the data, so that the tokenizer may load 8 bytes at a time. */
+#define GS__READ_PAD 16
+
+typedef struct {
+  gzFile gz;
+  const char *path; /* as given by the caller; used in messages */
+  char *buf;        /* [cap + GS__READ_PAD], gs_mem_alloc */
+  size_t cap;
+  size_t len;      /* bytes of data in buf */
+  size_t pos;      /* start of the next line */
+  size_t scanned;  /* bytes after pos already known to hold no '\n' */
+  int64_t line;    /* 1-based number of the line last returned (0 before the first) */
+  bool eof;
+} gs__reader;
+
+/* Opens path (gzip or plain). GS_ERR_IO "path: cannot open: reason" when it cannot. */
+gs_status gs__reader_open(gs__reader *r, const char *path, gs_error *err);
+
+/* Returns the next line in *line (without its '\n', length *len); the byte line[*len] is
+ * '\n' even for a last line that had none, and GS__READ_PAD further bytes are readable.
+ * At end of file *line is NULL. Fails with GS_ERR_IO on a read error or a truncated gzip
+ * stream, and with GS_ERR_PARSE on a line that ends in '\r' or is longer than GS__MAX_LINE. */
+gs_status gs__reader_next(gs__reader *r, char **line, size_t *len, gs_error *err);
+
+/* Closes the file and frees the buffer. Safe on a reader that failed to open or was zeroed. */
+void gs__reader_close(gs__reader *r);
+
+/* Result of the number parsers. */
+enum { GS__NUM_OK = 0, GS__NUM_BAD = 1, GS__NUM_OVERFLOW = 2, GS__NUM_NONFINITE = 3 };
+
+/* Parses a decimal integer at *p (an optional '-' only when allow_negative) and advances *p
+ * past its digits; the caller checks the delimiter. GS__NUM_BAD when no digit is there,
+ * GS__NUM_OVERFLOW beyond int64. */
+int gs__parse_int64(const char **p, bool allow_negative, int64_t *value);
+
+/* Parses a real number at *p that ends at one of the bytes ',', '\n', ' ', '\t' and advances
+ * *p to that delimiter. The value is exactly what strtof gives: plain decimals whose digits
+ * fit in 24 bits with at most 10 decimals are converted as m / 10^d in float arithmetic
+ * (both exact, one correctly rounded division: Clinger's fast path); anything else goes to
+ * strtof. GS__NUM_BAD for text that is not a number (also hex floats and leading spaces),
+ * GS__NUM_NONFINITE for nan, inf or overflow. */
+int gs__parse_float(const char **p, float *value);
+
+/* Quotes the token starting at s (up to a delimiter, at most 40 bytes) into out. */
+void gs__token_excerpt(const char *s, char *out, size_t out_size);
+
+/* Number of comma-separated fields of a line of length len. */
+int64_t gs__count_fields(const char *line, size_t len);
+
+/* Writes a float so that strtof reads back the same float, without exponent notation:
+ * the fewest decimals that round-trip when that is 10 or fewer and the digits fit 24 bits,
+ * else "%.9g" (or "%.0f"/"%.*f" where %g would use an exponent). Returns the length; out
+ * needs GS__FLOAT_CHARS bytes. */
+#define GS__FLOAT_CHARS 64
+size_t gs__format_float(float v, char *out);
+
+/* Writes a decimal integer; returns the length (at most 20 characters, no terminator). */
+size_t gs__format_int64(int64_t v, char *out);
+
+/* Formats rows [begin, end) of something into out (capacity (end-begin) * max_row_bytes
+ * given to gs__write_gz_rows) and returns the number of bytes written. */
+typedef size_t (*gs__format_rows_fn)(const void *ctx, int64_t begin, int64_t end, char *out);
+
+/* Writes nrows rows formatted by fn as one single-member gzip stream at `level` (header with
+ * no name and mtime 0) to path, through a temporary file in the same folder and rename(2).
+ * Chunks of rows are formatted and deflated in parallel (OpenMP) and joined with
+ * Z_SYNC_FLUSH boundaries and a combined CRC, so the bytes do not depend on the thread
+ * count. max_row_bytes bounds the text of one row. GS_ERR_IO on any file error. */
+gs_status gs__write_gz_rows(const char *path, int64_t nrows, size_t max_row_bytes,
+                            gs__format_rows_fn fn, const void *ctx, int level, gs_error *err);
+
+/* Writes len bytes of text uncompressed to path through a temporary file and rename(2). */
+gs_status gs__write_text_atomic(const char *path, const char *text, size_t len, gs_error *err);
+
+/* Grows an array of elem-byte items (gs_mem_alloc'd, may be NULL) so that it holds at least
+ * `need` items: doubles the capacity but never beyond max_items (need <= max_items). Lets a
+ * reader trust a count file only as far as the data bears it out. */
+gs_status gs__grow(void **array, int64_t *capacity, int64_t need, int64_t max_items, size_t elem,
+                   const char *tag, gs_error *err);
+
+/* Allocates an empty dataset (every pointer NULL). */
+gs_status gs__dataset_new(gs_dataset **out, gs_error *err);
+
+#endif

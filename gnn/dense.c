@@ -1,0 +1,184 @@
+/* Dense GCN kernels: cblas_sgemm products and fused element-wise steps (see dense.h).
+ * Column reductions are split over blocks of columns rather than rows, so each sum runs
+ * over the rows in order and the result is the same for any thread count. */
+#include "gnn/dense.h"
+
+#include <cblas.h>
+#include <math.h>
+
+#include "core/rng.h"
+#include "gnn/flops.h"
+
+/* Columns summed together by one thread in a column reduction (doubles on the stack). */
+#define COLUMN_BLOCK 64
+
+void gs_dense_matmul(float *C, const float *A, const float *B, int64_t m, int64_t n, int64_t k,
+                     bool trans_a, bool trans_b, bool accumulate) {
+  GS_FLOPS_ADD(GS_FLOPS_DENSE, 2 * m * n * k);
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    if (!accumulate)
+      for (int64_t i = 0; i < m * n; i++) C[i] = 0.0f;
+    return;
+  }
+  int lda = (int)(trans_a ? m : k);
+  int ldb = (int)(trans_b ? k : n);
+  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+              trans_b ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, 1.0f, A, lda, B, ldb,
+              accumulate ? 1.0f : 0.0f, C, (int)n);
+}
+
+void gs_dense_bias_add(float *Z, const float *b, int64_t n, int64_t k) {
+  GS_FLOPS_ADD(GS_FLOPS_ELEMENTWISE, n * k);
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; i++) {
+    float *row = Z + i * k;
+#pragma omp simd
+    for (int64_t j = 0; j < k; j++) row[j] += b[j];
+  }
+}
+
+void gs_dense_bias_backward(float *db, const float *dZ, int64_t n, int64_t k) {
+  GS_FLOPS_ADD(GS_FLOPS_ELEMENTWISE, n * k);
+  int64_t blocks = (k + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
+#pragma omp parallel for schedule(static)
+  for (int64_t blk = 0; blk < blocks; blk++) {
+    int64_t j0 = blk * COLUMN_BLOCK, j1 = j0 + COLUMN_BLOCK < k ? j0 + COLUMN_BLOCK : k;
+    double acc[COLUMN_BLOCK] = {0};
+    for (int64_t i = 0; i < n; i++)
+      for (int64_t j = j0; j < j1; j++) acc[j - j0] += dZ[i * k + j];
+    for (int64_t j = j0; j < j1; j++) db[j] += (float)acc[j - j0];
+  }
+}
+
+bool gs_dropout_keep(uint64_t seed, uint64_t stream, uint64_t index, float rate) {
+  return gs_rng_uniform(seed, stream, index) >= rate;
+}
+
+void gs_dropout_forward(float *out, const float *in, int64_t count, float rate, uint64_t seed,
+                        uint64_t stream) {
+  GS_FLOPS_ADD(GS_FLOPS_ELEMENTWISE, count);
+  if (rate <= 0.0f) {
+    if (out != in)
+#pragma omp parallel for schedule(static)
+      for (int64_t i = 0; i < count; i++) out[i] = in[i];
+    return;
+  }
+  const float scale = 1.0f / (1.0f - rate);
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < count; i++)
+    out[i] = gs_dropout_keep(seed, stream, (uint64_t)i, rate) ? in[i] * scale : 0.0f;
+}
+
+void gs_dropout_backward(float *d_in, const float *d_out, int64_t count, float rate,
+                         uint64_t seed, uint64_t stream) {
+  /* Same arithmetic as the forward: the mask is regenerated, not stored. */
+  gs_dropout_forward(d_in, d_out, count, rate, seed, stream);
+}
+
+void gs_relu_dropout_forward(float *out, const float *in, int64_t count, float rate,
+                             uint64_t seed, uint64_t stream) {
+  GS_FLOPS_ADD(GS_FLOPS_ELEMENTWISE, 2 * count);
+  const float scale = rate > 0.0f ? 1.0f / (1.0f - rate) : 1.0f;
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < count; i++) {
+    float v = in[i] > 0.0f ? in[i] : 0.0f;
+    if (rate > 0.0f) v = gs_dropout_keep(seed, stream, (uint64_t)i, rate) ? v * scale : 0.0f;
+    out[i] = v;
+  }
+}
+
+void gs_relu_dropout_backward_from_output(float *d_in, const float *d_out, const float *out,
+                                          int64_t count, float rate) {
+  GS_FLOPS_ADD(GS_FLOPS_ELEMENTWISE, count);
+  const float scale = rate > 0.0f ? 1.0f / (1.0f - rate) : 1.0f;
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < count; i++) d_in[i] = out[i] > 0.0f ? d_out[i] * scale : 0.0f;
+}
+
+void gs_relu_backward(float *d_in, const float *d_out, const float *pre, int64_t count) {
+  GS_FLOPS_ADD(GS_FLOPS_ELEMENTWISE, count);
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < count; i++) d_in[i] = pre[i] > 0.0f ? d_out[i] : 0.0f;
+}
+
+void gs_relu_forward(float *Y, const float *X, int64_t count) {
+  GS_FLOPS_ADD(GS_FLOPS_ELEMENTWISE, count);
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < count; i++) Y[i] = X[i] > 0.0f ? X[i] : 0.0f;
+}
+
+void gs_dense_add(float *y, const float *x, int64_t count) {
+  GS_FLOPS_ADD(GS_FLOPS_ELEMENTWISE, count);
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < count; i++) y[i] += x[i];
+}
+
+void gs_layernorm_forward(float *Y, float *xhat, float *rstd, const float *Z, const float *gamma,
+                          const float *beta, int64_t n, int64_t k) {
+  GS_FLOPS_ADD(GS_FLOPS_ELEMENTWISE, 7 * n * k);
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; i++) {
+    const float *z = Z + i * k;
+    double sum = 0.0, sumsq = 0.0;
+    for (int64_t j = 0; j < k; j++) sum += z[j];
+    double mean = sum / (double)k;
+    for (int64_t j = 0; j < k; j++) {
+      double d = z[j] - mean;
+      sumsq += d * d;
+    }
+    float r = (float)(1.0 / sqrt(sumsq / (double)k + (double)GS_LAYERNORM_EPS));
+    rstd[i] = r;
+    float *xh = xhat + i * k, *y = Y + i * k;
+    for (int64_t j = 0; j < k; j++) {
+      xh[j] = (float)((z[j] - mean) * r);
+      y[j] = gamma[j] * xh[j] + beta[j];
+    }
+  }
+}
+
+void gs_layernorm_apply(float *Y, const float *xhat, const float *gamma, const float *beta,
+                        int64_t n, int64_t k) {
+  GS_FLOPS_ADD(GS_FLOPS_ELEMENTWISE, 2 * n * k);
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; i++)
+    for (int64_t j = 0; j < k; j++) Y[i * k + j] = gamma[j] * xhat[i * k + j] + beta[j];
+}
+
+void gs_layernorm_backward(float *dZ, float *dgamma, float *dbeta, const float *dY,
+                           const float *xhat, const float *rstd, const float *gamma, int64_t n,
+                           int64_t k) {
+  GS_FLOPS_ADD(GS_FLOPS_ELEMENTWISE, 9 * n * k);
+  /* Parameter gradients first (column reduction), since dZ may overwrite dY. */
+  int64_t blocks = (k + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
+#pragma omp parallel for schedule(static)
+  for (int64_t blk = 0; blk < blocks; blk++) {
+    int64_t j0 = blk * COLUMN_BLOCK, j1 = j0 + COLUMN_BLOCK < k ? j0 + COLUMN_BLOCK : k;
+    double ag[COLUMN_BLOCK] = {0}, ab[COLUMN_BLOCK] = {0};
+    for (int64_t i = 0; i < n; i++)
+      for (int64_t j = j0; j < j1; j++) {
+        ag[j - j0] += (double)dY[i * k + j] * xhat[i * k + j];
+        ab[j - j0] += dY[i * k + j];
+      }
+    for (int64_t j = j0; j < j1; j++) {
+      dgamma[j] += (float)ag[j - j0];
+      dbeta[j] += (float)ab[j - j0];
+    }
+  }
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; i++) {
+    const float *dy = dY + i * k, *xh = xhat + i * k;
+    double sum_g = 0.0, sum_gx = 0.0;
+    for (int64_t j = 0; j < k; j++) {
+      double g = (double)dy[j] * gamma[j];
+      sum_g += g;
+      sum_gx += g * xh[j];
+    }
+    float *dz = dZ + i * k;
+    double scale = (double)rstd[i] / (double)k;
+    for (int64_t j = 0; j < k; j++) {
+      double g = (double)dy[j] * gamma[j];
+      dz[j] = (float)(scale * ((double)k * g - sum_g - xh[j] * sum_gx));
+    }
+  }
+}

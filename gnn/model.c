@@ -1,0 +1,532 @@
+/* GCN model: layout (what is allocated and computed), initialisation, forward, backward.
+ * Two modes keep different activations (DESIGN.md §2):
+ * - plain: hidden output Hin_{l+1} = dropout(relu(norm?(Z))) is all that is kept; the ReLU and
+ *   dropout backward is recovered from it alone (inverted dropout: out > 0 iff active and kept);
+ * - residual: H_{l+1} = H_l + relu(Y_l) needs the pre-activation Y_l (or LayerNorm's xhat) and
+ *   an undropped H; dropout masks are regenerated from the counter RNG in the backward. */
+#include "gnn/model.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "core/rng.h"
+#include "core/runtime.h"
+#include "gnn/adam.h"
+#include "gnn/dense.h"
+#include "gnn/flops.h"
+#include "gnn/input.h"
+
+/* Roles of the buffers the layout lists; the model finds its buffers by these indices. */
+typedef struct {
+  int params, grads, adam_m, adam_v;
+  int input_dropped;                 /* dense layer-0 input after dropout, or -1 */
+  int features_t, features_perm;     /* sparse input: Xᵀ arrays and their permutation */
+  int features_t_rowptr, features_t_val;
+  int hin[GS_MAX_LAYERS];            /* input of layer l >= 1 after dropout */
+  int pre[GS_MAX_LAYERS];            /* residual mode without norm: pre-activation Y_l */
+  int xhat[GS_MAX_LAYERS], rstd[GS_MAX_LAYERS]; /* LayerNorm cache */
+  int agg[GS_MAX_LAYERS];            /* aggregate-first: Â·Hin_l */
+  int hbuf[2];                       /* residual mode: undropped H, ping-pong */
+  int work;                          /* T = H·W, dT, dG */
+  int grad[3];                       /* gradient flow between layers */
+  int logits, dlogits;
+} buffer_roles;
+
+gs_model_config gs_model_config_default(void) {
+  gs_model_config cfg = {.depth = 2, .width = 16, .dropout = 0.5f, .residual = false,
+                         .norm = false, .order = GS_ORDER_AUTO, .seed = 0};
+  return cfg;
+}
+
+gs_model_shape gs_model_shape_of(const gs_graph *g, const gs_features *x, int64_t classes) {
+  gs_model_shape s = {0};
+  s.nodes = gs_graph_nodes(g);
+  s.adj_nnz = gs_graph_nnz(g);
+  s.adj_transpose = gs_graph_norm(g) == GS_NORM_ROW;
+  s.features = x->cols;
+  s.sparse_features = x->kind == GS_FEATURES_SPARSE;
+  s.feature_nnz = x->nnz;
+  s.classes = classes;
+  return s;
+}
+
+/* Appends a buffer of `bytes` to the layout and returns its index. */
+static int add_buffer(gs_model_layout *L, const char *tag, int64_t bytes, bool kept) {
+  int i = L->num_buffers++;
+  L->buffer[i].tag = tag;
+  L->buffer[i].bytes = bytes;
+  L->buffer[i].kept_for_backward = kept;
+  L->total_bytes += bytes;
+  if (kept) L->activation_bytes += bytes;
+  return i;
+}
+
+/* Builds the layout and, when roles is not NULL, where each role sits in it. */
+static gs_status layout_make(gs_model_layout *L, buffer_roles *roles, const gs_model_config *cfg,
+                             const gs_model_shape *s, gs_error *err) {
+  if (cfg->depth < 1 || cfg->depth > GS_MAX_LAYERS)
+    return gs_error_set(err, GS_ERR_INVALID, "depth %d is outside 1..%d", (int)cfg->depth,
+                        GS_MAX_LAYERS);
+  if (cfg->width < 1 || cfg->width > (1 << 20))
+    return gs_error_set(err, GS_ERR_INVALID, "width %lld is outside 1..%d",
+                        (long long)cfg->width, 1 << 20);
+  if (!(cfg->dropout >= 0.0f && cfg->dropout < 1.0f))
+    return gs_error_set(err, GS_ERR_INVALID, "dropout %g is outside [0, 1)", (double)cfg->dropout);
+  if (s->classes < 1) return gs_error_set(err, GS_ERR_INVALID, "the model needs at least 1 class");
+  if (s->nodes < 1 || s->features < 1)
+    return gs_error_set(err, GS_ERR_INVALID, "the model needs nodes and features (got %lld, %lld)",
+                        (long long)s->nodes, (long long)s->features);
+  /* Bytes of the largest buffer must fit comfortably in int64. */
+  const double max_floats = 1e15;
+  double widest = (double)(cfg->width > s->features ? cfg->width : s->features);
+  if ((double)s->nodes * widest > max_floats || (double)s->features * (double)cfg->width > max_floats)
+    return gs_error_set(err, GS_ERR_RANGE, "model of %lld nodes x %g columns is too large",
+                        (long long)s->nodes, widest);
+
+  buffer_roles local;
+  buffer_roles *r = roles ? roles : &local;
+  memset(r, -1, sizeof *r);
+  memset(L, 0, sizeof *L);
+  L->config = *cfg;
+  L->shape = *s;
+  L->depth = cfg->depth;
+  const int32_t depth = cfg->depth;
+  const int64_t n = s->nodes, h = cfg->width, c = s->classes;
+  L->residual_mode = cfg->residual && depth >= 3;
+
+  /* Layer dimensions, order and parameter offsets. */
+  int64_t offset = 0;
+  for (int32_t l = 0; l < depth; l++) {
+    gs_layer_dims *d = &L->layer[l];
+    d->in = l == 0 ? s->features : h;
+    d->out = l == depth - 1 ? c : h;
+    d->hidden = l < depth - 1;
+    d->sparse_input = l == 0 && s->sparse_features;
+    d->norm = cfg->norm && d->hidden;
+    d->residual = L->residual_mode && l >= 1 && d->hidden && d->in == d->out;
+    if (d->sparse_input || cfg->order == GS_ORDER_TRANSFORM_FIRST)
+      d->aggregate_first = false;
+    else if (cfg->order == GS_ORDER_AGGREGATE_FIRST)
+      d->aggregate_first = true;
+    else /* DESIGN.md §2: transform first is cheaper exactly when out < in; ties keep it. */
+      d->aggregate_first = d->in < d->out;
+    d->w_offset = offset;
+    offset += d->in * d->out;
+    d->b_offset = offset;
+    offset += d->out;
+    d->gamma_offset = d->beta_offset = -1;
+    if (d->norm) {
+      d->gamma_offset = offset;
+      offset += d->out;
+      d->beta_offset = offset;
+      offset += d->out;
+    }
+  }
+  L->params = offset;
+  L->decayed_params = L->layer[0].in * L->layer[0].out;
+
+  const int64_t F = (int64_t)sizeof(float), P = L->params;
+  r->params = add_buffer(L, "params", P * F, false);
+  r->grads = add_buffer(L, "grads", P * F, false);
+  r->adam_m = add_buffer(L, "adam", P * F, false);
+  r->adam_v = add_buffer(L, "adam", P * F, false);
+
+  if (s->sparse_features) {
+    /* Xᵀ for the weight gradient of layer 0 (gs_csr_alloc: rowptr, col, val) and perm. */
+    r->features_t_rowptr = add_buffer(L, "features_t", 8 * (s->features + 1), false);
+    r->features_t = add_buffer(L, "features_t", 8 * s->feature_nnz, false);
+    r->features_t_val = add_buffer(L, "features_t", 4 * s->feature_nnz, false);
+    r->features_perm = add_buffer(L, "features_t", 8 * (s->feature_nnz > 0 ? s->feature_nnz : 1), false);
+  } else if (cfg->dropout > 0.0f) {
+    r->input_dropped = add_buffer(L, "activations", n * s->features * F, true);
+  }
+
+  int64_t work_cols = 1, grad_cols = c;
+  for (int32_t l = 0; l < depth; l++) {
+    const gs_layer_dims *d = &L->layer[l];
+    if (l >= 1) r->hin[l] = add_buffer(L, "activations", n * d->in * F, true);
+    if (d->aggregate_first) r->agg[l] = add_buffer(L, "activations", n * d->in * F, true);
+    if (d->hidden && d->norm) {
+      r->xhat[l] = add_buffer(L, "activations", n * d->out * F, true);
+      r->rstd[l] = add_buffer(L, "activations", n * F, true);
+    } else if (d->hidden && L->residual_mode) {
+      r->pre[l] = add_buffer(L, "activations", n * d->out * F, true);
+    }
+    int64_t wc = d->aggregate_first ? d->in : d->out;
+    if (wc > work_cols) work_cols = wc;
+    if (d->hidden && d->out > grad_cols) grad_cols = d->out;
+    if (l >= 1 && d->in > grad_cols) grad_cols = d->in;
+  }
+  if (L->residual_mode) {
+    r->hbuf[0] = add_buffer(L, "activations", n * h * F, true);
+    r->hbuf[1] = add_buffer(L, "activations", n * h * F, true);
+  }
+  r->logits = add_buffer(L, "activations", n * c * F, true);
+  r->dlogits = add_buffer(L, "workspace", n * c * F, false);
+  r->work = add_buffer(L, "workspace", n * work_cols * F, false);
+  int grad_buffers = depth == 1 ? 0 : (L->residual_mode ? 3 : 2);
+  for (int i = 0; i < grad_buffers; i++) r->grad[i] = add_buffer(L, "workspace", n * grad_cols * F, false);
+
+  /* FLOPs of one training step and of one evaluation forward (the kernels count the same). */
+  gs_flops *tf = &L->train_flops, *ef = &L->eval_flops;
+  const int64_t m = s->adj_nnz;
+  for (int32_t l = 0; l < depth; l++) {
+    const gs_layer_dims *d = &L->layer[l];
+    int64_t in = d->in, out = d->out;
+    bool need_dx = l >= 1;
+    /* forward: product and aggregation */
+    int64_t fwd_dense = 0, fwd_agg = 0, fwd_sparse = 0, fwd_elem = n * out; /* bias */
+    if (d->sparse_input) {
+      fwd_sparse = 2 * s->feature_nnz * out;
+      fwd_agg = 2 * m * out;
+    } else if (d->aggregate_first) {
+      fwd_agg = 2 * m * in;
+      fwd_dense = 2 * n * in * out;
+    } else {
+      fwd_dense = 2 * n * in * out;
+      fwd_agg = 2 * m * out;
+    }
+    int64_t elem_train = fwd_elem, elem_eval = fwd_elem;
+    if (l == 0 && !s->sparse_features && cfg->dropout > 0.0f) elem_train += n * in; /* input dropout */
+    if (d->hidden) {
+      if (d->norm) {
+        elem_train += 7 * n * out;
+        elem_eval += 7 * n * out;
+      }
+      if (L->residual_mode) {
+        /* relu (+ residual add) into H, then dropout */
+        int64_t e = n * out + (d->residual ? n * out : 0) + n * out;
+        elem_train += e;
+        elem_eval += e;
+      } else {
+        elem_train += 2 * n * out; /* fused relu + dropout */
+        elem_eval += 2 * n * out;
+      }
+    }
+    tf->dense += fwd_dense;
+    tf->aggregate += fwd_agg;
+    tf->sparse_input += fwd_sparse;
+    tf->elementwise += elem_train;
+    ef->dense += fwd_dense;
+    ef->aggregate += fwd_agg;
+    ef->sparse_input += fwd_sparse;
+    ef->elementwise += elem_eval;
+
+    /* backward */
+    int64_t bwd_elem = n * out; /* bias gradient */
+    if (d->hidden) {
+      if (L->residual_mode) {
+        bwd_elem += n * out;                     /* dropout backward of H_{l+1} */
+        if (d->norm) bwd_elem += 2 * n * out;    /* recompute Y from xhat */
+        bwd_elem += n * out;                     /* relu backward */
+      } else {
+        bwd_elem += n * out;                     /* fused relu+dropout backward */
+      }
+      if (d->norm) bwd_elem += 9 * n * out;
+    }
+    if (d->residual) bwd_elem += n * in;         /* carry of the identity path */
+    if (d->sparse_input) {
+      tf->aggregate += 2 * m * out;
+      tf->sparse_input += 2 * s->feature_nnz * out;
+    } else if (d->aggregate_first) {
+      tf->dense += 2 * n * in * out;             /* dW = Gᵀ dZ */
+      if (need_dx) {
+        tf->dense += 2 * n * in * out;           /* dG = dZ Wᵀ */
+        tf->aggregate += 2 * m * in;             /* dHin = Âᵀ dG */
+      }
+    } else {
+      tf->aggregate += 2 * m * out;              /* dT = Âᵀ dZ */
+      tf->dense += 2 * n * in * out;             /* dW = Hinᵀ dT */
+      if (need_dx) tf->dense += 2 * n * in * out; /* dHin = dT Wᵀ */
+    }
+    tf->elementwise += bwd_elem;
+  }
+  /* loss + gradient on the training nodes is counted by the trainer (depends on the split);
+   * the optimiser: Adam 10P plus decay 2·(decayed params) counted by the trainer as well. */
+  tf->total = tf->aggregate + tf->dense + tf->sparse_input + tf->elementwise;
+  ef->total = ef->aggregate + ef->dense + ef->sparse_input + ef->elementwise;
+  return GS_OK;
+}
+
+gs_status gs_model_layout_make(gs_model_layout *out, const gs_model_config *cfg,
+                               const gs_model_shape *shape, gs_error *err) {
+  return layout_make(out, NULL, cfg, shape, err);
+}
+
+struct gs_model {
+  gs_model_layout layout;
+  buffer_roles roles;
+  const gs_graph *graph;
+  const gs_features *x;
+  void *buf[GS_MAX_BUFFERS];
+  gs_csr xt;        /* sparse input: Xᵀ, arrays owned through buf[] */
+  int64_t *perm;
+};
+
+static float *B(gs_model *m, int role) { return role >= 0 ? (float *)m->buf[role] : NULL; }
+
+void gs_model_free(gs_model **pm) {
+  if (!pm || !*pm) return;
+  gs_model *m = *pm;
+  for (int i = 0; i < m->layout.num_buffers; i++) gs_mem_free(m->buf[i]);
+  gs_mem_free(m);
+  *pm = NULL;
+}
+
+/* Glorot & Bengio (2010) uniform initialisation: U(-a, a), a = sqrt(6 / (in + out)). */
+static void init_params(gs_model *m) {
+  const gs_model_layout *L = &m->layout;
+  float *p = B(m, m->roles.params);
+  memset(p, 0, (size_t)L->params * sizeof *p);
+  for (int32_t l = 0; l < L->depth; l++) {
+    const gs_layer_dims *d = &L->layer[l];
+    float a = (float)sqrt(6.0 / (double)(d->in + d->out));
+    uint64_t stream = gs_rng_stream(GS_RNG_STREAM_INIT, 0, (uint64_t)l);
+    float *w = p + d->w_offset;
+    for (int64_t i = 0; i < d->in * d->out; i++)
+      w[i] = (2.0f * gs_rng_uniform(L->config.seed, stream, (uint64_t)i) - 1.0f) * a;
+    if (d->norm)
+      for (int64_t j = 0; j < d->out; j++) p[d->gamma_offset + j] = 1.0f;
+  }
+}
+
+gs_status gs_model_new(gs_model **out, const gs_model_config *cfg, const gs_graph *g,
+                       const gs_features *x, int64_t classes, gs_error *err) {
+  gs_status st = GS_OK;
+  gs_model *m = NULL;
+  if (x->kind == GS_FEATURES_NONE)
+    return gs_error_set(err, GS_ERR_INVALID, "the model needs node features");
+  if (x->rows != gs_graph_nodes(g))
+    return gs_error_set(err, GS_ERR_MISMATCH, "features have %lld rows but the graph %lld nodes",
+                        (long long)x->rows, (long long)gs_graph_nodes(g));
+  m = gs_mem_calloc(1, sizeof *m, "model");
+  if (!m) return gs_error_set(err, GS_ERR_NOMEM, "out of memory for the model");
+  gs_model_shape shape = gs_model_shape_of(g, x, classes);
+  GS_TRY(layout_make(&m->layout, &m->roles, cfg, &shape, err));
+  m->graph = g;
+  m->x = x;
+  for (int i = 0; i < m->layout.num_buffers; i++) {
+    const gs_buffer_desc *b = &m->layout.buffer[i];
+    m->buf[i] = gs_mem_alloc((size_t)b->bytes, b->tag);
+    if (!m->buf[i]) {
+      st = gs_error_set(err, GS_ERR_NOMEM, "out of memory allocating %s (%lld bytes)", b->tag,
+                        (long long)b->bytes);
+      goto fail;
+    }
+  }
+  const buffer_roles *r = &m->roles;
+  if (shape.sparse_features) {
+    m->xt.rowptr = m->buf[r->features_t_rowptr];
+    m->xt.col = m->buf[r->features_t];
+    m->xt.val = m->buf[r->features_t_val];
+    m->perm = m->buf[r->features_perm];
+    gs_input_transpose_into(&m->xt, m->perm, &x->sparse);
+  }
+  memset(m->buf[r->adam_m], 0, (size_t)m->layout.params * sizeof(float));
+  memset(m->buf[r->adam_v], 0, (size_t)m->layout.params * sizeof(float));
+  init_params(m);
+  gs_model_zero_grad(m);
+  *out = m;
+  return GS_OK;
+fail:
+  gs_model_free(&m);
+  return st;
+}
+
+const gs_model_layout *gs_model_layout_of(const gs_model *m) { return &m->layout; }
+float *gs_model_params(gs_model *m) { return B(m, m->roles.params); }
+float *gs_model_grads(gs_model *m) { return B(m, m->roles.grads); }
+float *gs_model_adam_m(gs_model *m) { return B(m, m->roles.adam_m); }
+float *gs_model_adam_v(gs_model *m) { return B(m, m->roles.adam_v); }
+float *gs_model_dlogits(gs_model *m) { return B(m, m->roles.dlogits); }
+
+void gs_model_zero_grad(gs_model *m) {
+  memset(B(m, m->roles.grads), 0, (size_t)m->layout.params * sizeof(float));
+}
+
+void gs_model_apply_decay(gs_model *m, double decay, gs_decay_scope scope) {
+  if (decay == 0.0) return;
+  const gs_model_layout *L = &m->layout;
+  int32_t layers = scope == GS_DECAY_ALL ? L->depth : 1;
+  for (int32_t l = 0; l < layers; l++) {
+    const gs_layer_dims *d = &L->layer[l];
+    gs_weight_decay(gs_model_grads(m) + d->w_offset, gs_model_params(m) + d->w_offset,
+                    d->in * d->out, decay);
+  }
+}
+
+static uint64_t dropout_stream(int64_t epoch, int32_t layer) {
+  return gs_rng_stream(GS_RNG_STREAM_DROPOUT, (uint64_t)epoch, (uint64_t)layer);
+}
+
+/* The dense input of layer l (its dropped copy for l = 0 when training with dropout). */
+static const float *layer_input(gs_model *m, int32_t l, bool training) {
+  if (l >= 1) return B(m, m->roles.hin[l]);
+  if (training && m->roles.input_dropped >= 0) return B(m, m->roles.input_dropped);
+  return m->x->dense;
+}
+
+/* Z (n x out) = Â·Hin·W + b for layer l (dense or sparse input), in either order. */
+static gs_status conv_forward(gs_model *m, int32_t l, float *Z, bool training, int64_t epoch,
+                              gs_error *err) {
+  const gs_layer_dims *d = &m->layout.layer[l];
+  const int64_t n = m->layout.shape.nodes;
+  const float *W = gs_model_params(m) + d->w_offset;
+  float *work = B(m, m->roles.work);
+  gs_status st = GS_OK;
+  float rate = training ? m->layout.config.dropout : 0.0f;
+  if (d->sparse_input) {
+    // T = dropout(X) * W ; Z = A_hat * T
+    gs_input_forward(work, &m->x->sparse, W, d->out, rate, m->layout.config.seed,
+                     dropout_stream(epoch, 0));
+    st = gs_graph_aggregate(m->graph, Z, work, d->out, false, GS_AGG_AUTO, err);
+  } else if (d->aggregate_first) {
+    // G = A_hat * Hin ; Z = G * W
+    float *G = B(m, m->roles.agg[l]);
+    st = gs_graph_aggregate(m->graph, G, layer_input(m, l, training), d->in, false, GS_AGG_AUTO, err);
+    if (st == GS_OK) gs_dense_matmul(Z, G, W, n, d->out, d->in, false, false, false);
+  } else {
+    // T = Hin * W ; Z = A_hat * T
+    gs_dense_matmul(work, layer_input(m, l, training), W, n, d->out, d->in, false, false, false);
+    st = gs_graph_aggregate(m->graph, Z, work, d->out, false, GS_AGG_AUTO, err);
+  }
+  if (st != GS_OK) return st;
+  gs_dense_bias_add(Z, gs_model_params(m) + d->b_offset, n, d->out);
+  return GS_OK;
+}
+
+gs_status gs_model_forward(gs_model *m, bool training, int64_t epoch, const float **logits,
+                           gs_error *err) {
+  const gs_model_layout *L = &m->layout;
+  const buffer_roles *r = &m->roles;
+  const int64_t n = L->shape.nodes;
+  const float rate = training ? L->config.dropout : 0.0f;
+  const uint64_t seed = L->config.seed;
+  gs_status st = GS_OK;
+  if (training && r->input_dropped >= 0)
+    gs_dropout_forward(B(m, r->input_dropped), m->x->dense, n * L->shape.features, rate, seed,
+                       dropout_stream(epoch, 0));
+  for (int32_t l = 0; l < L->depth; l++) {
+    const gs_layer_dims *d = &L->layer[l];
+    if (!d->hidden) {
+      st = conv_forward(m, l, B(m, r->logits), training, epoch, err);
+      if (st != GS_OK) return st;
+      break;
+    }
+    float *next_in = B(m, r->hin[l + 1]);
+    const int64_t count = n * d->out;
+    const uint64_t stream = dropout_stream(epoch, l + 1);
+    if (!L->residual_mode) {
+      /* Z -> norm in place -> dropout(relu) in place: only next_in (and xhat) is kept. */
+      st = conv_forward(m, l, next_in, training, epoch, err);
+      if (st != GS_OK) return st;
+      if (d->norm) {
+        float *p = gs_model_params(m);
+        gs_layernorm_forward(next_in, B(m, r->xhat[l]), B(m, r->rstd[l]), next_in,
+                             p + d->gamma_offset, p + d->beta_offset, n, d->out);
+      }
+      gs_relu_dropout_forward(next_in, next_in, count, rate, seed, stream);
+      continue;
+    }
+    /* Residual mode: Y kept (pre or via xhat), H_{l+1} = [H_l +] relu(Y), Hin = dropout(H). */
+    float *Y = d->norm ? next_in : B(m, r->pre[l]);
+    st = conv_forward(m, l, Y, training, epoch, err);
+    if (st != GS_OK) return st;
+    if (d->norm) {
+      float *p = gs_model_params(m);
+      gs_layernorm_forward(Y, B(m, r->xhat[l]), B(m, r->rstd[l]), Y, p + d->gamma_offset,
+                           p + d->beta_offset, n, d->out);
+    }
+    float *H_next = B(m, r->hbuf[(l + 1) % 2]);
+    gs_relu_forward(H_next, Y, count);
+    if (d->residual) gs_dense_add(H_next, B(m, r->hbuf[l % 2]), count);
+    gs_dropout_forward(next_in, H_next, count, rate, seed, stream);
+  }
+  *logits = B(m, r->logits);
+  return GS_OK;
+}
+
+/* Backward of conv_forward: adds dW, db; writes dHin (n x in) when l >= 1 and dHin != NULL.
+ * dZ is not modified. */
+static gs_status conv_backward(gs_model *m, int32_t l, const float *dZ, float *dHin,
+                               int64_t epoch, gs_error *err) {
+  const gs_layer_dims *d = &m->layout.layer[l];
+  const int64_t n = m->layout.shape.nodes;
+  const float *W = gs_model_params(m) + d->w_offset;
+  float *dW = gs_model_grads(m) + d->w_offset;
+  float *work = B(m, m->roles.work);
+  gs_status st = GS_OK;
+  gs_dense_bias_backward(gs_model_grads(m) + d->b_offset, dZ, n, d->out);
+  if (d->sparse_input) {
+    // dT = A_hat^T * dZ ; dW += dropout(X)^T * dT
+    st = gs_graph_aggregate(m->graph, work, dZ, d->out, true, GS_AGG_AUTO, err);
+    if (st != GS_OK) return st;
+    gs_input_backward(dW, &m->xt, m->perm, work, d->out, m->layout.config.dropout,
+                      m->layout.config.seed, dropout_stream(epoch, 0));
+  } else if (d->aggregate_first) {
+    // dW += G^T * dZ ; dG = dZ * W^T ; dHin = A_hat^T * dG
+    gs_dense_matmul(dW, B(m, m->roles.agg[l]), dZ, d->in, d->out, n, true, false, true);
+    if (l >= 1 && dHin) {
+      gs_dense_matmul(work, dZ, W, n, d->in, d->out, false, true, false);
+      st = gs_graph_aggregate(m->graph, dHin, work, d->in, true, GS_AGG_AUTO, err);
+    }
+  } else {
+    // dT = A_hat^T * dZ ; dW += Hin^T * dT ; dHin = dT * W^T
+    st = gs_graph_aggregate(m->graph, work, dZ, d->out, true, GS_AGG_AUTO, err);
+    if (st != GS_OK) return st;
+    gs_dense_matmul(dW, layer_input(m, l, true), work, d->in, d->out, n, true, false, true);
+    if (l >= 1 && dHin) gs_dense_matmul(dHin, work, W, n, d->in, d->out, false, true, false);
+  }
+  return st;
+}
+
+gs_status gs_model_backward(gs_model *m, const float *dlogits, int64_t epoch, gs_error *err) {
+  const gs_model_layout *L = &m->layout;
+  const buffer_roles *r = &m->roles;
+  const int64_t n = L->shape.nodes;
+  const float rate = L->config.dropout;
+  const uint64_t seed = L->config.seed;
+  gs_status st = GS_OK;
+  const int32_t last = L->depth - 1;
+  /* dHin of the layer being processed flows in grad[0]; grad[1] holds dZ of a hidden layer;
+   * in residual mode grad[2] carries dH_{l+1} along the identity path. */
+  float *d_in = last >= 1 ? B(m, r->grad[0]) : NULL;
+  st = conv_backward(m, last, dlogits, d_in, epoch, err);
+  if (st != GS_OK) return st;
+  float *carry = L->residual_mode ? B(m, r->grad[2]) : NULL;
+  for (int32_t l = last - 1; l >= 0; l--) {
+    const gs_layer_dims *d = &L->layer[l];
+    const int64_t count = n * d->out;
+    float *dZ = B(m, r->grad[1]);
+    float *hin_next = B(m, r->hin[l + 1]);
+    if (!L->residual_mode) {
+      gs_relu_dropout_backward_from_output(dZ, d_in, hin_next, count, rate);
+    } else {
+      /* dH_{l+1} = dropout'(dHin_{l+1}) + carry (if layer l+1 is residual) */
+      float *dH = dZ;
+      gs_dropout_backward(dH, d_in, count, rate, seed, dropout_stream(epoch, l + 1));
+      if (L->layer[l + 1].residual) gs_dense_add(dH, carry, count);
+      /* the identity path of layer l carries dH_{l+1} on to dH_l */
+      if (d->residual) memcpy(carry, dH, (size_t)count * sizeof *carry);
+      const float *Y;
+      if (d->norm) {
+        float *p = gs_model_params(m);
+        gs_layernorm_apply(d_in, B(m, r->xhat[l]), p + d->gamma_offset, p + d->beta_offset, n,
+                           d->out);
+        Y = d_in;
+      } else {
+        Y = B(m, r->pre[l]);
+      }
+      gs_relu_backward(dZ, dH, Y, count);
+    }
+    if (d->norm) {
+      float *g = gs_model_grads(m);
+      gs_layernorm_backward(dZ, g + d->gamma_offset, g + d->beta_offset, dZ, B(m, r->xhat[l]),
+                            B(m, r->rstd[l]), gs_model_params(m) + d->gamma_offset, n, d->out);
+    }
+    st = conv_backward(m, l, dZ, l >= 1 ? d_in : NULL, epoch, err);
+    if (st != GS_OK) return st;
+  }
+  return GS_OK;
+}

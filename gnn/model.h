@@ -1,0 +1,140 @@
+/* A GCN of any depth (Kipf & Welling 2017): layer l computes Z = Â·H_l·W_l + b_l, hidden
+ * layers add optional LayerNorm, ReLU, optional residual (when widths match) and inverted
+ * dropout. The model's memory is described by a gs_model_layout made from the configuration
+ * and the data shape alone: the model allocates exactly the buffers the layout lists, and the
+ * cost model (scaling/) reads the same layout to predict peak memory and FLOPs. */
+#ifndef GS_MODEL_H
+#define GS_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/status.h"
+#include "datasets/dataset.h"
+#include "sparse/graph.h"
+
+#define GS_MAX_LAYERS 128
+#define GS_MAX_BUFFERS (6 * GS_MAX_LAYERS + 16)
+
+typedef enum {
+  GS_ORDER_AUTO = 0,            /* per layer, the order with fewer FLOPs (DESIGN.md §2) */
+  GS_ORDER_TRANSFORM_FIRST = 1, /* Â·(H·W) */
+  GS_ORDER_AGGREGATE_FIRST = 2  /* (Â·H)·W (never for sparse input features) */
+} gs_layer_order;
+
+typedef enum {
+  GS_DECAY_FIRST = 0, /* weight decay on the first layer's weights only (Kipf & Welling) */
+  GS_DECAY_ALL = 1    /* on every layer's weights (never on biases or norm parameters) */
+} gs_decay_scope;
+
+typedef struct {
+  int32_t depth;        /* message-passing layers, >= 1 */
+  int64_t width;        /* hidden width, >= 1 */
+  float dropout;        /* rate in [0, 1) before every layer, input included */
+  bool residual;        /* H_{l+1} = H_l + relu(...) on hidden layers with equal widths */
+  bool norm;            /* LayerNorm before the ReLU of hidden layers */
+  gs_layer_order order;
+  uint64_t seed;        /* initialisation and dropout */
+} gs_model_config;
+
+gs_model_config gs_model_config_default(void);
+
+/* What the model is built for; no data needed, so the planner can use it too. */
+typedef struct {
+  int64_t nodes;
+  int64_t adj_nnz;         /* non-zeros of Â */
+  bool adj_transpose;      /* Â is not symmetric (row normalisation) */
+  int64_t features;        /* input width f */
+  bool sparse_features;
+  int64_t feature_nnz;
+  int64_t classes;
+} gs_model_shape;
+
+typedef struct {
+  int64_t in, out;
+  bool sparse_input;    /* layer 0 with CSR features */
+  bool aggregate_first; /* (Â·H)·W rather than Â·(H·W) */
+  bool residual;        /* adds its input (in == out, hidden layer) */
+  bool norm;
+  bool hidden;          /* not the output layer */
+  int64_t w_offset, b_offset, gamma_offset, beta_offset; /* into the parameter block */
+} gs_layer_dims;
+
+/* One allocation the model makes, in order. */
+typedef struct {
+  const char *tag;
+  int64_t bytes;
+  bool kept_for_backward; /* an activation (else parameters, optimiser state or workspace) */
+} gs_buffer_desc;
+
+/* FLOPs of one training epoch (train step + evaluation forward), by category. */
+typedef struct {
+  int64_t aggregate;     /* Â products */
+  int64_t dense;         /* sgemm */
+  int64_t sparse_input;  /* X·W and Xᵀ·dT with sparse features */
+  int64_t elementwise;   /* bias, activation, dropout, norm, loss, optimiser */
+  int64_t total;
+} gs_flops;
+
+typedef struct {
+  gs_model_config config;
+  gs_model_shape shape;
+  int32_t depth;
+  gs_layer_dims layer[GS_MAX_LAYERS];
+  int64_t params;            /* parameter count P */
+  int64_t decayed_params;    /* of which weight decay applies to, for GS_DECAY_FIRST */
+  bool residual_mode;        /* keeps pre-activations and an undropped H (residual on) */
+  int32_t num_buffers;
+  gs_buffer_desc buffer[GS_MAX_BUFFERS];
+  int64_t total_bytes;       /* sum of buffer bytes */
+  int64_t activation_bytes;  /* of which kept for backward */
+  gs_flops train_flops;      /* forward + backward + optimiser, one step */
+  gs_flops eval_flops;       /* one forward without dropout */
+} gs_model_layout;
+
+/* Derives the layer dimensions, parameter offsets, every buffer the model will allocate and
+ * the FLOPs of a step from cfg and shape. Errors: GS_ERR_INVALID for depth < 1 or above
+ * GS_MAX_LAYERS, width < 1, dropout outside [0, 1), classes < 1; GS_ERR_RANGE for sizes whose
+ * bytes overflow. */
+gs_status gs_model_layout_make(gs_model_layout *out, const gs_model_config *cfg,
+                               const gs_model_shape *shape, gs_error *err);
+
+/* The shape of a model for this graph and these features. */
+gs_model_shape gs_model_shape_of(const gs_graph *g, const gs_features *x, int64_t classes);
+
+typedef struct gs_model gs_model;
+
+/* Allocates and initialises a model (Glorot-uniform weights from the counter RNG, zero
+ * biases, unit norm scales) for features x on graph g; keeps borrowed pointers to both,
+ * which must outlive the model. */
+gs_status gs_model_new(gs_model **out, const gs_model_config *cfg, const gs_graph *g,
+                       const gs_features *x, int64_t classes, gs_error *err);
+
+void gs_model_free(gs_model **m);
+
+const gs_model_layout *gs_model_layout_of(const gs_model *m);
+
+/* Forward pass over all nodes. training: dropout on, with masks from (seed, epoch, layer).
+ * Returns the logits (n x classes, owned by the model) through *logits. */
+gs_status gs_model_forward(gs_model *m, bool training, int64_t epoch, const float **logits,
+                           gs_error *err);
+
+/* Backward pass of the last training forward for dlogits (n x classes): adds into the
+ * gradients (call gs_model_zero_grad first). */
+gs_status gs_model_backward(gs_model *m, const float *dlogits, int64_t epoch, gs_error *err);
+
+void gs_model_zero_grad(gs_model *m);
+
+/* The dlogits buffer the model owns (n x classes), for the loss to write into. */
+float *gs_model_dlogits(gs_model *m);
+
+/* Parameter, gradient and Adam moment blocks (P floats each, layout offsets apply). */
+float *gs_model_params(gs_model *m);
+float *gs_model_grads(gs_model *m);
+float *gs_model_adam_m(gs_model *m);
+float *gs_model_adam_v(gs_model *m);
+
+/* Applies weight decay to the gradients of the weights in scope. */
+void gs_model_apply_decay(gs_model *m, double decay, gs_decay_scope scope);
+
+#endif

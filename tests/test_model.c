@@ -1,0 +1,271 @@
+/* Tests of gnn/model: the gradient of the whole model (every layer kind, both orders, sparse
+ * and dense input, residual and LayerNorm, dropout on) against central finite differences,
+ * the layout's parameter count against DESIGN.md's formula, and memory accounting. */
+#include <check.h>
+#include <math.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "core/rng.h"
+#include "gnn/loss.h"
+#include "gnn/model.h"
+#include "tests/test_helpers.h"
+
+Suite *gs_model_suite(void);
+
+#define FD_STEP 2e-3
+#define FD_TOLERANCE 3e-2
+/* Parameters checked per configuration (a cap, as ggml's checker). */
+#define FD_CHECKS 60
+/* Fraction of checked parameters allowed to miss: a ReLU kink crossed by the step. */
+#define FD_KINK_ALLOWANCE 0.05
+
+enum { NODES = 24, FEATS = 10, CLASSES = 3, EDGES = 40 };
+
+typedef struct {
+  gs_graph *g;
+  gs_features x;
+  int32_t labels[NODES];
+  int64_t train[NODES / 2];
+} fixture;
+
+static void fixture_make(fixture *f, bool sparse) {
+  memset(f, 0, sizeof *f);
+  int64_t src[EDGES], dst[EDGES];
+  for (int e = 0; e < EDGES; e++) {
+    src[e] = (int64_t)(gs_rng_at(5, 1, (uint64_t)e) % NODES);
+    dst[e] = (int64_t)(gs_rng_at(5, 2, (uint64_t)e) % NODES);
+  }
+  gs_error err;
+  gs_status st = gs_graph_new(&f->g, NODES, src, dst, EDGES, GS_NORM_SYM, &err);
+  GS_ASSERT_OK(st, err);
+  f->x.rows = NODES;
+  f->x.cols = FEATS;
+  if (sparse) {
+    f->x.kind = GS_FEATURES_SPARSE;
+    st = gs_csr_alloc(&f->x.sparse, NODES, FEATS, NODES * FEATS, "test", &err);
+    GS_ASSERT_OK(st, err);
+    int64_t nnz = 0;
+    for (int i = 0; i < NODES; i++) {
+      for (int j = 0; j < FEATS; j++)
+        if (gs_rng_uniform(5, 3, (uint64_t)(i * FEATS + j)) < 0.3f) {
+          f->x.sparse.col[nnz] = j;
+          f->x.sparse.val[nnz] = gs_rng_uniform(5, 4, (uint64_t)nnz);
+          nnz++;
+        }
+      f->x.sparse.rowptr[i + 1] = nnz;
+    }
+    f->x.sparse.nnz = f->x.nnz = nnz;
+  } else {
+    f->x.kind = GS_FEATURES_DENSE;
+    f->x.dense = gs_mem_alloc(NODES * FEATS * sizeof(float), "test");
+    for (int i = 0; i < NODES * FEATS; i++) f->x.dense[i] = 2 * gs_rng_uniform(5, 5, (uint64_t)i) - 1;
+    f->x.nnz = NODES * FEATS;
+  }
+  for (int i = 0; i < NODES; i++) f->labels[i] = (int32_t)(gs_rng_at(5, 6, (uint64_t)i) % CLASSES);
+  for (int i = 0; i < NODES / 2; i++) f->train[i] = 2 * i;
+}
+
+static void fixture_free(fixture *f) {
+  gs_graph_free(&f->g);
+  if (f->x.kind == GS_FEATURES_SPARSE) gs_csr_release(&f->x.sparse);
+  else gs_mem_free(f->x.dense);
+}
+
+static double loss_of(gs_model *m, fixture *f) {
+  const float *logits = NULL;
+  gs_error err;
+  gs_status st = gs_model_forward(m, true, 7, &logits, &err);
+  GS_ASSERT_OK(st, err);
+  return gs_softmax_xent(NULL, logits, f->labels, f->train, NODES / 2, NODES, CLASSES);
+}
+
+/* Checks the model's gradient for cfg against central differences of the training loss
+ * (dropout on: the masks are pure functions of (seed, epoch, layer, index)). */
+static void check_gradient(const gs_model_config *cfg, bool sparse) {
+  fixture f;
+  fixture_make(&f, sparse);
+  gs_model *m = NULL;
+  gs_error err;
+  gs_status st = gs_model_new(&m, cfg, f.g, &f.x, CLASSES, &err);
+  GS_ASSERT_OK(st, err);
+  const gs_model_layout *L = gs_model_layout_of(m);
+  const float *logits = NULL;
+  st = gs_model_forward(m, true, 7, &logits, &err);
+  GS_ASSERT_OK(st, err);
+  float *dlogits = gs_model_dlogits(m);
+  gs_softmax_xent(dlogits, logits, f.labels, f.train, NODES / 2, NODES, CLASSES);
+  gs_model_zero_grad(m);
+  st = gs_model_backward(m, dlogits, 7, &err);
+  GS_ASSERT_OK(st, err);
+  float *p = gs_model_params(m), *g = gs_model_grads(m);
+  int misses = 0, checked = 0;
+  int64_t stride = L->params / FD_CHECKS > 1 ? L->params / FD_CHECKS : 1;
+  for (int64_t i = 0; i < L->params; i += stride) {
+    float saved = p[i];
+    p[i] = saved + (float)FD_STEP;
+    double up = loss_of(m, &f);
+    p[i] = saved - (float)FD_STEP;
+    double down = loss_of(m, &f);
+    p[i] = saved;
+    double fd = (up - down) / (2 * FD_STEP);
+    double scale = fmax(fmax(fabs(fd), fabs((double)g[i])), 1e-3);
+    checked++;
+    if (fabs(fd - g[i]) / scale > FD_TOLERANCE) misses++;
+  }
+  ck_assert_msg(misses <= (int)(FD_KINK_ALLOWANCE * checked) + 1,
+                "depth %d residual %d norm %d order %d sparse %d: %d of %d gradients disagree",
+                (int)cfg->depth, cfg->residual, cfg->norm, (int)cfg->order, sparse, misses, checked);
+  gs_model_free(&m);
+  fixture_free(&f);
+}
+
+static gs_model_config config(int32_t depth, int64_t width, bool residual, bool norm,
+                              gs_layer_order order) {
+  gs_model_config c = gs_model_config_default();
+  c.depth = depth;
+  c.width = width;
+  c.residual = residual;
+  c.norm = norm;
+  c.order = order;
+  c.dropout = 0.2f;
+  c.seed = 3;
+  return c;
+}
+
+START_TEST(test_gradient_plain_two_layers_sparse_input) {
+  GS_TEST_RUNTIME(2);
+  gs_model_config c = config(2, 8, false, false, GS_ORDER_AUTO);
+  check_gradient(&c, true);
+}
+END_TEST
+
+START_TEST(test_gradient_plain_dense_input_both_orders) {
+  GS_TEST_RUNTIME(2);
+  gs_model_config c = config(3, 6, false, false, GS_ORDER_TRANSFORM_FIRST);
+  check_gradient(&c, false);
+  c.order = GS_ORDER_AGGREGATE_FIRST;
+  check_gradient(&c, false);
+}
+END_TEST
+
+START_TEST(test_gradient_single_layer) {
+  GS_TEST_RUNTIME(2);
+  gs_model_config c = config(1, 8, false, false, GS_ORDER_AUTO);
+  check_gradient(&c, true);
+  check_gradient(&c, false);
+}
+END_TEST
+
+START_TEST(test_gradient_layernorm_plain) {
+  GS_TEST_RUNTIME(2);
+  gs_model_config c = config(3, 6, false, true, GS_ORDER_AUTO);
+  check_gradient(&c, true);
+}
+END_TEST
+
+START_TEST(test_gradient_residual_with_and_without_norm) {
+  GS_TEST_RUNTIME(2);
+  gs_model_config c = config(4, 6, true, false, GS_ORDER_AUTO);
+  check_gradient(&c, true);
+  c.norm = true;
+  check_gradient(&c, false);
+  c.order = GS_ORDER_AGGREGATE_FIRST;
+  check_gradient(&c, false);
+}
+END_TEST
+
+START_TEST(test_layout_parameter_count_matches_formula) {
+  /* DESIGN.md §2: P = f·h + (L−2)(h² + h) + h·c + h + c for L >= 2, plus 2h per norm layer. */
+  gs_model_shape s = {.nodes = 2708, .adj_nnz = 13264, .features = 1433, .sparse_features = true,
+                      .feature_nnz = 49216, .classes = 7};
+  for (int32_t L = 2; L <= 6; L++) {
+    gs_model_config c = config(L, 16, false, false, GS_ORDER_AUTO);
+    gs_model_layout layout;
+    gs_error err;
+    gs_status st = gs_model_layout_make(&layout, &c, &s, &err);
+    GS_ASSERT_OK(st, err);
+    int64_t f = 1433, h = 16, cl = 7;
+    ck_assert_int_eq(layout.params, f * h + (L - 2) * (h * h + h) + h * cl + h + cl);
+    c.norm = true;
+    st = gs_model_layout_make(&layout, &c, &s, &err);
+    GS_ASSERT_OK(st, err);
+    ck_assert_int_eq(layout.params, f * h + (L - 2) * (h * h + h) + h * cl + h + cl + 2 * h * (L - 1));
+  }
+  /* Kipf's Cora model: 1433·16 + 16 + 16·7 + 7 = 23063 parameters */
+  gs_model_config c = config(2, 16, false, false, GS_ORDER_AUTO);
+  gs_model_layout layout;
+  gs_error err;
+  ck_assert_int_eq(gs_model_layout_make(&layout, &c, &s, &err), GS_OK);
+  ck_assert_int_eq(layout.params, 23063);
+  /* activations kept, plain mode, sparse input: n·((L−1)·h + c) floats (DESIGN.md §2 counts
+   * 2c with the softmax, which the loss here does not keep) */
+  ck_assert_int_eq(layout.activation_bytes, 4 * 2708 * (16 + 7));
+}
+END_TEST
+
+START_TEST(test_layout_rejects_bad_configuration) {
+  gs_model_shape s = {.nodes = 10, .adj_nnz = 30, .features = 4, .classes = 2};
+  gs_model_layout layout;
+  gs_error err;
+  gs_model_config c = config(0, 8, false, false, GS_ORDER_AUTO);
+  ck_assert_int_eq(gs_model_layout_make(&layout, &c, &s, &err), GS_ERR_INVALID);
+  ck_assert(strstr(err.msg, "depth") != NULL);
+  c = config(2, 0, false, false, GS_ORDER_AUTO);
+  ck_assert_int_eq(gs_model_layout_make(&layout, &c, &s, &err), GS_ERR_INVALID);
+  c = config(2, 8, false, false, GS_ORDER_AUTO);
+  c.dropout = 1.0f;
+  ck_assert_int_eq(gs_model_layout_make(&layout, &c, &s, &err), GS_ERR_INVALID);
+  c.dropout = 0.5f;
+  s.nodes = (int64_t)1e12;
+  s.features = (int64_t)1e6;
+  ck_assert_int_eq(gs_model_layout_make(&layout, &c, &s, &err), GS_ERR_RANGE);
+}
+END_TEST
+
+START_TEST(test_model_allocates_exactly_its_layout) {
+  GS_TEST_RUNTIME(2);
+  fixture f;
+  fixture_make(&f, true);
+  gs_model_config c = config(4, 8, true, true, GS_ORDER_AUTO);
+  int64_t before = gs_mem_current();
+  gs_model *m = NULL;
+  gs_error err;
+  gs_status st = gs_model_new(&m, &c, f.g, &f.x, CLASSES, &err);
+  GS_ASSERT_OK(st, err);
+  const gs_model_layout *L = gs_model_layout_of(m);
+  /* the model struct itself is the only allocation beyond the layout */
+  int64_t model_struct = gs_mem_current_tag("model");
+  ck_assert_int_eq(gs_mem_current() - before, L->total_bytes + model_struct);
+  gs_model_free(&m);
+  ck_assert_int_eq(gs_mem_current(), before);
+  /* allocation failure at every point: an error, never a leak */
+  for (int64_t k = 0;; k++) {
+    gs_mem_fail_after(k);
+    st = gs_model_new(&m, &c, f.g, &f.x, CLASSES, &err);
+    gs_mem_fail_after(-1);
+    if (st == GS_OK) {
+      gs_model_free(&m);
+      break;
+    }
+    ck_assert_int_eq(st, GS_ERR_NOMEM);
+    ck_assert_int_eq(gs_mem_current(), before);
+  }
+  fixture_free(&f);
+}
+END_TEST
+
+Suite *gs_model_suite(void) {
+  Suite *s = suite_create("model");
+  TCase *tc = tcase_create("model");
+  tcase_add_test(tc, test_gradient_plain_two_layers_sparse_input);
+  tcase_add_test(tc, test_gradient_plain_dense_input_both_orders);
+  tcase_add_test(tc, test_gradient_single_layer);
+  tcase_add_test(tc, test_gradient_layernorm_plain);
+  tcase_add_test(tc, test_gradient_residual_with_and_without_norm);
+  tcase_add_test(tc, test_layout_parameter_count_matches_formula);
+  tcase_add_test(tc, test_layout_rejects_bad_configuration);
+  tcase_add_test(tc, test_model_allocates_exactly_its_layout);
+  suite_add_tcase(s, tc);
+  return s;
+}
