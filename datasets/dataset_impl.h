@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <zlib.h>
 
+#include "core/runtime.h"
 #include "core/status.h"
 #include "datasets/dataset.h"
 
@@ -32,10 +33,10 @@ typedef struct {
   const char *path; /* as given by the caller; used in messages */
   char *buf;        /* [cap + GS__READ_PAD], gs_mem_alloc */
   size_t cap;
-  size_t len;      /* bytes of data in buf */
-  size_t pos;      /* start of the next line */
-  size_t scanned;  /* bytes after pos already known to hold no '\n' */
-  int64_t line;    /* 1-based number of the line last returned (0 before the first) */
+  size_t len;     /* bytes of data in buf */
+  size_t pos;     /* start of the next line */
+  size_t scanned; /* bytes after pos already known to hold no '\n' */
+  int64_t line;   /* 1-based number of the line last returned (0 before the first) */
   bool eof;
 } gs__reader;
 
@@ -83,16 +84,21 @@ size_t gs__format_float(float v, char *out);
 /* Writes a decimal integer; returns the length (at most 20 characters, no terminator). */
 size_t gs__format_int64(int64_t v, char *out);
 
-/* Formats rows [begin, end) of something into out (capacity (end-begin) * max_row_bytes
- * given to gs__write_gz_rows) and returns the number of bytes written. */
+/* An upper bound on the bytes of the text of row i. */
+typedef size_t (*gs__row_bound_fn)(const void *ctx, int64_t row);
+
+/* Formats rows [begin, end) into out (room for the sum of their bounds) and returns the
+ * number of bytes written. */
 typedef size_t (*gs__format_rows_fn)(const void *ctx, int64_t begin, int64_t end, char *out);
 
 /* Writes nrows rows formatted by fn as one single-member gzip stream at `level` (header with
  * no name and mtime 0) to path, through a temporary file in the same folder and rename(2).
- * Chunks of rows are formatted and deflated in parallel (OpenMP) and joined with
- * Z_SYNC_FLUSH boundaries and a combined CRC, so the bytes do not depend on the thread
- * count. max_row_bytes bounds the text of one row. GS_ERR_IO on any file error. */
-gs_status gs__write_gz_rows(const char *path, int64_t nrows, size_t max_row_bytes,
+ * Rows are grouped into chunks of about 1 MiB of text (by their bounds), which are formatted
+ * and deflated in parallel (OpenMP) and joined with Z_SYNC_FLUSH boundaries and a combined
+ * CRC, so the bytes do not depend on the thread count. Files whose text may exceed 128 MiB
+ * are deflated at level 1 whatever `level` says (see GZ_FAST_ABOVE). GS_ERR_IO on any file
+ * error. */
+gs_status gs__write_gz_rows(const char *path, int64_t nrows, gs__row_bound_fn bound,
                             gs__format_rows_fn fn, const void *ctx, int level, gs_error *err);
 
 /* Writes len bytes of text uncompressed to path through a temporary file and rename(2). */
@@ -103,6 +109,9 @@ gs_status gs__write_text_atomic(const char *path, const char *text, size_t len, 
  * reader trust a count file only as far as the data bears it out. */
 gs_status gs__grow(void **array, int64_t *capacity, int64_t need, int64_t max_items, size_t elem,
                    const char *tag, gs_error *err);
+
+/* Writes "a/b" into out (size cap); GS_ERR_INVALID "path too long" when it does not fit. */
+gs_status gs__path_join(char *out, size_t cap, const char *a, const char *b, gs_error *err);
 
 /* Allocates an empty dataset (every pointer NULL). */
 gs_status gs__dataset_new(gs_dataset **out, gs_error *err);
