@@ -12,6 +12,7 @@
 
 int gs_cmd_train(int argc, char **argv);
 int gs_cmd_info(int argc, char **argv);
+int gs_cmd_plan(int argc, char **argv);
 int gs_cmd_generate(int argc, char **argv);
 
 /* Exit status for a failed gs_status: 1, after printing "gnnscale <cmd>: <message>". */

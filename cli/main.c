@@ -13,6 +13,7 @@ static void usage(FILE *f) {
       "commands:\n"
       "  train   train a GCN on a dataset and report accuracy, epoch time and memory\n"
       "  info    describe a dataset: nodes, edges, self loops, degrees, features, splits\n"
+      "  plan    the largest scaled GCN that fits a memory (and time or FLOP) budget\n"
       "  generate  write a seeded synthetic graph (e.g. of ogbn-arxiv's shape) for scale runs\n"
       "\n"
       "Run 'gnnscale <command> --help' for the options of a command.\n",
@@ -28,6 +29,7 @@ int main(int argc, char **argv) {
   int status;
   if (!strcmp(cmd, "train")) status = gs_cmd_train(argc, argv);
   else if (!strcmp(cmd, "info")) status = gs_cmd_info(argc, argv);
+  else if (!strcmp(cmd, "plan")) status = gs_cmd_plan(argc, argv);
   else if (!strcmp(cmd, "generate")) status = gs_cmd_generate(argc, argv);
   else if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
     usage(stdout);

@@ -1,0 +1,498 @@
+/* gnnscale plan: the largest scaled GCN that fits a memory budget (and optionally an epoch-time
+ * or FLOP budget) on a dataset, by pricing the rounded model at every φ of a grid with the
+ * cost model (DESIGN.md §5). Prints the whole table, φ*, which budget binds, and when nothing
+ * fits, which budget fails at φ = 0 and by how much. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "core/mem.h"
+#include "core/runtime.h"
+#include "scaling/cost.h"
+#include "scaling/planner.h"
+#include "scaling/profile.h"
+#include "scaling/rules.h"
+
+/* Seconds a profile measurement may take when the planner measures the machine itself. */
+#define PLAN_MEASURE_SECONDS 1.0
+
+static void plan_usage(FILE *f) {
+  fputs(
+      "usage: gnnscale plan --data DIR --mem SIZE --strategy dwr|dWr|d|w|r [options]\n"
+      "  --data DIR            dataset folder (datasets/data/coauthor-cs)\n"
+      "  --mem SIZE            peak memory budget, e.g. 512MiB, 2GiB (required)\n"
+      "  --epoch-time T        epoch-time budget, e.g. 2s, 150ms (measures the machine unless\n"
+      "                        --profile is given)\n"
+      "  --flops N             FLOPs-per-epoch budget, e.g. 5e9 or 5G\n"
+      "  --strategy S          dwr: compound d0*alpha^phi, w0*beta^phi, r0*gamma^phi;\n"
+      "                        d, w, r: one dimension, to 2^phi times the base FLOPs;\n"
+      "                        dWr: fast compound (Dollar et al.), exponents from the cost\n"
+      "                        elasticities, width emphasis --a\n"
+      "  --alpha A --beta B --gamma G   dwr constants, all three (default: EfficientNet's\n"
+      "                        1.2, 1.1, 1.15, found for CNNs, not for this graph)\n"
+      "  --from-search FILE    constants from `gnnscale search` (not yet available)\n"
+      "  --base D,W[,R]        base depth, width and resolution (default 2,16,1)\n"
+      "  --a X                 dWr width emphasis in [0, 1] (default 0.8)\n"
+      "  --width-multiple N    round widths to multiples of N (default 8; 1 = exact)\n"
+      "  --phi-step X          grid step (default 0.25)\n"
+      "  --phi-max X           last phi (default: stop once every further model is far over)\n"
+      "  --profile FILE        machine profile from `gnnscale calibrate`\n"
+      "  --measure             measure the machine now (about 1 s) for the epoch times\n"
+      "  --threads T           threads of the measurement (default 0: all cores)\n"
+      "  --epochs N            epochs of the run (its logs count: default 200)\n"
+      "  --dropout X --residual --layernorm --order auto|transform|aggregate\n"
+      "  --decay first|all --norm sym|row|none --split NAME   as for `gnnscale train`\n"
+      "  --sparse-below X      the loader's CSR threshold on feature density (default 0.25)\n"
+      "  --theta X             SpMM cache-miss fraction in [0, 1] (default: from the cache size)\n"
+      "  --all-rows            one line per grid point (default: one per distinct model)\n"
+      "  --json                print one JSON object (every grid point)\n",
+      f);
+}
+
+/* "5e9", "5G", "1.5T": SI multiples of 1000. */
+static bool parse_count(const char *s, double *out) {
+  char *end = NULL;
+  double x = strtod(s, &end);
+  if (end == s || !isfinite(x) || x <= 0) return false;
+  double mult = 1.0;
+  if (*end == 'K' || *end == 'k') mult = 1e3, end++;
+  else if (*end == 'M') mult = 1e6, end++;
+  else if (*end == 'G') mult = 1e9, end++;
+  else if (*end == 'T') mult = 1e12, end++;
+  else if (*end == 'P') mult = 1e15, end++;
+  if (*end != '\0') return false;
+  *out = x * mult;
+  return true;
+}
+
+/* "2,16" or "2,16,0.5". */
+static bool parse_base(const char *s, gs_scaling_rule *rule) {
+  char *end = NULL;
+  long long d = strtoll(s, &end, 10);
+  if (end == s || *end != ',' || d < 1 || d > GS_MAX_LAYERS) return false;
+  const char *p = end + 1;
+  long long w = strtoll(p, &end, 10);
+  if (end == p || w < 1 || w > (1 << 20)) return false;
+  double r = 1.0;
+  if (*end == ',') {
+    p = end + 1;
+    r = strtod(p, &end);
+    if (end == p || !(r > 0.0 && r <= 1.0)) return false;
+  }
+  if (*end != '\0') return false;
+  rule->base_depth = (int32_t)d;
+  rule->base_width = w;
+  rule->base_resolution = r;
+  return true;
+}
+
+/* 1.23 G, 456.0 M, 789 */
+static const char *format_si(double v, char *buf, size_t size) {
+  const char *units[] = {"", " K", " M", " G", " T", " P", " E"};
+  int u = 0;
+  while (fabs(v) >= 1000.0 && u < 6) {
+    v /= 1000.0;
+    u++;
+  }
+  if (u == 0) snprintf(buf, size, "%.0f", v);
+  else snprintf(buf, size, "%.2f%s", v, units[u]);
+  return buf;
+}
+
+static const char *format_seconds(double s, char *buf, size_t size) {
+  if (s < 0) snprintf(buf, size, "-");
+  else if (s < 1e-3) snprintf(buf, size, "%.1f us", s * 1e6);
+  else if (s < 1.0) snprintf(buf, size, "%.2f ms", s * 1e3);
+  else snprintf(buf, size, "%.3f s", s);
+  return buf;
+}
+
+/* A budget's amount in its unit, for messages. */
+static const char *format_budget(gs_plan_budget_kind b, double v, char *buf, size_t size) {
+  if (b == GS_PLAN_MEMORY) return gs_format_bytes((int64_t)v, buf, size);
+  if (b == GS_PLAN_TIME) return format_seconds(v, buf, size);
+  char tmp[32];
+  snprintf(buf, size, "%s FLOPs", format_si(v, tmp, sizeof tmp));
+  return buf;
+}
+
+static const char *used_name(gs_plan_budget_kind b) {
+  return b == GS_PLAN_MEMORY ? "predicted peak" : b == GS_PLAN_TIME ? "predicted epoch time"
+                                                                    : "FLOPs per epoch";
+}
+
+static void json_number_or_null(FILE *f, const char *key, double v, bool present) {
+  if (present) fprintf(f, ",\"%s\":%.17g", key, v);
+  else fprintf(f, ",\"%s\":null", key);
+}
+
+static void print_json(const gs_plan *plan, const gs_plan_options *o, const gs_dataset *ds,
+                       const gs_cost_data *data, const char *profile_note) {
+  const gs_scaling_rule *r = &o->rule;
+  printf("{\"command\":\"plan\",\"dataset\":");
+  gs_json_string(stdout, ds->name);
+  printf(",\"nodes\":%lld,\"adj_nnz\":%lld,\"features\":%lld,\"feature_nnz\":%lld,\"classes\":%lld",
+         (long long)data->nodes, (long long)data->adj_nnz, (long long)data->file_features,
+         (long long)data->feature_nnz, (long long)data->classes);
+  printf(",\"strategy\":\"%s\",\"base\":{\"depth\":%d,\"width\":%lld,\"resolution\":%.17g}",
+         gs_scaling_strategy_name(r->strategy), (int)r->base_depth, (long long)r->base_width,
+         r->base_resolution);
+  printf(",\"alpha\":%.17g,\"beta\":%.17g,\"gamma\":%.17g,\"constants_default\":%s,\"a\":%.17g,"
+         "\"width_multiple\":%lld",
+         r->alpha, r->beta, r->gamma, r->constants_default ? "true" : "false", r->a,
+         (long long)r->width_multiple);
+  if (plan->count > 0 && plan->rows[0].status == GS_OK)
+    printf(",\"elasticities\":{\"depth\":%.6f,\"width\":%.6f,\"resolution\":%.6f}",
+           plan->rows[0].spec.eps_d, plan->rows[0].spec.eps_w, plan->rows[0].spec.eps_r);
+  printf(",\"budget\":{\"memory_bytes\":%.0f", o->limit[GS_PLAN_MEMORY]);
+  json_number_or_null(stdout, "epoch_seconds", o->limit[GS_PLAN_TIME], o->limit[GS_PLAN_TIME] > 0);
+  json_number_or_null(stdout, "flops", o->limit[GS_PLAN_FLOPS], o->limit[GS_PLAN_FLOPS] > 0);
+  printf("},\"profile\":");
+  gs_json_string(stdout, profile_note);
+  printf(",\"rows\":[");
+  for (int32_t i = 0; i < plan->count; i++) {
+    const gs_plan_row *row = &plan->rows[i];
+    printf("%s{\"phi\":%.17g", i ? "," : "", row->phi);
+    if (row->status != GS_OK) {
+      printf(",\"error\":");
+      gs_json_string(stdout, row->note);
+      printf("}");
+      continue;
+    }
+    const gs_scaling_spec *s = &row->spec;
+    const gs_cost *c = &row->cost;
+    printf(",\"depth\":%d,\"width\":%lld,\"features\":%lld,\"resolution\":%.17g,"
+           "\"continuous\":{\"depth\":%.17g,\"width\":%.17g,\"resolution\":%.17g},"
+           "\"params\":%lld,\"flops_per_epoch\":%lld,\"activation_bytes\":%lld,"
+           "\"workspace_bytes\":%lld,\"model_bytes\":%lld,\"dataset_bytes\":%lld,"
+           "\"graph_bytes\":%lld,\"peak_bytes\":%lld,\"peak_phase\":\"%s\",\"sparse_features\":%s,"
+           "\"phase_peaks\":{\"load\":%lld,\"graph\":%lld,\"train\":%lld}",
+           (int)s->depth, (long long)s->width, (long long)s->features, s->resolution, s->d, s->w,
+           s->r, (long long)c->params, (long long)c->epoch.total, (long long)c->activation_bytes,
+           (long long)c->workspace_bytes, (long long)c->model_bytes, (long long)c->dataset_bytes,
+           (long long)c->graph_bytes, (long long)c->peak_bytes, gs_cost_phase_name(c->peak_phase),
+           c->sparse_features ? "true" : "false", (long long)c->phase_peak[GS_COST_PHASE_LOAD],
+           (long long)c->phase_peak[GS_COST_PHASE_GRAPH], (long long)c->phase_peak[GS_COST_PHASE_TRAIN]);
+    json_number_or_null(stdout, "epoch_seconds", c->seconds_per_epoch, c->seconds_per_epoch >= 0);
+    printf(",\"intended_factor\":%.17g,\"realised_factor\":%.17g,\"fits\":%s,\"binding\":\"%s\"}",
+           s->intended_factor, s->realised_factor, row->fits ? "true" : "false",
+           gs_plan_budget_name(row->binding));
+  }
+  printf("]");
+  if (plan->best >= 0) {
+    const gs_plan_row *b = &plan->rows[plan->best];
+    printf(",\"best\":{\"row\":%d,\"phi\":%.17g,\"depth\":%d,\"width\":%lld,\"features\":%lld}",
+           (int)plan->best, b->phi, (int)b->spec.depth, (long long)b->spec.width,
+           (long long)b->spec.features);
+    printf(",\"stops\":\"%s\"", gs_plan_budget_name(plan->stops));
+    printf(",\"nothing_fits\":null");
+  } else {
+    printf(",\"best\":null,\"stops\":null,\"nothing_fits\":{");
+    bool first = true;
+    for (int b = 0; b < GS_PLAN_BUDGETS; b++)
+      if (plan->deficit[b] > 0) {
+        printf("%s\"%s_over\":%.17g", first ? "" : ",", gs_plan_budget_name((gs_plan_budget_kind)b),
+               plan->deficit[b]);
+        first = false;
+      }
+    printf("}");
+  }
+  printf("}\n");
+}
+
+static void print_table(const gs_plan *plan, const gs_plan_options *o, const gs_dataset *ds,
+                        const gs_cost_data *data, const char *profile_note, bool all_rows) {
+  const gs_scaling_rule *r = &o->rule;
+  char b1[48], b2[48], b3[48], b4[48], b5[48];
+  printf("dataset %s: %lld nodes, %lld non-zeros in A_hat, %lld features (%lld non-zero), "
+         "%lld classes, split %lld/%lld/%lld\n",
+         ds->name, (long long)data->nodes, (long long)data->adj_nnz, (long long)data->file_features,
+         (long long)data->feature_nnz, (long long)data->classes, (long long)data->num_train,
+         (long long)data->num_valid, (long long)data->num_test);
+  printf("strategy %s from base depth %d, width %lld, resolution %.3g", gs_scaling_strategy_name(r->strategy),
+         (int)r->base_depth, (long long)r->base_width, r->base_resolution);
+  if (r->strategy == GS_SCALE_DWR) {
+    printf("; alpha %g, beta %g, gamma %g", r->alpha, r->beta, r->gamma);
+    if (r->constants_default)
+      printf(" (EfficientNet's constants for CNNs, not searched for this graph: pass --alpha "
+             "--beta --gamma)");
+  } else if (r->strategy == GS_SCALE_FAST) {
+    printf("; width emphasis a = %g", r->a);
+  }
+  printf("; widths in multiples of %lld\n", (long long)r->width_multiple);
+  if (plan->count > 0 && plan->rows[0].status == GS_OK) {
+    const gs_scaling_spec *s = &plan->rows[0].spec;
+    printf("elasticities of FLOPs/epoch at the base: depth %.3f, width %.3f, resolution %.3f; "
+           "exponents of 2^phi: depth %.3f, width %.3f, resolution %.3f\n",
+           s->eps_d, s->eps_w, s->eps_r, s->e_d, s->e_w, s->e_r);
+  }
+  printf("budgets: memory %s", gs_format_bytes((int64_t)o->limit[GS_PLAN_MEMORY], b1, sizeof b1));
+  if (o->limit[GS_PLAN_TIME] > 0) printf(", epoch time %s", format_seconds(o->limit[GS_PLAN_TIME], b1, sizeof b1));
+  if (o->limit[GS_PLAN_FLOPS] > 0) printf(", %s FLOPs per epoch", format_si(o->limit[GS_PLAN_FLOPS], b1, sizeof b1));
+  printf("\nepoch times from the machine profile: %s\n\n", profile_note);
+
+  printf("  phi          depth  width  features     params  FLOPs/epoch  activations  peak memory  "
+         "epoch time  binds\n");
+  double clipped_at = -1.0;
+  for (int32_t i = 0; i < plan->count && clipped_at < 0; i++)
+    if (plan->rows[i].status == GS_OK && plan->rows[i].spec.r_clipped) clipped_at = plan->rows[i].phi;
+  for (int32_t i = 0; i < plan->count; i++) {
+    const gs_plan_row *row = &plan->rows[i];
+    if (row->status != GS_OK) {
+      printf("  %-11.2f  %s\n", row->phi, row->note);
+      continue;
+    }
+    /* Consecutive φ with the same rounded model are one model: one line for the range
+     * (--all-rows lists every grid point). */
+    int32_t last = i;
+    while (!all_rows && last + 1 < plan->count && plan->rows[last + 1].status == GS_OK &&
+           plan->rows[last + 1].same_as_previous && last != plan->best)
+      last++;
+    char phis[32];
+    if (last > i) snprintf(phis, sizeof phis, "%.2f-%.2f", row->phi, plan->rows[last].phi);
+    else snprintf(phis, sizeof phis, "%.2f", row->phi);
+    const bool best = plan->best >= i && plan->best <= last;
+    row = &plan->rows[last];
+    i = last;
+    const gs_scaling_spec *s = &row->spec;
+    const gs_cost *c = &row->cost;
+    char binds[48] = "";
+    if (row->binding != GS_PLAN_NONE)
+      snprintf(binds, sizeof binds, "%s %.0f%%%s", gs_plan_budget_name(row->binding),
+               100.0 * row->ratio[row->binding], row->fits ? "" : " OVER");
+    printf("%c %-11s  %5d  %5lld  %8lld  %9lld  %11s  %11s  %11s  %10s  %s\n",
+           best ? '*' : ' ', phis, (int)s->depth, (long long)s->width,
+           (long long)s->features, (long long)c->params, format_si((double)c->epoch.total, b1, sizeof b1),
+           gs_format_bytes(c->activation_bytes, b2, sizeof b2),
+           gs_format_bytes(c->peak_bytes, b3, sizeof b3),
+           format_seconds(c->seconds_per_epoch, b4, sizeof b4), binds);
+  }
+  printf("\n");
+  if (clipped_at >= 0)
+    printf("note: from phi = %.2f the resolution is clipped at 1 (every column)%s\n", clipped_at,
+           r->base_resolution >= 1.0 ? "; the base keeps all columns already, so resolution "
+                                       "never grows: pass --base D,W,R with R < 1 to scale it"
+                                     : "");
+  if (plan->best >= 0) {
+    const gs_plan_row *b = &plan->rows[plan->best];
+    printf("phi* = %.2f: depth %d, width %lld, %lld of %lld features (r = %.3f), %lld parameters; "
+           "predicted peak %s of %s (%s phase), %s FLOPs per epoch (%.2fx the base, %.2fx "
+           "intended), epoch %s\n",
+           b->phi, (int)b->spec.depth, (long long)b->spec.width, (long long)b->spec.features,
+           (long long)data->file_features, b->spec.resolution, (long long)b->cost.params,
+           gs_format_bytes(b->cost.peak_bytes, b1, sizeof b1),
+           gs_format_bytes((int64_t)o->limit[GS_PLAN_MEMORY], b2, sizeof b2),
+           gs_cost_phase_name(b->cost.peak_phase), format_si((double)b->cost.epoch.total, b3, sizeof b3),
+           b->spec.realised_factor, b->spec.intended_factor,
+           format_seconds(b->cost.seconds_per_epoch, b4, sizeof b4));
+    if (plan->stop_row >= 0) {
+      const gs_plan_row *n = &plan->rows[plan->stop_row];
+      if (n->status != GS_OK)
+        printf("beyond it, at phi = %.2f: %s\n", n->phi, n->note);
+      else
+        printf("the %s budget binds: at phi = %.2f (depth %d, width %lld, %lld features) the %s "
+               "is %s, over the budget of %s\n",
+               gs_plan_budget_name(plan->stops), n->phi, (int)n->spec.depth,
+               (long long)n->spec.width, (long long)n->spec.features, used_name(plan->stops),
+               format_budget(plan->stops, n->used[plan->stops], b1, sizeof b1),
+               format_budget(plan->stops, o->limit[plan->stops], b5, sizeof b5));
+    } else {
+      printf("every phi scanned fits: raise --phi-max to look further\n");
+    }
+  } else if (plan->count > 0 && plan->rows[0].status == GS_OK) {
+    const gs_plan_row *z = &plan->rows[0];
+    printf("nothing fits: even the base at phi = 0 (depth %d, width %lld, %lld features) is over "
+           "budget.\n",
+           (int)z->spec.depth, (long long)z->spec.width, (long long)z->spec.features);
+    for (int k = 0; k < GS_PLAN_BUDGETS; k++)
+      if (plan->deficit[k] > 0)
+        printf("  %s: %s is %s, %s over the budget of %s\n", gs_plan_budget_name((gs_plan_budget_kind)k),
+               used_name((gs_plan_budget_kind)k),
+               format_budget((gs_plan_budget_kind)k, z->used[k], b1, sizeof b1),
+               format_budget((gs_plan_budget_kind)k, plan->deficit[k], b2, sizeof b2),
+               format_budget((gs_plan_budget_kind)k, o->limit[k], b3, sizeof b3));
+    if (plan->deficit[GS_PLAN_MEMORY] > 0) {
+      const gs_cost *c = &z->cost;
+      printf("  the base's memory: dataset %s (features %s), graph %s, model %s",
+             gs_format_bytes(c->dataset_bytes, b1, sizeof b1),
+             gs_format_bytes(c->feature_bytes, b2, sizeof b2),
+             gs_format_bytes(c->graph_bytes, b3, sizeof b3),
+             gs_format_bytes(c->model_bytes, b4, sizeof b4));
+      printf(" (parameters, gradients and Adam %s, activations %s, workspace %s",
+             gs_format_bytes(c->param_bytes + c->grad_bytes + c->optimizer_bytes, b1, sizeof b1),
+             gs_format_bytes(c->activation_bytes, b2, sizeof b2),
+             gs_format_bytes(c->workspace_bytes, b3, sizeof b3));
+      if (c->input_transpose_bytes > 0)
+        printf(", transposed features %s", gs_format_bytes(c->input_transpose_bytes, b3, sizeof b3));
+      printf("); peaks: load %s, graph %s, train %s\n",
+             gs_format_bytes(c->phase_peak[GS_COST_PHASE_LOAD], b1, sizeof b1),
+             gs_format_bytes(c->phase_peak[GS_COST_PHASE_GRAPH], b2, sizeof b2),
+             gs_format_bytes(c->phase_peak[GS_COST_PHASE_TRAIN], b3, sizeof b3));
+    }
+    if (z->cost.peak_phase != GS_COST_PHASE_TRAIN && plan->deficit[GS_PLAN_MEMORY] > 0)
+      printf("  the peak comes from the %s phase, before any model exists: a smaller model "
+             "cannot help; fewer feature columns (--base D,W,R with R < 1) can\n",
+             gs_cost_phase_name(z->cost.peak_phase));
+  } else if (plan->count > 0) {
+    printf("nothing fits: at phi = 0: %s\n", plan->rows[0].note);
+  }
+}
+
+int gs_cmd_plan(int argc, char **argv) {
+  const char *data_dir = NULL, *split = NULL, *profile_path = NULL, *from_search = NULL;
+  gs_plan_options o = gs_plan_options_default();
+  gs_norm norm = GS_NORM_SYM;
+  int64_t v = 0, mem = 0, threads = 0;
+  double x = 0, sparse_below = GS_COST_SPARSE_BELOW;
+  bool json = false, measure = false, have_strategy = false, all_rows = false;
+  int constants_given = 0;
+  gs_args a;
+  gs_args_init(&a, argc, argv, 2);
+  const char *opt;
+  while ((opt = gs_args_next(&a))) {
+    if (!strcmp(opt, "--help") || !strcmp(opt, "-h")) {
+      plan_usage(stdout);
+      return 0;
+    } else if (!strcmp(opt, "--data")) data_dir = gs_args_value(&a);
+    else if (!strcmp(opt, "--split")) split = gs_args_value(&a);
+    else if (!strcmp(opt, "--mem")) {
+      if (gs_args_bytes(&a, &mem) && mem <= 0) gs_args_fail(&a, "option --mem: the budget must be positive");
+    } else if (!strcmp(opt, "--epoch-time")) {
+      if (gs_args_seconds(&a, &x)) o.limit[GS_PLAN_TIME] = x;
+    } else if (!strcmp(opt, "--flops")) {
+      const char *s = gs_args_value(&a);
+      if (s && !parse_count(s, &o.limit[GS_PLAN_FLOPS]))
+        gs_args_fail(&a, "option --flops: '%s' is not a positive count (examples: 5e9, 5G)", s);
+    } else if (!strcmp(opt, "--strategy")) {
+      const char *s = gs_args_value(&a);
+      gs_error e;
+      if (s && gs_scaling_strategy_parse(&o.rule.strategy, s, &e) != GS_OK)
+        gs_args_fail(&a, "option --strategy: '%s' is not dwr, dWr, d, w or r", s);
+      else if (s && o.rule.strategy == GS_SCALE_EXPLICIT)
+        gs_args_fail(&a, "option --strategy: explicit has no phi to plan over (use `gnnscale train`)");
+      have_strategy = s != NULL;
+    } else if (!strcmp(opt, "--alpha")) {
+      if (gs_args_double(&a, 1.0, 100.0, &o.rule.alpha)) constants_given |= 1;
+    } else if (!strcmp(opt, "--beta")) {
+      if (gs_args_double(&a, 1.0, 100.0, &o.rule.beta)) constants_given |= 2;
+    } else if (!strcmp(opt, "--gamma")) {
+      if (gs_args_double(&a, 1.0, 100.0, &o.rule.gamma)) constants_given |= 4;
+    } else if (!strcmp(opt, "--from-search")) from_search = gs_args_value(&a);
+    else if (!strcmp(opt, "--base")) {
+      const char *s = gs_args_value(&a);
+      if (s && !parse_base(s, &o.rule))
+        gs_args_fail(&a, "option --base: '%s' is not D,W or D,W,R (depth 1..%d, width >= 1, "
+                         "resolution in (0, 1])", s, GS_MAX_LAYERS);
+    } else if (!strcmp(opt, "--a")) gs_args_double(&a, 0.0, 1.0, &o.rule.a);
+    else if (!strcmp(opt, "--width-multiple")) {
+      if (gs_args_int(&a, 1, 1 << 20, &v)) o.rule.width_multiple = v;
+    } else if (!strcmp(opt, "--phi-step")) {
+      if (gs_args_double(&a, 1e-3, 16.0, &x)) o.phi_step = x;
+    } else if (!strcmp(opt, "--phi-max")) {
+      if (gs_args_double(&a, 0.0, GS_PLAN_PHI_LIMIT, &x)) o.phi_max = x;
+    } else if (!strcmp(opt, "--profile")) profile_path = gs_args_value(&a);
+    else if (!strcmp(opt, "--measure")) measure = true;
+    else if (!strcmp(opt, "--threads")) gs_args_int(&a, 0, 1024, &threads);
+    else if (!strcmp(opt, "--epochs")) {
+      if (gs_args_int(&a, 1, 1000000, &v)) o.cost.epochs = (int32_t)v;
+    } else if (!strcmp(opt, "--dropout")) {
+      if (gs_args_double(&a, 0.0, 0.99, &x)) o.cost.model.dropout = (float)x;
+    } else if (!strcmp(opt, "--residual")) o.cost.model.residual = true;
+    else if (!strcmp(opt, "--layernorm")) o.cost.model.norm = true;
+    else if (!strcmp(opt, "--order")) {
+      const char *s = gs_args_value(&a);
+      if (s && !strcmp(s, "auto")) o.cost.model.order = GS_ORDER_AUTO;
+      else if (s && !strcmp(s, "transform")) o.cost.model.order = GS_ORDER_TRANSFORM_FIRST;
+      else if (s && !strcmp(s, "aggregate")) o.cost.model.order = GS_ORDER_AGGREGATE_FIRST;
+      else if (s) gs_args_fail(&a, "option --order: '%s' is not auto, transform or aggregate", s);
+    } else if (!strcmp(opt, "--decay")) {
+      const char *s = gs_args_value(&a);
+      if (s && !strcmp(s, "first")) o.cost.decay_scope = GS_DECAY_FIRST;
+      else if (s && !strcmp(s, "all")) o.cost.decay_scope = GS_DECAY_ALL;
+      else if (s) gs_args_fail(&a, "option --decay: '%s' is not first or all", s);
+    } else if (!strcmp(opt, "--norm")) {
+      const char *s = gs_args_value(&a);
+      if (s && !gs_cli_parse_norm(s, &norm)) gs_args_fail(&a, "option --norm: '%s' is not sym, row or none", s);
+    } else if (!strcmp(opt, "--sparse-below")) gs_args_double(&a, 0.0, 1.0, &sparse_below);
+    else if (!strcmp(opt, "--theta")) gs_args_double(&a, 0.0, 1.0, &o.cost.theta);
+    else if (!strcmp(opt, "--json")) json = true;
+    else if (!strcmp(opt, "--all-rows")) all_rows = true;
+    else gs_args_fail(&a, "unknown option '%s'", opt);
+  }
+  if (!a.failed && !data_dir) gs_args_fail(&a, "--data DIR is required (for example --data datasets/data/cora)");
+  if (!a.failed && mem <= 0) gs_args_fail(&a, "--mem SIZE is required (for example --mem 512MiB)");
+  if (!a.failed && !have_strategy) gs_args_fail(&a, "--strategy dwr|dWr|d|w|r is required");
+  if (!a.failed && constants_given != 0 && constants_given != 7)
+    gs_args_fail(&a, "give --alpha, --beta and --gamma together (or none for EfficientNet's)");
+  if (!a.failed && constants_given && o.rule.strategy != GS_SCALE_DWR)
+    gs_args_fail(&a, "--alpha, --beta and --gamma are the constants of --strategy dwr");
+  if (!a.failed && from_search && constants_given)
+    gs_args_fail(&a, "--from-search and --alpha/--beta/--gamma exclude each other");
+  if (a.failed) {
+    fprintf(stderr, "gnnscale plan: %s\n", a.error);
+    plan_usage(stderr);
+    return 2;
+  }
+  if (from_search) {
+    fprintf(stderr, "gnnscale plan: --from-search is not yet available: the search command that "
+                    "writes %s has not landed; pass --alpha --beta --gamma instead\n", from_search);
+    return 2;
+  }
+  if (constants_given) o.rule.constants_default = false;
+  o.limit[GS_PLAN_MEMORY] = (double)mem;
+
+  gs_error err;
+  gs_error_clear(&err);
+  gs_status st = GS_OK;
+  gs_dataset *ds = NULL;
+  gs_graph *g = NULL;
+  int64_t *prefix = NULL;
+  gs_plan plan;
+  memset(&plan, 0, sizeof plan);
+  int exit_code = 1;
+  gs_profile profile = gs_profile_default();
+  char profile_note[GS_PROFILE_MACHINE_MAX + 128];
+  GS_TRY(gs_runtime_init((int)threads, &err));
+  if (profile_path) {
+    GS_TRY(gs_profile_load(&profile, profile_path, &err));
+    snprintf(profile_note, sizeof profile_note, "%s (%s, %d threads)", profile_path,
+             profile.machine, profile.threads);
+  } else if (measure || o.limit[GS_PLAN_TIME] > 0) {
+    GS_TRY(gs_profile_measure(&profile, (int)threads, PLAN_MEASURE_SECONDS, &err));
+    snprintf(profile_note, sizeof profile_note,
+             "measured now in %.1f s (%s, %d threads; `gnnscale calibrate` measures longer)",
+             profile.measure_seconds, profile.machine, profile.threads);
+  } else {
+    snprintf(profile_note, sizeof profile_note,
+             "%s: rough; pass --profile FILE from `gnnscale calibrate`, or --measure",
+             profile.machine);
+  }
+
+  GS_TRY(gs_cli_load(&ds, &g, data_dir, split, GS_FEATPREP_RAW, norm, &err));
+  if (ds->x.kind == GS_FEATURES_NONE || !ds->labels || ds->num_train == 0) {
+    st = gs_error_set(&err, GS_ERR_INVALID,
+                      "%s has no features, labels or split: planning a GCN needs all three", data_dir);
+    goto fail;
+  }
+  gs_cost_data data;
+  GS_TRY(gs_cost_data_of(&data, &prefix, ds, g, &err));
+  data.sparse_below = sparse_below;
+  gs_graph_free(&g);
+  GS_TRY(gs_plan_make(&plan, &o, &data, &profile, &err));
+  if (json) print_json(&plan, &o, ds, &data, profile_note);
+  else print_table(&plan, &o, ds, &data, profile_note, all_rows);
+  if (plan.best < 0) {
+    st = gs_error_set(&err, GS_ERR_BUDGET, "nothing fits the budget (see above)");
+    goto fail;
+  }
+  exit_code = 0;
+fail:
+  if (st != GS_OK) exit_code = gs_cli_fail("plan", &err);
+  gs_plan_release(&plan);
+  gs_mem_free(prefix);
+  gs_graph_free(&g);
+  gs_dataset_free(&ds);
+  return exit_code;
+}

@@ -1,0 +1,573 @@
+/* Tests of scaling/cost against the running code: the FLOPs of an epoch must equal what the
+ * kernels count (gnn/flops.h), category by category, and the predicted peak must match the
+ * counting allocator's high-water mark over load, graph, model and two training epochs, on
+ * the bundled graphs and a generated one. Each configuration prints one line (predicted vs
+ * counted FLOPs, predicted vs measured peak, peak RSS) for bench/RESULTS-style reports. */
+#include <check.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "core/runtime.h"
+#include "datasets/dataset.h"
+#include "datasets/generate.h"
+#include "gnn/flops.h"
+#include "gnn/model.h"
+#include "gnn/train.h"
+#include "scaling/cost.h"
+#include "scaling/rules.h"
+#include "sparse/graph.h"
+#include "tests/test_helpers.h"
+
+Suite *gs_cost_suite(void);
+
+/* The issue's bar for the peak prediction. The replay is exact except where the loader turns
+ * CSR features dense mid-file (the row where that happens needs the rows themselves). */
+#define PEAK_TOLERANCE 0.02
+#define THREADS 2
+/* Two epochs: the second shows that nothing is allocated inside the epoch loop. */
+#define EPOCHS 2
+
+typedef struct {
+  const char *dataset;  /* bundled folder, or NULL for the generated graph */
+  double sparse_below;  /* the loader's storage threshold */
+  gs_norm norm;
+  int32_t depth;
+  int64_t width;
+  double resolution;
+  gs_layer_order order;
+  bool residual;
+  bool layernorm;
+  float dropout;
+  gs_decay_scope decay;
+} run_config;
+
+/* A dataset described once from a full load: counts, prefix sums and the column ranking. */
+typedef struct {
+  gs_cost_data data;
+  int64_t *prefix;
+  int64_t *order;
+} described;
+
+static void describe(described *out, const run_config *rc) {
+  gs_error err;
+  gs_dataset *ds = NULL;
+  gs_graph *g = NULL;
+  if (rc->dataset) {
+    gs_dataset_options o = gs_dataset_options_default();
+    o.sparse_below = rc->sparse_below;
+    GS_ASSERT_OK(gs_dataset_load(&ds, gs_test_data(rc->dataset), &o, &err), err);
+  } else {
+    gs_generate_options o = gs_generate_options_default();
+    o.nodes = 2000;
+    o.edges = 9000;
+    o.features = 48;
+    o.classes = 5;
+    GS_ASSERT_OK(gs_dataset_generate(&ds, &o, &err), err);
+  }
+  GS_ASSERT_OK(gs_graph_new(&g, ds->num_nodes, ds->src, ds->dst, ds->num_edge_lines, rc->norm, &err),
+               err);
+  GS_ASSERT_OK(gs_cost_data_of(&out->data, &out->prefix, ds, g, &err), err);
+  out->data.sparse_below = rc->sparse_below;
+  GS_ASSERT_OK(gs_cost_column_ranking(&out->order, NULL, &ds->x, &err), err);
+  gs_graph_free(&g);
+  gs_dataset_free(&ds);
+}
+
+static void undescribe(described *d) {
+  gs_mem_free(d->prefix);
+  gs_mem_free(d->order);
+  memset(d, 0, sizeof *d);
+}
+
+static gs_cost_options options_of(const run_config *rc) {
+  gs_cost_options o = gs_cost_options_default();
+  o.model.depth = rc->depth;
+  o.model.width = rc->width;
+  o.model.order = rc->order;
+  o.model.residual = rc->residual;
+  o.model.norm = rc->layernorm;
+  o.model.dropout = rc->dropout;
+  o.decay_scope = rc->decay;
+  o.epochs = EPOCHS;
+  return o;
+}
+
+typedef struct {
+  int64_t dataset_bytes, graph_bytes, model_bytes;
+  int64_t phase_peak[3];
+  int64_t peak;
+  int64_t flops[GS_FLOPS_CATEGORIES];
+  int64_t rss;
+} measured;
+
+/* Runs what `gnnscale train` runs (load with the kept columns, row normalisation, graph,
+ * model, training) and records the allocator's figures phase by phase. */
+static void measure(measured *out, const run_config *rc, const described *desc, int64_t features) {
+  gs_error err;
+  gs_dataset *ds = NULL;
+  gs_graph *g = NULL;
+  gs_model *m = NULL;
+  memset(out, 0, sizeof *out);
+  const int64_t base = gs_mem_current();
+  gs_mem_reset_peak();
+  if (rc->dataset) {
+    gs_dataset_options o = gs_dataset_options_default();
+    o.sparse_below = rc->sparse_below;
+    if (features < desc->data.file_features) {
+      o.columns = desc->order;
+      o.num_columns = features;
+    }
+    GS_ASSERT_OK(gs_dataset_load(&ds, gs_test_data(rc->dataset), &o, &err), err);
+    out->phase_peak[GS_COST_PHASE_LOAD] = gs_mem_peak() - base;
+  } else {
+    gs_generate_options o = gs_generate_options_default();
+    o.nodes = 2000;
+    o.edges = 9000;
+    o.features = 48;
+    o.classes = 5;
+    GS_ASSERT_OK(gs_dataset_generate(&ds, &o, &err), err);
+    out->phase_peak[GS_COST_PHASE_LOAD] = -1; /* generated, not loaded: no prediction */
+  }
+  out->dataset_bytes = gs_mem_current() - base;
+  gs_dataset_row_normalize(ds);
+  gs_mem_reset_peak();
+  GS_ASSERT_OK(gs_graph_new(&g, ds->num_nodes, ds->src, ds->dst, ds->num_edge_lines, rc->norm, &err),
+               err);
+  out->phase_peak[GS_COST_PHASE_GRAPH] = gs_mem_peak() - base;
+  out->graph_bytes = gs_mem_current() - base - out->dataset_bytes;
+  gs_mem_reset_peak();
+  gs_model_config cfg = options_of(rc).model;
+  cfg.depth = rc->depth;
+  cfg.width = rc->width;
+  const int64_t before_model = gs_mem_current();
+  GS_ASSERT_OK(gs_model_new(&m, &cfg, g, &ds->x, ds->num_classes, &err), err);
+  out->model_bytes = gs_mem_current() - before_model;
+  gs_train_options t = gs_train_options_default();
+  t.epochs = EPOCHS;
+  t.patience = 0;
+  t.decay_scope = rc->decay;
+  gs_train_result r;
+  gs_flops_reset();
+  GS_ASSERT_OK(gs_train(&r, m, ds, &t, &err), err);
+  for (int c = 0; c < GS_FLOPS_CATEGORIES; c++) out->flops[c] = gs_flops_get((gs_flops_category)c);
+  out->phase_peak[GS_COST_PHASE_TRAIN] = gs_mem_peak() - base;
+  out->peak = 0;
+  for (int p = 0; p < 3; p++)
+    if (out->phase_peak[p] > out->peak) out->peak = out->phase_peak[p];
+  out->rss = gs_mem_peak_rss();
+  gs_model_free(&m);
+  gs_graph_free(&g);
+  gs_dataset_free(&ds);
+  ck_assert_int_eq(gs_mem_current(), base);
+}
+
+static const char *category_names[GS_FLOPS_CATEGORIES] = {"aggregate", "dense", "sparse_input",
+                                                          "elementwise"};
+
+static int64_t predicted_category(const gs_flops *f, int c) {
+  const int64_t v[GS_FLOPS_CATEGORIES] = {f->aggregate, f->dense, f->sparse_input, f->elementwise};
+  return v[c];
+}
+
+/* Mismatches found so far in the running test: every configuration is checked even when an
+ * earlier one failed, so that one report lists them all. */
+typedef struct {
+  int failures;
+  char text[4096];
+} findings;
+
+static void note(findings *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(findings *f, const char *fmt, ...) {
+  size_t used = strlen(f->text);
+  va_list ap;
+  va_start(ap, fmt);
+  if (used + 2 < sizeof f->text) vsnprintf(f->text + used, sizeof f->text - used - 1, fmt, ap);
+  va_end(ap);
+  used = strlen(f->text);
+  if (used + 1 < sizeof f->text) strcat(f->text, "\n");
+  f->failures++;
+}
+
+/* Predicts, runs and compares one configuration; prints its report lines. */
+static void check_config(findings *found, const run_config *rc, bool check_peak) {
+  described desc;
+  describe(&desc, rc);
+  const int64_t f = gs_scaling_features(rc->resolution, desc.data.file_features);
+  gs_cost_options opts = options_of(rc);
+  gs_cost c;
+  gs_error err;
+  GS_ASSERT_OK(gs_cost_estimate(&c, rc->depth, rc->width, f, &opts, &desc.data, NULL, &err), err);
+  measured ms;
+  measure(&ms, rc, &desc, f);
+
+  const char *name = rc->dataset ? rc->dataset : "generated";
+  char label[192];
+  snprintf(label, sizeof label, "%s d=%d w=%lld f=%lld (%s, sparse_below %g) %s%s%sdrop=%.1f norm=%s",
+           name, (int)rc->depth, (long long)rc->width, (long long)f,
+           c.sparse_features ? "csr" : "dense", rc->sparse_below,
+           rc->order == GS_ORDER_AGGREGATE_FIRST ? "agg-first "
+           : rc->order == GS_ORDER_TRANSFORM_FIRST ? "trans-first " : "auto ",
+           rc->residual ? "residual " : "", rc->layernorm ? "layernorm " : "", (double)rc->dropout,
+           rc->norm == GS_NORM_ROW ? "row" : "sym");
+  int64_t counted = 0;
+  for (int k = 0; k < GS_FLOPS_CATEGORIES; k++) counted += ms.flops[k];
+  printf("cost: %s\n  flops/epoch pred %lld counted %lld (aggregate %lld/%lld, dense %lld/%lld, "
+         "sparse_input %lld/%lld, elementwise %lld/%lld)\n",
+         label, (long long)c.epoch.total, (long long)(counted / EPOCHS),
+         (long long)c.epoch.aggregate, (long long)(ms.flops[0] / EPOCHS), (long long)c.epoch.dense,
+         (long long)(ms.flops[1] / EPOCHS), (long long)c.epoch.sparse_input,
+         (long long)(ms.flops[2] / EPOCHS), (long long)c.epoch.elementwise,
+         (long long)(ms.flops[3] / EPOCHS));
+  if (check_peak)
+    printf("  peak pred %lld meas %lld (%+.3f%%, %s phase) | load %lld/%lld graph %lld/%lld train "
+           "%lld/%lld | process peak RSS %lld\n",
+           (long long)c.peak_bytes, (long long)ms.peak,
+           ms.peak > 0 ? 100.0 * (double)(c.peak_bytes - ms.peak) / (double)ms.peak : 0.0,
+           gs_cost_phase_name(c.peak_phase), (long long)c.phase_peak[0], (long long)ms.phase_peak[0],
+           (long long)c.phase_peak[1], (long long)ms.phase_peak[1], (long long)c.phase_peak[2],
+           (long long)ms.phase_peak[2], (long long)ms.rss);
+  fflush(stdout);
+
+  /* FLOPs: exact, per category, per epoch. */
+  for (int k = 0; k < GS_FLOPS_CATEGORIES; k++) {
+    int64_t want = EPOCHS * predicted_category(&c.epoch, k);
+    if (ms.flops[k] != want)
+      note(found, "%s: %s FLOPs counted %lld over %d epochs, predicted %lld%s", label,
+           category_names[k], (long long)ms.flops[k], EPOCHS, (long long)want,
+           k == GS_FLOPS_AGGREGATE && ms.flops[k] == 0
+               ? " (gs_graph_aggregate does not count GS_FLOPS_AGGREGATE)"
+               : "");
+  }
+  /* Bytes held after each step: exact. */
+  if (ms.model_bytes != c.model_bytes)
+    note(found, "%s: model holds %lld bytes, predicted %lld", label, (long long)ms.model_bytes,
+         (long long)c.model_bytes);
+  if (ms.graph_bytes != c.graph_bytes)
+    note(found, "%s: graph holds %lld bytes, predicted %lld", label, (long long)ms.graph_bytes,
+         (long long)c.graph_bytes);
+  if (check_peak) {
+    if (ms.dataset_bytes != c.dataset_bytes)
+      note(found, "%s: dataset holds %lld bytes, predicted %lld", label,
+           (long long)ms.dataset_bytes, (long long)c.dataset_bytes);
+    for (int p = 0; p < 3; p++)
+      if (fabs((double)(c.phase_peak[p] - ms.phase_peak[p])) >
+          PEAK_TOLERANCE * (double)ms.phase_peak[p])
+        note(found, "%s: %s phase peak predicted %lld, measured %lld", label,
+             gs_cost_phase_name((gs_cost_phase)p), (long long)c.phase_peak[p],
+             (long long)ms.phase_peak[p]);
+    if (fabs((double)(c.peak_bytes - ms.peak)) > PEAK_TOLERANCE * (double)ms.peak)
+      note(found, "%s: peak predicted %lld, measured %lld", label, (long long)c.peak_bytes,
+           (long long)ms.peak);
+  }
+  undescribe(&desc);
+}
+
+#define ASSERT_NO_FINDINGS(found) \
+  ck_assert_msg((found).failures == 0, "%d mismatches:\n%s", (found).failures, (found).text)
+
+static run_config config(const char *dataset, int32_t depth, int64_t width, double r) {
+  run_config rc = {.dataset = dataset, .sparse_below = GS_COST_SPARSE_BELOW, .norm = GS_NORM_SYM,
+                   .depth = depth, .width = width, .resolution = r, .order = GS_ORDER_AUTO,
+                   .residual = false, .layernorm = false, .dropout = 0.5f,
+                   .decay = GS_DECAY_FIRST};
+  return rc;
+}
+
+/* ------------------------------------------------------------------ real runs */
+
+START_TEST(test_cora_predictions_match) {
+  GS_TEST_RUNTIME(THREADS);
+  findings found = {0, ""};
+  run_config rc = config("cora", 2, 16, 1.0); /* Kipf & Welling, CSR features */
+  check_config(&found, &rc, true);
+  rc = config("cora", 3, 64, 0.5);
+  check_config(&found, &rc, true);
+  rc = config("cora", 2, 16, 1.0);
+  rc.sparse_below = 0.0; /* dense features: 15.5 MB, and a dropped copy of them */
+  check_config(&found, &rc, true);
+  rc = config("cora", 4, 32, 0.25);
+  rc.sparse_below = 0.0;
+  rc.order = GS_ORDER_AGGREGATE_FIRST;
+  rc.residual = true;
+  rc.layernorm = true;
+  rc.decay = GS_DECAY_ALL;
+  check_config(&found, &rc, true);
+  rc = config("cora", 3, 32, 1.0);
+  rc.norm = GS_NORM_ROW;
+  rc.layernorm = true;
+  rc.order = GS_ORDER_TRANSFORM_FIRST;
+  check_config(&found, &rc, true);
+  rc = config("cora", 2, 16, 1.0);
+  rc.sparse_below = 0.01; /* density 1.27%: turns dense while loading */
+  check_config(&found, &rc, true);
+  ASSERT_NO_FINDINGS(found);
+}
+END_TEST
+
+START_TEST(test_citeseer_predictions_match) {
+  GS_TEST_RUNTIME(THREADS);
+  findings found = {0, ""};
+  run_config rc = config("citeseer", 2, 16, 1.0);
+  check_config(&found, &rc, true);
+  rc = config("citeseer", 5, 48, 0.3);
+  rc.residual = true;
+  check_config(&found, &rc, true);
+  rc = config("citeseer", 2, 64, 0.1);
+  rc.sparse_below = 0.0;
+  rc.dropout = 0.0f;
+  check_config(&found, &rc, true);
+  ASSERT_NO_FINDINGS(found);
+}
+END_TEST
+
+START_TEST(test_amazon_photo_predictions_match) {
+  GS_TEST_RUNTIME(THREADS);
+  findings found = {0, ""};
+  run_config rc = config("amazon-photo", 2, 16, 1.0); /* density 35%: dense by the loader */
+  check_config(&found, &rc, true);
+  rc = config("amazon-photo", 3, 128, 0.5);
+  rc.dropout = 0.0f;
+  check_config(&found, &rc, true);
+  rc = config("amazon-photo", 2, 256, 1.0);
+  rc.norm = GS_NORM_ROW;
+  rc.order = GS_ORDER_AGGREGATE_FIRST;
+  check_config(&found, &rc, true);
+  ASSERT_NO_FINDINGS(found);
+}
+END_TEST
+
+START_TEST(test_coauthor_cs_predictions_match) {
+  GS_TEST_RUNTIME(THREADS);
+  findings found = {0, ""};
+  run_config rc = config("coauthor-cs", 2, 16, 1.0);
+  check_config(&found, &rc, true);
+  rc = config("coauthor-cs", 3, 64, 0.5);
+  rc.layernorm = true;
+  check_config(&found, &rc, true);
+  ASSERT_NO_FINDINGS(found);
+}
+END_TEST
+
+START_TEST(test_generated_graph_flops_match) {
+  GS_TEST_RUNTIME(THREADS);
+  findings found = {0, ""};
+  run_config rc = config(NULL, 2, 16, 1.0);
+  check_config(&found, &rc, false);
+  rc = config(NULL, 3, 96, 1.0);
+  rc.order = GS_ORDER_AGGREGATE_FIRST;
+  check_config(&found, &rc, false);
+  rc = config(NULL, 4, 24, 1.0);
+  rc.order = GS_ORDER_TRANSFORM_FIRST;
+  rc.residual = true;
+  rc.dropout = 0.0f;
+  check_config(&found, &rc, false);
+  rc = config(NULL, 1, 16, 1.0);
+  check_config(&found, &rc, false);
+  ASSERT_NO_FINDINGS(found);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ without data */
+
+static gs_cost_data small_counts(void) {
+  gs_cost_data d = gs_cost_data_default();
+  d.nodes = 1000;
+  d.edge_lines = 4000;
+  d.symmetric_entries = 7000;
+  d.adj_nnz = 8000;
+  d.max_degree = 50;
+  d.file_features = 300;
+  d.feature_nnz = 6000;
+  d.classes = 5;
+  d.num_train = 100;
+  d.num_valid = 200;
+  d.num_test = 500;
+  return d;
+}
+
+/* The replayed kernels must add up to the model's layout plus the trainer's extras, plus the
+ * validation loss, which gs_train_extra_flops leaves out (gs_softmax_xent counts it). */
+START_TEST(test_flops_agree_with_layout) {
+  gs_cost_data d = small_counts();
+  const gs_layer_order orders[3] = {GS_ORDER_AUTO, GS_ORDER_TRANSFORM_FIRST,
+                                    GS_ORDER_AGGREGATE_FIRST};
+  for (int sparse = 0; sparse < 2; sparse++)
+    for (int o = 0; o < 3; o++)
+      for (int32_t depth = 1; depth <= 4; depth++) {
+        d.sparse_below = sparse ? GS_COST_SPARSE_BELOW : 0.0;
+        gs_cost_options opts = gs_cost_options_default();
+        opts.model.order = orders[o];
+        opts.model.residual = depth % 2 == 1;
+        opts.model.norm = depth == 4;
+        gs_cost c;
+        gs_error err;
+        GS_ASSERT_OK(gs_cost_estimate(&c, depth, 40, 250, &opts, &d, NULL, &err), err);
+        gs_model_config cfg = opts.model;
+        cfg.depth = depth;
+        cfg.width = 40;
+        gs_model_shape shape = {.nodes = d.nodes, .adj_nnz = d.adj_nnz, .features = 250,
+                                .sparse_features = c.sparse_features,
+                                .feature_nnz = c.feature_nnz, .classes = d.classes};
+        gs_model_layout L;
+        GS_ASSERT_OK(gs_model_layout_make(&L, &cfg, &shape, &err), err);
+        int64_t want = L.train_flops.total + L.eval_flops.total +
+                       gs_train_extra_flops(&L, d.num_train, opts.decay_scope, opts.weight_decay) +
+                       5 * d.num_valid * d.classes;
+        ck_assert_int_eq(c.epoch.total, want);
+        ck_assert_int_eq(c.epoch.dense, L.train_flops.dense + L.eval_flops.dense);
+        ck_assert_int_eq(c.epoch.aggregate, L.train_flops.aggregate + L.eval_flops.aggregate);
+        ck_assert_int_eq(c.eval.total, L.eval_flops.total + 5 * d.num_valid * d.classes);
+        ck_assert_int_eq(c.params, L.params);
+        ck_assert_int_eq(c.activation_bytes, L.activation_bytes);
+        ck_assert_int_eq(c.param_bytes + c.grad_bytes + c.optimizer_bytes + c.activation_bytes +
+                             c.workspace_bytes + c.input_transpose_bytes,
+                         L.total_bytes);
+        ck_assert_int_eq(c.param_bytes, 4 * c.params);
+        ck_assert_int_eq(c.optimizer_bytes, 8 * c.params);
+      }
+}
+END_TEST
+
+START_TEST(test_storage_and_prefix) {
+  gs_cost_data d = small_counts();
+  /* proportional: ceil(6000·100/300) */
+  ck_assert_int_eq(gs_cost_feature_nnz(&d, 100), 2000);
+  gs_cost c;
+  gs_error err;
+  gs_cost_options opts = gs_cost_options_default();
+  GS_ASSERT_OK(gs_cost_estimate(&c, 2, 16, 100, &opts, &d, NULL, &err), err);
+  ck_assert(c.nnz_proportional);
+  ck_assert(c.sparse_features); /* density 2% */
+  ck_assert_int_eq(c.feature_bytes, 8 * 1001 + 12 * 2000);
+  /* exact prefix: the 10 top columns hold everything */
+  int64_t prefix[301];
+  prefix[0] = 0;
+  for (int j = 0; j < 300; j++) prefix[j + 1] = prefix[j] + (j < 10 ? 600 : 0);
+  d.column_nnz_prefix = prefix;
+  GS_ASSERT_OK(gs_cost_estimate(&c, 2, 16, 5, &opts, &d, NULL, &err), err);
+  ck_assert(!c.nnz_proportional);
+  ck_assert_int_eq(c.feature_nnz, 3000);
+  ck_assert(!c.sparse_features); /* 60% dense: the loader keeps them dense */
+  ck_assert_int_eq(c.feature_bytes, 4 * 1000 * 5);
+  ck_assert(!gs_cost_features_sparse(&d, 10));
+  ck_assert(gs_cost_features_sparse(&d, 30)); /* 6000 / 30000 = 20% */
+}
+END_TEST
+
+START_TEST(test_column_ranking) {
+  /* 3 x 4 dense: column non-zeros 1, 3, 1, 2 -> order 1, 3, 0, 2 (ties by index) */
+  float v[12] = {0, 1, 0, 1, 2, 1, 0, 0, 0, 1, 5, 3};
+  gs_features x = {.kind = GS_FEATURES_DENSE, .rows = 3, .cols = 4, .nnz = 7, .dense = v};
+  int64_t *order = NULL, *prefix = NULL;
+  gs_error err;
+  GS_ASSERT_OK(gs_cost_column_ranking(&order, &prefix, &x, &err), err);
+  const int64_t want_order[4] = {1, 3, 0, 2}, want_prefix[5] = {0, 3, 5, 6, 7};
+  for (int j = 0; j < 4; j++) ck_assert_int_eq(order[j], want_order[j]);
+  for (int j = 0; j < 5; j++) ck_assert_int_eq(prefix[j], want_prefix[j]);
+  gs_mem_free(order);
+  gs_mem_free(prefix);
+  /* the same matrix as CSR */
+  int64_t rowptr[4] = {0, 2, 4, 7}, col[7] = {1, 3, 0, 1, 1, 2, 3};
+  float val[7] = {1, 1, 2, 1, 1, 5, 3};
+  gs_features s = {.kind = GS_FEATURES_SPARSE, .rows = 3, .cols = 4, .nnz = 7,
+                   .sparse = {.nrows = 3, .ncols = 4, .nnz = 7, .rowptr = rowptr, .col = col,
+                              .val = val}};
+  GS_ASSERT_OK(gs_cost_column_ranking(&order, &prefix, &s, &err), err);
+  for (int j = 0; j < 4; j++) ck_assert_int_eq(order[j], want_order[j]);
+  for (int j = 0; j < 5; j++) ck_assert_int_eq(prefix[j], want_prefix[j]);
+  gs_mem_free(order);
+  gs_mem_free(prefix);
+  gs_features none = {.kind = GS_FEATURES_NONE};
+  ck_assert_int_eq(gs_cost_column_ranking(&order, &prefix, &none, &err), GS_ERR_INVALID);
+}
+END_TEST
+
+START_TEST(test_time_prediction_shape) {
+  gs_cost_data d = small_counts();
+  gs_profile prof = gs_profile_default();
+  gs_cost_options opts = gs_cost_options_default();
+  gs_cost a, b, none;
+  gs_error err;
+  GS_ASSERT_OK(gs_cost_estimate(&a, 2, 16, 300, &opts, &d, &prof, &err), err);
+  GS_ASSERT_OK(gs_cost_estimate(&b, 2, 256, 300, &opts, &d, &prof, &err), err);
+  GS_ASSERT_OK(gs_cost_estimate(&none, 2, 16, 300, &opts, &d, NULL, &err), err);
+  ck_assert(a.seconds_per_epoch > 0.0);
+  ck_assert(b.seconds_per_epoch > a.seconds_per_epoch);
+  ck_assert_double_eq_tol(a.seconds_per_epoch, a.seconds_train + a.seconds_eval, 1e-15);
+  double parts = a.seconds_memory + a.seconds_overhead;
+  for (int k = 0; k < GS_FLOPS_CATEGORIES; k++) parts += a.seconds_category[k];
+  ck_assert_double_eq_tol(a.seconds_per_epoch, parts, 1e-12);
+  ck_assert(a.kernel_calls > 0);
+  ck_assert(none.seconds_per_epoch < 0.0);
+  ck_assert_int_eq(none.epoch.total, a.epoch.total);
+  /* θ given: a random graph much larger than cache costs more than a cached one */
+  opts.theta = 0.0;
+  GS_ASSERT_OK(gs_cost_estimate(&a, 2, 16, 300, &opts, &d, &prof, &err), err);
+  opts.theta = 1.0;
+  GS_ASSERT_OK(gs_cost_estimate(&b, 2, 16, 300, &opts, &d, &prof, &err), err);
+  ck_assert(b.seconds_category[GS_FLOPS_AGGREGATE] > a.seconds_category[GS_FLOPS_AGGREGATE]);
+}
+END_TEST
+
+START_TEST(test_cost_rejects_bad_input) {
+  gs_cost_data d = small_counts();
+  gs_cost_options opts = gs_cost_options_default();
+  gs_cost c;
+  gs_error err;
+  ck_assert_int_eq(gs_cost_estimate(&c, 2, 16, 0, &opts, &d, NULL, &err), GS_ERR_INVALID);
+  ck_assert_int_eq(gs_cost_estimate(&c, 2, 16, 301, &opts, &d, NULL, &err), GS_ERR_INVALID);
+  ck_assert_int_eq(gs_cost_estimate(&c, 0, 16, 300, &opts, &d, NULL, &err), GS_ERR_INVALID);
+  ck_assert_int_eq(gs_cost_estimate(&c, 2, 0, 300, &opts, &d, NULL, &err), GS_ERR_INVALID);
+  gs_cost_data bad = d;
+  bad.nodes = 0;
+  ck_assert_int_eq(gs_cost_estimate(&c, 2, 16, 300, &opts, &bad, NULL, &err), GS_ERR_INVALID);
+  bad = d;
+  bad.adj_nnz = 10;
+  ck_assert_int_eq(gs_cost_estimate(&c, 2, 16, 300, &opts, &bad, NULL, &err), GS_ERR_INVALID);
+  bad = d;
+  bad.classes = 0;
+  ck_assert_int_eq(gs_cost_estimate(&c, 2, 16, 300, &opts, &bad, NULL, &err), GS_ERR_INVALID);
+  bad = d;
+  bad.sparse_below = NAN;
+  ck_assert_int_eq(gs_cost_estimate(&c, 2, 16, 300, &opts, &bad, NULL, &err), GS_ERR_INVALID);
+  bad = d;
+  bad.self_loop_lines = bad.edge_lines + 1;
+  ck_assert_int_eq(gs_cost_estimate(&c, 2, 16, 300, &opts, &bad, NULL, &err), GS_ERR_INVALID);
+  gs_cost_options o = opts;
+  o.epochs = 0;
+  ck_assert_int_eq(gs_cost_estimate(&c, 2, 16, 300, &o, &d, NULL, &err), GS_ERR_INVALID);
+  o = opts;
+  o.theta = 1.5;
+  ck_assert_int_eq(gs_cost_estimate(&c, 2, 16, 300, &o, &d, NULL, &err), GS_ERR_INVALID);
+  o = opts;
+  o.model.dropout = 1.0f;
+  ck_assert_int_eq(gs_cost_estimate(&c, 2, 16, 300, &o, &d, NULL, &err), GS_ERR_INVALID);
+  bad = d;
+  bad.nodes = (int64_t)1 << 40;
+  bad.adj_nnz = bad.nodes;
+  ck_assert_int_eq(gs_cost_estimate(&c, 8, 1 << 16, 300, &opts, &bad, NULL, &err), GS_ERR_RANGE);
+}
+END_TEST
+
+Suite *gs_cost_suite(void) {
+  Suite *s = suite_create("cost");
+  TCase *model = tcase_create("model");
+  tcase_add_test(model, test_flops_agree_with_layout);
+  tcase_add_test(model, test_storage_and_prefix);
+  tcase_add_test(model, test_column_ranking);
+  tcase_add_test(model, test_time_prediction_shape);
+  tcase_add_test(model, test_cost_rejects_bad_input);
+  suite_add_tcase(s, model);
+  TCase *real = tcase_create("real");
+  tcase_set_timeout(real, 240);
+  tcase_add_test(real, test_cora_predictions_match);
+  tcase_add_test(real, test_citeseer_predictions_match);
+  tcase_add_test(real, test_amazon_photo_predictions_match);
+  tcase_add_test(real, test_coauthor_cs_predictions_match);
+  tcase_add_test(real, test_generated_graph_flops_match);
+  suite_add_tcase(s, real);
+  return s;
+}

@@ -1,0 +1,501 @@
+/* Tests of scaling/profile: the key = value file (round trip, every malformed case named by
+ * file and line), the rate interpolation, and a quick measurement on this machine. */
+#include <check.h>
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/mem.h"
+#include "scaling/profile.h"
+#include "tests/test_helpers.h"
+
+Suite *gs_profile_suite(void);
+
+/* Budget of the quick measurement, and the plausible ranges of what it finds. */
+#define QUICK_BUDGET_S 1.0
+#define QUICK_OVERRUN_S 6.0
+#define BANDWIDTH_MIN_GBS 1.0
+#define BANDWIDTH_MAX_GBS 200.0
+#define GFLOPS_MIN 0.1
+#define GFLOPS_MAX 100000.0
+#define OVERHEAD_MAX_S 1e-2
+#define RATE_TOLERANCE 1e-9
+
+/* A fresh path in the temporary folder for this test; the caller unlinks it. */
+static void temp_path(char *out, size_t size, const char *name) {
+  const char *dir = getenv("TMPDIR");
+  snprintf(out, size, "%s/gs_test_profile_%ld_%s", dir ? dir : "/tmp", (long)getpid(), name);
+}
+
+/* Files in the folder of `path` whose names start with its base name + ".tmp.". */
+static int count_temporaries(const char *path) {
+  char dir[512], prefix[512];
+  snprintf(dir, sizeof dir, "%s", path);
+  char *slash = strrchr(dir, '/');
+  ck_assert_ptr_nonnull(slash);
+  *slash = '\0';
+  snprintf(prefix, sizeof prefix, "%s.tmp.", slash + 1);
+  DIR *d = opendir(dir);
+  ck_assert_ptr_nonnull(d);
+  int count = 0;
+  for (struct dirent *e = readdir(d); e; e = readdir(d))
+    count += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+  closedir(d);
+  return count;
+}
+
+static void write_text(const char *path, const char *text) {
+  FILE *fp = fopen(path, "w");
+  ck_assert_ptr_nonnull(fp);
+  fputs(text, fp);
+  fclose(fp);
+}
+
+/* Reads a whole (small) file into a malloc'ed string. */
+static char *read_text(const char *path) {
+  FILE *fp = fopen(path, "r");
+  ck_assert_ptr_nonnull(fp);
+  fseek(fp, 0, SEEK_END);
+  long size = ftell(fp);
+  rewind(fp);
+  char *text = malloc((size_t)size + 1);
+  ck_assert_ptr_nonnull(text);
+  ck_assert_int_eq(fread(text, 1, (size_t)size, fp), size);
+  text[size] = '\0';
+  fclose(fp);
+  return text;
+}
+
+/* A profile with distinct, awkward values in every field. */
+static gs_profile sample_profile(void) {
+  gs_profile p = gs_profile_default();
+  p.threads = 2;
+  snprintf(p.machine, sizeof p.machine, "%s", "Test CPU = 2 cores, 3.1 GHz");
+  p.measure_seconds = 2.875;
+  p.llc_bytes = 33554432;
+  p.sgemm_gflops_peak = 151.25;
+  for (int op = 0; op < GS_PROFILE_OPS; op++)
+    for (int r = 0; r < 2; r++)
+      for (int s = 0; s < GS_PROFILE_SHAPES; s++) {
+        p.sgemm_rows[r][s] = r ? 100000 + 17 * s : 4096;
+        p.sgemm_gflops[op][r][s] = 1.0 / 3.0 + 10.0 * op + 3.0 * r + s + 0.1;
+      }
+  p.bandwidth_gbs = 21.7;
+  p.copy_gbs = 19.3;
+  p.spmm_random_gbs = 4.1e-1;
+  p.call_overhead_s = 1.234567e-7;
+  p.spmm_overhead_s = 3.3e-6;
+  return p;
+}
+
+/* Saves the sample, applies `edit` (replace the first line starting with `key` by
+ * `replacement`, or drop it when replacement is NULL), and returns the load status. */
+static gs_status load_edited(const char *name, const char *key, const char *replacement,
+                             gs_error *err, char *path, size_t path_size) {
+  temp_path(path, path_size, name);
+  gs_profile p = sample_profile();
+  gs_error save_err;
+  gs_status st = gs_profile_save(&p, path, &save_err);
+  GS_ASSERT_OK(st, save_err);
+  char *text = read_text(path);
+  char *edited = malloc(strlen(text) + 256);
+  ck_assert_ptr_nonnull(edited);
+  edited[0] = '\0';
+  bool done = false;
+  for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+    if (!done && strncmp(line, key, strlen(key)) == 0 && line[strlen(key)] == ' ') {
+      done = true;
+      if (replacement) {
+        strcat(edited, replacement);
+        strcat(edited, "\n");
+      }
+      continue;
+    }
+    strcat(edited, line);
+    strcat(edited, "\n");
+  }
+  ck_assert_msg(done, "key %s not in the saved file", key);
+  write_text(path, edited);
+  free(text);
+  free(edited);
+  gs_profile q = gs_profile_default();
+  return gs_profile_load(&q, path, err);
+}
+
+/* The line number of the first line of `path` starting with "key ". */
+static int line_of(const char *name, const char *key) {
+  char path[512];
+  temp_path(path, sizeof path, name);
+  gs_profile p = sample_profile();
+  gs_error err;
+  gs_status st = gs_profile_save(&p, path, &err);
+  GS_ASSERT_OK(st, err);
+  char *text = read_text(path);
+  int line = 0, found = 0;
+  for (char *s = strtok(text, "\n"); s; s = strtok(NULL, "\n")) {
+    line++;
+    if (strncmp(s, key, strlen(key)) == 0 && s[strlen(key)] == ' ') {
+      found = line;
+      break;
+    }
+  }
+  free(text);
+  unlink(path);
+  ck_assert_int_gt(found, 0);
+  return found;
+}
+
+/* Asserts that err.msg starts with "path:line: " and mentions `needle`. */
+static void assert_located(const gs_error *err, const char *path, int line, const char *needle) {
+  char prefix[600];
+  snprintf(prefix, sizeof prefix, "%s:%d: ", path, line);
+  ck_assert_msg(strncmp(err->msg, prefix, strlen(prefix)) == 0, "message \"%s\" lacks \"%s\"",
+                err->msg, prefix);
+  ck_assert_msg(strstr(err->msg, needle) != NULL, "message \"%s\" lacks \"%s\"", err->msg,
+                needle);
+}
+
+START_TEST(test_profile_save_load_round_trip) {
+  char path[512];
+  temp_path(path, sizeof path, "round.txt");
+  gs_profile p = sample_profile(), q;
+  memset(&q, 0, sizeof q);
+  gs_error err;
+  gs_status st = gs_profile_save(&p, path, &err);
+  GS_ASSERT_OK(st, err);
+  st = gs_profile_load(&q, path, &err);
+  GS_ASSERT_OK(st, err);
+  ck_assert_int_eq(q.threads, p.threads);
+  ck_assert_str_eq(q.machine, p.machine);
+  ck_assert_int_eq(q.llc_bytes, p.llc_bytes);
+  ck_assert(q.measure_seconds == p.measure_seconds);
+  ck_assert(q.sgemm_gflops_peak == p.sgemm_gflops_peak);
+  for (int op = 0; op < GS_PROFILE_OPS; op++)
+    for (int r = 0; r < 2; r++)
+      for (int s = 0; s < GS_PROFILE_SHAPES; s++) {
+        ck_assert_int_eq(q.sgemm_rows[r][s], p.sgemm_rows[r][s]);
+        ck_assert(q.sgemm_gflops[op][r][s] == p.sgemm_gflops[op][r][s]);
+      }
+  ck_assert(q.bandwidth_gbs == p.bandwidth_gbs);
+  ck_assert(q.copy_gbs == p.copy_gbs);
+  ck_assert(q.spmm_random_gbs == p.spmm_random_gbs);
+  ck_assert(q.call_overhead_s == p.call_overhead_s);
+  ck_assert(q.spmm_overhead_s == p.spmm_overhead_s);
+  /* Saving again replaces the file in place; no temporary file is left behind. */
+  st = gs_profile_save(&q, path, &err);
+  GS_ASSERT_OK(st, err);
+  char *text = read_text(path);
+  ck_assert(strstr(text, "bandwidth_gbs = 21.7\n") != NULL);
+  ck_assert(strstr(text, "sgemm_nt_large_256x256 = ") != NULL);
+  free(text);
+  unlink(path);
+  ck_assert_int_eq(count_temporaries(path), 0);
+}
+END_TEST
+
+START_TEST(test_profile_default_is_valid_and_saves) {
+  char path[512];
+  temp_path(path, sizeof path, "default.txt");
+  gs_profile p = gs_profile_default(), q;
+  gs_error err;
+  gs_status st = gs_profile_save(&p, path, &err);
+  GS_ASSERT_OK(st, err);
+  st = gs_profile_load(&q, path, &err);
+  GS_ASSERT_OK(st, err);
+  ck_assert_str_eq(q.machine, "default (not measured)");
+  unlink(path);
+}
+END_TEST
+
+START_TEST(test_profile_save_rejects_invalid_field) {
+  char path[512];
+  temp_path(path, sizeof path, "invalid.txt");
+  gs_profile p = sample_profile();
+  p.copy_gbs = NAN;
+  gs_error err;
+  ck_assert_int_eq(gs_profile_save(&p, path, &err), GS_ERR_INVALID);
+  ck_assert(strstr(err.msg, "copy_gbs") != NULL);
+  ck_assert_int_ne(access(path, F_OK), 0);
+}
+END_TEST
+
+START_TEST(test_profile_save_unwritable_folder) {
+  gs_profile p = sample_profile();
+  gs_error err;
+  const char *path = "/nonexistent-gnnscale-folder/profile.txt";
+  ck_assert_int_eq(gs_profile_save(&p, path, &err), GS_ERR_IO);
+  ck_assert(strstr(err.msg, path) != NULL);
+}
+END_TEST
+
+START_TEST(test_profile_load_missing_file) {
+  char path[512];
+  temp_path(path, sizeof path, "absent.txt");
+  gs_profile p = sample_profile();
+  gs_error err;
+  ck_assert_int_eq(gs_profile_load(&p, path, &err), GS_ERR_NOT_FOUND);
+  ck_assert(strstr(err.msg, path) != NULL);
+  ck_assert(strstr(err.msg, "No such file") != NULL);
+  ck_assert_int_eq(p.threads, 2); /* untouched on failure */
+}
+END_TEST
+
+START_TEST(test_profile_load_bad_number) {
+  char path[512];
+  gs_error err;
+  int line = line_of("bad.txt", "bandwidth_gbs");
+  gs_status st = load_edited("bad.txt", "bandwidth_gbs", "bandwidth_gbs = 12.5GB", &err, path,
+                             sizeof path);
+  ck_assert_int_eq(st, GS_ERR_PARSE);
+  assert_located(&err, path, line, "expected a number");
+  unlink(path);
+}
+END_TEST
+
+START_TEST(test_profile_load_bad_integer) {
+  char path[512];
+  gs_error err;
+  int line = line_of("badint.txt", "threads");
+  gs_status st = load_edited("badint.txt", "threads", "threads = 2.5", &err, path, sizeof path);
+  ck_assert_int_eq(st, GS_ERR_PARSE);
+  assert_located(&err, path, line, "expected an integer");
+  unlink(path);
+}
+END_TEST
+
+START_TEST(test_profile_load_missing_key) {
+  char path[512];
+  gs_error err;
+  gs_status st = load_edited("missing.txt", "copy_gbs", NULL, &err, path, sizeof path);
+  ck_assert_int_eq(st, GS_ERR_PARSE);
+  /* The message points at the end of the file (its last line). */
+  char *text = read_text(path);
+  int lines = 0;
+  for (char *c = text; *c; c++) lines += *c == '\n';
+  free(text);
+  assert_located(&err, path, lines, "missing key \"copy_gbs\"");
+  unlink(path);
+}
+END_TEST
+
+START_TEST(test_profile_load_negative_value) {
+  char path[512];
+  gs_error err;
+  int line = line_of("negative.txt", "call_overhead_s");
+  gs_status st = load_edited("negative.txt", "call_overhead_s", "call_overhead_s = -1e-6", &err,
+                             path, sizeof path);
+  ck_assert_int_eq(st, GS_ERR_RANGE);
+  assert_located(&err, path, line, "must be positive");
+  unlink(path);
+}
+END_TEST
+
+START_TEST(test_profile_load_zero_threads) {
+  char path[512];
+  gs_error err;
+  int line = line_of("zero.txt", "threads");
+  gs_status st = load_edited("zero.txt", "threads", "threads = 0", &err, path, sizeof path);
+  ck_assert_int_eq(st, GS_ERR_RANGE);
+  assert_located(&err, path, line, "out of range");
+  unlink(path);
+}
+END_TEST
+
+START_TEST(test_profile_load_nan_and_inf) {
+  char path[512];
+  gs_error err;
+  int line = line_of("nan.txt", "sgemm_nn_large_64x64");
+  gs_status st = load_edited("nan.txt", "sgemm_nn_large_64x64", "sgemm_nn_large_64x64 = nan",
+                             &err, path, sizeof path);
+  ck_assert_int_eq(st, GS_ERR_NUMERIC);
+  assert_located(&err, path, line, "not a finite number");
+  unlink(path);
+  line = line_of("inf.txt", "spmm_random_gbs");
+  st = load_edited("inf.txt", "spmm_random_gbs", "spmm_random_gbs = inf", &err, path,
+                   sizeof path);
+  ck_assert_int_eq(st, GS_ERR_NUMERIC);
+  assert_located(&err, path, line, "not a finite number");
+  unlink(path);
+}
+END_TEST
+
+START_TEST(test_profile_load_unknown_and_repeated_keys) {
+  char path[512];
+  gs_error err;
+  int line = line_of("unknown.txt", "copy_gbs");
+  gs_status st = load_edited("unknown.txt", "copy_gbs", "copy_gbps = 19.3", &err, path,
+                             sizeof path);
+  ck_assert_int_eq(st, GS_ERR_PARSE);
+  assert_located(&err, path, line, "unknown key \"copy_gbps\"");
+  unlink(path);
+  line = line_of("repeat.txt", "copy_gbs");
+  st = load_edited("repeat.txt", "copy_gbs", "bandwidth_gbs = 19.3", &err, path, sizeof path);
+  ck_assert_int_eq(st, GS_ERR_PARSE);
+  assert_located(&err, path, line, "repeated");
+  unlink(path);
+}
+END_TEST
+
+START_TEST(test_profile_load_line_without_equals_and_bad_format) {
+  char path[512];
+  gs_error err;
+  int line = line_of("noeq.txt", "machine");
+  gs_status st = load_edited("noeq.txt", "machine", "machine: Test CPU", &err, path,
+                             sizeof path);
+  ck_assert_int_eq(st, GS_ERR_PARSE);
+  assert_located(&err, path, line, "expected \"key = value\"");
+  unlink(path);
+  line = line_of("format.txt", "gnnscale_profile");
+  st = load_edited("format.txt", "gnnscale_profile", "gnnscale_profile = 2", &err, path,
+                   sizeof path);
+  ck_assert_int_eq(st, GS_ERR_PARSE);
+  assert_located(&err, path, line, "unsupported profile format 2");
+  unlink(path);
+}
+END_TEST
+
+START_TEST(test_profile_load_long_line) {
+  char path[512];
+  temp_path(path, sizeof path, "long.txt");
+  char text[2048];
+  memset(text, 'x', sizeof text - 2);
+  text[sizeof text - 2] = '\n';
+  text[sizeof text - 1] = '\0';
+  write_text(path, text);
+  gs_profile p;
+  gs_error err;
+  ck_assert_int_eq(gs_profile_load(&p, path, &err), GS_ERR_PARSE);
+  assert_located(&err, path, 1, "line longer than");
+  unlink(path);
+}
+END_TEST
+
+START_TEST(test_profile_rate_interpolates_measured_points) {
+  gs_profile p = sample_profile();
+  const int in[] = GS_PROFILE_SHAPE_IN, out[] = GS_PROFILE_SHAPE_OUT;
+  for (int s = 0; s < GS_PROFILE_SHAPES; s++)
+    for (int r = 0; r < 2; r++) {
+      int64_t rows = p.sgemm_rows[r][s];
+      double nn = gs_profile_sgemm_rate_op(&p, GS_PROFILE_NN, rows, out[s], in[s]);
+      double tn = gs_profile_sgemm_rate_op(&p, GS_PROFILE_TN, in[s], out[s], rows);
+      double nt = gs_profile_sgemm_rate_op(&p, GS_PROFILE_NT, rows, in[s], out[s]);
+      ck_assert_double_eq_tol(nn, p.sgemm_gflops[GS_PROFILE_NN][r][s], RATE_TOLERANCE * nn);
+      ck_assert_double_eq_tol(tn, p.sgemm_gflops[GS_PROFILE_TN][r][s], RATE_TOLERANCE * tn);
+      ck_assert_double_eq_tol(nt, p.sgemm_gflops[GS_PROFILE_NT][r][s], RATE_TOLERANCE * nt);
+      /* The shape alone picks TN when k is the longest dimension, NN otherwise. */
+      ck_assert_double_eq_tol(gs_profile_sgemm_rate(&p, in[s], out[s], rows), tn,
+                              RATE_TOLERANCE * tn);
+      ck_assert_double_eq_tol(gs_profile_sgemm_rate(&p, rows, out[s], in[s]), nn,
+                              RATE_TOLERANCE * nn);
+    }
+  /* Between two widths the rate lies between theirs; beyond the widest it is flat; below
+   * the narrowest it falls in proportion to the width; outside the rows it is flat. */
+  int64_t rows = p.sgemm_rows[1][2];
+  double mid = gs_profile_sgemm_rate_op(&p, GS_PROFILE_NN, rows, 96, 96);
+  ck_assert(mid > p.sgemm_gflops[0][1][2] && mid < p.sgemm_gflops[0][1][3]);
+  double wide = gs_profile_sgemm_rate_op(&p, GS_PROFILE_NN, 1000000, 4096, 4096);
+  ck_assert_double_eq_tol(wide, p.sgemm_gflops[0][1][4], RATE_TOLERANCE * wide);
+  double narrow = gs_profile_sgemm_rate_op(&p, GS_PROFILE_NN, 10000000, 1, 1);
+  double w0 = 2.0 * 16 * 7 / 23;
+  ck_assert_double_eq_tol(narrow, p.sgemm_gflops[0][1][0] / w0, RATE_TOLERANCE * narrow);
+  double tiny = gs_profile_sgemm_rate_op(&p, GS_PROFILE_NN, 16, 64, 64);
+  ck_assert_double_eq_tol(tiny, p.sgemm_gflops[0][0][2], RATE_TOLERANCE * tiny);
+  ck_assert(gs_profile_sgemm_rate(&p, 0, 10, 10) == p.sgemm_gflops_peak);
+}
+END_TEST
+
+START_TEST(test_profile_measure_rejects_bad_arguments) {
+  gs_profile p = sample_profile();
+  gs_error err;
+  ck_assert_int_eq(gs_profile_measure(&p, 2, 0.01, &err), GS_ERR_INVALID);
+  ck_assert(strstr(err.msg, "budget") != NULL);
+  ck_assert_int_eq(gs_profile_measure(&p, 2, NAN, &err), GS_ERR_INVALID);
+  ck_assert_int_eq(gs_profile_measure(&p, -3, 1.0, &err), GS_ERR_INVALID);
+  ck_assert(strstr(err.msg, "thread count") != NULL);
+  ck_assert_int_eq(p.threads, 2); /* untouched on failure */
+}
+END_TEST
+
+START_TEST(test_profile_measure_quick_is_plausible) {
+  GS_TEST_RUNTIME(2);
+  int64_t before = gs_mem_current();
+  gs_profile p;
+  gs_error err;
+  double t0 = gs_clock_seconds();
+  gs_status st = gs_profile_measure(&p, 2, QUICK_BUDGET_S, &err);
+  double elapsed = gs_clock_seconds() - t0;
+  GS_ASSERT_OK(st, err);
+  ck_assert_int_eq(gs_mem_current(), before);
+  ck_assert_int_eq(gs_runtime_threads(), 2);
+  ck_assert_int_eq(p.threads, 2);
+  ck_assert_double_lt(elapsed, QUICK_OVERRUN_S);
+  ck_assert(strlen(p.machine) > 0);
+  ck_assert(isfinite(p.bandwidth_gbs) && p.bandwidth_gbs >= BANDWIDTH_MIN_GBS &&
+            p.bandwidth_gbs <= BANDWIDTH_MAX_GBS);
+  ck_assert(isfinite(p.copy_gbs) && p.copy_gbs >= BANDWIDTH_MIN_GBS &&
+            p.copy_gbs <= BANDWIDTH_MAX_GBS);
+  ck_assert(isfinite(p.spmm_random_gbs) && p.spmm_random_gbs > 0 &&
+            p.spmm_random_gbs <= BANDWIDTH_MAX_GBS);
+  ck_assert(p.sgemm_gflops_peak >= GFLOPS_MIN && p.sgemm_gflops_peak <= GFLOPS_MAX);
+  for (int op = 0; op < GS_PROFILE_OPS; op++)
+    for (int r = 0; r < 2; r++)
+      for (int s = 0; s < GS_PROFILE_SHAPES; s++) {
+        double g = p.sgemm_gflops[op][r][s];
+        ck_assert_msg(isfinite(g) && g >= GFLOPS_MIN && g <= GFLOPS_MAX, "rate %g", g);
+        ck_assert_int_gt(p.sgemm_rows[r][s], 0);
+      }
+  ck_assert(p.call_overhead_s > 0 && p.call_overhead_s < OVERHEAD_MAX_S);
+  ck_assert(p.spmm_overhead_s > 0 && p.spmm_overhead_s < OVERHEAD_MAX_S);
+  /* What was measured can be saved and read back. */
+  char path[512];
+  temp_path(path, sizeof path, "measured.txt");
+  st = gs_profile_save(&p, path, &err);
+  GS_ASSERT_OK(st, err);
+  gs_profile q;
+  st = gs_profile_load(&q, path, &err);
+  GS_ASSERT_OK(st, err);
+  ck_assert(q.bandwidth_gbs == p.bandwidth_gbs);
+  unlink(path);
+  fprintf(stderr,
+          "profile: %.2f s; triad %.1f GB/s, copy %.1f GB/s, random SpMM %.1f GB/s; "
+          "peak sgemm %.1f GFLOP/s; nn 100000x128x256 %.1f, nn 100000x16x7 %.1f GFLOP/s; "
+          "call %.2g s, spmm call %.2g s\n",
+          elapsed, p.bandwidth_gbs, p.copy_gbs, p.spmm_random_gbs, p.sgemm_gflops_peak,
+          gs_profile_sgemm_rate_op(&p, GS_PROFILE_NN, 100000, 256, 128),
+          gs_profile_sgemm_rate_op(&p, GS_PROFILE_NN, 100000, 7, 16), p.call_overhead_s,
+          p.spmm_overhead_s);
+}
+END_TEST
+
+Suite *gs_profile_suite(void) {
+  Suite *s = suite_create("profile");
+  TCase *file = tcase_create("file");
+  tcase_add_test(file, test_profile_save_load_round_trip);
+  tcase_add_test(file, test_profile_default_is_valid_and_saves);
+  tcase_add_test(file, test_profile_save_rejects_invalid_field);
+  tcase_add_test(file, test_profile_save_unwritable_folder);
+  tcase_add_test(file, test_profile_load_missing_file);
+  tcase_add_test(file, test_profile_load_bad_number);
+  tcase_add_test(file, test_profile_load_bad_integer);
+  tcase_add_test(file, test_profile_load_missing_key);
+  tcase_add_test(file, test_profile_load_negative_value);
+  tcase_add_test(file, test_profile_load_zero_threads);
+  tcase_add_test(file, test_profile_load_nan_and_inf);
+  tcase_add_test(file, test_profile_load_unknown_and_repeated_keys);
+  tcase_add_test(file, test_profile_load_line_without_equals_and_bad_format);
+  tcase_add_test(file, test_profile_load_long_line);
+  suite_add_tcase(s, file);
+  TCase *rate = tcase_create("rate");
+  tcase_add_test(rate, test_profile_rate_interpolates_measured_points);
+  suite_add_tcase(s, rate);
+  TCase *measure = tcase_create("measure");
+  /* The measurement runs about QUICK_BUDGET_S; leave room for a loaded machine. */
+  tcase_set_timeout(measure, 120);
+  tcase_add_test(measure, test_profile_measure_rejects_bad_arguments);
+  tcase_add_test(measure, test_profile_measure_quick_is_plausible);
+  suite_add_tcase(s, measure);
+  return s;
+}
