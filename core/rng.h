@@ -7,6 +7,25 @@
 
 #include <stdint.h>
 
+#define GS_RNG_GOLDEN 0x9e3779b97f4a7c15ULL
+
+static inline uint64_t gs__rng_mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+/* The key of (seed, stream): hoisted out of loops, so that a value costs one mixing round. */
+static inline uint64_t gs_rng_key(uint64_t seed, uint64_t stream) {
+  uint64_t h = gs__rng_mix64(seed + GS_RNG_GOLDEN);
+  return gs__rng_mix64(h ^ (stream + 2 * GS_RNG_GOLDEN));
+}
+
+/* 64 well-mixed random bits for index under a key from gs_rng_key. */
+static inline uint64_t gs_rng_at_key(uint64_t key, uint64_t index) {
+  return gs__rng_mix64(key ^ (index + 3 * GS_RNG_GOLDEN));
+}
+
 /* 64 well-mixed random bits for (seed, stream, index). */
 uint64_t gs_rng_at(uint64_t seed, uint64_t stream, uint64_t index);
 

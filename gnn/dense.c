@@ -51,8 +51,39 @@ void gs_dense_bias_backward(float *db, const float *dZ, int64_t n, int64_t k) {
   }
 }
 
+gs_dropout gs_dropout_make(uint64_t seed, uint64_t stream, float rate) {
+  gs_dropout d;
+  d.key = gs_rng_key(seed, stream);
+  double t = rate > 0.0f ? floor((double)rate * 65536.0 + 0.5) : 0.0;
+  if (t > 65535.0) t = 65535.0;
+  d.threshold = (uint32_t)t;
+  d.scale = (float)(65536.0 / (65536.0 - t));
+  return d;
+}
+
 bool gs_dropout_keep(uint64_t seed, uint64_t stream, uint64_t index, float rate) {
-  return gs_rng_uniform(seed, stream, index) >= rate;
+  gs_dropout d = gs_dropout_make(seed, stream, rate);
+  return gs_dropout_keep_at(&d, index);
+}
+
+float gs_dropout_scale(float rate) { return gs_dropout_make(0, 0, rate).scale; }
+
+/* Applies out[i] = f(in[i]) · mask(i) · scale in groups of four elements per hash. The
+ * element-wise f is ReLU when `relu`. */
+static void dropout_apply(float *out, const float *in, int64_t count, float rate, uint64_t seed,
+                          uint64_t stream, bool relu) {
+  const gs_dropout d = gs_dropout_make(seed, stream, rate);
+  const int64_t groups = (count + 3) / 4;
+#pragma omp parallel for schedule(static)
+  for (int64_t g = 0; g < groups; g++) {
+    uint64_t bits = d.threshold ? gs_rng_at_key(d.key, (uint64_t)g) : ~0ULL;
+    int64_t end = 4 * g + 4 < count ? 4 * g + 4 : count;
+    for (int64_t i = 4 * g; i < end; i++, bits >>= 16) {
+      float v = in[i];
+      if (relu) v = v > 0.0f ? v : 0.0f;
+      out[i] = (uint32_t)(bits & 0xffffu) >= d.threshold ? v * d.scale : 0.0f;
+    }
+  }
 }
 
 void gs_dropout_forward(float *out, const float *in, int64_t count, float rate, uint64_t seed,
@@ -64,10 +95,7 @@ void gs_dropout_forward(float *out, const float *in, int64_t count, float rate, 
       for (int64_t i = 0; i < count; i++) out[i] = in[i];
     return;
   }
-  const float scale = 1.0f / (1.0f - rate);
-#pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < count; i++)
-    out[i] = gs_dropout_keep(seed, stream, (uint64_t)i, rate) ? in[i] * scale : 0.0f;
+  dropout_apply(out, in, count, rate, seed, stream, false);
 }
 
 void gs_dropout_backward(float *d_in, const float *d_out, int64_t count, float rate,
@@ -79,19 +107,13 @@ void gs_dropout_backward(float *d_in, const float *d_out, int64_t count, float r
 void gs_relu_dropout_forward(float *out, const float *in, int64_t count, float rate,
                              uint64_t seed, uint64_t stream) {
   GS_FLOPS_ADD(GS_FLOPS_ELEMENTWISE, 2 * count);
-  const float scale = rate > 0.0f ? 1.0f / (1.0f - rate) : 1.0f;
-#pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < count; i++) {
-    float v = in[i] > 0.0f ? in[i] : 0.0f;
-    if (rate > 0.0f) v = gs_dropout_keep(seed, stream, (uint64_t)i, rate) ? v * scale : 0.0f;
-    out[i] = v;
-  }
+  dropout_apply(out, in, count, rate, seed, stream, true);
 }
 
 void gs_relu_dropout_backward_from_output(float *d_in, const float *d_out, const float *out,
                                           int64_t count, float rate) {
   GS_FLOPS_ADD(GS_FLOPS_ELEMENTWISE, count);
-  const float scale = rate > 0.0f ? 1.0f / (1.0f - rate) : 1.0f;
+  const float scale = gs_dropout_scale(rate);
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < count; i++) d_in[i] = out[i] > 0.0f ? d_out[i] * scale : 0.0f;
 }

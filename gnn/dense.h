@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/rng.h"
+
 /* C (m x n) = op(A) * op(B) (+ C when accumulate), row-major; op transposes when trans_*.
  * A is m x k (k x m if trans_a), B is k x n (n x k if trans_b). 2·m·n·k FLOPs. */
 void gs_dense_matmul(float *C, const float *A, const float *B, int64_t m, int64_t n, int64_t k,
@@ -20,9 +22,29 @@ void gs_dense_bias_add(float *Z, const float *b, int64_t n, int64_t k);
 /* db (k) += column sums of dZ (n x k). Per-thread partial sums combined in thread order. */
 void gs_dense_bias_backward(float *db, const float *dZ, int64_t n, int64_t k);
 
-/* Keep-or-drop decision of element `index` under dropout rate `rate` for (seed, stream):
- * the same call in forward and backward gives the same mask without storing it. */
+/* A dropout mask as a pure function of (seed, stream, index): element i is kept when the
+ * 16-bit lane i mod 4 of gs_rng_at_key(key, i / 4) is at least `threshold`, so one hash
+ * serves four elements and the forward and backward regenerate the same mask without storing
+ * it. The keep probability is 1 - threshold / 65536 (the rate rounded to 1/65536), and kept
+ * values are scaled by its inverse, so the dropout stays exactly unbiased. */
+typedef struct {
+  uint64_t key;
+  uint32_t threshold; /* 0 = keep everything */
+  float scale;        /* 65536 / (65536 - threshold) */
+} gs_dropout;
+
+gs_dropout gs_dropout_make(uint64_t seed, uint64_t stream, float rate);
+
+static inline bool gs_dropout_keep_at(const gs_dropout *d, uint64_t index) {
+  uint64_t bits = gs_rng_at_key(d->key, index >> 2) >> (16 * (index & 3));
+  return (uint32_t)(bits & 0xffffu) >= d->threshold;
+}
+
+/* Keep-or-drop decision of element `index` under dropout rate `rate` for (seed, stream). */
 bool gs_dropout_keep(uint64_t seed, uint64_t stream, uint64_t index, float rate);
+
+/* The factor kept elements are multiplied by under `rate`. */
+float gs_dropout_scale(float rate);
 
 /* out (count) = in ⊙ mask / (1 - rate). rate == 0 copies. out may equal in. */
 void gs_dropout_forward(float *out, const float *in, int64_t count, float rate, uint64_t seed,

@@ -45,13 +45,14 @@ gs_status gs_input_transpose(gs_csr *xt, int64_t **perm, const gs_csr *x, const 
 void gs_input_forward(float *T, const gs_csr *x, const float *W, int64_t out, float rate,
                       uint64_t seed, uint64_t stream) {
   GS_FLOPS_ADD(GS_FLOPS_SPARSE_INPUT, 2 * x->nnz * out);
-  const float scale = rate > 0.0f ? 1.0f / (1.0f - rate) : 1.0f;
+  const gs_dropout d = gs_dropout_make(seed, stream, rate);
+  const float scale = d.scale;
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < x->nrows; i++) {
     float *t = T + i * out;
     for (int64_t j = 0; j < out; j++) t[j] = 0.0f;
     for (int64_t e = x->rowptr[i]; e < x->rowptr[i + 1]; e++) {
-      if (rate > 0.0f && !gs_dropout_keep(seed, stream, (uint64_t)e, rate)) continue;
+      if (d.threshold && !gs_dropout_keep_at(&d, (uint64_t)e)) continue;
       const float v = x->val[e] * scale;
       const float *w = W + x->col[e] * out;
 #pragma omp simd
@@ -63,12 +64,15 @@ void gs_input_forward(float *T, const gs_csr *x, const float *W, int64_t out, fl
 void gs_input_backward(float *dW, const gs_csr *xt, const int64_t *perm, const float *dT,
                        int64_t out, float rate, uint64_t seed, uint64_t stream) {
   GS_FLOPS_ADD(GS_FLOPS_SPARSE_INPUT, 2 * xt->nnz * out);
-  const float scale = rate > 0.0f ? 1.0f / (1.0f - rate) : 1.0f;
+  const gs_dropout d = gs_dropout_make(seed, stream, rate);
+  const float scale = d.scale;
+  /* Dynamic schedule: column frequencies are skewed, and each row of dW is still summed by
+   * one thread in index order, so the result does not depend on the schedule. */
 #pragma omp parallel for schedule(dynamic, 64)
   for (int64_t c = 0; c < xt->nrows; c++) {
     float *dw = dW + c * out;
     for (int64_t e = xt->rowptr[c]; e < xt->rowptr[c + 1]; e++) {
-      if (rate > 0.0f && !gs_dropout_keep(seed, stream, (uint64_t)perm[e], rate)) continue;
+      if (d.threshold && !gs_dropout_keep_at(&d, (uint64_t)perm[e])) continue;
       const float v = xt->val[e] * scale;
       const float *g = dT + xt->col[e] * out;
 #pragma omp simd

@@ -111,8 +111,8 @@ START_TEST(test_relu_dropout_backward_from_output_matches_mask) {
   for (int i = 0; i < COUNT; i++) {
     bool keep = gs_dropout_keep(9, 11, (uint64_t)i, rate);
     kept += keep;
-    float expect_out = keep && in[i] > 0 ? in[i] / (1 - rate) : 0.0f;
-    float expect_d = keep && in[i] > 0 ? d_out[i] / (1 - rate) : 0.0f;
+    float expect_out = keep && in[i] > 0 ? in[i] * gs_dropout_scale(rate) : 0.0f;
+    float expect_d = keep && in[i] > 0 ? d_out[i] * gs_dropout_scale(rate) : 0.0f;
     ck_assert_float_eq_tol(out[i], expect_out, 1e-6f);
     ck_assert_float_eq_tol(d_in[i], expect_d, 1e-6f);
   }
@@ -201,7 +201,7 @@ START_TEST(test_sparse_input_matches_dense_product_with_mask) {
   float Xd[R * C] = {0};
   for (int i = 0; i < R; i++)
     for (int64_t e = rowptr[i]; e < rowptr[i + 1]; e++)
-      Xd[i * C + col[e]] = gs_dropout_keep(3, 5, (uint64_t)e, rate) ? val[e] / (1 - rate) : 0.0f;
+      Xd[i * C + col[e]] = gs_dropout_keep(3, 5, (uint64_t)e, rate) ? val[e] * gs_dropout_scale(rate) : 0.0f;
   for (int i = 0; i < R; i++)
     for (int o = 0; o < O; o++) {
       double s = 0;
