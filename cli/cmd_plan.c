@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/args.h"
 #include "cli/commands.h"
@@ -14,6 +15,7 @@
 #include "scaling/planner.h"
 #include "scaling/profile.h"
 #include "scaling/rules.h"
+#include "scaling/search.h"
 
 /* Seconds a profile measurement may take when the planner measures the machine itself. */
 #define PLAN_MEASURE_SECONDS 1.0
@@ -32,13 +34,14 @@ static void plan_usage(FILE *f) {
       "                        elasticities, width emphasis --a\n"
       "  --alpha A --beta B --gamma G   dwr constants, all three (default: EfficientNet's\n"
       "                        1.2, 1.1, 1.15, found for CNNs, not for this graph)\n"
-      "  --from-search FILE    constants from `gnnscale search` (not yet available)\n"
+      "  --from-search FILE    dwr constants, base and width multiple found by `gnnscale search`\n"
       "  --base D,W[,R]        base depth, width and resolution (default 2,16,1)\n"
       "  --a X                 dWr width emphasis in [0, 1] (default 0.8)\n"
       "  --width-multiple N    round widths to multiples of N (default 8; 1 = exact)\n"
       "  --phi-step X          grid step (default 0.25)\n"
       "  --phi-max X           last phi (default: stop once every further model is far over)\n"
-      "  --profile FILE        machine profile from `gnnscale calibrate`\n"
+      "  --profile FILE        machine profile (default: the file `gnnscale calibrate` saved,\n"
+      "                        $GNNSCALE_CACHE/profile.txt or ~/.cache/gnnscale/profile.txt)\n"
       "  --measure             measure the machine now (about 1 s) for the epoch times\n"
       "  --threads T           threads of the measurement (default 0: all cores)\n"
       "  --epochs N            epochs of the run (its logs count: default 200)\n"
@@ -346,7 +349,7 @@ int gs_cmd_plan(int argc, char **argv) {
   gs_norm norm = GS_NORM_SYM;
   int64_t v = 0, mem = 0, threads = 0;
   double x = 0, sparse_below = GS_COST_SPARSE_BELOW;
-  bool json = false, measure = false, have_strategy = false, all_rows = false;
+  bool json = false, measure = false, have_strategy = false, all_rows = false, base_given = false;
   int constants_given = 0;
   gs_args a;
   gs_args_init(&a, argc, argv, 2);
@@ -382,6 +385,7 @@ int gs_cmd_plan(int argc, char **argv) {
     } else if (!strcmp(opt, "--from-search")) from_search = gs_args_value(&a);
     else if (!strcmp(opt, "--base")) {
       const char *s = gs_args_value(&a);
+      base_given = s != NULL;
       if (s && !parse_base(s, &o.rule))
         gs_args_fail(&a, "option --base: '%s' is not D,W or D,W,R (depth 1..%d, width >= 1, "
                          "resolution in (0, 1])", s, GS_MAX_LAYERS);
@@ -423,7 +427,13 @@ int gs_cmd_plan(int argc, char **argv) {
   }
   if (!a.failed && !data_dir) gs_args_fail(&a, "--data DIR is required (for example --data datasets/data/cora)");
   if (!a.failed && mem <= 0) gs_args_fail(&a, "--mem SIZE is required (for example --mem 512MiB)");
-  if (!a.failed && !have_strategy) gs_args_fail(&a, "--strategy dwr|dWr|d|w|r is required");
+  if (!a.failed && !have_strategy && !from_search)
+    gs_args_fail(&a, "--strategy dwr|dWr|d|w|r (or --from-search FILE) is required");
+  if (!a.failed && from_search && have_strategy && o.rule.strategy != GS_SCALE_DWR)
+    gs_args_fail(&a, "--from-search gives the constants of --strategy dwr, not %s",
+                 gs_scaling_strategy_name(o.rule.strategy));
+  if (!a.failed && from_search && base_given)
+    gs_args_fail(&a, "--from-search sets the base the constants were searched for: drop --base");
   if (!a.failed && constants_given != 0 && constants_given != 7)
     gs_args_fail(&a, "give --alpha, --beta and --gamma together (or none for EfficientNet's)");
   if (!a.failed && constants_given && o.rule.strategy != GS_SCALE_DWR)
@@ -435,10 +445,19 @@ int gs_cmd_plan(int argc, char **argv) {
     plan_usage(stderr);
     return 2;
   }
+  gs_search_result searched;
   if (from_search) {
-    fprintf(stderr, "gnnscale plan: --from-search is not yet available: the search command that "
-                    "writes %s has not landed; pass --alpha --beta --gamma instead\n", from_search);
-    return 2;
+    gs_error e;
+    if (gs_search_result_load(&searched, from_search, &e) != GS_OK) return gs_cli_fail("plan", &e);
+    o.rule.strategy = GS_SCALE_DWR;
+    o.rule.alpha = searched.alpha;
+    o.rule.beta = searched.beta;
+    o.rule.gamma = searched.gamma;
+    o.rule.base_depth = searched.base_depth;
+    o.rule.base_width = searched.base_width;
+    o.rule.base_resolution = searched.base_resolution;
+    o.rule.width_multiple = searched.width_multiple;
+    constants_given = 7;
   }
   if (constants_given) o.rule.constants_default = false;
   o.limit[GS_PLAN_MEMORY] = (double)mem;
@@ -453,20 +472,32 @@ int gs_cmd_plan(int argc, char **argv) {
   memset(&plan, 0, sizeof plan);
   int exit_code = 1;
   gs_profile profile = gs_profile_default();
-  char profile_note[GS_PROFILE_MACHINE_MAX + 128];
+  char profile_note[4096 + GS_PROFILE_MACHINE_MAX + 128];
   GS_TRY(gs_runtime_init((int)threads, &err));
-  if (profile_path) {
-    GS_TRY(gs_profile_load(&profile, profile_path, &err));
-    snprintf(profile_note, sizeof profile_note, "%s (%s, %d threads)", profile_path,
-             profile.machine, profile.threads);
-  } else if (measure || o.limit[GS_PLAN_TIME] > 0) {
+  char default_profile[4096];
+  struct stat sb;
+  const bool have_default = !profile_path &&
+                            gs_cli_default_profile_path(default_profile, sizeof default_profile,
+                                                        NULL) == GS_OK &&
+                            stat(default_profile, &sb) == 0;
+  if (measure) {
     GS_TRY(gs_profile_measure(&profile, (int)threads, PLAN_MEASURE_SECONDS, &err));
     snprintf(profile_note, sizeof profile_note,
              "measured now in %.1f s (%s, %d threads; `gnnscale calibrate` measures longer)",
              profile.measure_seconds, profile.machine, profile.threads);
+  } else if (profile_path || have_default) {
+    const char *pp = profile_path ? profile_path : default_profile;
+    GS_TRY(gs_profile_load(&profile, pp, &err));
+    snprintf(profile_note, sizeof profile_note, "%s (%s, %d threads)", pp, profile.machine,
+             profile.threads);
+  } else if (o.limit[GS_PLAN_TIME] > 0) {
+    GS_TRY(gs_profile_measure(&profile, (int)threads, PLAN_MEASURE_SECONDS, &err));
+    snprintf(profile_note, sizeof profile_note,
+             "measured now in %.1f s (%s, %d threads; `gnnscale calibrate` saves a longer one)",
+             profile.measure_seconds, profile.machine, profile.threads);
   } else {
     snprintf(profile_note, sizeof profile_note,
-             "%s: rough; pass --profile FILE from `gnnscale calibrate`, or --measure",
+             "%s: rough; run `gnnscale calibrate`, or pass --profile FILE or --measure",
              profile.machine);
   }
 
@@ -476,6 +507,9 @@ int gs_cmd_plan(int argc, char **argv) {
                       "%s has no features, labels or split: planning a GCN needs all three", data_dir);
     goto fail;
   }
+  if (from_search && strcmp(searched.dataset, ds->name) != 0)
+    fprintf(stderr, "gnnscale plan: note: %s was searched on %s, not %s\n", from_search,
+            searched.dataset, ds->name);
   gs_cost_data data;
   GS_TRY(gs_cost_data_of(&data, &prefix, ds, g, &err));
   data.sparse_below = sparse_below;

@@ -1,8 +1,11 @@
 /* gnnscale train: train a GCN over one or more seeds and report test accuracy (mean ± std),
  * the median epoch time and peak memory, as text or as one JSON object (--json). */
+#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/args.h"
 #include "cli/commands.h"
@@ -10,8 +13,22 @@
 #include "core/runtime.h"
 #include "gnn/model.h"
 #include "gnn/train.h"
+#include "datasets/colrank.h"
+#include "scaling/cost.h"
+#include "scaling/profile.h"
+#include "scaling/rules.h"
+#include "scaling/search.h"
 
 #define MAX_SEEDS 1000
+
+/* Resident bytes the first dataset load, graph build and training add for good beyond the
+ * counting allocator's bytes and the runtime (GraphBLAS and OpenMP code and per-thread state
+ * touched on first use, zlib and stdio buffers, malloc arena slack). Measured on the
+ * development machine (AMD EPYC VM, 2 cores, glibc 2.36) as the median over the 13
+ * configurations of bench/validate_cost.py of peak RSS − counted peak − RSS after the
+ * runtime (range 1.0 to 8.4 MiB): an in-sample constant, to be replaced by a per-machine
+ * figure from `gnnscale calibrate` once the profile has a field for it. */
+#define TRAIN_RSS_FIRST_USE (3.3 * 1048576.0)
 
 static void train_usage(FILE *f) {
   fputs(
@@ -35,6 +52,20 @@ static void train_usage(FILE *f) {
       "  --seed S              first seed (default 0)\n"
       "  --seeds K             train K seeds S..S+K-1 and report mean ± std (default 1)\n"
       "  --threads T           threads (default 0: all cores)\n"
+      "  --strategy S          scale the base model: dwr (d0*alpha^phi, w0*beta^phi,\n"
+      "                        r0*gamma^phi), d, w, r (one dimension to 2^phi x the base\n"
+      "                        FLOPs), dWr (fast compound, --a), explicit (--depth, --width,\n"
+      "                        --resolution as given); sets depth, width and feature columns\n"
+      "  --phi X               scaling coefficient (default 0: the base)\n"
+      "  --alpha A --beta B --gamma G   dwr constants (default EfficientNet's)\n"
+      "  --from-search FILE    dwr constants, base and width multiple from `gnnscale search`\n"
+      "  --a X                 dWr width emphasis in [0, 1] (default 0.8)\n"
+      "  --base D,W[,R]        base depth, width, resolution (default 2,16,1)\n"
+      "  --resolution R        keep the top ceil(R*f0) feature columns by document frequency\n"
+      "                        (explicit strategy; alone it implies --strategy explicit)\n"
+      "  --width-multiple M    round scaled widths to multiples of M (default 8)\n"
+      "  --profile FILE        machine profile for the predicted epoch time (default: the file\n"
+      "                        `gnnscale calibrate` saved, else a rough built-in one)\n"
       "  --json                print one JSON object on stdout\n"
       "  --quiet               no progress line\n",
       f);
@@ -50,6 +81,136 @@ static int compare_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+/* "2,16" or "2,16,0.5". */
+static bool parse_base(const char *s, gs_scaling_rule *rule) {
+  char *end = NULL;
+  long long d = strtoll(s, &end, 10);
+  if (end == s || *end != ',' || d < 1 || d > GS_MAX_LAYERS) return false;
+  const char *p = end + 1;
+  long long w = strtoll(p, &end, 10);
+  if (end == p || w < 1 || w > (1 << 20)) return false;
+  double r = 1.0;
+  if (*end == ',') {
+    p = end + 1;
+    r = strtod(p, &end);
+    if (end == p || !(r > 0.0 && r <= 1.0)) return false;
+  }
+  if (*end != '\0') return false;
+  rule->base_depth = (int32_t)d;
+  rule->base_width = w;
+  rule->base_resolution = r;
+  return true;
+}
+
+/* Resident set size now (not the high-water mark), from /proc/self/statm; -1 if unknown. */
+static int64_t current_rss(void) {
+  FILE *f = fopen("/proc/self/statm", "r");
+  if (!f) return -1;
+  long long size = 0, resident = 0;
+  int n = fscanf(f, "%lld %lld", &size, &resident);
+  fclose(f);
+  if (n != 2) return -1;
+  return (int64_t)resident * (int64_t)sysconf(_SC_PAGESIZE);
+}
+
+/* The resident bytes once the runtime is up and OpenBLAS has run one product (its thread
+ * pool and buffers exist), before any data. Reported (rss_after_runtime_bytes), but it
+ * misses about 7 MiB that the first dataset load and graph build add for good on this
+ * machine (GraphBLAS and OpenMP first use, zlib, malloc arenas), so the RSS prediction uses
+ * the RSS after the pricing pass instead (see rss_priced). */
+static int64_t baseline_rss(void) {
+  float a[64], b[64], c[64];
+  for (int i = 0; i < 64; i++) a[i] = b[i] = 1.0f, c[i] = 0.0f;
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 8, 8, 8, 1.0f, a, 8, b, 8, 0.0f, c, 8);
+  return current_rss();
+}
+
+/* The counts the cost model needs, without holding the feature matrix: the dataset without
+ * features and its graph (freed again), and the document-frequency ranking of the columns
+ * (cached, streamed from the file once). *prefix receives a malloc'd copy of the ranked
+ * non-zero prefix sums that out->column_nnz_prefix borrows. Nothing stays in the counting
+ * allocator, so the run's peak is measured from an empty allocator as the model predicts. */
+static gs_status cost_data_of_dir(gs_cost_data *out, int64_t **prefix, const char *dir,
+                                  const char *split, gs_norm norm, gs_error *err) {
+  gs_status st = GS_OK;
+  gs_dataset *ds = NULL;
+  gs_graph *g = NULL;
+  gs_colrank rank;
+  memset(&rank, 0, sizeof rank);
+  int64_t *p = NULL;
+  gs_dataset_options o = gs_dataset_options_default();
+  o.split = split;
+  o.load_features = false;
+  GS_TRY(gs_dataset_load(&ds, dir, &o, err));
+  if (!ds->labels || ds->num_train == 0 || ds->num_classes < 1) {
+    st = gs_error_set(err, GS_ERR_INVALID, "%s has no labels or split: training needs both", dir);
+    goto fail;
+  }
+  GS_TRY(gs_graph_new(&g, ds->num_nodes, ds->src, ds->dst, ds->num_edge_lines, norm, err));
+  GS_TRY(gs_colrank_load_or_compute(&rank, dir, GS_COLRANK_DF, NULL, err));
+  p = malloc((size_t)(rank.f0 + 1) * sizeof *p);
+  if (!p) {
+    st = gs_error_set(err, GS_ERR_NOMEM, "out of memory");
+    goto fail;
+  }
+  memcpy(p, rank.nnz_prefix, (size_t)(rank.f0 + 1) * sizeof *p);
+  const gs_graph_stats s = gs_graph_stats_of(g);
+  gs_cost_data d = gs_cost_data_default();
+  d.nodes = ds->num_nodes;
+  d.edge_lines = ds->num_edge_lines;
+  d.self_loop_lines = s.self_loop_lines;
+  d.symmetric_entries = s.symmetric_entries;
+  d.max_degree = s.max_degree;
+  d.adj_nnz = gs_graph_nnz(g);
+  d.norm = gs_graph_norm(g);
+  d.file_features = rank.f0;
+  d.feature_nnz = p[rank.f0];
+  d.column_nnz_prefix = p;
+  d.classes = ds->num_classes;
+  d.num_train = ds->num_train;
+  d.num_valid = ds->num_valid;
+  d.num_test = ds->num_test;
+  *out = d;
+  *prefix = p;
+  p = NULL;
+fail:
+  free(p);
+  gs_colrank_free(&rank);
+  gs_graph_free(&g);
+  gs_dataset_free(&ds);
+  return st;
+}
+
+/* Loads dir keeping the top `features` columns by document frequency (all when features is
+ * f0), applies the preprocessing and builds the graph, as gs_cli_load does. */
+static gs_status load_at(gs_dataset **ds_out, gs_graph **g_out, const char *dir, const char *split,
+                         int64_t features, int64_t f0, gs_featprep prep, gs_norm norm,
+                         gs_error *err) {
+  if (features >= f0) return gs_cli_load(ds_out, g_out, dir, split, prep, norm, err);
+  gs_status st = GS_OK;
+  gs_dataset *ds = NULL;
+  gs_graph *g = NULL;
+  gs_dataset_options o = gs_dataset_options_default();
+  o.split = split;
+  GS_TRY(gs_dataset_load_resolution(&ds, dir, &o, (double)features / (double)f0, GS_COLRANK_DF,
+                                    NULL, err));
+  if (ds->x.cols != features) {
+    st = gs_error_set(err, GS_ERR_INTERNAL, "%s: loaded %lld columns, expected %lld", dir,
+                      (long long)ds->x.cols, (long long)features);
+    goto fail;
+  }
+  if (prep == GS_FEATPREP_ROWNORM) gs_dataset_row_normalize(ds);
+  else if (prep == GS_FEATPREP_BINARY) gs_dataset_binarize(ds);
+  GS_TRY(gs_graph_new(&g, ds->num_nodes, ds->src, ds->dst, ds->num_edge_lines, norm, err));
+  *ds_out = ds;
+  *g_out = g;
+  return GS_OK;
+fail:
+  gs_graph_free(&g);
+  gs_dataset_free(&ds);
+  return st;
+}
+
 int gs_cmd_train(int argc, char **argv) {
   const char *data = NULL, *split = NULL;
   gs_model_config cfg = gs_model_config_default();
@@ -58,7 +219,11 @@ int gs_cmd_train(int argc, char **argv) {
   gs_norm norm = GS_NORM_SYM;
   int64_t seeds = 1, seed0 = 0, threads = 0, v = 0;
   double x = 0;
-  bool json = false, quiet = false;
+  bool json = false, quiet = false, have_strategy = false, depth_given = false, width_given = false;
+  const char *from_search = NULL, *profile_path = NULL;
+  gs_scaling_rule rule = gs_scaling_rule_default();
+  double phi = 0.0, resolution = -1.0;
+  int constants_given = 0;
   gs_args a;
   gs_args_init(&a, argc, argv, 2);
   const char *opt;
@@ -68,8 +233,30 @@ int gs_cmd_train(int argc, char **argv) {
       return 0;
     } else if (!strcmp(opt, "--data")) data = gs_args_value(&a);
     else if (!strcmp(opt, "--split")) split = gs_args_value(&a);
-    else if (!strcmp(opt, "--depth")) { if (gs_args_int(&a, 1, GS_MAX_LAYERS, &v)) cfg.depth = (int32_t)v; }
-    else if (!strcmp(opt, "--width")) { if (gs_args_int(&a, 1, 1 << 20, &v)) cfg.width = v; }
+    else if (!strcmp(opt, "--depth")) { if (gs_args_int(&a, 1, GS_MAX_LAYERS, &v)) cfg.depth = (int32_t)v, depth_given = true; }
+    else if (!strcmp(opt, "--width")) { if (gs_args_int(&a, 1, 1 << 20, &v)) cfg.width = v, width_given = true; }
+    else if (!strcmp(opt, "--strategy")) {
+      const char *s = gs_args_value(&a);
+      gs_error e;
+      if (s && gs_scaling_strategy_parse(&rule.strategy, s, &e) != GS_OK)
+        gs_args_fail(&a, "option --strategy: '%s' is not dwr, dWr, d, w, r or explicit", s);
+      have_strategy = s != NULL;
+    }
+    else if (!strcmp(opt, "--phi")) gs_args_double(&a, 0.0, 64.0, &phi);
+    else if (!strcmp(opt, "--alpha")) { if (gs_args_double(&a, 1.0, 100.0, &rule.alpha)) constants_given |= 1; }
+    else if (!strcmp(opt, "--beta")) { if (gs_args_double(&a, 1.0, 100.0, &rule.beta)) constants_given |= 2; }
+    else if (!strcmp(opt, "--gamma")) { if (gs_args_double(&a, 1.0, 100.0, &rule.gamma)) constants_given |= 4; }
+    else if (!strcmp(opt, "--a")) gs_args_double(&a, 0.0, 1.0, &rule.a);
+    else if (!strcmp(opt, "--base")) {
+      const char *s = gs_args_value(&a);
+      if (s && !parse_base(s, &rule))
+        gs_args_fail(&a, "option --base: '%s' is not D,W or D,W,R (depth 1..%d, width >= 1, "
+                         "resolution in (0, 1])", s, GS_MAX_LAYERS);
+    }
+    else if (!strcmp(opt, "--resolution")) gs_args_double(&a, 1e-9, 1.0, &resolution);
+    else if (!strcmp(opt, "--width-multiple")) { if (gs_args_int(&a, 1, 1 << 20, &v)) rule.width_multiple = v; }
+    else if (!strcmp(opt, "--from-search")) from_search = gs_args_value(&a);
+    else if (!strcmp(opt, "--profile")) profile_path = gs_args_value(&a);
     else if (!strcmp(opt, "--epochs")) { if (gs_args_int(&a, 1, 1000000, &v)) topt.epochs = (int32_t)v; }
     else if (!strcmp(opt, "--lr")) { if (gs_args_double(&a, 1e-12, 10.0, &x)) topt.lr = x; }
     else if (!strcmp(opt, "--weight-decay")) { if (gs_args_double(&a, 0.0, 10.0, &x)) topt.weight_decay = x; }
@@ -105,10 +292,52 @@ int gs_cmd_train(int argc, char **argv) {
     }
   }
   if (!a.failed && !data) gs_args_fail(&a, "--data DIR is required (for example --data datasets/data/cora)");
+  if (!a.failed && from_search && constants_given)
+    gs_args_fail(&a, "--from-search and --alpha/--beta/--gamma exclude each other");
+  if (!a.failed && constants_given != 0 && constants_given != 7)
+    gs_args_fail(&a, "give --alpha, --beta and --gamma together (or none for EfficientNet's)");
+  if (!a.failed && from_search) {
+    gs_search_result sr;
+    gs_error e;
+    if (gs_search_result_load(&sr, from_search, &e) != GS_OK) {
+      gs_args_fail(&a, "option --from-search: %s", e.msg);
+    } else {
+      if (!have_strategy) rule.strategy = GS_SCALE_DWR;
+      have_strategy = true;
+      rule.alpha = sr.alpha;
+      rule.beta = sr.beta;
+      rule.gamma = sr.gamma;
+      rule.base_depth = sr.base_depth;
+      rule.base_width = sr.base_width;
+      rule.base_resolution = sr.base_resolution;
+      rule.width_multiple = sr.width_multiple;
+      constants_given = 7;
+    }
+  }
+  if (!a.failed && !have_strategy && resolution > 0) {
+    rule.strategy = GS_SCALE_EXPLICIT;
+    have_strategy = true;
+  }
+  if (!a.failed && constants_given && rule.strategy != GS_SCALE_DWR)
+    gs_args_fail(&a, "--alpha, --beta, --gamma and --from-search give the constants of --strategy dwr");
+  if (!a.failed && have_strategy && rule.strategy != GS_SCALE_EXPLICIT && (depth_given || width_given))
+    gs_args_fail(&a, "--depth and --width are set by --strategy %s (use --base D,W,R for the base)",
+                 gs_scaling_strategy_name(rule.strategy));
+  if (!a.failed && have_strategy && rule.strategy != GS_SCALE_EXPLICIT && resolution > 0)
+    gs_args_fail(&a, "--resolution is set by --strategy %s (use --base D,W,R for the base)",
+                 gs_scaling_strategy_name(rule.strategy));
+  if (!a.failed && have_strategy && rule.strategy == GS_SCALE_EXPLICIT && phi > 0)
+    gs_args_fail(&a, "--phi has no meaning for --strategy explicit");
   if (a.failed) {
     fprintf(stderr, "gnnscale train: %s\n", a.error);
     train_usage(stderr);
     return 2;
+  }
+  if (constants_given) rule.constants_default = false;
+  if (rule.strategy == GS_SCALE_EXPLICIT) {
+    rule.depth = cfg.depth;
+    rule.width = cfg.width;
+    rule.resolution = resolution > 0 ? resolution : 1.0;
   }
 
   gs_error err;
@@ -119,10 +348,78 @@ int gs_cmd_train(int argc, char **argv) {
   gs_model *m = NULL;
   seed_run *runs = NULL;
   int exit_code = 1;
+  int64_t *prefix = NULL;
+  gs_cost_data cdata;
+  gs_cost cost;
+  gs_scaling_spec spec;
+  gs_profile profile;
+  char profile_note[4096 + 512];
+  bool predicted = false;
+  struct stat sb;
   GS_TRY(gs_runtime_init((int)threads, &err));
+  const int64_t rss_runtime = baseline_rss();
+  /* Dataset folders are priced first (without their features), so the scaling rule can pick
+   * the columns to load and the prediction stands next to the measurement. */
+  const bool folder = stat(data, &sb) == 0 && S_ISDIR(sb.st_mode);
+  int64_t features_kept = -1;
+  gs_cost_options copt = gs_cost_options_default();
+  int64_t pricing_peak = 0;
+  if (folder) {
+    gs_mem_reset_peak();
+    const int64_t before_pricing = gs_mem_current();
+    st = cost_data_of_dir(&cdata, &prefix, data, split, norm, &err);
+    pricing_peak = gs_mem_peak() - before_pricing;
+    if (st == GS_OK)
+      st = gs_cli_load_profile(&profile, profile_path, profile_note, sizeof profile_note, &err);
+    copt.model = cfg;
+    copt.decay_scope = topt.decay_scope;
+    copt.weight_decay = topt.weight_decay;
+    copt.epochs = topt.epochs;
+    if (st == GS_OK) features_kept = cdata.file_features;
+    if (st == GS_OK && have_strategy) {
+      st = gs_scaling_apply(&spec, &rule, phi, &copt, &cdata, &err);
+      if (st == GS_OK) {
+        cfg.depth = spec.depth;
+        cfg.width = spec.width;
+        features_kept = spec.features;
+      }
+    }
+    if (st == GS_OK)
+      st = gs_cost_estimate(&cost, cfg.depth, cfg.width, features_kept, &copt, &cdata, &profile,
+                            &err);
+    if (st != GS_OK && have_strategy) goto fail;
+    if (st != GS_OK) {
+      /* Without a scaling rule the prediction is a report only: train anyway. */
+      if (!json) fprintf(stderr, "gnnscale train: note: no cost prediction: %s\n", err.msg);
+      gs_error_clear(&err);
+      st = GS_OK;
+      features_kept = -1;
+    } else {
+      predicted = true;
+    }
+  } else if (have_strategy) {
+    st = gs_error_set(&err, GS_ERR_INVALID, "%s: --strategy needs a dataset folder", data);
+    goto fail;
+  }
+  /* The predicted peak RSS: the runtime's resident bytes, the first-use constant and the
+   * predicted peak of the counting allocator, but never below the RSS already reached by the
+   * pricing pass (a load without features, the graph and the column ranking, freed again),
+   * since the high-water mark cannot go down. */
+  const int64_t rss_priced = current_rss();
+  const int64_t mem_base = gs_mem_current();
+  gs_mem_reset_peak();
   double t_load = gs_clock_seconds();
-  GS_TRY(gs_cli_load(&ds, &g, data, split, prep, norm, &err));
+  if (folder && features_kept > 0)
+    GS_TRY(load_at(&ds, &g, data, split, features_kept, cdata.file_features, prep, norm, &err));
+  else
+    GS_TRY(gs_cli_load(&ds, &g, data, split, prep, norm, &err));
   t_load = gs_clock_seconds() - t_load;
+  int64_t counted_peak = gs_mem_peak() - mem_base;
+  int64_t rss_predicted = -1;
+  if (predicted) {
+    rss_predicted = rss_runtime + (int64_t)TRAIN_RSS_FIRST_USE + cost.peak_bytes;
+    if (rss_priced > rss_predicted) rss_predicted = rss_priced;
+  }
   if (ds->x.kind == GS_FEATURES_NONE || !ds->labels || ds->num_train == 0) {
     st = gs_error_set(&err, GS_ERR_INVALID,
                       "%s has no features, labels or split: training needs all three", data);
@@ -143,6 +440,20 @@ int gs_cmd_train(int argc, char **argv) {
            100.0 * (double)ds->x.nnz / ((double)ds->x.rows * (double)ds->x.cols), ds->num_classes,
            ds->split_name, (long long)ds->num_train, (long long)ds->num_valid,
            (long long)ds->num_test, t_load);
+    if (have_strategy) {
+      printf("scaling: strategy %s", gs_scaling_strategy_name(rule.strategy));
+      if (rule.strategy != GS_SCALE_EXPLICIT)
+        printf(" at phi %g from base depth %d, width %lld, resolution %g", phi,
+               (int)rule.base_depth, (long long)rule.base_width, rule.base_resolution);
+      if (rule.strategy == GS_SCALE_DWR)
+        printf(" (alpha %g, beta %g, gamma %g%s)", rule.alpha, rule.beta, rule.gamma,
+               rule.constants_default ? ", EfficientNet's constants for CNNs" : "");
+      printf(": depth %d, width %lld, %lld of %lld features (r = %.4g); FLOPs %.3fx the base "
+             "(intended %.3fx)\n",
+             (int)spec.depth, (long long)spec.width, (long long)spec.features,
+             (long long)cdata.file_features, spec.resolution, spec.realised_factor,
+             spec.intended_factor);
+    }
   }
   int64_t model_params = 0;
   for (int64_t s = 0; s < seeds; s++) {
@@ -169,6 +480,7 @@ int gs_cmd_train(int argc, char **argv) {
     if (st != GS_OK) goto fail;
     runs[s].seed = cfg.seed;
     const gs_train_result *r = &runs[s].r;
+    if (r->peak_bytes - mem_base > counted_peak) counted_peak = r->peak_bytes - mem_base;
     if (show)
       printf("seed %-4lld test %.2f%%  val %.2f%%  best epoch %d of %d  epoch %.2f ms "
              "(train %.2f, eval %.2f)\n",
@@ -219,19 +531,62 @@ int gs_cmd_train(int argc, char **argv) {
              1e3 * r->eval_seconds_median, (long long)r->peak_bytes, (long long)r->flops_per_epoch);
     }
     printf("],\"test_acc_mean\":%.6f,\"test_acc_std\":%.6f,\"epoch_ms_median\":%.4f,"
-           "\"peak_bytes\":%.0f,\"peak_rss_bytes\":%lld}\n",
+           "\"peak_bytes\":%.0f,\"peak_rss_bytes\":%lld",
            mean, std, 1e3 * epoch_median, peak, (long long)rss);
+    printf(",\"counted_peak_bytes\":%lld,\"rss_after_pricing_bytes\":%lld,\"rss_after_runtime_bytes\":%lld,"
+           "\"pricing_peak_bytes\":%lld",
+           (long long)counted_peak, (long long)rss_priced, (long long)rss_runtime,
+           (long long)pricing_peak);
+    if (have_strategy) {
+      printf(",\"scaling\":{\"strategy\":\"%s\",\"phi\":%.17g,\"base\":{\"depth\":%d,"
+             "\"width\":%lld,\"resolution\":%.17g},\"alpha\":%.17g,\"beta\":%.17g,"
+             "\"gamma\":%.17g,\"a\":%.17g,\"depth\":%d,\"width\":%lld,\"features\":%lld,"
+             "\"file_features\":%lld,\"resolution\":%.17g,\"intended_factor\":%.17g,"
+             "\"realised_factor\":%.17g}",
+             gs_scaling_strategy_name(rule.strategy), spec.phi, (int)rule.base_depth,
+             (long long)rule.base_width, rule.base_resolution, rule.alpha, rule.beta, rule.gamma,
+             rule.a, (int)spec.depth, (long long)spec.width, (long long)spec.features,
+             (long long)cdata.file_features, spec.resolution, spec.intended_factor,
+             spec.realised_factor);
+    }
+    if (predicted) {
+      printf(",\"predicted\":{\"peak_bytes\":%lld,\"peak_phase\":\"%s\",\"peak_rss_bytes\":%lld,"
+             "\"epoch_ms\":%.4f,\"flops_per_epoch\":%lld,\"features\":%lld,\"profile\":",
+             (long long)cost.peak_bytes, gs_cost_phase_name(cost.peak_phase),
+             (long long)rss_predicted, 1e3 * cost.seconds_per_epoch,
+             (long long)cost.epoch.total, (long long)cost.features);
+      gs_json_string(stdout, profile_note);
+      printf("}");
+    }
+    printf("}\n");
   } else {
     char b1[32], b2[32];
     printf("test accuracy %.2f ± %.2f %% over %lld seed%s; epoch time median %.2f ms; "
            "peak memory %s counted, %s RSS\n",
            100 * mean, 100 * std, (long long)seeds, seeds > 1 ? "s" : "", 1e3 * epoch_median,
            gs_format_bytes((int64_t)peak, b1, sizeof b1), gs_format_bytes(rss, b2, sizeof b2));
+    if (predicted) {
+      char b3[32], b4[32], b5[32];
+      printf("predicted: peak %s counted (measured %s, %+.1f%%, %s phase), RSS %s (measured %s, "
+             "%+.1f%%; runtime %s + 3.3 MiB first use), epoch %.2f ms (measured %.2f ms, %+.1f%%)\n"
+             "  epoch time from the profile: %s\n",
+             gs_format_bytes(cost.peak_bytes, b1, sizeof b1),
+             gs_format_bytes(counted_peak, b2, sizeof b2),
+             100.0 * ((double)cost.peak_bytes / (double)counted_peak - 1.0),
+             gs_cost_phase_name(cost.peak_phase),
+             gs_format_bytes(rss_predicted, b3, sizeof b3),
+             gs_format_bytes(rss, b4, sizeof b4),
+             100.0 * ((double)rss_predicted / (double)rss - 1.0),
+             gs_format_bytes(rss_runtime, b5, sizeof b5), 1e3 * cost.seconds_per_epoch,
+             1e3 * epoch_median, 100.0 * (cost.seconds_per_epoch / epoch_median - 1.0),
+             profile_note);
+    }
   }
   exit_code = 0;
 fail:
   if (st != GS_OK) exit_code = gs_cli_fail("train", &err);
   free(runs);
+  free(prefix);
   gs_model_free(&m);
   gs_graph_free(&g);
   gs_dataset_free(&ds);

@@ -8,12 +8,26 @@
 
 #include "core/status.h"
 #include "datasets/dataset.h"
+#include "scaling/profile.h"
 #include "sparse/graph.h"
 
 int gs_cmd_train(int argc, char **argv);
 int gs_cmd_info(int argc, char **argv);
 int gs_cmd_plan(int argc, char **argv);
 int gs_cmd_generate(int argc, char **argv);
+int gs_cmd_calibrate(int argc, char **argv);
+int gs_cmd_search(int argc, char **argv);
+
+/* The default machine profile file: $GNNSCALE_CACHE/profile.txt, else
+ * $XDG_CACHE_HOME/gnnscale/profile.txt, else ~/.cache/gnnscale/profile.txt (the folder of
+ * gs_colrank_default_cache_dir). Written by `gnnscale calibrate`. */
+gs_status gs_cli_default_profile_path(char *out, size_t cap, gs_error *err);
+
+/* Loads the profile at path, or with path NULL the default file when it exists, else gives
+ * gs_profile_default(); note receives a sentence saying which (for people). Errors: those of
+ * gs_profile_load for a file that exists but does not read. */
+gs_status gs_cli_load_profile(gs_profile *p, const char *path, char *note, size_t cap,
+                              gs_error *err);
 
 /* Exit status for a failed gs_status: 1, after printing "gnnscale <cmd>: <message>". */
 int gs_cli_fail(const char *command, const gs_error *err);

@@ -14,6 +14,8 @@ static void usage(FILE *f) {
       "  train   train a GCN on a dataset and report accuracy, epoch time and memory\n"
       "  info    describe a dataset: nodes, edges, self loops, degrees, features, splits\n"
       "  plan    the largest scaled GCN that fits a memory (and time or FLOP) budget\n"
+      "  calibrate measure this machine for the cost model (sgemm, bandwidth) and save it\n"
+      "  search  find the GNN's compound-scaling constants alpha, beta, gamma by training\n"
       "  generate  write a seeded synthetic graph (e.g. of ogbn-arxiv's shape) for scale runs\n"
       "\n"
       "Run 'gnnscale <command> --help' for the options of a command.\n",
@@ -31,6 +33,8 @@ int main(int argc, char **argv) {
   else if (!strcmp(cmd, "info")) status = gs_cmd_info(argc, argv);
   else if (!strcmp(cmd, "plan")) status = gs_cmd_plan(argc, argv);
   else if (!strcmp(cmd, "generate")) status = gs_cmd_generate(argc, argv);
+  else if (!strcmp(cmd, "calibrate")) status = gs_cmd_calibrate(argc, argv);
+  else if (!strcmp(cmd, "search")) status = gs_cmd_search(argc, argv);
   else if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
     usage(stdout);
     return 0;

@@ -1,0 +1,121 @@
+#!/usr/bin/python3
+"""Checks the cost model against measurement: runs `gnnscale train --json` over a grid of
+configurations on the bundled datasets and prints, per configuration, the predicted vs counted
+peak bytes (the counting allocator's high-water mark over the whole run), the predicted vs
+measured peak RSS (predicted = the RSS the train command measures after gs_runtime_init
+and a first sgemm, before any data + a first-use constant of 3.3 MiB (cmd_train.c,
+TRAIN_RSS_FIRST_USE; fitted on this grid, so in-sample) + the cost model's peak, and never
+below the RSS after the pricing pass), and the predicted vs
+measured median epoch time. Bars (issue 3): peak within 2%, RSS within 15%, time within 25%.
+
+Usage: /usr/bin/python3 bench/validate_cost.py [--bin build/cli/gnnscale] [--epochs 30]
+       [--threads 0] [--profile FILE] [--json OUT.jsonl] [--only cora,citeseer]
+Standard library only. Runs one configuration at a time (the machine is shared)."""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# (dataset, depth, width, resolution, extra options)
+GRID = [
+    ("cora", 2, 16, 1.0, []),
+    ("cora", 3, 64, 0.5, []),
+    ("cora", 4, 256, 0.25, []),
+    ("citeseer", 2, 16, 1.0, []),
+    ("citeseer", 3, 128, 0.5, []),
+    ("citeseer", 4, 64, 1.0, ["--residual", "--layernorm"]),
+    ("amazon-photo", 2, 64, 1.0, []),
+    ("amazon-photo", 3, 128, 0.5, []),
+    ("amazon-photo", 4, 32, 0.25, []),
+    ("coauthor-cs", 2, 16, 1.0, []),
+    ("coauthor-cs", 3, 64, 0.5, []),
+    ("coauthor-cs", 2, 256, 0.25, []),
+    ("coauthor-cs", 4, 128, 1.0, ["--residual", "--layernorm"]),
+]
+
+PEAK_BAR, RSS_BAR, TIME_BAR = 2.0, 15.0, 25.0
+
+
+def pct(pred, meas):
+    return 100.0 * (pred / meas - 1.0) if meas else float("nan")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--bin", default=os.path.join(ROOT, "build", "cli", "gnnscale"))
+    ap.add_argument("--epochs", type=int, default=30)
+    ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--profile", default=None)
+    ap.add_argument("--json", default=None, help="also write one JSON line per configuration")
+    ap.add_argument("--only", default=None, help="comma-separated dataset names")
+    args = ap.parse_args()
+    only = set(args.only.split(",")) if args.only else None
+    rows = []
+    out = open(args.json, "w") if args.json else None
+    hdr = ("%-13s %5s %5s %5s %-6s  %10s %10s %7s  %9s %9s %7s  %8s %8s %7s" %
+           ("dataset", "depth", "width", "r", "extra", "pred peak", "counted", "err%",
+            "pred RSS", "RSS", "err%", "pred ms", "med ms", "err%"))
+    print(hdr)
+    print("-" * len(hdr))
+    for ds, d, w, r, extra in GRID:
+        if only and ds not in only:
+            continue
+        cmd = [args.bin, "train", "--data", os.path.join(ROOT, "datasets", "data", ds),
+               "--strategy", "explicit", "--depth", str(d), "--width", str(w),
+               "--resolution", str(r), "--epochs", str(args.epochs), "--patience", "0",
+               "--threads", str(args.threads), "--json"] + extra
+        if args.profile:
+            cmd += ["--profile", args.profile]
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           universal_newlines=True)
+        if p.returncode != 0:
+            print("%-13s %5d %5d %5g  FAILED: %s" % (ds, d, w, r, p.stderr.strip()))
+            continue
+        j = json.loads(p.stdout)
+        pr = j["predicted"]
+        row = {
+            "dataset": ds, "depth": d, "width": w, "resolution": r, "extra": " ".join(extra),
+            "features": j["scaling"]["features"],
+            "pred_peak": pr["peak_bytes"], "counted_peak": j["counted_peak_bytes"],
+            "pred_rss": pr["peak_rss_bytes"], "rss": j["peak_rss_bytes"],
+            "rss_after_pricing": j["rss_after_pricing_bytes"],
+            "rss_after_runtime": j.get("rss_after_runtime_bytes"),
+            "pricing_peak": j.get("pricing_peak_bytes"),
+            "pred_ms": pr["epoch_ms"], "ms": j["epoch_ms_median"], "profile": pr["profile"],
+        }
+        row["peak_err"] = pct(row["pred_peak"], row["counted_peak"])
+        row["rss_err"] = pct(row["pred_rss"], row["rss"])
+        row["time_err"] = pct(row["pred_ms"], row["ms"])
+        rows.append(row)
+        if out:
+            out.write(json.dumps(row) + "\n")
+        tag = "res+ln" if extra else ""
+        print("%-13s %5d %5d %5g %-6s  %9.2fM %9.2fM %+6.2f%%  %8.1fM %8.1fM %+6.1f%%  %8.2f %8.2f %+6.1f%%" %
+              (ds, d, w, r, tag, row["pred_peak"] / 2**20, row["counted_peak"] / 2**20,
+               row["peak_err"], row["pred_rss"] / 2**20, row["rss"] / 2**20, row["rss_err"],
+               row["pred_ms"], row["ms"], row["time_err"]))
+        sys.stdout.flush()
+    if out:
+        out.close()
+    if not rows:
+        return 1
+    n = len(rows)
+    ok_peak = sum(abs(x["peak_err"]) <= PEAK_BAR for x in rows)
+    ok_rss = sum(abs(x["rss_err"]) <= RSS_BAR for x in rows)
+    ok_time = sum(abs(x["time_err"]) <= TIME_BAR for x in rows)
+    print("\n%d configurations (%d epochs each); within the bars: peak (2%%) %d/%d, "
+          "RSS (15%%) %d/%d, epoch time (25%%) %d/%d; worst |err|: peak %.2f%%, RSS %.1f%%, "
+          "time %.1f%%" % (n, args.epochs, ok_peak, n, ok_rss, n, ok_time, n,
+                           max(abs(x["peak_err"]) for x in rows),
+                           max(abs(x["rss_err"]) for x in rows),
+                           max(abs(x["time_err"]) for x in rows)))
+    print("profile: %s" % rows[0]["profile"])
+    return 0 if ok_peak == n and ok_rss == n and ok_time == n else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,153 @@
+/* gnnscale calibrate: measures the machine profile of the cost model (sgemm rates by shape,
+ * STREAM bandwidth, random-neighbour SpMM bandwidth, per-call overheads; DESIGN.md §4) with
+ * gs_profile_measure and saves it where `plan` and `train` look for it by default. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "core/runtime.h"
+#include "datasets/colrank.h"
+#include "scaling/profile.h"
+
+static void calibrate_usage(FILE *f) {
+  fputs(
+      "usage: gnnscale calibrate [options]\n"
+      "  --threads T           threads to measure with (default 0: all cores)\n"
+      "  --seconds S           time budget of the measurement (default 3)\n"
+      "  --out FILE            where to save the profile (default: $GNNSCALE_CACHE/profile.txt,\n"
+      "                        else ~/.cache/gnnscale/profile.txt; the folder is created)\n"
+      "  --json                print one JSON object\n",
+      f);
+}
+
+gs_status gs_cli_default_profile_path(char *out, size_t cap, gs_error *err) {
+  char dir[4096];
+  gs_status st = gs_colrank_default_cache_dir(dir, sizeof dir, err);
+  if (st != GS_OK) return st;
+  int n = snprintf(out, cap, "%s/profile.txt", dir);
+  if (n < 0 || (size_t)n >= cap)
+    return gs_error_set(err, GS_ERR_INVALID, "%s/profile.txt: path too long", dir);
+  return GS_OK;
+}
+
+/* mkdir -p of the folder that holds path. */
+static gs_status make_parent(const char *path, gs_error *err) {
+  char buf[4096];
+  if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+    return gs_error_set(err, GS_ERR_INVALID, "%s: path too long", path);
+  char *slash = strrchr(buf, '/');
+  if (!slash || slash == buf) return GS_OK;
+  *slash = '\0';
+  for (char *p = buf + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = '\0';
+    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+      return gs_error_set(err, GS_ERR_IO, "%s: cannot create folder: %s", buf, strerror(errno));
+    *p = '/';
+  }
+  if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+    return gs_error_set(err, GS_ERR_IO, "%s: cannot create folder: %s", buf, strerror(errno));
+  return GS_OK;
+}
+
+int gs_cmd_calibrate(int argc, char **argv) {
+  const char *out = NULL;
+  int64_t threads = 0;
+  double seconds = 3.0;
+  bool json = false;
+  gs_args a;
+  gs_args_init(&a, argc, argv, 2);
+  const char *opt;
+  while ((opt = gs_args_next(&a))) {
+    if (!strcmp(opt, "--help") || !strcmp(opt, "-h")) {
+      calibrate_usage(stdout);
+      return 0;
+    } else if (!strcmp(opt, "--threads")) gs_args_int(&a, 0, 1024, &threads);
+    else if (!strcmp(opt, "--seconds")) gs_args_double(&a, 0.2, 3600.0, &seconds);
+    else if (!strcmp(opt, "--out")) out = gs_args_value(&a);
+    else if (!strcmp(opt, "--json")) json = true;
+    else gs_args_fail(&a, "unknown option '%s'", opt);
+  }
+  if (a.failed) {
+    fprintf(stderr, "gnnscale calibrate: %s\n", a.error);
+    calibrate_usage(stderr);
+    return 2;
+  }
+  gs_error err;
+  gs_error_clear(&err);
+  gs_status st = GS_OK;
+  char path[4096];
+  gs_profile p;
+  if (out) snprintf(path, sizeof path, "%s", out);
+  else GS_TRY(gs_cli_default_profile_path(path, sizeof path, &err));
+  GS_TRY(make_parent(path, &err));
+  GS_TRY(gs_runtime_init((int)threads, &err));
+  GS_TRY(gs_profile_measure(&p, (int)threads, seconds, &err));
+  GS_TRY(gs_profile_save(&p, path, &err));
+  static const int in[GS_PROFILE_SHAPES] = GS_PROFILE_SHAPE_IN;
+  static const int outw[GS_PROFILE_SHAPES] = GS_PROFILE_SHAPE_OUT;
+  static const char *const ops[GS_PROFILE_OPS] = {"nn", "tn", "nt"};
+  if (json) {
+    printf("{\"command\":\"calibrate\",\"file\":");
+    gs_json_string(stdout, path);
+    printf(",\"machine\":");
+    gs_json_string(stdout, p.machine);
+    printf(",\"threads\":%d,\"measure_seconds\":%.3f,\"llc_bytes\":%lld,\"sgemm_gflops_peak\":%.4g,"
+           "\"bandwidth_gbs\":%.4g,\"copy_gbs\":%.4g,\"spmm_random_gbs\":%.4g,"
+           "\"call_overhead_s\":%.4g,\"spmm_overhead_s\":%.4g,\"sgemm\":[",
+           p.threads, p.measure_seconds, (long long)p.llc_bytes, p.sgemm_gflops_peak,
+           p.bandwidth_gbs, p.copy_gbs, p.spmm_random_gbs, p.call_overhead_s, p.spmm_overhead_s);
+    bool first = true;
+    for (int op = 0; op < GS_PROFILE_OPS; op++)
+      for (int r = 0; r < 2; r++)
+        for (int s = 0; s < GS_PROFILE_SHAPES; s++) {
+          printf("%s{\"op\":\"%s\",\"rows\":%lld,\"in\":%d,\"out\":%d,\"gflops\":%.4g}",
+                 first ? "" : ",", ops[op], (long long)p.sgemm_rows[r][s], in[s], outw[s],
+                 p.sgemm_gflops[op][r][s]);
+          first = false;
+        }
+    printf("]}\n");
+  } else {
+    printf("machine: %s, %d threads, largest cache %.1f MiB; measured in %.2f s\n", p.machine,
+           p.threads, (double)p.llc_bytes / 1048576.0, p.measure_seconds);
+    printf("sgemm peak (1024^3): %.2f GFLOP/s\n", p.sgemm_gflops_peak);
+    printf("sgemm GFLOP/s by shape (in x out), small rows / large rows:\n");
+    printf("  %-9s %12s %12s %12s\n", "shape", "NN forward", "TN weight", "NT input");
+    for (int s = 0; s < GS_PROFILE_SHAPES; s++) {
+      char shape[32];
+      snprintf(shape, sizeof shape, "%dx%d", in[s], outw[s]);
+      printf("  %-9s", shape);
+      for (int op = 0; op < GS_PROFILE_OPS; op++)
+        printf("  %5.1f/%5.1f", p.sgemm_gflops[op][0][s], p.sgemm_gflops[op][1][s]);
+      printf("   (rows %lld / %lld)\n", (long long)p.sgemm_rows[0][s], (long long)p.sgemm_rows[1][s]);
+    }
+    printf("bandwidth: STREAM triad %.2f GB/s, copy %.2f GB/s; random-neighbour SpMM %.2f GB/s\n",
+           p.bandwidth_gbs, p.copy_gbs, p.spmm_random_gbs);
+    printf("overheads: sgemm call %.2f us, parallel kernel %.2f us\n", 1e6 * p.call_overhead_s,
+           1e6 * p.spmm_overhead_s);
+    printf("saved to %s\n", path);
+  }
+  return 0;
+fail:
+  return gs_cli_fail("calibrate", &err);
+}
+
+gs_status gs_cli_load_profile(gs_profile *p, const char *path, char *note, size_t cap,
+                              gs_error *err) {
+  char def[4096];
+  struct stat sb;
+  if (!path && gs_cli_default_profile_path(def, sizeof def, NULL) == GS_OK && stat(def, &sb) == 0)
+    path = def;
+  if (!path) {
+    *p = gs_profile_default();
+    snprintf(note, cap, "%s: rough; run `gnnscale calibrate` to measure this machine", p->machine);
+    return GS_OK;
+  }
+  gs_status st = gs_profile_load(p, path, err);
+  if (st != GS_OK) return st;
+  snprintf(note, cap, "%s (%s, %d threads)", path, p->machine, p->threads);
+  return GS_OK;
+}

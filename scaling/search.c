@@ -1,0 +1,404 @@
+/* The α/β/γ search's library part (DESIGN.md §1, EfficientNet's step 1): the grid of
+ * constants whose rounded model at φ = 1 costs `factor` × the base by the exact FLOP model,
+ * deduplicated by rounded model, and the `key = value` result file that `plan` reads. */
+#include "scaling/search.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/mem.h"
+#include "gnn/model.h"
+
+/* Beyond this many grid points the search refuses (a step far too fine). */
+#define SEARCH_MAX_GRID 1000000
+/* A row (α, β fixed) stops once γ's model costs this many times the upper bound: rounding
+ * and storage switches move the cost by far less. */
+#define SEARCH_OVERSHOOT 2.0
+#define SEARCH_LINE_MAX 1024
+
+gs_search_options gs_search_options_default(void) {
+  gs_search_options o;
+  o.factor = 2.0;
+  o.tolerance = 0.1;
+  o.grid_step = 0.05;
+  o.alpha_max = 4.0;
+  o.beta_max = 4.0;
+  o.gamma_max = 0.0;
+  return o;
+}
+
+static bool same_model(const gs_scaling_spec *a, const gs_scaling_spec *b) {
+  return a->depth == b->depth && a->width == b->width && a->features == b->features;
+}
+
+static int compare_candidates(const void *pa, const void *pb) {
+  const gs_search_candidate *a = pa, *b = pb;
+  if (a->spec.depth != b->spec.depth) return a->spec.depth < b->spec.depth ? -1 : 1;
+  if (a->spec.width != b->spec.width) return a->spec.width < b->spec.width ? -1 : 1;
+  if (a->spec.features != b->spec.features) return a->spec.features < b->spec.features ? -1 : 1;
+  return 0;
+}
+
+/* How far a candidate's continuous model at φ = 1 lies from its rounded one, in log space. */
+static double rounding_gap(const gs_search_candidate *c) {
+  return fabs(log(c->spec.d / (double)c->spec.depth)) + fabs(log(c->spec.w / (double)c->spec.width)) +
+         fabs(log(c->spec.r / c->spec.resolution));
+}
+
+/* Whether candidate c is a better representative of its rounded model than the kept one k
+ * (both round to the same model, so they cost the same): the constants whose continuous
+ * model is nearest the rounded one, so that φ != 1 extrapolates from the model that was
+ * trained, not from the edge of its rounding cell; ties to the smaller α + β + γ. */
+static bool better(const gs_search_candidate *c, const gs_search_candidate *k) {
+  const double gc = rounding_gap(c), gk = rounding_gap(k);
+  if (fabs(gc - gk) > 1e-12) return gc < gk;
+  return c->alpha + c->beta + c->gamma < k->alpha + k->beta + k->gamma;
+}
+
+gs_status gs_search_candidates(gs_search_candidate **out, int32_t *count,
+                               const gs_scaling_rule *base, const gs_search_options *opts,
+                               const gs_cost_options *cost, const gs_cost_data *data,
+                               gs_error *err) {
+  gs_status st = GS_OK;
+  gs_search_candidate *list = NULL;
+  int32_t n = 0, cap = 0;
+  const gs_search_options o = *opts;
+  if (!(o.factor > 1.0) || !isfinite(o.factor))
+    return gs_error_set(err, GS_ERR_INVALID, "the cost factor %g must be finite and > 1", o.factor);
+  if (!(o.tolerance > 0.0 && o.tolerance < 1.0))
+    return gs_error_set(err, GS_ERR_INVALID, "the tolerance %g must be in (0, 1)", o.tolerance);
+  if (!(o.grid_step > 0.0) || !isfinite(o.grid_step))
+    return gs_error_set(err, GS_ERR_INVALID, "the grid step %g must be finite and > 0", o.grid_step);
+  if (!(base->base_resolution > 0.0 && base->base_resolution <= 1.0))
+    return gs_error_set(err, GS_ERR_INVALID, "the base resolution %g is not in (0, 1]",
+                        base->base_resolution);
+  double gmax = o.gamma_max > 0.0 ? o.gamma_max : fmin(8.0, 1.0 / base->base_resolution);
+  if (!(o.alpha_max >= 1.0) || !(o.beta_max >= 1.0) || !(gmax >= 1.0) || !isfinite(o.alpha_max) ||
+      !isfinite(o.beta_max) || !isfinite(gmax))
+    return gs_error_set(err, GS_ERR_INVALID, "grid bounds must be finite and >= 1 (alpha %g, beta "
+                        "%g, gamma %g)", o.alpha_max, o.beta_max, gmax);
+  /* 1e-9 forgives the binary representation of decimal steps (1 + 20·0.05 reaches 2). */
+  const int64_t na = (int64_t)floor((o.alpha_max - 1.0) / o.grid_step + 1e-9) + 1;
+  const int64_t nb = (int64_t)floor((o.beta_max - 1.0) / o.grid_step + 1e-9) + 1;
+  const int64_t ng = (int64_t)floor((gmax - 1.0) / o.grid_step + 1e-9) + 1;
+  if ((double)na * (double)nb * (double)ng > SEARCH_MAX_GRID)
+    return gs_error_set(err, GS_ERR_INVALID,
+                        "the grid has %.0f points (more than %d): use a larger step",
+                        (double)na * (double)nb * (double)ng, SEARCH_MAX_GRID);
+  gs_scaling_rule rule = *base;
+  rule.strategy = GS_SCALE_DWR;
+  rule.constants_default = false;
+  const double lo = o.factor * (1.0 - o.tolerance), hi = o.factor * (1.0 + o.tolerance);
+  for (int64_t i = 0; i < na; i++) {
+    rule.alpha = 1.0 + (double)i * o.grid_step;
+    for (int64_t j = 0; j < nb; j++) {
+      rule.beta = 1.0 + (double)j * o.grid_step;
+      bool row_over = true;
+      for (int64_t k = 0; k < ng; k++) {
+        rule.gamma = 1.0 + (double)k * o.grid_step;
+        gs_search_candidate c;
+        c.alpha = rule.alpha;
+        c.beta = rule.beta;
+        c.gamma = rule.gamma;
+        gs_error e2;
+        st = gs_scaling_apply(&c.spec, &rule, 1.0, cost, data, &e2);
+        if (st == GS_ERR_RANGE) { /* a model beyond the limits: larger constants are too */
+          st = GS_OK;
+          break;
+        }
+        if (st != GS_OK) {
+          if (err) *err = e2;
+          goto fail;
+        }
+        const double f = c.spec.realised_factor;
+        if (k == 0) row_over = f > SEARCH_OVERSHOOT * hi;
+        if (f > SEARCH_OVERSHOOT * hi) break;
+        if (f < lo || f > hi) continue;
+        int32_t at = -1;
+        for (int32_t q = 0; q < n; q++)
+          if (same_model(&list[q].spec, &c.spec)) at = q;
+        if (at >= 0) {
+          if (better(&c, &list[at])) list[at] = c;
+          continue;
+        }
+        if (n == cap) {
+          int32_t ncap = cap ? 2 * cap : 16;
+          gs_search_candidate *nl = gs_mem_realloc(list, (size_t)ncap * sizeof *nl, "search");
+          if (!nl) {
+            st = gs_error_set(err, GS_ERR_NOMEM, "out of memory for search candidates");
+            goto fail;
+          }
+          list = nl;
+          cap = ncap;
+        }
+        list[n++] = c;
+      }
+      if (row_over) break; /* larger β only costs more */
+    }
+  }
+  if (n > 1) qsort(list, (size_t)n, sizeof *list, compare_candidates);
+  *out = list;
+  *count = n;
+  return GS_OK;
+fail:
+  gs_mem_free(list);
+  return st;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Result file                                                                               */
+/* ---------------------------------------------------------------------------------------- */
+
+typedef enum { KEY_INT, KEY_INT64, KEY_DOUBLE, KEY_STRING } key_kind;
+
+typedef struct {
+  const char *name;
+  key_kind kind;
+  size_t offset;
+} key_desc;
+
+#define KEY(name, kind, field) {name, kind, offsetof(gs_search_result, field)}
+static const key_desc keys[] = {
+    KEY("dataset", KEY_STRING, dataset),
+    KEY("factor", KEY_DOUBLE, factor),
+    KEY("tolerance", KEY_DOUBLE, tolerance),
+    KEY("grid_step", KEY_DOUBLE, grid_step),
+    KEY("base_depth", KEY_INT, base_depth),
+    KEY("base_width", KEY_INT64, base_width),
+    KEY("base_resolution", KEY_DOUBLE, base_resolution),
+    KEY("width_multiple", KEY_INT64, width_multiple),
+    KEY("alpha", KEY_DOUBLE, alpha),
+    KEY("beta", KEY_DOUBLE, beta),
+    KEY("gamma", KEY_DOUBLE, gamma),
+    KEY("depth", KEY_INT, depth),
+    KEY("width", KEY_INT64, width),
+    KEY("features", KEY_INT64, features),
+    KEY("realised_factor", KEY_DOUBLE, realised_factor),
+    KEY("seeds", KEY_INT, seeds),
+    KEY("epochs", KEY_INT, epochs),
+    KEY("candidates", KEY_INT, candidates),
+    KEY("best_val_mean", KEY_DOUBLE, best.val_mean),
+    KEY("best_val_std", KEY_DOUBLE, best.val_std),
+    KEY("best_test_mean", KEY_DOUBLE, best.test_mean),
+    KEY("best_test_std", KEY_DOUBLE, best.test_std),
+    KEY("base_val_mean", KEY_DOUBLE, base.val_mean),
+    KEY("base_val_std", KEY_DOUBLE, base.val_std),
+    KEY("base_test_mean", KEY_DOUBLE, base.test_mean),
+    KEY("base_test_std", KEY_DOUBLE, base.test_std),
+};
+#undef KEY
+#define NKEYS ((int)(sizeof keys / sizeof keys[0]))
+
+/* Checks that apply to both directions; why receives the reason. */
+static bool result_valid(const gs_search_result *r, char *why, size_t cap) {
+  const double *dbl[] = {&r->factor, &r->tolerance, &r->grid_step, &r->base_resolution,
+                         &r->alpha, &r->beta, &r->gamma, &r->realised_factor};
+  const char *dname[] = {"factor", "tolerance", "grid_step", "base_resolution",
+                         "alpha", "beta", "gamma", "realised_factor"};
+  for (size_t i = 0; i < sizeof dbl / sizeof dbl[0]; i++)
+    if (!isfinite(*dbl[i])) {
+      snprintf(why, cap, "%s is not a finite number", dname[i]);
+      return false;
+    }
+  if (r->alpha < 1.0 || r->beta < 1.0 || r->gamma < 1.0) {
+    snprintf(why, cap, "alpha, beta and gamma must be >= 1 (got %g, %g, %g)", r->alpha, r->beta,
+             r->gamma);
+    return false;
+  }
+  if (r->base_depth < 1 || r->base_depth > GS_MAX_LAYERS || r->base_width < 1 ||
+      !(r->base_resolution > 0.0 && r->base_resolution <= 1.0) || r->width_multiple < 1) {
+    snprintf(why, cap, "bad base: depth %d, width %lld, resolution %g, width multiple %lld",
+             (int)r->base_depth, (long long)r->base_width, r->base_resolution,
+             (long long)r->width_multiple);
+    return false;
+  }
+  if (r->depth < 1 || r->width < 1 || r->features < 1 || !(r->factor > 0.0)) {
+    snprintf(why, cap, "bad model: depth %d, width %lld, features %lld, factor %g", (int)r->depth,
+             (long long)r->width, (long long)r->features, r->factor);
+    return false;
+  }
+  return true;
+}
+
+gs_status gs_search_result_save(const gs_search_result *r, const char *path, gs_error *err) {
+  char why[256];
+  if (!result_valid(r, why, sizeof why))
+    return gs_error_set(err, GS_ERR_INVALID, "%s: %s", path, why);
+  if (strchr(r->dataset, '\n'))
+    return gs_error_set(err, GS_ERR_INVALID, "%s: the dataset name holds a newline", path);
+  const size_t len = strlen(path);
+  char *tmp = malloc(len + 16);
+  if (!tmp) return gs_error_set(err, GS_ERR_NOMEM, "%s: out of memory", path);
+  snprintf(tmp, len + 16, "%s.tmp.XXXXXX", path);
+  int fd = mkstemp(tmp);
+  if (fd < 0) {
+    gs_status st = gs_error_set(err, GS_ERR_IO, "%s: cannot create a temporary file: %s", path,
+                                strerror(errno));
+    free(tmp);
+    return st;
+  }
+  (void)fchmod(fd, 0644);
+  FILE *fp = fdopen(fd, "w");
+  if (!fp) {
+    gs_status st = gs_error_set(err, GS_ERR_IO, "%s: %s", tmp, strerror(errno));
+    close(fd);
+    unlink(tmp);
+    free(tmp);
+    return st;
+  }
+  fprintf(fp, "# gnnscale search result: compound-scaling constants found by training\n"
+              "# (read by `gnnscale plan --from-search` and `gnnscale train --from-search`)\n");
+  fprintf(fp, "version = %d\n", GS_SEARCH_FORMAT_VERSION);
+  for (int i = 0; i < NKEYS; i++) {
+    const char *p = (const char *)r + keys[i].offset;
+    switch (keys[i].kind) {
+      case KEY_INT: fprintf(fp, "%s = %d\n", keys[i].name, (int)*(const int32_t *)(const void *)p); break;
+      case KEY_INT64:
+        fprintf(fp, "%s = %lld\n", keys[i].name, (long long)*(const int64_t *)(const void *)p);
+        break;
+      case KEY_DOUBLE: fprintf(fp, "%s = %.17g\n", keys[i].name, *(const double *)(const void *)p); break;
+      case KEY_STRING: fprintf(fp, "%s = %s\n", keys[i].name, p); break;
+    }
+  }
+  gs_status st = GS_OK;
+  if (fflush(fp) != 0 || ferror(fp) || fsync(fileno(fp)) != 0)
+    st = gs_error_set(err, GS_ERR_IO, "%s: write failed: %s", tmp, strerror(errno));
+  if (fclose(fp) != 0 && st == GS_OK)
+    st = gs_error_set(err, GS_ERR_IO, "%s: write failed: %s", tmp, strerror(errno));
+  if (st == GS_OK && rename(tmp, path) != 0)
+    st = gs_error_set(err, GS_ERR_IO, "%s: cannot rename into place: %s", path, strerror(errno));
+  if (st != GS_OK) unlink(tmp);
+  free(tmp);
+  return st;
+}
+
+static char *trim(char *s) {
+  while (*s == ' ' || *s == '\t') s++;
+  char *e = s + strlen(s);
+  while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r')) *--e = '\0';
+  return s;
+}
+
+gs_status gs_search_result_load(gs_search_result *out, const char *path, gs_error *err) {
+  FILE *fp = fopen(path, "r");
+  if (!fp)
+    return gs_error_set(err, errno == ENOENT ? GS_ERR_NOT_FOUND : GS_ERR_IO, "%s: cannot open: %s",
+                        path, strerror(errno));
+  gs_search_result r;
+  memset(&r, 0, sizeof r);
+  bool seen[NKEYS];
+  memset(seen, 0, sizeof seen);
+  bool have_version = false;
+  char line[SEARCH_LINE_MAX];
+  long lineno = 0;
+  gs_status st = GS_OK;
+  while (fgets(line, sizeof line, fp)) {
+    lineno++;
+    if (!strchr(line, '\n') && !feof(fp)) {
+      st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: line longer than %d characters", path, lineno,
+                        SEARCH_LINE_MAX - 2);
+      goto fail;
+    }
+    char *s = trim(line);
+    if (*s == '\0' || *s == '#') continue;
+    char *eq = strchr(s, '=');
+    if (!eq) {
+      st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: expected 'key = value'", path, lineno);
+      goto fail;
+    }
+    *eq = '\0';
+    char *key = trim(s), *val = trim(eq + 1);
+    if (!have_version) {
+      if (strcmp(key, "version")) {
+        st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: expected 'version = %d' first, got key '%s'",
+                          path, lineno, GS_SEARCH_FORMAT_VERSION, key);
+        goto fail;
+      }
+      char *end = NULL;
+      long v = strtol(val, &end, 10);
+      if (end == val || *end) {
+        st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: version '%s' is not an integer", path,
+                          lineno, val);
+        goto fail;
+      }
+      if (v != GS_SEARCH_FORMAT_VERSION) {
+        st = gs_error_set(err, GS_ERR_MISMATCH,
+                          "%s:%ld: format version %ld, this gnnscale reads version %d", path,
+                          lineno, v, GS_SEARCH_FORMAT_VERSION);
+        goto fail;
+      }
+      have_version = true;
+      continue;
+    }
+    int k = -1;
+    for (int i = 0; i < NKEYS; i++)
+      if (!strcmp(keys[i].name, key)) k = i;
+    if (k < 0) {
+      st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: unknown key '%s'", path, lineno, key);
+      goto fail;
+    }
+    if (seen[k]) {
+      st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: key '%s' repeated", path, lineno, key);
+      goto fail;
+    }
+    seen[k] = true;
+    char *p = (char *)&r + keys[k].offset;
+    char *end = NULL;
+    errno = 0;
+    if (keys[k].kind == KEY_STRING) {
+      if (strlen(val) >= sizeof r.dataset) {
+        st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: %s is too long", path, lineno, key);
+        goto fail;
+      }
+      snprintf(p, sizeof r.dataset, "%s", val);
+    } else if (keys[k].kind == KEY_DOUBLE) {
+      double v = strtod(val, &end);
+      if (end == val || *end || errno == ERANGE) {
+        st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: %s = '%s' is not a number", path, lineno,
+                          key, val);
+        goto fail;
+      }
+      *(double *)(void *)p = v;
+    } else {
+      long long v = strtoll(val, &end, 10);
+      if (end == val || *end || errno == ERANGE ||
+          (keys[k].kind == KEY_INT && (v < INT32_MIN || v > INT32_MAX))) {
+        st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: %s = '%s' is not an integer", path, lineno,
+                          key, val);
+        goto fail;
+      }
+      if (keys[k].kind == KEY_INT) *(int32_t *)(void *)p = (int32_t)v;
+      else *(int64_t *)(void *)p = (int64_t)v;
+    }
+  }
+  if (ferror(fp)) {
+    st = gs_error_set(err, GS_ERR_IO, "%s:%ld: read failed", path, lineno);
+    goto fail;
+  }
+  if (!have_version) {
+    st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: missing key 'version'", path, lineno);
+    goto fail;
+  }
+  for (int i = 0; i < NKEYS; i++)
+    if (!seen[i]) {
+      st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: missing key '%s'", path, lineno, keys[i].name);
+      goto fail;
+    }
+  char why[256];
+  if (!result_valid(&r, why, sizeof why)) {
+    st = gs_error_set(err, GS_ERR_RANGE, "%s:%ld: %s", path, lineno, why);
+    goto fail;
+  }
+  fclose(fp);
+  *out = r;
+  return GS_OK;
+fail:
+  fclose(fp);
+  return st;
+}

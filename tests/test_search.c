@@ -1,0 +1,249 @@
+/* Tests of scaling/search: every candidate of the α/β/γ grid meets the cost constraint by the
+ * exact model and lies within the grid bounds; the result file reads back exactly; malformed
+ * files fail with the file and line in the message. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/mem.h"
+#include "scaling/cost.h"
+#include "scaling/rules.h"
+#include "scaling/search.h"
+
+Suite *gs_search_suite(void);
+
+/* A Cora-shaped dataset by counts (no prefix: proportional non-zeros). */
+static gs_cost_data cora_like(void) {
+  gs_cost_data d = gs_cost_data_default();
+  d.nodes = 2708;
+  d.edge_lines = 5429;
+  d.self_loop_lines = 0;
+  d.symmetric_entries = 10556;
+  d.adj_nnz = 10556 + 2708;
+  d.max_degree = 168;
+  d.file_features = 1433;
+  d.feature_nnz = 49216;
+  d.classes = 7;
+  d.num_train = 140;
+  d.num_valid = 500;
+  d.num_test = 1000;
+  return d;
+}
+
+/* Relative slack for comparing the realised factor with the tolerance band. */
+#define FACTOR_SLACK 1e-12
+
+static void check_candidates(const gs_scaling_rule *base, const gs_search_options *o) {
+  gs_cost_data d = cora_like();
+  gs_cost_options co = gs_cost_options_default();
+  gs_search_candidate *c = NULL;
+  int32_t n = -1;
+  gs_error err;
+  ck_assert_int_eq(gs_search_candidates(&c, &n, base, o, &co, &d, &err), GS_OK);
+  ck_assert_int_gt(n, 0);
+  const double gmax = o->gamma_max > 0 ? o->gamma_max : fmin(8.0, 1.0 / base->base_resolution);
+  for (int32_t i = 0; i < n; i++) {
+    ck_assert(c[i].alpha >= 1.0 && c[i].alpha <= o->alpha_max + 1e-9);
+    ck_assert(c[i].beta >= 1.0 && c[i].beta <= o->beta_max + 1e-9);
+    ck_assert(c[i].gamma >= 1.0 && c[i].gamma <= gmax + 1e-9);
+    /* Re-price the rounded model independently with the exact cost model. */
+    gs_cost base_cost, cost;
+    int64_t f_base = gs_scaling_features(base->base_resolution, d.file_features);
+    ck_assert_int_eq(gs_cost_estimate(&base_cost, base->base_depth, base->base_width, f_base, &co,
+                                      &d, NULL, &err), GS_OK);
+    ck_assert_int_eq(gs_cost_estimate(&cost, c[i].spec.depth, c[i].spec.width, c[i].spec.features,
+                                      &co, &d, NULL, &err), GS_OK);
+    double factor = (double)cost.epoch.total / (double)base_cost.epoch.total;
+    ck_assert(fabs(factor / c[i].spec.realised_factor - 1.0) < 1e-9);
+    ck_assert(fabs(factor / o->factor - 1.0) <= o->tolerance + FACTOR_SLACK);
+    for (int32_t j = 0; j < i; j++)
+      ck_assert(!(c[j].spec.depth == c[i].spec.depth && c[j].spec.width == c[i].spec.width &&
+                  c[j].spec.features == c[i].spec.features));
+  }
+  gs_mem_free(c);
+}
+
+START_TEST(test_candidates_within_tolerance) {
+  gs_scaling_rule base = gs_scaling_rule_default();
+  gs_search_options o = gs_search_options_default();
+  check_candidates(&base, &o);
+  base.base_resolution = 0.25;
+  check_candidates(&base, &o);
+  o.factor = 4.0;
+  o.tolerance = 0.15;
+  check_candidates(&base, &o);
+}
+END_TEST
+
+START_TEST(test_candidates_gamma_one_at_full_resolution) {
+  gs_scaling_rule base = gs_scaling_rule_default();
+  gs_search_options o = gs_search_options_default();
+  gs_cost_data d = cora_like();
+  gs_cost_options co = gs_cost_options_default();
+  gs_search_candidate *c = NULL;
+  int32_t n = 0;
+  gs_error err;
+  ck_assert_int_eq(gs_search_candidates(&c, &n, &base, &o, &co, &d, &err), GS_OK);
+  for (int32_t i = 0; i < n; i++) {
+    ck_assert(c[i].gamma == 1.0);
+    ck_assert_int_eq(c[i].spec.features, d.file_features);
+  }
+  gs_mem_free(c);
+}
+END_TEST
+
+START_TEST(test_candidates_invalid_options) {
+  gs_scaling_rule base = gs_scaling_rule_default();
+  gs_cost_data d = cora_like();
+  gs_cost_options co = gs_cost_options_default();
+  gs_search_candidate *c = NULL;
+  int32_t n = 0;
+  gs_error err;
+  gs_search_options o = gs_search_options_default();
+  o.factor = 1.0;
+  ck_assert_int_eq(gs_search_candidates(&c, &n, &base, &o, &co, &d, &err), GS_ERR_INVALID);
+  o = gs_search_options_default();
+  o.grid_step = 0;
+  ck_assert_int_eq(gs_search_candidates(&c, &n, &base, &o, &co, &d, &err), GS_ERR_INVALID);
+  o = gs_search_options_default();
+  o.alpha_max = 0.5;
+  ck_assert_int_eq(gs_search_candidates(&c, &n, &base, &o, &co, &d, &err), GS_ERR_INVALID);
+  o = gs_search_options_default();
+  o.grid_step = 1e-4; /* 30001^2 points */
+  ck_assert_int_eq(gs_search_candidates(&c, &n, &base, &o, &co, &d, &err), GS_ERR_INVALID);
+  ck_assert_ptr_null(c);
+}
+END_TEST
+
+static gs_search_result sample(void) {
+  gs_search_result r;
+  memset(&r, 0, sizeof r);
+  snprintf(r.dataset, sizeof r.dataset, "cora");
+  r.factor = 2;
+  r.tolerance = 0.1;
+  r.grid_step = 0.05;
+  r.base_depth = 2;
+  r.base_width = 16;
+  r.base_resolution = 1;
+  r.width_multiple = 8;
+  r.alpha = 1.05;
+  r.beta = 1.45;
+  r.gamma = 1;
+  r.depth = 2;
+  r.width = 24;
+  r.features = 1433;
+  r.realised_factor = 1.4999999999999998;
+  r.seeds = 3;
+  r.epochs = 200;
+  r.candidates = 5;
+  r.best = (gs_search_accuracy){0.79, 0.01, 0.815, 0.003};
+  r.base = (gs_search_accuracy){0.78, 0.02, 0.81, 0.004};
+  return r;
+}
+
+static char tmp_path[256];
+
+static void write_file(const char *text) {
+  snprintf(tmp_path, sizeof tmp_path, "/tmp/gs_test_search_%d.txt", (int)getpid());
+  FILE *f = fopen(tmp_path, "w");
+  ck_assert_ptr_nonnull(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+START_TEST(test_result_round_trip) {
+  gs_search_result r = sample(), back;
+  gs_error err;
+  snprintf(tmp_path, sizeof tmp_path, "/tmp/gs_test_search_%d.txt", (int)getpid());
+  ck_assert_int_eq(gs_search_result_save(&r, tmp_path, &err), GS_OK);
+  ck_assert_int_eq(gs_search_result_load(&back, tmp_path, &err), GS_OK);
+  ck_assert_mem_eq(&r, &back, sizeof r);
+  unlink(tmp_path);
+}
+END_TEST
+
+/* Saves the sample, then edits one line with a substitution, and loads. */
+static gs_status load_edited(const char *from, const char *to, gs_error *err) {
+  gs_search_result r = sample(), back;
+  snprintf(tmp_path, sizeof tmp_path, "/tmp/gs_test_search_%d.txt", (int)getpid());
+  ck_assert_int_eq(gs_search_result_save(&r, tmp_path, err), GS_OK);
+  FILE *f = fopen(tmp_path, "r");
+  char text[8192];
+  size_t n = fread(text, 1, sizeof text - 1, f);
+  fclose(f);
+  text[n] = '\0';
+  char edited[8192];
+  char *at = strstr(text, from);
+  ck_assert_ptr_nonnull(at);
+  snprintf(edited, sizeof edited, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
+  write_file(edited);
+  gs_status st = gs_search_result_load(&back, tmp_path, err);
+  unlink(tmp_path);
+  return st;
+}
+
+START_TEST(test_result_missing_key) {
+  gs_error err;
+  ck_assert_int_eq(load_edited("beta = 1.45\n", "", &err), GS_ERR_PARSE);
+  ck_assert_ptr_nonnull(strstr(err.msg, "missing key 'beta'"));
+  ck_assert_ptr_nonnull(strstr(err.msg, ".txt:"));
+}
+END_TEST
+
+START_TEST(test_result_bad_number) {
+  gs_error err;
+  ck_assert_int_eq(load_edited("alpha = 1.05", "alpha = 1.0x5", &err), GS_ERR_PARSE);
+  /* comment lines 1-2, version 3, then dataset..grid_step 4-7, base 8-11, alpha on line 12 */
+  ck_assert_ptr_nonnull(strstr(err.msg, ".txt:12: alpha = '1.0x5' is not a number"));
+  ck_assert_int_eq(load_edited("\ndepth = 2\n", "\ndepth = two\n", &err), GS_ERR_PARSE);
+  ck_assert_ptr_nonnull(strstr(err.msg, ".txt:15: depth"));
+}
+END_TEST
+
+START_TEST(test_result_wrong_version) {
+  gs_error err;
+  ck_assert_int_eq(load_edited("version = 1", "version = 2", &err), GS_ERR_MISMATCH);
+  ck_assert_ptr_nonnull(strstr(err.msg, ".txt:3: format version 2"));
+  write_file("alpha = 1.2\n");
+  gs_search_result r;
+  ck_assert_int_eq(gs_search_result_load(&r, tmp_path, &err), GS_ERR_PARSE);
+  ck_assert_ptr_nonnull(strstr(err.msg, ".txt:1: expected 'version = 1' first"));
+  unlink(tmp_path);
+}
+END_TEST
+
+START_TEST(test_result_other_errors) {
+  gs_error err;
+  gs_search_result r;
+  ck_assert_int_eq(load_edited("gamma = 1\n", "gamma = 1\ngamma = 1\n", &err), GS_ERR_PARSE);
+  ck_assert_ptr_nonnull(strstr(err.msg, "repeated"));
+  ck_assert_int_eq(load_edited("gamma = 1\n", "gamma = 0.5\n", &err), GS_ERR_RANGE);
+  ck_assert_int_eq(load_edited("gamma = 1\n", "gamma 1\n", &err), GS_ERR_PARSE);
+  ck_assert_ptr_nonnull(strstr(err.msg, ":14: expected 'key = value'"));
+  ck_assert_int_eq(load_edited("gamma = 1\n", "colour = 1\n", &err), GS_ERR_PARSE);
+  ck_assert_ptr_nonnull(strstr(err.msg, "unknown key 'colour'"));
+  ck_assert_int_eq(gs_search_result_load(&r, "/nonexistent/gs_search.txt", &err), GS_ERR_NOT_FOUND);
+  gs_search_result bad = sample();
+  bad.alpha = 0.9;
+  ck_assert_int_eq(gs_search_result_save(&bad, "/tmp/never_written.txt", &err), GS_ERR_INVALID);
+}
+END_TEST
+
+Suite *gs_search_suite(void) {
+  Suite *s = suite_create("search");
+  TCase *tc = tcase_create("search");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, test_candidates_within_tolerance);
+  tcase_add_test(tc, test_candidates_gamma_one_at_full_resolution);
+  tcase_add_test(tc, test_candidates_invalid_options);
+  tcase_add_test(tc, test_result_round_trip);
+  tcase_add_test(tc, test_result_missing_key);
+  tcase_add_test(tc, test_result_bad_number);
+  tcase_add_test(tc, test_result_wrong_version);
+  tcase_add_test(tc, test_result_other_errors);
+  suite_add_tcase(s, tc);
+  return s;
+}
