@@ -165,7 +165,10 @@ static gs_status layout_make(gs_model_layout *L, buffer_roles *roles, const gs_m
   r->logits = add_buffer(L, "activations", n * c * F, true);
   r->dlogits = add_buffer(L, "workspace", n * c * F, false);
   r->work = add_buffer(L, "workspace", n * work_cols * F, false);
-  int grad_buffers = depth == 1 ? 0 : (L->residual_mode ? 3 : 2);
+  /* Plain mode needs one gradient buffer: dZ is computed in place from dHin_{l+1}, and once
+   * dT = Âᵀ·dZ (or dG = dZ·Wᵀ) is in `work`, dZ is dead and dHin_l overwrites it. Residual
+   * mode also keeps dH_{l+1} and the identity path's carry. */
+  int grad_buffers = depth == 1 ? 0 : (L->residual_mode ? 3 : 1);
   for (int i = 0; i < grad_buffers; i++) r->grad[i] = add_buffer(L, "workspace", n * grad_cols * F, false);
 
   /* FLOPs of one training step and of one evaluation forward (the kernels count the same). */
@@ -448,7 +451,7 @@ gs_status gs_model_forward(gs_model *m, bool training, int64_t epoch, const floa
 }
 
 /* Backward of conv_forward: adds dW, db; writes dHin (n x in) when l >= 1 and dHin != NULL.
- * dZ is not modified. */
+ * dHin may alias dZ: every read of dZ comes before dHin is written. */
 static gs_status conv_backward(gs_model *m, int32_t l, const float *dZ, float *dHin,
                                int64_t epoch, gs_error *err) {
   const gs_layer_dims *d = &m->layout.layer[l];
@@ -489,8 +492,9 @@ gs_status gs_model_backward(gs_model *m, const float *dlogits, int64_t epoch, gs
   const uint64_t seed = L->config.seed;
   gs_status st = GS_OK;
   const int32_t last = L->depth - 1;
-  /* dHin of the layer being processed flows in grad[0]; grad[1] holds dZ of a hidden layer;
-   * in residual mode grad[2] carries dH_{l+1} along the identity path. */
+  /* dHin of the layer being processed flows in grad[0], and in plain mode dZ of a hidden layer
+   * is computed in place there too; in residual mode grad[1] holds dZ and grad[2] carries
+   * dH_{l+1} along the identity path. */
   float *d_in = last >= 1 ? B(m, r->grad[0]) : NULL;
   st = conv_backward(m, last, dlogits, d_in, epoch, err);
   if (st != GS_OK) return st;
@@ -498,7 +502,7 @@ gs_status gs_model_backward(gs_model *m, const float *dlogits, int64_t epoch, gs
   for (int32_t l = last - 1; l >= 0; l--) {
     const gs_layer_dims *d = &L->layer[l];
     const int64_t count = n * d->out;
-    float *dZ = B(m, r->grad[1]);
+    float *dZ = L->residual_mode ? B(m, r->grad[1]) : d_in;
     float *hin_next = B(m, r->hin[l + 1]);
     if (!L->residual_mode) {
       gs_relu_dropout_backward_from_output(dZ, d_in, hin_next, count, rate);
