@@ -308,118 +308,31 @@ fail:
   return st;
 }
 
-static gs_status value_error(const gs__reader *r, const char *tok_start, int64_t field, int rc,
-                             gs_error *err) {
-  char tok[48];
-  gs__token_excerpt(tok_start, tok, sizeof tok);
-  if (rc == GS__NUM_NONFINITE)
-    return gs_error_set(err, GS_ERR_NUMERIC, "%s:%lld: field %lld: '%s' is not a finite number",
-                        r->path, (long long)r->line, (long long)field, tok);
-  if (tok[0] == '\0')
-    return gs_error_set(err, GS_ERR_PARSE, "%s:%lld: field %lld is empty", r->path,
-                        (long long)r->line, (long long)field);
-  return gs_error_set(err, GS_ERR_PARSE, "%s:%lld: field %lld: '%s' is not a number", r->path,
-                      (long long)r->line, (long long)field, tok);
+/* gs__dense_row's callback: adds value v of column col to the statistics. */
+static gs_status stats_value(void *ctx, int64_t row, int64_t col, float v, gs_error *err) {
+  stats_add(ctx, col, v);
+  return GS_OK;
 }
 
 /* Streams node-feat.csv.gz (n lines of F values) into per-column statistics, validating as
- * gs_dataset_load does. The values parsed equal the loader's bit for bit. */
+ * gs_dataset_load does (the same row parser). */
 static gs_status stream_dense(col_stats *s, const char *path, const char *count_path, int64_t n,
                               int64_t meta_f, const char *meta_path, int64_t meta_line,
                               gs_error *err) {
   gs_status st = GS_OK;
-  gs__reader r;
-  char *line;
-  size_t len;
-  GS_TRY(gs__reader_open(&r, path, err));
-  GS_TRY(gs__reader_next(&r, &line, &len, err));
-  if (!line) {
-    st = gs_error_set(err, GS_ERR_PARSE, "%s:1: empty file (expected %lld feature rows)", path,
-                      (long long)n);
-    goto fail;
+  gs__dense_reader d;
+  GS_TRY(gs__dense_open(&d, path, count_path, n, meta_f, meta_path, meta_line, err));
+  GS_TRY(stats_reserve(s, d.f, err));
+  s->f = d.f;
+  for (;;) {
+    bool got;
+    GS_TRY(gs__dense_row(&d, stats_value, s, &got, err));
+    if (!got) break;
   }
-  const int64_t F = gs__count_fields(line, len);
-  if (F > GS__MAX_FEATURES) {
-    st = gs_error_set(err, GS_ERR_RANGE, "%s:1: %lld fields exceed the limit of %lld features",
-                      path, (long long)F, (long long)GS__MAX_FEATURES);
-    goto fail;
-  }
-  if (meta_f >= 0 && meta_f != F) {
-    st = gs_error_set(err, GS_ERR_MISMATCH, "%s:1: %lld fields, but %s:%lld gives num_features %lld",
-                      path, (long long)F, meta_path, (long long)meta_line, (long long)meta_f);
-    goto fail;
-  }
-  GS_TRY(stats_reserve(s, F, err));
-  s->f = F;
-  /* "0,0,0,0," as one word: zeros dominate these files (the loader's trick). */
-  uint64_t zeros4;
-  memcpy(&zeros4, "0,0,0,0,", 8);
-  int64_t i = 0;
-  while (line) {
-    if (i >= n) {
-      st = gs_error_set(err, GS_ERR_MISMATCH,
-                        "%s:%lld: more feature rows than the %lld nodes given by %s", path,
-                        (long long)r.line, (long long)n, count_path);
-      goto fail;
-    }
-    const char *p = line;
-    int64_t c = 0;
-    for (;;) {
-      uint64_t w;
-      memcpy(&w, p, 8);
-      if (w == zeros4) {
-        p += 8;
-        c += 4;
-        continue;
-      }
-      if (p[0] == '0' && (p[1] == ',' || p[1] == '\n')) {
-        p++;
-      } else {
-        float v;
-        if (p[0] == '1' && (p[1] == ',' || p[1] == '\n')) {
-          v = 1.0f;
-          p++;
-        } else {
-          const char *tok = p;
-          int rc = gs__parse_float(&p, &v);
-          if (rc != GS__NUM_OK || (*p != ',' && *p != '\n')) {
-            if (rc == GS__NUM_OK || rc == GS__NUM_BAD) {
-              int64_t fields = gs__count_fields(line, len);
-              if (fields != F) {
-                st = gs_error_set(err, GS_ERR_PARSE, "%s:%lld: expected %lld fields, got %lld",
-                                  path, (long long)r.line, (long long)F, (long long)fields);
-                goto fail;
-              }
-              rc = GS__NUM_BAD;
-            }
-            st = value_error(&r, tok, c + 1, rc, err);
-            goto fail;
-          }
-        }
-        if (v != 0.0f && c < F) stats_add(s, c, v);
-      }
-      c++;
-      if (*p == '\n') break;
-      p++;
-    }
-    if (c != F) {
-      st = gs_error_set(err, GS_ERR_PARSE, "%s:%lld: expected %lld fields, got %lld", path,
-                        (long long)r.line, (long long)F, (long long)c);
-      goto fail;
-    }
-    i++;
-    GS_TRY(gs__reader_next(&r, &line, &len, err));
-  }
-  if (i < n) {
-    st = gs_error_set(err, GS_ERR_MISMATCH,
-                      "%s:%lld: file ends after %lld feature rows, but %s gives %lld nodes", path,
-                      (long long)r.line, (long long)i, count_path, (long long)n);
-    goto fail;
-  }
-  gs__reader_close(&r);
+  gs__dense_close(&d);
   return GS_OK;
 fail:
-  gs__reader_close(&r);
+  gs__dense_close(&d);
   return st;
 }
 
@@ -463,7 +376,7 @@ static gs_status stream_sparse(col_stats *s, const char *path, int64_t n, int64_
     float v = 0;
     int rc = gs__parse_float(&p, &v);
     if (rc != GS__NUM_OK || *p != '\n') {
-      st = value_error(&r, tok, 3, rc == GS__NUM_OK ? GS__NUM_BAD : rc, err);
+      st = gs__value_error(&r, tok, 3, rc == GS__NUM_OK ? GS__NUM_BAD : rc, err);
       goto fail;
     }
     const int64_t node = ids[0], c = ids[1];

@@ -396,6 +396,19 @@ static inline gs_status builder_put(feat_builder *b, int64_t i, int64_t c, float
   return builder_append(b, c, v, err);
 }
 
+/* gs__dense_row's callback: value v (non-zero) of file column c in row i, mapped through
+ * the column selection. */
+static gs_status dense_value(void *ctx, int64_t i, int64_t c, float v, gs_error *err) {
+  feat_builder *b = ctx;
+  int64_t oc = b->colmap ? b->colmap[c] : c;
+  if (oc < 0) return GS_OK;
+  if (b->scratch) {
+    b->scratch[oc] = v;
+    return GS_OK;
+  }
+  return builder_put(b, i, oc, v, err);
+}
+
 /* Ends row i: flushes the scratch row (output order), records the row pointer and switches
  * to dense storage once the density threshold is reached. */
 static gs_status builder_end_row(feat_builder *b, int64_t i, const char *path, gs_error *err) {
@@ -488,135 +501,28 @@ static gs_status make_colmap(const gs_dataset_options *o, int64_t file_cols, con
   return GS_OK;
 }
 
-static gs_status value_error(const gs__reader *r, const char *tok_start, int64_t field, int rc,
-                             gs_error *err) {
-  char tok[48];
-  gs__token_excerpt(tok_start, tok, sizeof tok);
-  if (rc == GS__NUM_NONFINITE)
-    return gs_error_set(err, GS_ERR_NUMERIC, "%s:%lld: field %lld: '%s' is not a finite number",
-                        r->path, (long long)r->line, (long long)field, tok);
-  if (tok[0] == '\0')
-    return gs_error_set(err, GS_ERR_PARSE, "%s:%lld: field %lld is empty", r->path,
-                        (long long)r->line, (long long)field);
-  return gs_error_set(err, GS_ERR_PARSE, "%s:%lld: field %lld: '%s' is not a number", r->path,
-                      (long long)r->line, (long long)field, tok);
-}
-
 /* Reads node-feat.csv.gz: n lines of exactly F comma-separated numbers. The width F comes
  * from the first line and is checked against META.txt. */
 static gs_status read_dense_features(gs_dataset *ds, const char *path, const char *count_path,
                                      const meta_info *meta, const gs_dataset_options *o,
                                      gs_error *err) {
   gs_status st = GS_OK;
-  gs__reader r;
+  gs__dense_reader d;
   feat_builder b;
   memset(&b, 0, sizeof b);
   int64_t *colmap = NULL, *kept = NULL;
   const int64_t n = ds->num_nodes;
-  char *line;
-  size_t len;
-  GS_TRY(gs__reader_open(&r, path, err));
-  GS_TRY(gs__reader_next(&r, &line, &len, err));
-  if (!line) {
-    st = gs_error_set(err, GS_ERR_PARSE, "%s:1: empty file (expected %lld feature rows)", path,
-                      (long long)n);
-    goto fail;
-  }
-  const int64_t F = gs__count_fields(line, len);
-  if (F > GS__MAX_FEATURES) {
-    st = gs_error_set(err, GS_ERR_RANGE, "%s:1: %lld fields exceed the limit of %lld features",
-                      path, (long long)F, (long long)GS__MAX_FEATURES);
-    goto fail;
-  }
-  if (meta->num_features >= 0 && meta->num_features != F) {
-    st =
-        gs_error_set(err, GS_ERR_MISMATCH, "%s:1: %lld fields, but %s:%lld gives num_features %lld",
-                     path, (long long)F, meta->path, (long long)meta->num_features_line,
-                     (long long)meta->num_features);
-    goto fail;
-  }
+  GS_TRY(gs__dense_open(&d, path, count_path, n, meta->num_features, meta->path,
+                        meta->num_features_line, err));
+  const int64_t F = d.f;
   GS_TRY(make_colmap(o, F, path, &colmap, &kept, err));
   const int64_t cols = colmap ? o->num_columns : F;
   GS_TRY(builder_init(&b, n, cols, colmap, o->sparse_below, path, err));
-
-  /* "0,0,0,0," as one little- or big-endian word: zeros dominate these files, and a word
-   * compare skips four of them at once. */
-  uint64_t zeros4;
-  memcpy(&zeros4, "0,0,0,0,", 8);
-  int64_t i = 0;
-  while (line) {
-    if (i >= n) {
-      st = gs_error_set(err, GS_ERR_MISMATCH,
-                        "%s:%lld: more feature rows than the %lld nodes given by %s", path,
-                        (long long)r.line, (long long)n, count_path);
-      goto fail;
-    }
-    const char *p = line;
-    int64_t c = 0;
-    for (;;) {
-      uint64_t w;
-      memcpy(&w, p, 8);
-      if (w == zeros4) {
-        p += 8;
-        c += 4;
-        continue;
-      }
-      float v;
-      if (p[0] == '0' && (p[1] == ',' || p[1] == '\n')) {
-        p++;
-      } else {
-        if (p[0] == '1' && (p[1] == ',' || p[1] == '\n')) {
-          v = 1.0f;
-          p++;
-        } else {
-          const char *tok = p;
-          int rc = gs__parse_float(&p, &v);
-          if (rc != GS__NUM_OK || (*p != ',' && *p != '\n')) {
-            if (rc == GS__NUM_OK || rc == GS__NUM_BAD) {
-              int64_t fields = gs__count_fields(line, len);
-              if (fields != F) {
-                st = gs_error_set(err, GS_ERR_PARSE, "%s:%lld: expected %lld fields, got %lld",
-                                  path, (long long)r.line, (long long)F, (long long)fields);
-                goto fail;
-              }
-              rc = GS__NUM_BAD;
-            }
-            st = value_error(&r, tok, c + 1, rc, err);
-            goto fail;
-          }
-        }
-        if (v != 0.0f && c < F) {
-          int64_t oc = colmap ? colmap[c] : c;
-          if (oc >= 0) {
-            if (b.scratch)
-              b.scratch[oc] = v;
-            else if (b.dense_mode) {
-              b.dense[i * cols + oc] = v;
-              b.nnz++;
-            } else {
-              GS_TRY(builder_append(&b, oc, v, err));
-            }
-          }
-        }
-      }
-      c++;
-      if (*p == '\n') break;
-      p++;
-    }
-    if (c != F) {
-      st = gs_error_set(err, GS_ERR_PARSE, "%s:%lld: expected %lld fields, got %lld", path,
-                        (long long)r.line, (long long)F, (long long)c);
-      goto fail;
-    }
-    GS_TRY(builder_end_row(&b, i, path, err));
-    i++;
-    GS_TRY(gs__reader_next(&r, &line, &len, err));
-  }
-  if (i < n) {
-    st = gs_error_set(err, GS_ERR_MISMATCH,
-                      "%s:%lld: file ends after %lld feature rows, but %s gives %lld nodes", path,
-                      (long long)r.line, (long long)i, count_path, (long long)n);
-    goto fail;
+  for (;;) {
+    bool got;
+    GS_TRY(gs__dense_row(&d, dense_value, &b, &got, err));
+    if (!got) break;
+    GS_TRY(builder_end_row(&b, d.row - 1, path, err));
   }
   GS_TRY(builder_finish(&b, &ds->x, path, err));
   ds->file_features = F;
@@ -624,13 +530,13 @@ static gs_status read_dense_features(gs_dataset *ds, const char *path, const cha
   kept = NULL;
   builder_release(&b);
   gs_mem_free(colmap);
-  gs__reader_close(&r);
+  gs__dense_close(&d);
   return GS_OK;
 fail:
   builder_release(&b);
   gs_mem_free(colmap);
   gs_mem_free(kept);
-  gs__reader_close(&r);
+  gs__dense_close(&d);
   return st;
 }
 
@@ -677,7 +583,7 @@ static gs_status read_sparse_features(gs_dataset *ds, const char *path, const me
     float v = 0;
     int rc = gs__parse_float(&p, &v);
     if (rc != GS__NUM_OK || *p != '\n') {
-      st = value_error(&r, comma + 1, 3, rc == GS__NUM_OK ? GS__NUM_BAD : rc, err);
+      st = gs__value_error(&r, comma + 1, 3, rc == GS__NUM_OK ? GS__NUM_BAD : rc, err);
       goto fail;
     }
     int64_t node = ids[0], c = ids[1];

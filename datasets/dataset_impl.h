@@ -113,6 +113,43 @@ gs_status gs__grow(void **array, int64_t *capacity, int64_t need, int64_t max_it
 /* Writes "a/b" into out (size cap); GS_ERR_INVALID "path too long" when it does not fit. */
 gs_status gs__path_join(char *out, size_t cap, const char *a, const char *b, gs_error *err);
 
+/* Sets err for a bad field (1-based) of the reader's current line from a parser result rc:
+ * GS_ERR_NUMERIC for GS__NUM_NONFINITE, else GS_ERR_PARSE ("field k is empty" or "'tok' is
+ * not a number"). Returns the status set. */
+gs_status gs__value_error(const gs__reader *r, const char *tok_start, int64_t field, int rc,
+                          gs_error *err);
+
+/* A dense feature file (node-feat.csv.gz) read row by row: n lines of exactly f numbers. */
+typedef struct {
+  gs__reader r;
+  const char *count_path; /* the file that gave n; used in messages */
+  int64_t n;              /* rows expected */
+  int64_t f;              /* fields per line, from the first line */
+  int64_t row;            /* rows returned so far */
+  char *line;             /* the current line, NULL at end of file */
+  size_t len;
+} gs__dense_reader;
+
+/* Receives each non-zero value of a row: col in [0, f). */
+typedef gs_status (*gs__dense_value_fn)(void *ctx, int64_t row, int64_t col, float v,
+                                        gs_error *err);
+
+/* Opens path and takes the width f from its first line, checked against the limit and
+ * against META's num_features meta_f (from meta_path:meta_line) when meta_f >= 0. On failure
+ * the reader is closed; gs__dense_close stays safe either way. */
+gs_status gs__dense_open(gs__dense_reader *d, const char *path, const char *count_path,
+                         int64_t n, int64_t meta_f, const char *meta_path, int64_t meta_line,
+                         gs_error *err);
+
+/* Parses the next row and passes its non-zeros to fn in column order; *got is false at the
+ * end of the file (after checking that n rows were read). Errors name file and line. The
+ * "0,0,0,0," word skip keeps zeros cheap. */
+gs_status gs__dense_row(gs__dense_reader *d, gs__dense_value_fn fn, void *ctx, bool *got,
+                        gs_error *err);
+
+/* Closes the file. */
+void gs__dense_close(gs__dense_reader *d);
+
 /* Allocates an empty dataset (every pointer NULL). */
 gs_status gs__dataset_new(gs_dataset **out, gs_error *err);
 

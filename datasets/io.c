@@ -547,3 +547,127 @@ fail:
   gs_mem_free(starts);
   return st;
 }
+
+gs_status gs__value_error(const gs__reader *r, const char *tok_start, int64_t field, int rc,
+                          gs_error *err) {
+  char tok[48];
+  gs__token_excerpt(tok_start, tok, sizeof tok);
+  if (rc == GS__NUM_NONFINITE)
+    return gs_error_set(err, GS_ERR_NUMERIC, "%s:%lld: field %lld: '%s' is not a finite number",
+                        r->path, (long long)r->line, (long long)field, tok);
+  if (tok[0] == '\0')
+    return gs_error_set(err, GS_ERR_PARSE, "%s:%lld: field %lld is empty", r->path,
+                        (long long)r->line, (long long)field);
+  return gs_error_set(err, GS_ERR_PARSE, "%s:%lld: field %lld: '%s' is not a number", r->path,
+                      (long long)r->line, (long long)field, tok);
+}
+
+gs_status gs__dense_open(gs__dense_reader *d, const char *path, const char *count_path,
+                         int64_t n, int64_t meta_f, const char *meta_path, int64_t meta_line,
+                         gs_error *err) {
+  gs_status st = GS_OK;
+  memset(d, 0, sizeof *d);
+  d->count_path = count_path;
+  d->n = n;
+  GS_TRY(gs__reader_open(&d->r, path, err));
+  GS_TRY(gs__reader_next(&d->r, &d->line, &d->len, err));
+  if (!d->line) {
+    st = gs_error_set(err, GS_ERR_PARSE, "%s:1: empty file (expected %lld feature rows)", path,
+                      (long long)n);
+    goto fail;
+  }
+  d->f = gs__count_fields(d->line, d->len);
+  if (d->f > GS__MAX_FEATURES) {
+    st = gs_error_set(err, GS_ERR_RANGE, "%s:1: %lld fields exceed the limit of %lld features",
+                      path, (long long)d->f, (long long)GS__MAX_FEATURES);
+    goto fail;
+  }
+  if (meta_f >= 0 && meta_f != d->f) {
+    st = gs_error_set(err, GS_ERR_MISMATCH, "%s:1: %lld fields, but %s:%lld gives num_features %lld",
+                      path, (long long)d->f, meta_path, (long long)meta_line, (long long)meta_f);
+    goto fail;
+  }
+  return GS_OK;
+fail:
+  gs__reader_close(&d->r);
+  return st;
+}
+
+gs_status gs__dense_row(gs__dense_reader *d, gs__dense_value_fn fn, void *ctx, bool *got,
+                        gs_error *err) {
+  gs__reader *r = &d->r;
+  const char *path = r->path;
+  const int64_t F = d->f;
+  *got = false;
+  /* The first line was read by gs__dense_open; later ones are read here, after the caller
+   * has finished the previous row. */
+  if (d->row > 0) {
+    gs_status st = gs__reader_next(r, &d->line, &d->len, err);
+    if (st != GS_OK) return st;
+  }
+  if (!d->line) {
+    if (d->row < d->n)
+      return gs_error_set(err, GS_ERR_MISMATCH,
+                          "%s:%lld: file ends after %lld feature rows, but %s gives %lld nodes",
+                          path, (long long)r->line, (long long)d->row, d->count_path,
+                          (long long)d->n);
+    return GS_OK;
+  }
+  if (d->row >= d->n)
+    return gs_error_set(err, GS_ERR_MISMATCH,
+                        "%s:%lld: more feature rows than the %lld nodes given by %s", path,
+                        (long long)r->line, (long long)d->n, d->count_path);
+  /* "0,0,0,0," as one little- or big-endian word: zeros dominate these files, and a word
+   * compare skips four of them at once. */
+  uint64_t zeros4;
+  memcpy(&zeros4, "0,0,0,0,", 8);
+  const char *p = d->line;
+  const int64_t i = d->row;
+  int64_t c = 0;
+  for (;;) {
+    uint64_t w;
+    memcpy(&w, p, 8);
+    if (w == zeros4) {
+      p += 8;
+      c += 4;
+      continue;
+    }
+    if (p[0] == '0' && (p[1] == ',' || p[1] == '\n')) {
+      p++;
+    } else {
+      float v;
+      if (p[0] == '1' && (p[1] == ',' || p[1] == '\n')) {
+        v = 1.0f;
+        p++;
+      } else {
+        const char *tok = p;
+        int rc = gs__parse_float(&p, &v);
+        if (rc != GS__NUM_OK || (*p != ',' && *p != '\n')) {
+          if (rc == GS__NUM_OK || rc == GS__NUM_BAD) {
+            int64_t fields = gs__count_fields(d->line, d->len);
+            if (fields != F)
+              return gs_error_set(err, GS_ERR_PARSE, "%s:%lld: expected %lld fields, got %lld",
+                                  path, (long long)r->line, (long long)F, (long long)fields);
+            rc = GS__NUM_BAD;
+          }
+          return gs__value_error(r, tok, c + 1, rc, err);
+        }
+      }
+      if (v != 0.0f && c < F) {
+        gs_status st = fn(ctx, i, c, v, err);
+        if (st != GS_OK) return st;
+      }
+    }
+    c++;
+    if (*p == '\n') break;
+    p++;
+  }
+  if (c != F)
+    return gs_error_set(err, GS_ERR_PARSE, "%s:%lld: expected %lld fields, got %lld", path,
+                        (long long)r->line, (long long)F, (long long)c);
+  d->row++;
+  *got = true;
+  return GS_OK;
+}
+
+void gs__dense_close(gs__dense_reader *d) { gs__reader_close(&d->r); }

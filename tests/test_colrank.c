@@ -35,28 +35,7 @@ static void make_tmp(void) {
   ck_assert_ptr_nonnull(mkdtemp(tmp_root));
 }
 
-static void remove_tree(const char *path) {
-  struct stat sb;
-  if (lstat(path, &sb) != 0) return;
-  if (S_ISDIR(sb.st_mode)) {
-    DIR *d = opendir(path);
-    if (d) {
-      struct dirent *e;
-      while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-        char sub[4096];
-        snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-        remove_tree(sub);
-      }
-      closedir(d);
-    }
-    rmdir(path);
-  } else {
-    unlink(path);
-  }
-}
-
-static void clean_tmp(void) { remove_tree(tmp_root); }
+static void clean_tmp(void) { gs_test_remove_tree(tmp_root); }
 
 /* tmp_root/rel in a static buffer (one of four). */
 static const char *tp(const char *rel) {

@@ -36,28 +36,7 @@ static void make_tmp(void) {
   ck_assert_ptr_nonnull(mkdtemp(tmp_root));
 }
 
-static void remove_tree(const char *path) {
-  struct stat sb;
-  if (lstat(path, &sb) != 0) return;
-  if (S_ISDIR(sb.st_mode)) {
-    DIR *d = opendir(path);
-    if (d) {
-      struct dirent *e;
-      while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-        char sub[4096];
-        snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-        remove_tree(sub);
-      }
-      closedir(d);
-    }
-    rmdir(path);
-  } else {
-    unlink(path);
-  }
-}
-
-static void clean_tmp(void) { remove_tree(tmp_root); }
+static void clean_tmp(void) { gs_test_remove_tree(tmp_root); }
 
 /* tmp_root/rel in a static buffer (one of four, so a test can hold several). */
 static const char *tp(const char *rel) {
@@ -809,7 +788,7 @@ START_TEST(test_load_split_selection) {
   ck_assert_int_eq(ds->train[0], 2);
   gs_dataset_free(&ds);
   /* Without "public", the alphabetically first. */
-  remove_tree(tp("split/public"));
+  gs_test_remove_tree(tp("split/public"));
   ds = load_ok(tmp_root, NULL);
   ck_assert_str_eq(ds->split_name, "alpha");
   gs_dataset_free(&ds);

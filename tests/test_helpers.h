@@ -4,7 +4,11 @@
 #define GS_TEST_HELPERS_H
 
 #include <check.h>
+#include <dirent.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/runtime.h"
 #include "core/status.h"
@@ -18,6 +22,28 @@ static inline const char *gs_test_data(const char *name) {
   static char path[4096];
   snprintf(path, sizeof path, "%s/datasets/data/%s", GS_SOURCE_DIR, name);
   return path;
+}
+
+/* Removes path and, for a folder, everything below it (no error when it does not exist). */
+static inline void gs_test_remove_tree(const char *path) {
+  struct stat sb;
+  if (lstat(path, &sb) != 0) return;
+  if (S_ISDIR(sb.st_mode)) {
+    DIR *d = opendir(path);
+    if (d) {
+      struct dirent *e;
+      while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        char sub[4096];
+        int k = snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+        if (k > 0 && (size_t)k < sizeof sub) gs_test_remove_tree(sub);
+      }
+      closedir(d);
+    }
+    rmdir(path);
+  } else {
+    unlink(path);
+  }
 }
 
 /* Initialises the runtime with `threads` threads and fails the test on error. */
