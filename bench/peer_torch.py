@@ -1,0 +1,361 @@
+#!/usr/bin/python3
+"""PyTorch peer of gnnscale's full-batch GCN (Kipf & Welling, ICLR 2017), for the benchmarks.
+
+Same data, same math: A_hat = D^-1/2 (A + I) D^-1/2 over the symmetrised, de-duplicated graph
+with exactly one self loop per node; each layer Z = A_hat (H W) + b (transform first);
+dropout before every layer (the input too), ReLU between layers; Glorot-uniform weights and
+zero biases; cross-entropy over the training nodes; Adam with L2 on the first layer's weight
+only. Test accuracy is read at the epoch of best validation accuracy (ties: lower validation
+loss). Reads the gzip-CSV layout of datasets/data/README.md with the standard library and
+numpy only. Run with Debian's interpreter: /usr/bin/python3 bench/peer_torch.py --help.
+"""
+
+import argparse
+import gzip
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+import warnings
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("dataset", help="dataset folder (datasets/data/<name>)")
+    p.add_argument("--split", default=None, help='split name (default "public" if present, else the first)')
+    p.add_argument("--depth", type=int, default=2, help="GCN layers L >= 1 (default 2)")
+    p.add_argument("--width", type=int, default=16, help="hidden width H (default 16)")
+    p.add_argument("--dropout", type=float, default=0.5, help="dropout rate before each layer (default 0.5)")
+    p.add_argument("--dropout-impl", choices=["torch", "rand"], default="torch",
+                   help="torch: F.dropout (default; its bernoulli_ is slow in builds without MKL); "
+                        "rand: the same inverted dropout with a mask from torch.rand_like")
+    p.add_argument("--lr", type=float, default=0.01, help="Adam learning rate (default 0.01)")
+    p.add_argument("--weight-decay", type=float, default=5e-4, help="L2 on the first layer's weight (default 5e-4)")
+    p.add_argument("--epochs", type=int, default=200, help="training epochs (default 200)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--seeds", type=int, default=0, help="run seeds 0..K-1 and report mean/std (overrides --seed)")
+    p.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    p.add_argument("--adj", choices=["csr", "coo"], default="csr", help="sparse format of A_hat (default csr)")
+    p.add_argument("--rownorm", action="store_true", help="row-normalise the features (Kipf & Welling)")
+    p.add_argument("--binarize", action="store_true", help="features x > 0 become 1 (Shchur et al.)")
+    p.add_argument("--sparse-features", action="store_true", help="keep the features as a sparse tensor")
+    p.add_argument("--feat-layout", choices=["coo", "csr"], default="coo",
+                   help="layout of sparse features (default coo: in torch 1.13 the backward of a "
+                        "CSR product sorts a transpose every step)")
+    p.add_argument("--json", action="store_true", help="print one JSON line instead of a summary")
+    args = p.parse_args(argv)
+    if args.depth < 1:
+        p.error("--depth must be at least 1")
+    if args.width < 1 or args.epochs < 1 or args.threads < 1 or args.seeds < 0:
+        p.error("--width, --epochs and --threads must be positive, --seeds non-negative")
+    if not 0.0 <= args.dropout < 1.0:
+        p.error("--dropout must be in [0, 1)")
+    return args
+
+
+# The thread count must reach OpenMP and any BLAS before torch loads them.
+ARGS = parse_args(sys.argv[1:]) if __name__ == "__main__" else None
+if ARGS is not None:
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[var] = str(ARGS.threads)
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
+
+
+# ------------------------------------------------------------------------------------------
+# Loading the dataset layout of datasets/data/README.md
+# ------------------------------------------------------------------------------------------
+
+def read_numbers(path, dtype, columns):
+    """All comma/newline-separated numbers of a gzip CSV as an array of `columns` columns."""
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    if not data:
+        return np.zeros((0, columns), dtype=dtype)
+    values = np.fromstring(data.replace(b"\n", b","), dtype=dtype, sep=",")  # text mode
+    if values.size % columns:
+        raise ValueError(f"{path}: {values.size} numbers are not rows of {columns}")
+    return values.reshape(-1, columns)
+
+
+def read_count(path):
+    with open(path) as f:
+        return int(f.read().strip())
+
+
+def read_meta(folder):
+    meta = {}
+    try:
+        with open(os.path.join(folder, "META.txt")) as f:
+            for line in f:
+                key, sep, value = line.rstrip("\n").partition(": ")
+                if sep and key not in meta:
+                    meta[key] = value
+    except FileNotFoundError:
+        pass
+    return meta
+
+
+def load_dataset(folder, split, rownorm, binarize):
+    """Returns a dict of numpy arrays: n, src, dst, x (dense, or (rows, cols, vals, f)),
+    labels, classes, split name, train/valid/test ids."""
+    raw = os.path.join(folder, "raw")
+    meta = read_meta(folder)
+    n = read_count(os.path.join(raw, "num-node-list.csv"))
+    edges = read_numbers(os.path.join(raw, "edge.csv.gz"), np.int64, 2)
+    if edges.size and (edges.min() < 0 or edges.max() >= n):
+        raise ValueError(f"{raw}/edge.csv.gz: node id out of range [0, {n})")
+    labels = read_numbers(os.path.join(raw, "node-label.csv.gz"), np.int64, 1).ravel()
+    if labels.size != n:
+        raise ValueError(f"{raw}/node-label.csv.gz: {labels.size} labels for {n} nodes")
+    classes = int(meta.get("num_classes", labels.max() + 1))
+
+    dense_path = os.path.join(raw, "node-feat.csv.gz")
+    sparse_path = os.path.join(raw, "node-feat-sparse.csv.gz")
+    if os.path.exists(dense_path):
+        with gzip.open(dense_path, "rb") as f:
+            first = f.readline()
+        f_dim = first.count(b",") + 1
+        x = read_numbers(dense_path, np.float32, f_dim)
+        if x.shape[0] != n:
+            raise ValueError(f"{dense_path}: {x.shape[0]} rows for {n} nodes")
+        if binarize:
+            x = (x > 0).astype(np.float32)
+        if rownorm:
+            s = x.sum(axis=1, keepdims=True)
+            x = np.divide(x, s, out=np.zeros_like(x), where=s != 0)
+        features = ("dense", x)
+    else:
+        f_dim = int(meta["num_features"])
+        t = read_numbers(sparse_path, np.float64, 3)
+        rows, cols, vals = t[:, 0].astype(np.int64), t[:, 1].astype(np.int64), t[:, 2].astype(np.float32)
+        if binarize:
+            vals = (vals > 0).astype(np.float32)
+        if rownorm:
+            s = np.bincount(rows, weights=vals, minlength=n)
+            vals = (vals / np.where(s[rows] != 0, s[rows], 1)).astype(np.float32)
+        features = ("sparse", (rows, cols, vals, f_dim))
+
+    split_root = os.path.join(folder, "split")
+    names = sorted(os.listdir(split_root))
+    if split is None:
+        split = "public" if "public" in names else names[0]
+    ids = {}
+    for part in ("train", "valid", "test"):
+        ids[part] = read_numbers(os.path.join(split_root, split, part + ".csv.gz"), np.int64, 1).ravel()
+        if ids[part].size and (labels[ids[part]] < 0).any():
+            raise ValueError(f"{split_root}/{split}/{part}.csv.gz: a node without a label")
+    return dict(n=n, src=edges[:, 0], dst=edges[:, 1], features=features, labels=labels,
+                classes=classes, split=split, **ids)
+
+
+def normalized_adjacency(n, src, dst, fmt):
+    """A_hat = D^-1/2 (A + I) D^-1/2 after symmetrising, de-duplicating and dropping the
+    stored self loops, so each node has exactly one; as torch CSR or COO (coalesced)."""
+    s = np.concatenate([src, dst])
+    d = np.concatenate([dst, src])
+    keep = s != d
+    key = np.unique(s[keep] * n + d[keep])
+    loops = np.arange(n, dtype=np.int64)
+    rows = np.concatenate([key // n, loops])
+    cols = np.concatenate([key % n, loops])
+    order = np.lexsort((cols, rows))
+    rows, cols = rows[order], cols[order]
+    deg = np.bincount(rows, minlength=n).astype(np.float64)
+    dinv = 1.0 / np.sqrt(deg)
+    vals = (dinv[rows] * dinv[cols]).astype(np.float32)
+    index = torch.from_numpy(np.stack([rows, cols]))
+    a = torch.sparse_coo_tensor(index, torch.from_numpy(vals), (n, n)).coalesce()
+    return a.to_sparse_csr() if fmt == "csr" else a
+
+
+# ------------------------------------------------------------------------------------------
+# Model
+# ------------------------------------------------------------------------------------------
+
+class GCN(torch.nn.Module):
+    def __init__(self, dims):
+        super().__init__()
+        self.weights = torch.nn.ParameterList()
+        self.biases = torch.nn.ParameterList()
+        for fan_in, fan_out in zip(dims[:-1], dims[1:]):
+            w = torch.empty(fan_in, fan_out)
+            torch.nn.init.xavier_uniform_(w)  # Glorot & Bengio: U(+-sqrt(6 / (in + out)))
+            self.weights.append(torch.nn.Parameter(w))
+            self.biases.append(torch.nn.Parameter(torch.zeros(fan_out)))
+
+    def forward(self, a_hat, x, dropout, training, impl="torch"):
+        h = x
+        last = len(self.weights) - 1
+        for layer, (w, b) in enumerate(zip(self.weights, self.biases)):
+            if h.layout != torch.strided:                 # only the input can be sparse
+                h = sparse_dropout(h, dropout, training, impl)
+                t = torch.sparse.mm(h, w)                  # H W, sparse features
+            else:
+                h = dense_dropout(h, dropout, training, impl)
+                t = h @ w                                  # H W
+            h = torch.sparse.mm(a_hat, t) + b              # A_hat (H W) + b
+            if layer < last:
+                h = F.relu(h)
+        return h
+
+
+def dense_dropout(x, rate, training, impl):
+    """Inverted dropout: each element kept with probability 1 - rate and scaled by 1/(1 - rate)."""
+    if not training or rate == 0.0:
+        return x
+    if impl == "torch":
+        return F.dropout(x, rate, True)
+    return x * (torch.rand_like(x) >= rate) * (1.0 / (1.0 - rate))
+
+
+def sparse_dropout(x, rate, training, impl):
+    """Inverted dropout of the stored values of a sparse COO or CSR tensor (as Kipf & Welling's
+    sparse_dropout: zeros stay zero, which is the same distribution as dense dropout)."""
+    if not training or rate == 0.0:
+        return x
+    values = dense_dropout(x.values(), rate, True, impl)
+    if x.layout == torch.sparse_csr:
+        return torch.sparse_csr_tensor(x.crow_indices(), x.col_indices(), values, x.shape)
+    return torch.sparse_coo_tensor(x.indices(), values, x.shape)
+
+
+def features_tensor(features, n, sparse, fmt):
+    """The features as a dense tensor, or sparse in layout `fmt` ("coo" or "csr")."""
+    kind, data = features
+    if kind == "dense":
+        x = torch.from_numpy(np.ascontiguousarray(data))
+        if not sparse:
+            return x
+        x = x.to_sparse().coalesce()
+    else:
+        rows, cols, vals, f_dim = data
+        x = torch.sparse_coo_tensor(torch.from_numpy(np.stack([rows, cols])),
+                                    torch.from_numpy(vals), (n, f_dim)).coalesce()
+        if not sparse:
+            return x.to_dense()
+    return x.to_sparse_csr() if fmt == "csr" else x
+
+
+# ------------------------------------------------------------------------------------------
+# Training
+# ------------------------------------------------------------------------------------------
+
+def run(args, data, a_hat, x, seed):
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    labels = torch.from_numpy(data["labels"])
+    train = torch.from_numpy(data["train"])
+    valid = torch.from_numpy(data["valid"])
+    test = torch.from_numpy(data["test"])
+    dims = [x.shape[1]] + [args.width] * (args.depth - 1) + [data["classes"]]
+    model = GCN(dims)
+    decayed = [model.weights[0]]
+    rest = [p for p in model.parameters() if p is not model.weights[0]]
+    optimizer = torch.optim.Adam([{"params": decayed, "weight_decay": args.weight_decay},
+                                  {"params": rest, "weight_decay": 0.0}], lr=args.lr)
+
+    train_ms, eval_ms = [], []
+    best = (-1.0, float("inf"))  # (val_acc, -) ordered by acc, then lower loss
+    best_epoch, best_val, best_test = -1, 0.0, 0.0
+    for epoch in range(args.epochs):
+        t0 = time.perf_counter()
+        model.train()
+        optimizer.zero_grad()
+        out = model(a_hat, x, args.dropout, True, args.dropout_impl)
+        loss = F.cross_entropy(out[train], labels[train])
+        loss.backward()
+        optimizer.step()
+        t1 = time.perf_counter()
+        model.eval()
+        with torch.no_grad():
+            out = model(a_hat, x, args.dropout, False)
+            val_loss = F.cross_entropy(out[valid], labels[valid]).item()
+            pred = out.argmax(dim=1)
+            val_acc = (pred[valid] == labels[valid]).float().mean().item()
+            test_acc = (pred[test] == labels[test]).float().mean().item()
+        t2 = time.perf_counter()
+        train_ms.append(1e3 * (t1 - t0))
+        eval_ms.append(1e3 * (t2 - t1))
+        if val_acc > best[0] or (val_acc == best[0] and val_loss < best[1]):
+            best = (val_acc, val_loss)
+            best_epoch, best_val, best_test = epoch, val_acc, test_acc
+    return dict(train_ms=train_ms, eval_ms=eval_ms, best_epoch=best_epoch,
+                val_acc=best_val, test_acc=best_test)
+
+
+def main(args):
+    torch.set_num_threads(args.threads)
+    t0 = time.perf_counter()
+    data = load_dataset(args.dataset, args.split, args.rownorm, args.binarize)
+    a_hat = normalized_adjacency(data["n"], data["src"], data["dst"], args.adj)
+    x = features_tensor(data["features"], data["n"], args.sparse_features, args.feat_layout)
+    load_s = time.perf_counter() - t0
+
+    seeds = list(range(args.seeds)) if args.seeds > 0 else [args.seed]
+    runs = [run(args, data, a_hat, x, s) for s in seeds]
+    train_ms = [t for r in runs for t in r["train_ms"]]
+    eval_ms = [t for r in runs for t in r["eval_ms"]]
+    epoch_ms = [a + b for r in runs for a, b in zip(r["train_ms"], r["eval_ms"])]
+    tests = [r["test_acc"] for r in runs]
+    vals = [r["val_acc"] for r in runs]
+    result = {
+        "framework": "pytorch",
+        "torch": torch.__version__,
+        "dataset": os.path.basename(os.path.normpath(args.dataset)),
+        "split": data["split"],
+        "depth": args.depth,
+        "width": args.width,
+        "threads": args.threads,
+        "epochs": args.epochs,
+        "adj": args.adj,
+        "dropout_impl": args.dropout_impl,
+        "features": args.feat_layout if args.sparse_features else "dense",
+        "nnz_adj": int(a_hat._nnz()),
+        "train_ms_median": statistics.median(train_ms),
+        "eval_ms_median": statistics.median(eval_ms),
+        "epoch_ms_median": statistics.median(epoch_ms),
+        "train_ms_min": min(train_ms),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+        "load_s": load_s,
+        "best_epoch": runs[0]["best_epoch"] if len(runs) == 1 else int(statistics.median(r["best_epoch"] for r in runs)),
+        "val_acc": statistics.fmean(vals),
+        "test_acc": statistics.fmean(tests),
+    }
+    if len(runs) > 1:
+        result.update({
+            "seeds": len(runs),
+            "test_acc_std": statistics.stdev(tests),
+            "test_acc_per_seed": tests,
+            "val_acc_per_seed": vals,
+            "best_epoch_per_seed": [r["best_epoch"] for r in runs],
+        })
+    for key, value in result.items():  # readable JSON: floats to 6 significant digits
+        if isinstance(value, float):
+            result[key] = float(f"{value:.6g}")
+        elif isinstance(value, list):
+            result[key] = [float(f"{v:.6g}") if isinstance(v, float) else v for v in value]
+    if args.json:
+        print(json.dumps(result))
+    else:
+        acc = f"{100 * result['test_acc']:.1f}%"
+        if len(runs) > 1:
+            acc += f" +- {100 * result['test_acc_std']:.1f} over {len(runs)} seeds (sample std)"
+        print(f"{result['dataset']} ({result['split']}): GCN depth {args.depth} width {args.width}, "
+              f"{args.threads} thread(s), torch {torch.__version__}, A_hat {args.adj} nnz {result['nnz_adj']}")
+        print(f"  test accuracy {acc} at best validation epoch {result['best_epoch']} "
+              f"(val {100 * result['val_acc']:.1f}%)")
+        print(f"  epoch {result['epoch_ms_median']:.2f} ms median (train {result['train_ms_median']:.2f}, "
+              f"eval {result['eval_ms_median']:.2f}, train min {result['train_ms_min']:.2f}); "
+              f"load {load_s:.2f} s; peak RSS {result['peak_rss_mb']:.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(ARGS))
