@@ -156,12 +156,12 @@ enum { FIELD_COUNT = 6 + (2 + GS_PROFILE_OPS * 2) * GS_PROFILE_SHAPES + 5 };
 /* Fills `f` (FIELD_COUNT entries) in file order. */
 static void profile_fields(field *f) {
   int i = 0;
-#define ADD(key, kind_, member)                               \
-  do {                                                        \
-    snprintf(f[i].name, KEY_MAX, "%s", key);                  \
-    f[i].kind = kind_;                                        \
-    f[i].offset = offsetof(gs_profile, member);               \
-    i++;                                                      \
+#define ADD(key, kind_, member)                 \
+  do {                                          \
+    snprintf(f[i].name, KEY_MAX, "%s", key);    \
+    f[i].kind = kind_;                          \
+    f[i].offset = offsetof(gs_profile, member); \
+    i++;                                        \
   } while (0)
   ADD(FORMAT_KEY, FIELD_FORMAT, threads);
   ADD("threads", FIELD_INT, threads);
@@ -171,18 +171,17 @@ static void profile_fields(field *f) {
   ADD("sgemm_gflops_peak", FIELD_DOUBLE, sgemm_gflops_peak);
   for (int r = 0; r < 2; r++)
     for (int s = 0; s < GS_PROFILE_SHAPES; s++) {
-      snprintf(f[i].name, KEY_MAX, "sgemm_rows_%s_%dx%d", rows_names[r], shape_in[s],
-               shape_out[s]);
+      snprintf(f[i].name, KEY_MAX, "sgemm_rows_%s_%dx%d", rows_names[r], shape_in[s], shape_out[s]);
       f[i].kind = FIELD_INT64;
-      f[i].offset = offsetof(gs_profile, sgemm_rows) +
-                    sizeof(int64_t) * (size_t)(r * GS_PROFILE_SHAPES + s);
+      f[i].offset =
+          offsetof(gs_profile, sgemm_rows) + sizeof(int64_t) * (size_t)(r * GS_PROFILE_SHAPES + s);
       i++;
     }
   for (int op = 0; op < GS_PROFILE_OPS; op++)
     for (int r = 0; r < 2; r++)
       for (int s = 0; s < GS_PROFILE_SHAPES; s++) {
-        snprintf(f[i].name, KEY_MAX, "sgemm_%s_%s_%dx%d", op_names[op], rows_names[r],
-                 shape_in[s], shape_out[s]);
+        snprintf(f[i].name, KEY_MAX, "sgemm_%s_%s_%dx%d", op_names[op], rows_names[r], shape_in[s],
+                 shape_out[s]);
         f[i].kind = FIELD_DOUBLE;
         f[i].offset = offsetof(gs_profile, sgemm_gflops) +
                       sizeof(double) * (size_t)((op * 2 + r) * GS_PROFILE_SHAPES + s);
@@ -355,8 +354,8 @@ fail:
 static char *trim(char *s) {
   while (*s == ' ' || *s == '\t') s++;
   size_t len = strlen(s);
-  while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r' ||
-                     s[len - 1] == '\n'))
+  while (len > 0 &&
+         (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r' || s[len - 1] == '\n'))
     s[--len] = '\0';
   return s;
 }
@@ -390,8 +389,7 @@ static gs_status parse_field(gs_profile *p, const field *f, const char *text, ch
       }
       if (f->kind == FIELD_INT) {
         if (v < 1 || v > MAX_THREADS) {
-          snprintf(why, why_size, "%s = %lld is out of range (1 to %d)", f->name, v,
-                   MAX_THREADS);
+          snprintf(why, why_size, "%s = %lld is out of range (1 to %d)", f->name, v, MAX_THREADS);
           return GS_ERR_RANGE;
         }
         int iv = (int)v;
@@ -436,14 +434,14 @@ gs_status gs_profile_load(gs_profile *p, const char *path, gs_error *err) {
 
   FILE *fp = fopen(path, "r");
   if (!fp)
-    return gs_error_set(err, errno == ENOENT ? GS_ERR_NOT_FOUND : GS_ERR_IO,
-                        "%s: cannot open: %s", path, strerror(errno));
+    return gs_error_set(err, errno == ENOENT ? GS_ERR_NOT_FOUND : GS_ERR_IO, "%s: cannot open: %s",
+                        path, strerror(errno));
   while (fgets(line, sizeof line, fp)) {
     lineno++;
     size_t len = strlen(line);
     if (len > 0 && line[len - 1] != '\n' && !feof(fp)) {
-      st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: line longer than %d characters", path,
-                        lineno, LINE_MAX_CHARS);
+      st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: line longer than %d characters", path, lineno,
+                        LINE_MAX_CHARS);
       goto fail;
     }
     char *text = trim(line);
@@ -464,8 +462,8 @@ gs_status gs_profile_load(gs_profile *p, const char *path, gs_error *err) {
       goto fail;
     }
     if (seen_line[index]) {
-      st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: key \"%s\" repeated (first on line %d)",
-                        path, lineno, key, seen_line[index]);
+      st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: key \"%s\" repeated (first on line %d)", path,
+                        lineno, key, seen_line[index]);
       goto fail;
     }
     seen_line[index] = (int)lineno;
@@ -545,13 +543,15 @@ static void *arena_take(arena *a, size_t bytes) {
 }
 
 /* Evaluates a gs_status call and returns its status on failure (no cleanup needed). */
-#define TRY_RETURN(call)            \
-  do {                              \
-    gs_status try_st_ = (call);     \
+#define TRY_RETURN(call)                  \
+  do {                                    \
+    gs_status try_st_ = (call);           \
     if (try_st_ != GS_OK) return try_st_; \
   } while (0)
 
-static size_t round_up(size_t bytes) { return (bytes + GS_MEM_ALIGN - 1) / GS_MEM_ALIGN * GS_MEM_ALIGN; }
+static size_t round_up(size_t bytes) {
+  return (bytes + GS_MEM_ALIGN - 1) / GS_MEM_ALIGN * GS_MEM_ALIGN;
+}
 
 static int compare_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
@@ -580,8 +580,10 @@ static int64_t largest_cache_bytes(void) {
     if (fgets(text, sizeof text, fp)) {
       char *end = NULL;
       long long v = strtoll(text, &end, 10);
-      if (end && (*end == 'K' || *end == 'k')) v <<= 10;
-      else if (end && (*end == 'M' || *end == 'm')) v <<= 20;
+      if (end && (*end == 'K' || *end == 'k'))
+        v <<= 10;
+      else if (end && (*end == 'M' || *end == 'm'))
+        v <<= 20;
       if (v > best) best = v;
     }
     fclose(fp);
@@ -698,8 +700,8 @@ static void spmm_rows(float *C, const int64_t *rowptr, const int64_t *col, const
 /* Bytes of an nrows-row CSR with SPMM_DEGREE entries per row and of its n x SPMM_WIDTH C. */
 static size_t spmm_a_bytes(int64_t nrows) {
   int64_t nnz = nrows * SPMM_DEGREE;
-  return round_up((size_t)(nrows + 1) * 8) + round_up((size_t)nnz * 8) +
-         round_up((size_t)nnz * 4) + round_up((size_t)nrows * SPMM_WIDTH * 4);
+  return round_up((size_t)(nrows + 1) * 8) + round_up((size_t)nnz * 8) + round_up((size_t)nnz * 4) +
+         round_up((size_t)nrows * SPMM_WIDTH * 4);
 }
 
 typedef struct {
@@ -791,8 +793,8 @@ static gs_status measure_overheads(gs_profile *p, arena *mem, gs_error *err) {
   for (int batch = 0; batch < OVERHEAD_BATCHES; batch++) {
     double t0 = gs_clock_seconds();
     for (int call = 0; call < OVERHEAD_CALLS; call++)
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, TINY_DIM, TINY_DIM, TINY_DIM, 1.0f,
-                  a, TINY_DIM, b, TINY_DIM, 0.0f, c, TINY_DIM);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, TINY_DIM, TINY_DIM, TINY_DIM, 1.0f, a,
+                  TINY_DIM, b, TINY_DIM, 0.0f, c, TINY_DIM);
     times[batch] = (gs_clock_seconds() - t0) / OVERHEAD_CALLS;
   }
   p->call_overhead_s = median_of(times, OVERHEAD_BATCHES);
@@ -827,16 +829,16 @@ static void run_sgemm(const sgemm_buffers *b, gs_profile_op op, int64_t rows, in
   const int m = (int)rows;
   switch (op) {
     case GS_PROFILE_NN: /* Y (rows x out) = X (rows x in) · W (in x out) */
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, out, in, 1.0f, b->X, in, b->W,
-                  out, 0.0f, b->Y, out);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, out, in, 1.0f, b->X, in, b->W, out,
+                  0.0f, b->Y, out);
       break;
     case GS_PROFILE_TN: /* V (in x out) = Xᵀ (in x rows) · Y (rows x out) */
-      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, in, out, m, 1.0f, b->X, in, b->Y,
-                  out, 0.0f, b->V, out);
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, in, out, m, 1.0f, b->X, in, b->Y, out,
+                  0.0f, b->V, out);
       break;
     case GS_PROFILE_NT: /* Z (rows x in) = Y (rows x out) · Wᵀ (out x in) */
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, in, out, 1.0f, b->Y, out, b->W,
-                  out, 0.0f, b->Z, in);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, in, out, 1.0f, b->Y, out, b->W, out,
+                  0.0f, b->Z, in);
       break;
   }
 }
@@ -925,8 +927,8 @@ static size_t sgemm_bytes(double span) {
   int64_t xf, yf;
   sgemm_floats(span, &xf, &yf);
   size_t peak = 3 * round_up((size_t)PEAK_DIM * PEAK_DIM * 4);
-  size_t tall = 2 * round_up((size_t)xf * 4) + round_up((size_t)yf * 4) +
-                2 * round_up(SGEMM_SQUARE * 4);
+  size_t tall =
+      2 * round_up((size_t)xf * 4) + round_up((size_t)yf * 4) + 2 * round_up(SGEMM_SQUARE * 4);
   return peak > tall ? peak : tall;
 }
 
@@ -942,8 +944,7 @@ static gs_status measure_peak(gs_profile *p, arena *mem, gs_error *err) {
   double times[PEAK_REPS];
   for (int r = 0; r < PEAK_REPS; r++) {
     double t0 = gs_clock_seconds();
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d, d, d, 1.0f, a, d, b, d, 0.0f, c,
-                d);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d, d, d, 1.0f, a, d, b, d, 0.0f, c, d);
     times[r] = gs_clock_seconds() - t0;
   }
   double sum = 0, mag = 0;
@@ -984,8 +985,8 @@ static gs_status measure_sgemm(gs_profile *p, arena *mem, double small_time, dou
     for (int s = 0; s < GS_PROFILE_SHAPES; s++) {
       p->sgemm_rows[GS_PROFILE_ROWS_SMALL][s] = SMALL_ROWS;
       TRY_RETURN(time_sgemm(&b, (gs_profile_op)op, SMALL_ROWS, s, small_time / count,
-                               p->call_overhead_s, true,
-                               &p->sgemm_gflops[op][GS_PROFILE_ROWS_SMALL][s], err));
+                            p->call_overhead_s, true,
+                            &p->sgemm_gflops[op][GS_PROFILE_ROWS_SMALL][s], err));
     }
 
   /* Out-of-cache products, widest shape first. Each shape's operands span between 2 and 4
@@ -999,7 +1000,7 @@ static gs_status measure_sgemm(gs_profile *p, arena *mem, double small_time, dou
     est[s] = 0;
     for (int op = 0; op < GS_PROFILE_OPS; op++)
       est[s] += (w / 4) / (1e9 * fmin(p->sgemm_gflops[op][GS_PROFILE_ROWS_SMALL][s],
-                                       p->bandwidth_gbs * w / 4));
+                                      p->bandwidth_gbs * w / 4));
   }
   double spent = 0, planned = 0; /* actual and estimated seconds of the shapes done */
   for (int s = GS_PROFILE_SHAPES - 1; s >= 0; s--) {
@@ -1015,11 +1016,11 @@ static gs_status measure_sgemm(gs_profile *p, arena *mem, double small_time, dou
     double t0 = gs_clock_seconds();
     for (int op = 0; op < GS_PROFILE_OPS; op++) {
       double w = width_of(shape_in[s], shape_out[s]);
-      double one = span_used * (w / 4) /
-                   (1e9 * fmin(p->sgemm_gflops[op][GS_PROFILE_ROWS_SMALL][s],
-                               p->bandwidth_gbs * w / 4));
-      TRY_RETURN(time_sgemm(&b, (gs_profile_op)op, rows, s,
-                            one * correction * SGEMM_REPS_PLAN, p->call_overhead_s, false,
+      double one =
+          span_used * (w / 4) /
+          (1e9 * fmin(p->sgemm_gflops[op][GS_PROFILE_ROWS_SMALL][s], p->bandwidth_gbs * w / 4));
+      TRY_RETURN(time_sgemm(&b, (gs_profile_op)op, rows, s, one * correction * SGEMM_REPS_PLAN,
+                            p->call_overhead_s, false,
                             &p->sgemm_gflops[op][GS_PROFILE_ROWS_LARGE][s], err));
     }
     spent += gs_clock_seconds() - t0;
@@ -1047,7 +1048,8 @@ gs_status gs_profile_measure(gs_profile *out, int threads, double seconds_budget
   /* One arena, big enough for the largest phase. */
   int64_t llc = p.llc_bytes;
   size_t stream = 3 * round_up((size_t)stream_elements(llc) * 8);
-  size_t spmm = round_up((size_t)spmm_b_rows(llc) * SPMM_WIDTH * 4) + spmm_a_bytes(spmm_b_rows(llc));
+  size_t spmm =
+      round_up((size_t)spmm_b_rows(llc) * SPMM_WIDTH * 4) + spmm_a_bytes(spmm_b_rows(llc));
   size_t sgemm = sgemm_bytes(CACHE_MULTIPLE * (double)llc);
   size_t tiny = round_up(SPMM_TINY_ROWS * SPMM_WIDTH * 4) + spmm_a_bytes(SPMM_TINY_ROWS);
   size_t need = stream;

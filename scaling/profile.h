@@ -15,8 +15,10 @@
  * (16, 7) an output layer, (128, 16) a narrow hidden layer, (64, 64), (128, 256) and
  * (256, 256) wide hidden layers. Usable as array initialisers. */
 #define GS_PROFILE_SHAPES 5
-#define GS_PROFILE_SHAPE_IN {16, 128, 64, 128, 256}
-#define GS_PROFILE_SHAPE_OUT {7, 16, 64, 256, 256}
+#define GS_PROFILE_SHAPE_IN \
+  { 16, 128, 64, 128, 256 }
+#define GS_PROFILE_SHAPE_OUT \
+  { 7, 16, 64, 256, 256 }
 
 /* The three products of a layer with n nodes, in row-major cblas terms (C is m x n, the sum
  * runs over k). For a shape (in, out):
@@ -41,22 +43,23 @@ typedef struct {
 
   /* sgemm GFLOP/s, [op][rows][shape]: the median of repeated calls of each product with
    * sgemm_rows[GS_PROFILE_ROWS_SMALL][shape] rows (4096: operands in cache, a Cora-sized
-   * graph) and sgemm_rows[GS_PROFILE_ROWS_LARGE][shape] rows (operands of 2 to 6 times the
-   * largest cache, so narrow shapes get more rows; 100000 for the widest shape when the
-   * budget allows). "Rows" is the long dimension: m for NN and NT, k for TN. */
+   * graph) and sgemm_rows[GS_PROFILE_ROWS_LARGE][shape] rows (tall operands spanning 2 to 4
+   * times the largest cache, as the budget allows, so narrow shapes get more rows: about
+   * 65536 for 256x256 and 1.4 million for 16x7 with 32 MiB). "Rows" is the long dimension:
+   * m for NN and NT, k for TN. */
   int64_t sgemm_rows[2][GS_PROFILE_SHAPES];
   double sgemm_gflops[GS_PROFILE_OPS][2][GS_PROFILE_SHAPES];
-  double sgemm_gflops_peak;             /* C = A·B, all 1024 x 1024: the compute roof */
+  double sgemm_gflops_peak; /* C = A·B, all 1024 x 1024: the compute roof */
 
-  double bandwidth_gbs;                 /* STREAM triad a = b + s·c, best of several, 24 B/elem */
-  double copy_gbs;                      /* STREAM copy c = a, best of several, 16 B/elem */
-  /* A row-parallel CSR product C (n x 16) = A·B with 4 random neighbours per row and B far
-   * larger than cache, in GB/s of the DESIGN.md §4 byte count with θ = 1:
+  double bandwidth_gbs; /* STREAM triad a = b + s·c, best of several, 24 B/elem */
+  double copy_gbs;      /* STREAM copy c = b, best of several, 16 B/elem */
+  /* A row-parallel CSR product C (n x 16) = A·B, int64 indices, 4 random neighbours per row
+   * and B of 4 x the largest cache, in GB/s of the DESIGN.md §4 byte count with θ = 1:
    * 8(n+1) + 12m + 4·m·16 + 4·n·16. The bandwidth of SpMM when every neighbour row misses. */
   double spmm_random_gbs;
 
-  double call_overhead_s;               /* one tiny sgemm (8 x 8 x 8), median */
-  double spmm_overhead_s;               /* one tiny row-parallel OpenMP kernel (a 64-row SpMM) */
+  double call_overhead_s; /* one tiny sgemm (8 x 8 x 8), median */
+  double spmm_overhead_s; /* one tiny row-parallel OpenMP kernel (a 64-row SpMM) */
 } gs_profile;
 
 /* A conservative profile for an unmeasured machine (1 thread, 10 GB/s, 20 GFLOP/s), so the

@@ -154,8 +154,7 @@ static void assert_located(const gs_error *err, const char *path, int line, cons
   snprintf(prefix, sizeof prefix, "%s:%d: ", path, line);
   ck_assert_msg(strncmp(err->msg, prefix, strlen(prefix)) == 0, "message \"%s\" lacks \"%s\"",
                 err->msg, prefix);
-  ck_assert_msg(strstr(err->msg, needle) != NULL, "message \"%s\" lacks \"%s\"", err->msg,
-                needle);
+  ck_assert_msg(strstr(err->msg, needle) != NULL, "message \"%s\" lacks \"%s\"", err->msg, needle);
 }
 
 START_TEST(test_profile_save_load_round_trip) {
@@ -247,8 +246,8 @@ START_TEST(test_profile_load_bad_number) {
   char path[512];
   gs_error err;
   int line = line_of("bad.txt", "bandwidth_gbs");
-  gs_status st = load_edited("bad.txt", "bandwidth_gbs", "bandwidth_gbs = 12.5GB", &err, path,
-                             sizeof path);
+  gs_status st =
+      load_edited("bad.txt", "bandwidth_gbs", "bandwidth_gbs = 12.5GB", &err, path, sizeof path);
   ck_assert_int_eq(st, GS_ERR_PARSE);
   assert_located(&err, path, line, "expected a number");
   unlink(path);
@@ -308,14 +307,13 @@ START_TEST(test_profile_load_nan_and_inf) {
   char path[512];
   gs_error err;
   int line = line_of("nan.txt", "sgemm_nn_large_64x64");
-  gs_status st = load_edited("nan.txt", "sgemm_nn_large_64x64", "sgemm_nn_large_64x64 = nan",
-                             &err, path, sizeof path);
+  gs_status st = load_edited("nan.txt", "sgemm_nn_large_64x64", "sgemm_nn_large_64x64 = nan", &err,
+                             path, sizeof path);
   ck_assert_int_eq(st, GS_ERR_NUMERIC);
   assert_located(&err, path, line, "not a finite number");
   unlink(path);
   line = line_of("inf.txt", "spmm_random_gbs");
-  st = load_edited("inf.txt", "spmm_random_gbs", "spmm_random_gbs = inf", &err, path,
-                   sizeof path);
+  st = load_edited("inf.txt", "spmm_random_gbs", "spmm_random_gbs = inf", &err, path, sizeof path);
   ck_assert_int_eq(st, GS_ERR_NUMERIC);
   assert_located(&err, path, line, "not a finite number");
   unlink(path);
@@ -326,8 +324,8 @@ START_TEST(test_profile_load_unknown_and_repeated_keys) {
   char path[512];
   gs_error err;
   int line = line_of("unknown.txt", "copy_gbs");
-  gs_status st = load_edited("unknown.txt", "copy_gbs", "copy_gbps = 19.3", &err, path,
-                             sizeof path);
+  gs_status st =
+      load_edited("unknown.txt", "copy_gbs", "copy_gbps = 19.3", &err, path, sizeof path);
   ck_assert_int_eq(st, GS_ERR_PARSE);
   assert_located(&err, path, line, "unknown key \"copy_gbps\"");
   unlink(path);
@@ -343,8 +341,7 @@ START_TEST(test_profile_load_line_without_equals_and_bad_format) {
   char path[512];
   gs_error err;
   int line = line_of("noeq.txt", "machine");
-  gs_status st = load_edited("noeq.txt", "machine", "machine: Test CPU", &err, path,
-                             sizeof path);
+  gs_status st = load_edited("noeq.txt", "machine", "machine: Test CPU", &err, path, sizeof path);
   ck_assert_int_eq(st, GS_ERR_PARSE);
   assert_located(&err, path, line, "expected \"key = value\"");
   unlink(path);
