@@ -67,11 +67,12 @@ typedef struct {
 gs_profile gs_profile_default(void);
 
 /* Measures the profile of this machine with `threads` threads (0 = every online core) in
- * about `seconds_budget` seconds (3 is a good default). The operands shrink to fit the budget
- * but always stay 2 to 4 times larger than the largest cache, so budgets under about 2 s are
- * overrun (2.4 s for a 1 s budget on a 2-core EPYC VM with 32 MiB of L3). Sets the thread
- * count of every library through gs_runtime_init for the duration and restores the previous
- * one. One buffer of 12 x the largest cache (384 MiB here) comes from the counting allocator
+ * about `seconds_budget` seconds (3 is a good default: 2.2 to 2.7 s here). The operands
+ * shrink to fit the budget but always stay 2 to 4 times larger than the largest cache, so
+ * budgets under about 2 s are overrun (a 1 s budget takes 1.5 s on a quiet 2-core EPYC VM
+ * with 32 MiB of L3, 2.4 s on a loaded one). Sets the thread count of every library through
+ * gs_runtime_init for the duration and restores the previous one. The overhead figures
+ * depend on OMP_WAIT_POLICY (passive threads make each parallel region cost 50 µs, not 1.5). One buffer of 12 x the largest cache (384 MiB here) comes from the counting allocator
  * and is freed before returning. Not to be called inside an OpenMP region. Errors:
  * GS_ERR_INVALID (threads out of range, budget under 0.2 s or not finite), GS_ERR_NOMEM,
  * GS_ERR_NUMERIC (a figure came out non-positive or non-finite), GS_ERR_INTERNAL (a product
