@@ -312,7 +312,9 @@ static void k_elementwise(replay *R, int64_t flops, double bytes, double draws) 
   add_flops(R, GS_FLOPS_ELEMENTWISE, flops);
   if (!R->prof) return;
   double t = roofline((double)flops, R->prof->sgemm_gflops_peak, bytes, R->prof->bandwidth_gbs);
-  charge(R, GS_FLOPS_ELEMENTWISE, t + draw_seconds(R, draws), R->prof->spmm_overhead_s);
+  /* Dense dropout passes draw in blocks (gnn/dense.c): scale the per-draw cost accordingly. */
+  double block_draws = draws * (GS_COST_BLOCK_DRAW_SECONDS / GS_COST_DRAW_SECONDS);
+  charge(R, GS_FLOPS_ELEMENTWISE, t + draw_seconds(R, block_draws), R->prof->spmm_overhead_s);
 }
 
 /* A serial memset: no FLOPs, bytes written at copy bandwidth. */

@@ -68,11 +68,14 @@ gs_status gs_cost_column_ranking(int64_t **order, int64_t **prefix, const gs_fea
 /* Time-model constants fitted on the development machine (AMD EPYC, 2 threads; cora and
  * coauthor-cs kernels timed one by one) until the machine profile measures them:
  * - rows gathered from cache by a sparse product move at this multiple of STREAM bandwidth;
- * - one dropout draw of the counter RNG (gs_rng_uniform and the compare) takes this many
- *   seconds on one thread: about 7.5 ns per element at 2 threads, far above the 8 bytes the
- *   element moves, so dropout, not memory, sets the time of those passes. */
+ * - one dropout draw of the sparse first layer (a full hash per feature entry, in a scalar
+ *   loop) takes GS_COST_DRAW_SECONDS on one thread;
+ * - an element of a dense dropout pass (one hash per four elements, the mask applied in a
+ *   vectorised loop: gnn/dense.c) adds GS_COST_BLOCK_DRAW_SECONDS on one thread beyond its
+ *   memory traffic (43M elements: about 20 ms at 2 threads, half of it memory). */
 #define GS_COST_CACHED_GATHER 2.0
-#define GS_COST_DRAW_SECONDS 15e-9
+#define GS_COST_DRAW_SECONDS 2e-9
+#define GS_COST_BLOCK_DRAW_SECONDS 0.3e-9
 
 /* How the run is set up apart from depth, width and features. */
 typedef struct {
