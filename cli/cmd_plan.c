@@ -70,26 +70,6 @@ static bool parse_count(const char *s, double *out) {
   return true;
 }
 
-/* "2,16" or "2,16,0.5". */
-static bool parse_base(const char *s, gs_scaling_rule *rule) {
-  char *end = NULL;
-  long long d = strtoll(s, &end, 10);
-  if (end == s || *end != ',' || d < 1 || d > GS_MAX_LAYERS) return false;
-  const char *p = end + 1;
-  long long w = strtoll(p, &end, 10);
-  if (end == p || w < 1 || w > (1 << 20)) return false;
-  double r = 1.0;
-  if (*end == ',') {
-    p = end + 1;
-    r = strtod(p, &end);
-    if (end == p || !(r > 0.0 && r <= 1.0)) return false;
-  }
-  if (*end != '\0') return false;
-  rule->base_depth = (int32_t)d;
-  rule->base_width = w;
-  rule->base_resolution = r;
-  return true;
-}
 
 /* 1.23 G, 456.0 M, 789 */
 static const char *format_si(double v, char *buf, size_t size) {
@@ -386,7 +366,7 @@ int gs_cmd_plan(int argc, char **argv) {
     else if (!strcmp(opt, "--base")) {
       const char *s = gs_args_value(&a);
       base_given = s != NULL;
-      if (s && !parse_base(s, &o.rule))
+      if (s && !gs_cli_parse_base(s, &o.rule))
         gs_args_fail(&a, "option --base: '%s' is not D,W or D,W,R (depth 1..%d, width >= 1, "
                          "resolution in (0, 1])", s, GS_MAX_LAYERS);
     } else if (!strcmp(opt, "--a")) gs_args_double(&a, 0.0, 1.0, &o.rule.a);

@@ -45,25 +45,6 @@ static void search_usage(FILE *f) {
       f);
 }
 
-static bool parse_base(const char *s, gs_scaling_rule *rule) {
-  char *end = NULL;
-  long long d = strtoll(s, &end, 10);
-  if (end == s || *end != ',' || d < 1 || d > GS_MAX_LAYERS) return false;
-  const char *p = end + 1;
-  long long w = strtoll(p, &end, 10);
-  if (end == p || w < 1 || w > (1 << 20)) return false;
-  double r = 1.0;
-  if (*end == ',') {
-    p = end + 1;
-    r = strtod(p, &end);
-    if (end == p || !(r > 0.0 && r <= 1.0)) return false;
-  }
-  if (*end != '\0') return false;
-  rule->base_depth = (int32_t)d;
-  rule->base_width = w;
-  rule->base_resolution = r;
-  return true;
-}
 
 /* Datasets loaded at each feature count, sharing one graph. */
 typedef struct {
@@ -210,7 +191,7 @@ int gs_cmd_search(int argc, char **argv) {
     else if (!strcmp(opt, "--gamma-max")) gs_args_double(&a, 1.0, 100.0, &so.gamma_max);
     else if (!strcmp(opt, "--base")) {
       const char *s = gs_args_value(&a);
-      if (s && !parse_base(s, &rule))
+      if (s && !gs_cli_parse_base(s, &rule))
         gs_args_fail(&a, "option --base: '%s' is not D,W or D,W,R", s);
     } else if (!strcmp(opt, "--width-multiple")) {
       if (gs_args_int(&a, 1, 1 << 20, &v)) rule.width_multiple = v;

@@ -86,26 +86,6 @@ static int compare_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* "2,16" or "2,16,0.5". */
-static bool parse_base(const char *s, gs_scaling_rule *rule) {
-  char *end = NULL;
-  long long d = strtoll(s, &end, 10);
-  if (end == s || *end != ',' || d < 1 || d > GS_MAX_LAYERS) return false;
-  const char *p = end + 1;
-  long long w = strtoll(p, &end, 10);
-  if (end == p || w < 1 || w > (1 << 20)) return false;
-  double r = 1.0;
-  if (*end == ',') {
-    p = end + 1;
-    r = strtod(p, &end);
-    if (end == p || !(r > 0.0 && r <= 1.0)) return false;
-  }
-  if (*end != '\0') return false;
-  rule->base_depth = (int32_t)d;
-  rule->base_width = w;
-  rule->base_resolution = r;
-  return true;
-}
 
 /* Resident set size now (not the high-water mark), from /proc/self/statm; -1 if unknown. */
 static int64_t current_rss(void) {
@@ -266,7 +246,7 @@ int gs_cmd_train(int argc, char **argv) {
     else if (!strcmp(opt, "--a")) gs_args_double(&a, 0.0, 1.0, &rule.a);
     else if (!strcmp(opt, "--base")) {
       const char *s = gs_args_value(&a);
-      if (s && !parse_base(s, &rule))
+      if (s && !gs_cli_parse_base(s, &rule))
         gs_args_fail(&a, "option --base: '%s' is not D,W or D,W,R (depth 1..%d, width >= 1, "
                          "resolution in (0, 1])", s, GS_MAX_LAYERS);
     }

@@ -9,6 +9,7 @@
 #include "core/status.h"
 #include "datasets/dataset.h"
 #include "scaling/profile.h"
+#include "scaling/rules.h"
 #include "sparse/graph.h"
 
 int gs_cmd_train(int argc, char **argv);
@@ -37,6 +38,10 @@ typedef enum { GS_FEATPREP_ROWNORM = 0, GS_FEATPREP_RAW = 1, GS_FEATPREP_BINARY 
 
 bool gs_cli_parse_featprep(const char *s, gs_featprep *out);
 bool gs_cli_parse_norm(const char *s, gs_norm *out);
+
+/* Parses a base model "d0,w0" or "d0,w0,r0" (depth 1..GS_MAX_LAYERS, width 1..2^20, resolution
+ * in (0, 1], default 1) into rule's base; false (rule unchanged) when malformed. */
+bool gs_cli_parse_base(const char *s, gs_scaling_rule *rule);
 
 /* Loads a dataset folder (or an edge-list file) and builds its normalised graph. */
 gs_status gs_cli_load(gs_dataset **ds, gs_graph **g, const char *path, const char *split,

@@ -1,9 +1,11 @@
 /* Shared steps of the subcommands: dataset + graph loading, error exit. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "cli/commands.h"
+#include "gnn/model.h"
 
 int gs_cli_fail(const char *command, const gs_error *err) {
   fprintf(stderr, "gnnscale %s: %s\n", command, err->msg[0] ? err->msg : gs_status_message(err->code));
@@ -56,4 +58,24 @@ fail:
   gs_graph_free(&g);
   gs_dataset_free(&ds);
   return st;
+}
+
+bool gs_cli_parse_base(const char *s, gs_scaling_rule *rule) {
+  char *end = NULL;
+  long long d = strtoll(s, &end, 10);
+  if (end == s || *end != ',' || d < 1 || d > GS_MAX_LAYERS) return false;
+  const char *p = end + 1;
+  long long w = strtoll(p, &end, 10);
+  if (end == p || w < 1 || w > (1 << 20)) return false;
+  double r = 1.0;
+  if (*end == ',') {
+    p = end + 1;
+    r = strtod(p, &end);
+    if (end == p || !(r > 0.0 && r <= 1.0)) return false;
+  }
+  if (*end != '\0') return false;
+  rule->base_depth = (int32_t)d;
+  rule->base_width = w;
+  rule->base_resolution = r;
+  return true;
 }
