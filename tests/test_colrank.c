@@ -18,6 +18,7 @@
 #include "core/status.h"
 #include "datasets/colrank.h"
 #include "datasets/dataset.h"
+#include "tests/test_files.h"
 #include "tests/test_helpers.h"
 
 Suite *gs_colrank_suite(void);
@@ -27,40 +28,6 @@ Suite *gs_colrank_suite(void);
 #define VARIANCE_TIE_REL 1e-12
 
 /* ------------------------------------------------------------------ helpers */
-
-static char tmp_root[256];
-
-static void make_tmp(void) {
-  snprintf(tmp_root, sizeof tmp_root, "/tmp/gs-colrank-XXXXXX");
-  ck_assert_ptr_nonnull(mkdtemp(tmp_root));
-}
-
-static void clean_tmp(void) { gs_test_remove_tree(tmp_root); }
-
-/* tmp_root/rel in a static buffer (one of four). */
-static const char *tp(const char *rel) {
-  static char bufs[4][4096];
-  static int next;
-  char *b = bufs[next++ % 4];
-  snprintf(b, 4096, "%s/%s", tmp_root, rel);
-  return b;
-}
-
-static void mkdir_in(const char *rel) { ck_assert_int_eq(mkdir(tp(rel), 0755), 0); }
-
-static void write_plain(const char *rel, const char *text) {
-  FILE *f = fopen(tp(rel), "wb");
-  ck_assert_ptr_nonnull(f);
-  fwrite(text, 1, strlen(text), f);
-  fclose(f);
-}
-
-static void write_gz(const char *rel, const char *text) {
-  gzFile g = gzopen(tp(rel), "wb9");
-  ck_assert_ptr_nonnull(g);
-  if (*text) ck_assert_int_eq(gzwrite(g, text, (unsigned)strlen(text)), (int)strlen(text));
-  ck_assert_int_eq(gzclose(g), Z_OK);
-}
 
 static char *read_file(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
@@ -81,7 +48,7 @@ static bool file_exists(const char *path) {
   return stat(path, &sb) == 0;
 }
 
-/* A dataset folder "tiny" under tmp_root: 4 nodes, 6 features with known statistics.
+/* A dataset folder "tiny" under gs_test_tmp_root: 4 nodes, 6 features with known statistics.
  *   df:       1 1 1 1 1 2               -> DF order 5,0,1,2,3,4
  *   variance: .1875 .1875 .01171875 1.6875 1.171875 .171875 -> 3,4,0,1,5,2 */
 static const char *TINY_FEATS =
@@ -93,21 +60,21 @@ static const char *TINY_SPARSE =
     "0,1,1\n0,4,2.5\n1,3,3\n2,0,1\n2,2,0.25\n2,5,1\n3,5,0.5\n";
 
 static const char *make_tiny(bool sparse_file) {
-  make_tmp();
-  mkdir_in("tiny");
-  mkdir_in("tiny/raw");
-  write_plain("tiny/raw/num-node-list.csv", "4\n");
-  write_plain("tiny/raw/num-edge-list.csv", "4\n");
-  write_gz("tiny/raw/edge.csv.gz", "0,1\n1,2\n2,3\n3,0\n");
+  gs_test_make_tmp();
+  gs_test_mkdir("tiny");
+  gs_test_mkdir("tiny/raw");
+  gs_test_write_plain("tiny/raw/num-node-list.csv", "4\n");
+  gs_test_write_plain("tiny/raw/num-edge-list.csv", "4\n");
+  gs_test_write_gz("tiny/raw/edge.csv.gz", "0,1\n1,2\n2,3\n3,0\n");
   if (sparse_file)
-    write_gz("tiny/raw/node-feat-sparse.csv.gz", TINY_SPARSE);
+    gs_test_write_gz("tiny/raw/node-feat-sparse.csv.gz", TINY_SPARSE);
   else
-    write_gz("tiny/raw/node-feat.csv.gz", TINY_FEATS);
-  write_gz("tiny/raw/node-label.csv.gz", "0\n1\n2\n1\n");
-  write_plain("tiny/META.txt", "name: tiny\nnodes: 4\nnum_features: 6\nnum_classes: 3\n");
-  mkdir_in("cache");
+    gs_test_write_gz("tiny/raw/node-feat.csv.gz", TINY_FEATS);
+  gs_test_write_gz("tiny/raw/node-label.csv.gz", "0\n1\n2\n1\n");
+  gs_test_write_plain("tiny/META.txt", "name: tiny\nnodes: 4\nnum_features: 6\nnum_classes: 3\n");
+  gs_test_mkdir("cache");
   static char dir[4096];
-  snprintf(dir, sizeof dir, "%s", tp("tiny"));
+  snprintf(dir, sizeof dir, "%s", gs_test_path("tiny"));
   return dir;
 }
 
@@ -303,7 +270,7 @@ START_TEST(test_tiny_known_rankings) {
     }
     gs_dataset_free(&ds);
     ck_assert_int_eq(gs_mem_current(), before);
-    clean_tmp();
+    gs_test_clean_tmp();
   }
   gs_colrank_free(NULL);
 }
@@ -385,9 +352,9 @@ END_TEST
 /* ------------------------------------------------------------------ cache */
 
 START_TEST(test_cache_hit_identical_to_recompute) {
-  make_tmp();
+  gs_test_make_tmp();
   char cache[4096];
-  snprintf(cache, sizeof cache, "%s", tp("c"));
+  snprintf(cache, sizeof cache, "%s", gs_test_path("c"));
   const gs_colrank_method all[3] = {GS_COLRANK_DF, GS_COLRANK_VARIANCE, GS_COLRANK_INDEX};
   for (int k = 0; k < 3; k++) {
     int64_t before = gs_mem_current();
@@ -424,7 +391,7 @@ START_TEST(test_cache_hit_identical_to_recompute) {
     gs_colrank_free(&third);
     ck_assert_int_eq(gs_mem_current(), before);
   }
-  clean_tmp();
+  gs_test_clean_tmp();
 }
 END_TEST
 
@@ -433,7 +400,7 @@ END_TEST
 START_TEST(test_cache_malformed_is_recomputed) {
   const char *dir = make_tiny(false);
   char cache[4096];
-  snprintf(cache, sizeof cache, "%s", tp("cache"));
+  snprintf(cache, sizeof cache, "%s", gs_test_path("cache"));
   gs_colrank good = rank_ok(dir, GS_COLRANK_VARIANCE, cache);
   char path[4200];
   snprintf(path, sizeof path, "%s", good.cache_path);
@@ -515,7 +482,7 @@ START_TEST(test_cache_malformed_is_recomputed) {
   gs_colrank_free(&r);
   free(text);
   gs_colrank_free(&good);
-  clean_tmp();
+  gs_test_clean_tmp();
 }
 END_TEST
 
@@ -523,12 +490,12 @@ END_TEST
 START_TEST(test_cache_stale_is_recomputed) {
   const char *dir = make_tiny(false);
   char cache[4096];
-  snprintf(cache, sizeof cache, "%s", tp("cache"));
+  snprintf(cache, sizeof cache, "%s", gs_test_path("cache"));
   gs_colrank r = rank_ok(dir, GS_COLRANK_DF, cache);
   ck_assert_int_eq(r.order[0], 5);
   gs_colrank_free(&r);
   /* Column 1 now has three non-zeros. */
-  write_gz("tiny/raw/node-feat.csv.gz",
+  gs_test_write_gz("tiny/raw/node-feat.csv.gz",
            "0,1,0,0,2.5,0\n0,7,0,3,0,0\n1,1,0.25,0,0,1\n0,0,0,0,0,0.5\n");
   r = rank_ok(dir, GS_COLRANK_DF, cache);
   ck_assert_int_eq(r.cache_state, GS_COLRANK_CACHE_STALE);
@@ -548,7 +515,7 @@ START_TEST(test_cache_stale_is_recomputed) {
   ck_assert_int_eq(r.cache_state, GS_COLRANK_CACHE_STALE);
   gs_colrank_free(&r);
   /* A plain (not gzip) feature file is fingerprinted by its CRC-32. */
-  write_plain("tiny/raw/node-feat.csv.gz", TINY_FEATS);
+  gs_test_write_plain("tiny/raw/node-feat.csv.gz", TINY_FEATS);
   r = rank_ok(dir, GS_COLRANK_DF, cache);
   ck_assert_int_eq(r.cache_state, GS_COLRANK_CACHE_STALE);
   ck_assert_int_eq(r.order[0], 5);
@@ -556,35 +523,35 @@ START_TEST(test_cache_stale_is_recomputed) {
   r = rank_ok(dir, GS_COLRANK_DF, cache);
   ck_assert_int_eq(r.cache_state, GS_COLRANK_CACHE_HIT);
   gs_colrank_free(&r);
-  write_plain("tiny/raw/node-feat.csv.gz",
+  gs_test_write_plain("tiny/raw/node-feat.csv.gz",
               "0,1,0,0,2.5,0\n0,0,0,3,0,0\n1,0,0.25,0,0,1\n0,0,0,0,0,0.6\n");
   r = rank_ok(dir, GS_COLRANK_DF, cache);
   ck_assert_int_eq(r.cache_state, GS_COLRANK_CACHE_STALE);
   gs_colrank_free(&r);
-  clean_tmp();
+  gs_test_clean_tmp();
 }
 END_TEST
 
 START_TEST(test_cache_unwritable_computes_without_error) {
   const char *dir = make_tiny(false);
-  write_plain("file", "not a folder\n");
+  gs_test_write_plain("file", "not a folder\n");
   int64_t before = gs_mem_current();
-  gs_colrank r = rank_ok(dir, GS_COLRANK_DF, tp("file/sub"));
+  gs_colrank r = rank_ok(dir, GS_COLRANK_DF, gs_test_path("file/sub"));
   ck_assert_int_eq(r.cache_state, GS_COLRANK_CACHE_NONE);
   ck_assert(!r.cache_written);
   ck_assert_str_eq(r.cache_path, "");
   ck_assert_int_eq(r.order[0], 5);
   gs_colrank_free(&r);
   /* A folder without write permission (root may write anyway: then it simply caches). */
-  mkdir_in("ro");
-  chmod(tp("ro"), 0555);
-  r = rank_ok(dir, GS_COLRANK_DF, tp("ro"));
+  gs_test_mkdir("ro");
+  chmod(gs_test_path("ro"), 0555);
+  r = rank_ok(dir, GS_COLRANK_DF, gs_test_path("ro"));
   ck_assert_int_eq(r.order[0], 5);
   if (geteuid() != 0) ck_assert(!r.cache_written);
   gs_colrank_free(&r);
-  chmod(tp("ro"), 0755);
+  chmod(gs_test_path("ro"), 0755);
   ck_assert_int_eq(gs_mem_current(), before);
-  clean_tmp();
+  gs_test_clean_tmp();
 }
 END_TEST
 
@@ -618,29 +585,29 @@ START_TEST(test_default_cache_dir_from_environment) {
   char out[4096];
   gs_error err;
 
-  setenv("GNNSCALE_CACHE", tp("g/deep/er"), 1);
-  setenv("XDG_CACHE_HOME", tp("xdg"), 1);
+  setenv("GNNSCALE_CACHE", gs_test_path("g/deep/er"), 1);
+  setenv("XDG_CACHE_HOME", gs_test_path("xdg"), 1);
   GS_ASSERT_OK(gs_colrank_default_cache_dir(out, sizeof out, &err), err);
-  ck_assert_str_eq(out, tp("g/deep/er"));
+  ck_assert_str_eq(out, gs_test_path("g/deep/er"));
   gs_colrank r = rank_ok(dir, GS_COLRANK_DF, NULL);
   ck_assert(r.cache_written);
-  ck_assert(file_exists(tp("g/deep/er/tiny.df.colrank")));
+  ck_assert(file_exists(gs_test_path("g/deep/er/tiny.df.colrank")));
   gs_colrank_free(&r);
 
   unsetenv("GNNSCALE_CACHE");
   GS_ASSERT_OK(gs_colrank_default_cache_dir(out, sizeof out, &err), err);
-  ck_assert_str_eq(out, tp("xdg/gnnscale"));
+  ck_assert_str_eq(out, gs_test_path("xdg/gnnscale"));
   r = rank_ok(dir, GS_COLRANK_INDEX, NULL);
-  ck_assert(file_exists(tp("xdg/gnnscale/tiny.index.colrank")));
+  ck_assert(file_exists(gs_test_path("xdg/gnnscale/tiny.index.colrank")));
   gs_colrank_free(&r);
 
   /* A relative XDG_CACHE_HOME is ignored, as the XDG specification says. */
   setenv("XDG_CACHE_HOME", "relative/path", 1);
-  setenv("HOME", tp("home"), 1);
+  setenv("HOME", gs_test_path("home"), 1);
   GS_ASSERT_OK(gs_colrank_default_cache_dir(out, sizeof out, &err), err);
-  ck_assert_str_eq(out, tp("home/.cache/gnnscale"));
+  ck_assert_str_eq(out, gs_test_path("home/.cache/gnnscale"));
   r = rank_ok(dir, GS_COLRANK_VARIANCE, NULL);
-  ck_assert(file_exists(tp("home/.cache/gnnscale/tiny.variance.colrank")));
+  ck_assert(file_exists(gs_test_path("home/.cache/gnnscale/tiny.variance.colrank")));
   gs_colrank_free(&r);
 
   /* Nothing to go on: no default folder, and ranking still works, uncached. */
@@ -657,7 +624,7 @@ START_TEST(test_default_cache_dir_from_environment) {
   gs_colrank_free(&r);
 
   for (int k = 0; k < 3; k++) env_restore(&saved[k]);
-  clean_tmp();
+  gs_test_clean_tmp();
 }
 END_TEST
 
@@ -702,9 +669,9 @@ static void check_resolution(const gs_dataset *ds, const gs_dataset *full, const
 }
 
 START_TEST(test_load_resolution_cora_properties) {
-  make_tmp();
+  gs_test_make_tmp();
   char cache[4096];
-  snprintf(cache, sizeof cache, "%s", tp("c"));
+  snprintf(cache, sizeof cache, "%s", gs_test_path("c"));
   int64_t before = gs_mem_current();
   gs_dataset *full = load_ok(gs_test_data("cora"), NULL);
   const double rs[] = {0.01, 0.1, 0.25, 0.5, 0.75, 1.0};
@@ -771,7 +738,7 @@ START_TEST(test_load_resolution_cora_properties) {
   gs_colrank_free(&rank);
   gs_dataset_free(&full);
   ck_assert_int_eq(gs_mem_current(), before);
-  clean_tmp();
+  gs_test_clean_tmp();
 }
 END_TEST
 
@@ -780,7 +747,7 @@ START_TEST(test_load_resolution_sparse_feature_file) {
   gs_dataset *ds = NULL;
   gs_error err;
   /* f = ceil(0.5·6) = 3 columns by variance: {3, 4, 0}, stored as 0, 3, 4. */
-  GS_ASSERT_OK(gs_dataset_load_resolution(&ds, dir, NULL, 0.5, GS_COLRANK_VARIANCE, tp("cache"),
+  GS_ASSERT_OK(gs_dataset_load_resolution(&ds, dir, NULL, 0.5, GS_COLRANK_VARIANCE, gs_test_path("cache"),
                                           &err),
                err);
   ck_assert_int_eq(ds->x.cols, 3);
@@ -792,7 +759,7 @@ START_TEST(test_load_resolution_sparse_feature_file) {
   ck_assert_float_eq(feat(ds, 1, 1), 3.0f);
   ck_assert_float_eq(feat(ds, 2, 0), 1.0f);
   gs_dataset_free(&ds);
-  clean_tmp();
+  gs_test_clean_tmp();
 }
 END_TEST
 
@@ -814,53 +781,53 @@ static void expect_rank_failure(const char *dir, gs_status code, const char *nee
 
 START_TEST(test_stream_errors_name_file_and_line) {
   const char *dir = make_tiny(false);
-  write_gz("tiny/raw/node-feat.csv.gz", "0,1,0,0,2.5,0\n0,0,0,3,0,0\n1,0,0.25,0,0\n0,0,0,0,0,1\n");
+  gs_test_write_gz("tiny/raw/node-feat.csv.gz", "0,1,0,0,2.5,0\n0,0,0,3,0,0\n1,0,0.25,0,0\n0,0,0,0,0,1\n");
   expect_rank_failure(dir, GS_ERR_PARSE, "node-feat.csv.gz:3: expected 6 fields, got 5");
-  write_gz("tiny/raw/node-feat.csv.gz", "0,1,0,0,2.5,0\n0,0,0,3,0,x\n1,0,0.25,0,0,1\n0,0,0,0,0,1\n");
+  gs_test_write_gz("tiny/raw/node-feat.csv.gz", "0,1,0,0,2.5,0\n0,0,0,3,0,x\n1,0,0.25,0,0,1\n0,0,0,0,0,1\n");
   expect_rank_failure(dir, GS_ERR_PARSE, "node-feat.csv.gz:2: field 6");
-  write_gz("tiny/raw/node-feat.csv.gz", "0,1,0,0,2.5,0\n0,0,nan,3,0,0\n1,0,0,0,0,1\n0,0,0,0,0,1\n");
+  gs_test_write_gz("tiny/raw/node-feat.csv.gz", "0,1,0,0,2.5,0\n0,0,nan,3,0,0\n1,0,0,0,0,1\n0,0,0,0,0,1\n");
   expect_rank_failure(dir, GS_ERR_NUMERIC, "node-feat.csv.gz:2:");
-  write_gz("tiny/raw/node-feat.csv.gz", "0,1,0,0,2.5,0\n0,0,0,3,0,0\n");
+  gs_test_write_gz("tiny/raw/node-feat.csv.gz", "0,1,0,0,2.5,0\n0,0,0,3,0,0\n");
   expect_rank_failure(dir, GS_ERR_MISMATCH, "file ends after 2 feature rows");
-  write_gz("tiny/raw/node-feat.csv.gz", "0,1\n0,0\n0,0\n0,0\n");
+  gs_test_write_gz("tiny/raw/node-feat.csv.gz", "0,1\n0,0\n0,0\n0,0\n");
   expect_rank_failure(dir, GS_ERR_MISMATCH, "num_features 6");
-  write_gz("tiny/raw/node-feat.csv.gz", "");
+  gs_test_write_gz("tiny/raw/node-feat.csv.gz", "");
   expect_rank_failure(dir, GS_ERR_PARSE, "empty file");
-  write_gz("tiny/raw/node-feat.csv.gz", TINY_FEATS);
-  write_plain("tiny/raw/num-node-list.csv", "3\n");
+  gs_test_write_gz("tiny/raw/node-feat.csv.gz", TINY_FEATS);
+  gs_test_write_plain("tiny/raw/num-node-list.csv", "3\n");
   expect_rank_failure(dir, GS_ERR_MISMATCH, "more feature rows than the 3 nodes");
-  write_plain("tiny/raw/num-node-list.csv", "99999999999999\n");
+  gs_test_write_plain("tiny/raw/num-node-list.csv", "99999999999999\n");
   expect_rank_failure(dir, GS_ERR_RANGE, "num-node-list.csv:1:");
-  write_plain("tiny/raw/num-node-list.csv", "four\n");
+  gs_test_write_plain("tiny/raw/num-node-list.csv", "four\n");
   expect_rank_failure(dir, GS_ERR_PARSE, "num-node-list.csv:1:");
-  unlink(tp("tiny/raw/num-node-list.csv"));
+  unlink(gs_test_path("tiny/raw/num-node-list.csv"));
   expect_rank_failure(dir, GS_ERR_IO, "num-node-list.csv");
-  write_plain("tiny/raw/num-node-list.csv", "4\n");
-  unlink(tp("tiny/raw/node-feat.csv.gz"));
+  gs_test_write_plain("tiny/raw/num-node-list.csv", "4\n");
+  unlink(gs_test_path("tiny/raw/node-feat.csv.gz"));
   expect_rank_failure(dir, GS_ERR_IO, "node-feat-sparse.csv.gz");
-  write_gz("tiny/raw/node-feat-sparse.csv.gz", "0,1,1\n2,0,1\n1,3,3\n");
+  gs_test_write_gz("tiny/raw/node-feat-sparse.csv.gz", "0,1,1\n2,0,1\n1,3,3\n");
   expect_rank_failure(dir, GS_ERR_PARSE, "node-feat-sparse.csv.gz:3: entry (1, 3) is out of order");
-  write_gz("tiny/raw/node-feat-sparse.csv.gz", "0,1,1\n0,6,1\n");
+  gs_test_write_gz("tiny/raw/node-feat-sparse.csv.gz", "0,1,1\n0,6,1\n");
   expect_rank_failure(dir, GS_ERR_RANGE, "node-feat-sparse.csv.gz:2: column 6");
-  write_gz("tiny/raw/node-feat-sparse.csv.gz", "0,1,1\n7,2,1\n");
+  gs_test_write_gz("tiny/raw/node-feat-sparse.csv.gz", "0,1,1\n7,2,1\n");
   expect_rank_failure(dir, GS_ERR_RANGE, "node-feat-sparse.csv.gz:2: node id 7");
-  write_gz("tiny/raw/node-feat-sparse.csv.gz", "0,1,inf\n");
+  gs_test_write_gz("tiny/raw/node-feat-sparse.csv.gz", "0,1,inf\n");
   expect_rank_failure(dir, GS_ERR_NUMERIC, "node-feat-sparse.csv.gz:1:");
-  write_gz("tiny/raw/node-feat-sparse.csv.gz", "0,1\n");
+  gs_test_write_gz("tiny/raw/node-feat-sparse.csv.gz", "0,1\n");
   expect_rank_failure(dir, GS_ERR_PARSE, "node-feat-sparse.csv.gz:1: expected 3 fields");
   /* Without META, the width is the largest column + 1. */
-  write_gz("tiny/raw/node-feat-sparse.csv.gz", "0,1,1\n3,8,2\n");
-  unlink(tp("tiny/META.txt"));
+  gs_test_write_gz("tiny/raw/node-feat-sparse.csv.gz", "0,1,1\n3,8,2\n");
+  unlink(gs_test_path("tiny/META.txt"));
   gs_colrank r = rank_ok(dir, GS_COLRANK_DF, "");
   ck_assert_int_eq(r.f0, 9);
   ck_assert_int_eq(r.order[0], 1);
   ck_assert_int_eq(r.order[1], 8);
   ck_assert_int_eq(r.nnz_prefix[9], 2);
   gs_colrank_free(&r);
-  write_plain("tiny/META.txt", "num_features: many\n");
+  gs_test_write_plain("tiny/META.txt", "num_features: many\n");
   expect_rank_failure(dir, GS_ERR_PARSE, "META.txt:1:");
-  expect_rank_failure(tp("nothing-here"), GS_ERR_IO, "nothing-here");
-  clean_tmp();
+  expect_rank_failure(gs_test_path("nothing-here"), GS_ERR_IO, "nothing-here");
+  gs_test_clean_tmp();
 }
 END_TEST
 
@@ -909,11 +876,11 @@ START_TEST(test_invalid_arguments_rejected) {
   ck_assert_int_eq(gs_dataset_load_resolution(NULL, dir, NULL, 0.5, GS_COLRANK_DF, "", &err),
                    GS_ERR_INVALID);
   ck_assert_int_eq(
-      gs_dataset_load_resolution(&ds, tp("missing"), NULL, 0.5, GS_COLRANK_DF, "", &err),
+      gs_dataset_load_resolution(&ds, gs_test_path("missing"), NULL, 0.5, GS_COLRANK_DF, "", &err),
       GS_ERR_IO);
   ck_assert_ptr_null(ds);
   ck_assert_int_eq(gs_mem_current(), before);
-  clean_tmp();
+  gs_test_clean_tmp();
 }
 END_TEST
 
@@ -922,7 +889,7 @@ END_TEST
 START_TEST(test_load_resolution_mismatch_with_cache) {
   const char *dir = make_tiny(false);
   char cache[4096];
-  snprintf(cache, sizeof cache, "%s", tp("cache"));
+  snprintf(cache, sizeof cache, "%s", gs_test_path("cache"));
   gs_colrank r = rank_ok(dir, GS_COLRANK_INDEX, cache);
   char path[4200];
   snprintf(path, sizeof path, "%s", r.cache_path);
@@ -947,7 +914,7 @@ START_TEST(test_load_resolution_mismatch_with_cache) {
   ck_assert_ptr_nonnull(strstr(err.msg, "tiny.index.colrank"));
   ck_assert_ptr_null(ds);
   ck_assert_int_eq(gs_mem_current(), before);
-  clean_tmp();
+  gs_test_clean_tmp();
 }
 END_TEST
 
@@ -956,7 +923,7 @@ END_TEST
 START_TEST(test_allocation_failures_leak_nothing) {
   const char *dir = make_tiny(false);
   char cache[4096];
-  snprintf(cache, sizeof cache, "%s", tp("cache"));
+  snprintf(cache, sizeof cache, "%s", gs_test_path("cache"));
   char cache_file[4200];
   snprintf(cache_file, sizeof cache_file, "%s/tiny.variance.colrank", cache);
   const int64_t before = gs_mem_current();
@@ -991,7 +958,7 @@ START_TEST(test_allocation_failures_leak_nothing) {
     }
     ck_assert(succeeded);
   }
-  clean_tmp();
+  gs_test_clean_tmp();
 }
 END_TEST
 

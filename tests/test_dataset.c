@@ -20,6 +20,7 @@
 #include "datasets/dataset.h"
 #include "datasets/dataset_impl.h"
 #include "datasets/generate.h"
+#include "tests/test_files.h"
 #include "tests/test_helpers.h"
 
 Suite *gs_dataset_suite(void);
@@ -28,40 +29,6 @@ Suite *gs_dataset_suite(void);
 #define ROW_SUM_TOL 1e-5
 
 /* ------------------------------------------------------------------ helpers */
-
-static char tmp_root[256];
-
-static void make_tmp(void) {
-  snprintf(tmp_root, sizeof tmp_root, "/tmp/gs-dataset-XXXXXX");
-  ck_assert_ptr_nonnull(mkdtemp(tmp_root));
-}
-
-static void clean_tmp(void) { gs_test_remove_tree(tmp_root); }
-
-/* tmp_root/rel in a static buffer (one of four, so a test can hold several). */
-static const char *tp(const char *rel) {
-  static char bufs[4][4096];
-  static int next;
-  char *b = bufs[next++ % 4];
-  snprintf(b, 4096, "%s/%s", tmp_root, rel);
-  return b;
-}
-
-static void mkdir_in(const char *rel) { ck_assert_int_eq(mkdir(tp(rel), 0755), 0); }
-
-static void write_plain(const char *rel, const char *text) {
-  FILE *f = fopen(tp(rel), "wb");
-  ck_assert_ptr_nonnull(f);
-  fwrite(text, 1, strlen(text), f);
-  fclose(f);
-}
-
-static void write_gz(const char *rel, const char *text) {
-  gzFile g = gzopen(tp(rel), "wb9");
-  ck_assert_ptr_nonnull(g);
-  if (*text) ck_assert_int_eq(gzwrite(g, text, (unsigned)strlen(text)), (int)strlen(text));
-  ck_assert_int_eq(gzclose(g), Z_OK);
-}
 
 static char *read_gz_text(const char *path) {
   gzFile g = gzopen(path, "rb");
@@ -86,20 +53,20 @@ static const char *TINY_FEATS =
     "0,0,0,0,0,0.5\n";
 
 static void make_tiny(bool with_meta) {
-  make_tmp();
-  mkdir_in("raw");
-  mkdir_in("split");
-  mkdir_in("split/public");
-  write_plain("raw/num-node-list.csv", "4\n");
-  write_plain("raw/num-edge-list.csv", "5\n");
-  write_gz("raw/edge.csv.gz", "0,1\n1,2\n2,3\n3,0\n1,1\n");
-  write_gz("raw/node-feat.csv.gz", TINY_FEATS);
-  write_gz("raw/node-label.csv.gz", "0\n1\n2\n-1\n");
-  write_gz("split/public/train.csv.gz", "0\n");
-  write_gz("split/public/valid.csv.gz", "1\n");
-  write_gz("split/public/test.csv.gz", "2\n");
+  gs_test_make_tmp();
+  gs_test_mkdir("raw");
+  gs_test_mkdir("split");
+  gs_test_mkdir("split/public");
+  gs_test_write_plain("raw/num-node-list.csv", "4\n");
+  gs_test_write_plain("raw/num-edge-list.csv", "5\n");
+  gs_test_write_gz("raw/edge.csv.gz", "0,1\n1,2\n2,3\n3,0\n1,1\n");
+  gs_test_write_gz("raw/node-feat.csv.gz", TINY_FEATS);
+  gs_test_write_gz("raw/node-label.csv.gz", "0\n1\n2\n-1\n");
+  gs_test_write_gz("split/public/train.csv.gz", "0\n");
+  gs_test_write_gz("split/public/valid.csv.gz", "1\n");
+  gs_test_write_gz("split/public/test.csv.gz", "2\n");
   if (with_meta)
-    write_plain("META.txt",
+    gs_test_write_plain("META.txt",
                 "name: tiny\nnodes: 4\nedges: 5\nnum_features: 6\nnum_classes: 3\n"
                 "source_files+: a: b\n");
 }
@@ -110,7 +77,7 @@ static void expect_failure(gs_status code, const char *needle1, const char *need
   int64_t before = gs_mem_current();
   gs_dataset *ds = NULL;
   gs_error err;
-  gs_status st = gs_dataset_load(&ds, tmp_root, NULL, &err);
+  gs_status st = gs_dataset_load(&ds, gs_test_tmp_root, NULL, &err);
   ck_assert_msg(st == code, "expected %s, got %s: %s", gs_status_name(code), gs_status_name(st),
                 err.msg);
   ck_assert_int_eq(err.code, code);
@@ -119,7 +86,7 @@ static void expect_failure(gs_status code, const char *needle1, const char *need
   if (needle1) ck_assert_msg(strstr(err.msg, needle1), "'%s' not in '%s'", needle1, err.msg);
   if (needle2) ck_assert_msg(strstr(err.msg, needle2), "'%s' not in '%s'", needle2, err.msg);
   ck_assert_int_eq(gs_mem_current(), before);
-  clean_tmp();
+  gs_test_clean_tmp();
 }
 
 static gs_dataset *load_ok(const char *dir, const gs_dataset_options *o) {
@@ -419,10 +386,10 @@ START_TEST(test_row_normalize_rows_sum_to_one) {
   gs_dataset_free(&ds);
   /* Dense storage, with a zero row left as it is. */
   make_tiny(true);
-  write_gz("raw/node-feat.csv.gz", "1,3,0,0,0,0\n0,0,0,0,0,0\n2,2,2,2,0,0\n0,0,0,0,0,0.5\n");
+  gs_test_write_gz("raw/node-feat.csv.gz", "1,3,0,0,0,0\n0,0,0,0,0,0\n2,2,2,2,0,0\n0,0,0,0,0,0.5\n");
   gs_dataset_options o = gs_dataset_options_default();
   o.sparse_below = 0.0;
-  ds = load_ok(tmp_root, &o);
+  ds = load_ok(gs_test_tmp_root, &o);
   gs_dataset_row_normalize(ds);
   ck_assert_float_eq(feat(ds, 0, 0), 0.25f);
   ck_assert_float_eq(feat(ds, 0, 1), 0.75f);
@@ -430,7 +397,7 @@ START_TEST(test_row_normalize_rows_sum_to_one) {
   ck_assert_float_eq(feat(ds, 2, 3), 0.25f);
   ck_assert_float_eq(feat(ds, 3, 5), 1.0f);
   gs_dataset_free(&ds);
-  clean_tmp();
+  gs_test_clean_tmp();
 }
 END_TEST
 
@@ -439,7 +406,7 @@ START_TEST(test_binarize_dense_and_sparse) {
   for (int pass = 0; pass < 2; pass++) {
     gs_dataset_options o = gs_dataset_options_default();
     o.sparse_below = pass == 0 ? 0.0 : 2.0;
-    gs_dataset *ds = load_ok(tmp_root, &o);
+    gs_dataset *ds = load_ok(gs_test_tmp_root, &o);
     ck_assert_int_eq(ds->x.kind, pass == 0 ? GS_FEATURES_DENSE : GS_FEATURES_SPARSE);
     ck_assert_int_eq(ds->x.nnz, 7);
     ck_assert_float_eq(feat(ds, 0, 4), 2.5f);
@@ -452,7 +419,7 @@ START_TEST(test_binarize_dense_and_sparse) {
     ck_assert_float_eq(feat(ds, 3, 4), 0.0f);
     gs_dataset_free(&ds);
   }
-  clean_tmp();
+  gs_test_clean_tmp();
 }
 END_TEST
 
@@ -464,7 +431,7 @@ START_TEST(test_columns_select_and_reorder) {
     o.columns = cols;
     o.num_columns = 2;
     o.sparse_below = pass == 0 ? 0.0 : 2.0;
-    gs_dataset *ds = load_ok(tmp_root, &o);
+    gs_dataset *ds = load_ok(gs_test_tmp_root, &o);
     ck_assert_int_eq(ds->x.cols, 2);
     ck_assert_int_eq(ds->file_features, 6);
     ck_assert_int_eq(ds->kept_columns[0], 5);
@@ -480,7 +447,7 @@ START_TEST(test_columns_select_and_reorder) {
     ck_assert_int_eq(gs_features_bytes(&ds->x), pass == 0 ? 4 * 4 * 2 : 8 * 5 + 12 * 3);
     gs_dataset_free(&ds);
   }
-  clean_tmp();
+  gs_test_clean_tmp();
 }
 END_TEST
 
@@ -515,17 +482,17 @@ START_TEST(test_columns_invalid_rejected) {
   const int64_t out_of_range[1] = {6};
   o.columns = out_of_range;
   o.num_columns = 1;
-  ck_assert_int_eq(gs_dataset_load(&ds, tmp_root, &o, &err), GS_ERR_RANGE);
+  ck_assert_int_eq(gs_dataset_load(&ds, gs_test_tmp_root, &o, &err), GS_ERR_RANGE);
   ck_assert_ptr_nonnull(strstr(err.msg, "column 6"));
   const int64_t twice[2] = {1, 1};
   o.columns = twice;
   o.num_columns = 2;
-  ck_assert_int_eq(gs_dataset_load(&ds, tmp_root, &o, &err), GS_ERR_INVALID);
+  ck_assert_int_eq(gs_dataset_load(&ds, gs_test_tmp_root, &o, &err), GS_ERR_INVALID);
   o.num_columns = 0;
-  ck_assert_int_eq(gs_dataset_load(&ds, tmp_root, &o, &err), GS_ERR_INVALID);
+  ck_assert_int_eq(gs_dataset_load(&ds, gs_test_tmp_root, &o, &err), GS_ERR_INVALID);
   ck_assert_ptr_null(ds);
   ck_assert_int_eq(gs_mem_current(), before);
-  clean_tmp();
+  gs_test_clean_tmp();
 }
 END_TEST
 
@@ -535,7 +502,7 @@ START_TEST(test_tiny_loads_with_and_without_meta) {
   for (int meta = 0; meta < 2; meta++) {
     make_tiny(meta == 1);
     int64_t before = gs_mem_current();
-    gs_dataset *ds = load_ok(tmp_root, NULL);
+    gs_dataset *ds = load_ok(gs_test_tmp_root, NULL);
     ck_assert_int_eq(ds->num_nodes, 4);
     ck_assert_int_eq(ds->num_edge_lines, 5);
     ck_assert_int_eq(ds->src[4], 1);
@@ -547,17 +514,17 @@ START_TEST(test_tiny_loads_with_and_without_meta) {
     check_split(ds, "public", 1, 1, 1);
     gs_dataset_free(&ds);
     ck_assert_int_eq(gs_mem_current(), before);
-    clean_tmp();
+    gs_test_clean_tmp();
   }
 }
 END_TEST
 
 START_TEST(test_load_missing_file_is_io) {
   make_tiny(true);
-  unlink(tp("raw/edge.csv.gz"));
+  unlink(gs_test_path("raw/edge.csv.gz"));
   expect_failure(GS_ERR_IO, "raw/edge.csv.gz", "cannot open");
   make_tiny(true);
-  unlink(tp("raw/node-feat.csv.gz"));
+  unlink(gs_test_path("raw/node-feat.csv.gz"));
   expect_failure(GS_ERR_IO, "node-feat.csv.gz", NULL);
   gs_dataset *ds = NULL;
   gs_error err;
@@ -572,81 +539,81 @@ START_TEST(test_load_truncated_gzip_is_io) {
   size_t used = 0;
   for (int i = 0; i < 20000; i++)
     used += (size_t)sprintf(text + used, "%d,%d\n", i % 4, (i * 7) % 4);
-  write_gz("raw/edge.csv.gz", text);
+  gs_test_write_gz("raw/edge.csv.gz", text);
   free(text);
-  write_plain("raw/num-edge-list.csv", "20000\n");
-  write_plain("META.txt", "nodes: 4\n");
+  gs_test_write_plain("raw/num-edge-list.csv", "20000\n");
+  gs_test_write_plain("META.txt", "nodes: 4\n");
   struct stat sb;
-  ck_assert_int_eq(stat(tp("raw/edge.csv.gz"), &sb), 0);
-  ck_assert_int_eq(truncate(tp("raw/edge.csv.gz"), sb.st_size / 2), 0);
+  ck_assert_int_eq(stat(gs_test_path("raw/edge.csv.gz"), &sb), 0);
+  ck_assert_int_eq(truncate(gs_test_path("raw/edge.csv.gz"), sb.st_size / 2), 0);
   expect_failure(GS_ERR_IO, "raw/edge.csv.gz:", "unexpected end");
 }
 END_TEST
 
 START_TEST(test_load_empty_file_is_parse) {
   make_tiny(true);
-  write_gz("raw/node-label.csv.gz", "");
+  gs_test_write_gz("raw/node-label.csv.gz", "");
   expect_failure(GS_ERR_PARSE, "node-label.csv.gz:1:", "empty file");
   make_tiny(true);
-  write_plain("raw/num-node-list.csv", "");
+  gs_test_write_plain("raw/num-node-list.csv", "");
   expect_failure(GS_ERR_PARSE, "num-node-list.csv:1:", "empty");
   make_tiny(true);
-  write_gz("raw/node-feat.csv.gz", "");
+  gs_test_write_gz("raw/node-feat.csv.gz", "");
   expect_failure(GS_ERR_PARSE, "node-feat.csv.gz:1:", "empty");
 }
 END_TEST
 
 START_TEST(test_load_wrong_field_count_is_parse) {
   make_tiny(true);
-  write_gz("raw/edge.csv.gz", "0,1\n1,2\n2,3,1\n3,0\n1,1\n");
+  gs_test_write_gz("raw/edge.csv.gz", "0,1\n1,2\n2,3,1\n3,0\n1,1\n");
   expect_failure(GS_ERR_PARSE, "raw/edge.csv.gz:3:", "expected 2 fields, got 3");
   make_tiny(true);
-  write_gz("raw/edge.csv.gz", "0,1\n1\n2,3\n3,0\n1,1\n");
+  gs_test_write_gz("raw/edge.csv.gz", "0,1\n1\n2,3\n3,0\n1,1\n");
   expect_failure(GS_ERR_PARSE, "edge.csv.gz:2:", "expected 2 fields, got 1");
   make_tiny(true);
-  write_gz("raw/node-feat.csv.gz", "0,1,0,0,2.5,0\n0,0,0,3,0,0\n1,0,0.25,0,0\n0,0,0,0,0,0.5\n");
+  gs_test_write_gz("raw/node-feat.csv.gz", "0,1,0,0,2.5,0\n0,0,0,3,0,0\n1,0,0.25,0,0\n0,0,0,0,0,0.5\n");
   expect_failure(GS_ERR_PARSE, "node-feat.csv.gz:3:", "expected 6 fields, got 5");
   make_tiny(true);
-  write_gz("raw/node-feat.csv.gz",
+  gs_test_write_gz("raw/node-feat.csv.gz",
            "0,1,0,0,2.5,0\n0,0,0,3,0,0,0,0,0,0,0\n1,0,0.25,0,0,1\n0,0,0,0,0,0.5\n");
   expect_failure(GS_ERR_PARSE, "node-feat.csv.gz:2:", "expected 6 fields, got 11");
   make_tiny(true);
-  write_gz("raw/node-label.csv.gz", "0\n1\n\n-1\n");
+  gs_test_write_gz("raw/node-label.csv.gz", "0\n1\n\n-1\n");
   expect_failure(GS_ERR_PARSE, "node-label.csv.gz:3:", "empty");
 }
 END_TEST
 
 START_TEST(test_load_non_numeric_is_parse) {
   make_tiny(true);
-  write_gz("raw/node-feat.csv.gz", "0,1,0,0,2.5,0\n0,0,abc,3,0,0\n1,0,0.25,0,0,1\n0,0,0,0,0,0.5\n");
+  gs_test_write_gz("raw/node-feat.csv.gz", "0,1,0,0,2.5,0\n0,0,abc,3,0,0\n1,0,0.25,0,0,1\n0,0,0,0,0,0.5\n");
   expect_failure(GS_ERR_PARSE, "node-feat.csv.gz:2:", "'abc' is not a number");
   make_tiny(true);
-  write_gz("raw/node-feat.csv.gz", "0,1,0,0,2.5,0\n0,0,0,3,0,0\n1,0,0x1p3,0,0,1\n0,0,0,0,0,0.5\n");
+  gs_test_write_gz("raw/node-feat.csv.gz", "0,1,0,0,2.5,0\n0,0,0,3,0,0\n1,0,0x1p3,0,0,1\n0,0,0,0,0,0.5\n");
   expect_failure(GS_ERR_PARSE, "node-feat.csv.gz:3:", "field 3");
   make_tiny(true);
-  write_gz("raw/node-feat.csv.gz", "0,1,0,0,2.5,0\n0,0,0,3,0,0\n1,0,,0,0,1\n0,0,0,0,0,0.5\n");
+  gs_test_write_gz("raw/node-feat.csv.gz", "0,1,0,0,2.5,0\n0,0,0,3,0,0\n1,0,,0,0,1\n0,0,0,0,0,0.5\n");
   expect_failure(GS_ERR_PARSE, "node-feat.csv.gz:3:", "field 3 is empty");
   make_tiny(true);
-  write_gz("raw/edge.csv.gz", "0,1\n1,2\n2,3\n3,x\n1,1\n");
+  gs_test_write_gz("raw/edge.csv.gz", "0,1\n1,2\n2,3\n3,x\n1,1\n");
   expect_failure(GS_ERR_PARSE, "edge.csv.gz:4:", "'x'");
   make_tiny(true);
-  write_gz("raw/edge.csv.gz", "0,1\n1,2\n2,-3\n3,0\n1,1\n");
+  gs_test_write_gz("raw/edge.csv.gz", "0,1\n1,2\n2,-3\n3,0\n1,1\n");
   expect_failure(GS_ERR_PARSE, "edge.csv.gz:3:", "non-negative integer");
   make_tiny(true);
-  write_plain("META.txt", "nodes: 4\nedges: many\n");
+  gs_test_write_plain("META.txt", "nodes: 4\nedges: many\n");
   expect_failure(GS_ERR_PARSE, "META.txt:2:", "edges");
   make_tiny(true);
-  write_gz("split/public/test.csv.gz", "2\n3.0\n");
+  gs_test_write_gz("split/public/test.csv.gz", "2\n3.0\n");
   expect_failure(GS_ERR_PARSE, "test.csv.gz:2:", NULL);
 }
 END_TEST
 
 START_TEST(test_load_node_id_out_of_range) {
   make_tiny(true);
-  write_gz("raw/edge.csv.gz", "0,1\n1,2\n2,3\n9,1\n1,1\n");
+  gs_test_write_gz("raw/edge.csv.gz", "0,1\n1,2\n2,3\n9,1\n1,1\n");
   expect_failure(GS_ERR_RANGE, "raw/edge.csv.gz:4:", "node id 9 is out of range [0, 4)");
   make_tiny(true);
-  write_gz("raw/edge.csv.gz", "0,1\n1,4\n2,3\n3,0\n1,1\n");
+  gs_test_write_gz("raw/edge.csv.gz", "0,1\n1,4\n2,3\n3,0\n1,1\n");
   expect_failure(GS_ERR_RANGE, "edge.csv.gz:2:", "node id 4");
 }
 END_TEST
@@ -654,161 +621,161 @@ END_TEST
 START_TEST(test_load_count_mismatch) {
   /* num-edge-list says 6, the file has 5 lines. */
   make_tiny(false);
-  write_plain("raw/num-edge-list.csv", "6\n");
+  gs_test_write_plain("raw/num-edge-list.csv", "6\n");
   expect_failure(GS_ERR_MISMATCH, "edge.csv.gz:5:", "num-edge-list.csv");
   /* num-edge-list says 4, the file has 5 lines. */
   make_tiny(false);
-  write_plain("raw/num-edge-list.csv", "4\n");
+  gs_test_write_plain("raw/num-edge-list.csv", "4\n");
   expect_failure(GS_ERR_MISMATCH, "edge.csv.gz:5:", "more edge lines");
   /* num-node-list says 5: labels end after 4 lines. */
   make_tiny(false);
-  write_plain("raw/num-node-list.csv", "5\n");
+  gs_test_write_plain("raw/num-node-list.csv", "5\n");
   expect_failure(GS_ERR_MISMATCH, "node-label.csv.gz:4:", "num-node-list.csv");
   /* num-node-list says 3: the fourth label line is one too many. */
   make_tiny(false);
-  write_plain("raw/num-node-list.csv", "3\n");
-  write_gz("raw/edge.csv.gz", "0,1\n1,2\n2,0\n0,0\n1,1\n");
-  write_gz("raw/node-label.csv.gz", "0\n1\n2\n");
+  gs_test_write_plain("raw/num-node-list.csv", "3\n");
+  gs_test_write_gz("raw/edge.csv.gz", "0,1\n1,2\n2,0\n0,0\n1,1\n");
+  gs_test_write_gz("raw/node-label.csv.gz", "0\n1\n2\n");
   expect_failure(GS_ERR_MISMATCH, "node-feat.csv.gz:4:", "more feature rows");
   /* META.txt disagrees with the count file and with the feature width. */
   make_tiny(false);
-  write_plain("META.txt", "name: tiny\nnodes: 7\n");
+  gs_test_write_plain("META.txt", "name: tiny\nnodes: 7\n");
   expect_failure(GS_ERR_MISMATCH, "META.txt:2:", "num-node-list.csv gives 4");
   make_tiny(false);
-  write_plain("META.txt", "edges: 5\nnum_features: 7\n");
+  gs_test_write_plain("META.txt", "edges: 5\nnum_features: 7\n");
   expect_failure(GS_ERR_MISMATCH, "node-feat.csv.gz:1:", "num_features 7");
 }
 END_TEST
 
 START_TEST(test_load_nonfinite_feature_is_numeric) {
   make_tiny(true);
-  write_gz("raw/node-feat.csv.gz", "0,1,0,0,2.5,0\n0,0,0,3,0,0\n1,0,nan,0,0,1\n0,0,0,0,0,0.5\n");
+  gs_test_write_gz("raw/node-feat.csv.gz", "0,1,0,0,2.5,0\n0,0,0,3,0,0\n1,0,nan,0,0,1\n0,0,0,0,0,0.5\n");
   expect_failure(GS_ERR_NUMERIC, "node-feat.csv.gz:3:", "not a finite number");
   make_tiny(true);
-  write_gz("raw/node-feat.csv.gz", "0,1,0,0,2.5,-inf\n0,0,0,3,0,0\n1,0,0,0,0,1\n0,0,0,0,0,0.5\n");
+  gs_test_write_gz("raw/node-feat.csv.gz", "0,1,0,0,2.5,-inf\n0,0,0,3,0,0\n1,0,0,0,0,1\n0,0,0,0,0,0.5\n");
   expect_failure(GS_ERR_NUMERIC, "node-feat.csv.gz:1:", "field 6");
   make_tiny(true);
-  write_gz("raw/node-feat.csv.gz", "0,1,0,0,2.5,0\n0,0,0,3,0,0\n1,0,0,0,0,1\n0,0,0,0,1e39,0.5\n");
+  gs_test_write_gz("raw/node-feat.csv.gz", "0,1,0,0,2.5,0\n0,0,0,3,0,0\n1,0,0,0,0,1\n0,0,0,0,1e39,0.5\n");
   expect_failure(GS_ERR_NUMERIC, "node-feat.csv.gz:4:", NULL);
 }
 END_TEST
 
 START_TEST(test_load_label_out_of_range) {
   make_tiny(true);
-  write_gz("raw/node-label.csv.gz", "0\n1\n3\n-1\n");
+  gs_test_write_gz("raw/node-label.csv.gz", "0\n1\n3\n-1\n");
   expect_failure(GS_ERR_RANGE, "node-label.csv.gz:3:", "label 3 is out of range");
   make_tiny(false);
-  write_gz("raw/node-label.csv.gz", "0\n-2\n2\n-1\n");
+  gs_test_write_gz("raw/node-label.csv.gz", "0\n-2\n2\n-1\n");
   expect_failure(GS_ERR_RANGE, "node-label.csv.gz:2:", "label -2");
 }
 END_TEST
 
 START_TEST(test_load_split_duplicate_is_invalid) {
   make_tiny(true);
-  write_gz("split/public/test.csv.gz", "2\n2\n");
+  gs_test_write_gz("split/public/test.csv.gz", "2\n2\n");
   expect_failure(GS_ERR_INVALID, "test.csv.gz:2:", "node 2 is already in test");
   make_tiny(true);
-  write_gz("split/public/valid.csv.gz", "1\n0\n");
+  gs_test_write_gz("split/public/valid.csv.gz", "1\n0\n");
   expect_failure(GS_ERR_INVALID, "valid.csv.gz:2:", "already in train");
 }
 END_TEST
 
 START_TEST(test_load_split_out_of_range) {
   make_tiny(true);
-  write_gz("split/public/test.csv.gz", "2\n4\n");
+  gs_test_write_gz("split/public/test.csv.gz", "2\n4\n");
   expect_failure(GS_ERR_RANGE, "test.csv.gz:2:", "node id 4 is out of range");
 }
 END_TEST
 
 START_TEST(test_load_split_unlabelled_is_invalid) {
   make_tiny(true);
-  write_gz("split/public/test.csv.gz", "2\n3\n");
+  gs_test_write_gz("split/public/test.csv.gz", "2\n3\n");
   expect_failure(GS_ERR_INVALID, "test.csv.gz:2:", "no label");
 }
 END_TEST
 
 START_TEST(test_load_absurd_size_is_range) {
   make_tiny(true);
-  write_plain("raw/num-node-list.csv", "1000000000000000\n");
+  gs_test_write_plain("raw/num-node-list.csv", "1000000000000000\n");
   expect_failure(GS_ERR_RANGE, "num-node-list.csv:1:", "1000000000000000");
   make_tiny(true);
-  write_plain("raw/num-edge-list.csv", "1000000000000000\n");
+  gs_test_write_plain("raw/num-edge-list.csv", "1000000000000000\n");
   expect_failure(GS_ERR_RANGE, "num-edge-list.csv:1:", NULL);
   make_tiny(true);
-  write_plain("raw/num-node-list.csv", "0\n");
+  gs_test_write_plain("raw/num-node-list.csv", "0\n");
   expect_failure(GS_ERR_RANGE, "num-node-list.csv:1:", NULL);
 }
 END_TEST
 
 START_TEST(test_load_integer_overflow_is_range) {
   make_tiny(true);
-  write_gz("raw/edge.csv.gz", "0,1\n1,2\n99999999999999999999999,3\n3,0\n1,1\n");
+  gs_test_write_gz("raw/edge.csv.gz", "0,1\n1,2\n99999999999999999999999,3\n3,0\n1,1\n");
   expect_failure(GS_ERR_RANGE, "edge.csv.gz:3:", "does not fit in 64 bits");
   make_tiny(true);
-  write_gz("raw/node-label.csv.gz", "0\n1\n2\n-9223372036854775809\n");
+  gs_test_write_gz("raw/node-label.csv.gz", "0\n1\n2\n-9223372036854775809\n");
   expect_failure(GS_ERR_RANGE, "node-label.csv.gz:4:", NULL);
 }
 END_TEST
 
 START_TEST(test_load_carriage_return_is_parse) {
   make_tiny(true);
-  write_gz("raw/edge.csv.gz", "0,1\n1,2\r\n2,3\n3,0\n1,1\n");
+  gs_test_write_gz("raw/edge.csv.gz", "0,1\n1,2\r\n2,3\n3,0\n1,1\n");
   expect_failure(GS_ERR_PARSE, "edge.csv.gz:2:", "'\\r'");
 }
 END_TEST
 
 START_TEST(test_load_missing_final_newline_accepted) {
   make_tiny(true);
-  write_gz("raw/edge.csv.gz", "0,1\n1,2\n2,3\n3,0\n1,1");
-  write_gz("raw/node-feat.csv.gz", "0,1,0,0,2.5,0\n0,0,0,3,0,0\n1,0,0.25,0,0,1\n0,0,0,0,0,0.5");
-  write_plain("raw/num-node-list.csv", "4");
-  gs_dataset *ds = load_ok(tmp_root, NULL);
+  gs_test_write_gz("raw/edge.csv.gz", "0,1\n1,2\n2,3\n3,0\n1,1");
+  gs_test_write_gz("raw/node-feat.csv.gz", "0,1,0,0,2.5,0\n0,0,0,3,0,0\n1,0,0.25,0,0,1\n0,0,0,0,0,0.5");
+  gs_test_write_plain("raw/num-node-list.csv", "4");
+  gs_dataset *ds = load_ok(gs_test_tmp_root, NULL);
   ck_assert_int_eq(ds->num_edge_lines, 5);
   ck_assert_int_eq(ds->dst[4], 1);
   ck_assert_float_eq(feat(ds, 3, 5), 0.5f);
   gs_dataset_free(&ds);
-  clean_tmp();
+  gs_test_clean_tmp();
 }
 END_TEST
 
 START_TEST(test_load_split_selection) {
   make_tiny(true);
-  mkdir_in("split/alpha");
-  write_gz("split/alpha/train.csv.gz", "2\n");
-  write_gz("split/alpha/valid.csv.gz", "");
-  write_gz("split/alpha/test.csv.gz", "0\n1\n");
+  gs_test_mkdir("split/alpha");
+  gs_test_write_gz("split/alpha/train.csv.gz", "2\n");
+  gs_test_write_gz("split/alpha/valid.csv.gz", "");
+  gs_test_write_gz("split/alpha/test.csv.gz", "0\n1\n");
   /* Default: "public" although "alpha" sorts first. */
-  gs_dataset *ds = load_ok(tmp_root, NULL);
+  gs_dataset *ds = load_ok(gs_test_tmp_root, NULL);
   ck_assert_str_eq(ds->split_name, "public");
   gs_dataset_free(&ds);
   gs_dataset_options o = gs_dataset_options_default();
   o.split = "alpha";
-  ds = load_ok(tmp_root, &o);
+  ds = load_ok(gs_test_tmp_root, &o);
   check_split(ds, "alpha", 1, 0, 2);
   ck_assert_int_eq(ds->train[0], 2);
   gs_dataset_free(&ds);
   /* Without "public", the alphabetically first. */
-  gs_test_remove_tree(tp("split/public"));
-  ds = load_ok(tmp_root, NULL);
+  gs_test_remove_tree(gs_test_path("split/public"));
+  ds = load_ok(gs_test_tmp_root, NULL);
   ck_assert_str_eq(ds->split_name, "alpha");
   gs_dataset_free(&ds);
   /* A split that does not exist lists the ones that do. */
   int64_t before = gs_mem_current();
   gs_error err;
   o.split = "random-20-30";
-  ck_assert_int_eq(gs_dataset_load(&ds, tmp_root, &o, &err), GS_ERR_NOT_FOUND);
+  ck_assert_int_eq(gs_dataset_load(&ds, gs_test_tmp_root, &o, &err), GS_ERR_NOT_FOUND);
   ck_assert_ptr_nonnull(strstr(err.msg, "no split 'random-20-30' (available: alpha)"));
   ck_assert_int_eq(gs_mem_current(), before);
-  clean_tmp();
+  gs_test_clean_tmp();
 }
 END_TEST
 
 START_TEST(test_load_sparse_feature_file) {
   make_tiny(true);
-  unlink(tp("raw/node-feat.csv.gz"));
-  write_gz("raw/node-feat-sparse.csv.gz",
+  unlink(gs_test_path("raw/node-feat.csv.gz"));
+  gs_test_write_gz("raw/node-feat-sparse.csv.gz",
            "0,1,1\n0,4,2.5\n1,3,3\n2,0,1\n2,2,0.25\n2,5,1\n3,5,0.5\n");
-  gs_dataset *ds = load_ok(tmp_root, NULL);
+  gs_dataset *ds = load_ok(gs_test_tmp_root, NULL);
   ck_assert_int_eq(ds->x.cols, 6);
   ck_assert_int_eq(ds->x.nnz, 7);
   ck_assert_int_eq(ds->x.kind, GS_FEATURES_DENSE);
@@ -820,7 +787,7 @@ START_TEST(test_load_sparse_feature_file) {
   o.columns = cols;
   o.num_columns = 2;
   o.sparse_below = 1.0;
-  ds = load_ok(tmp_root, &o);
+  ds = load_ok(gs_test_tmp_root, &o);
   ck_assert_int_eq(ds->x.kind, GS_FEATURES_SPARSE);
   check_csr_valid(ds);
   ck_assert_int_eq(ds->x.nnz, 3);
@@ -828,15 +795,15 @@ START_TEST(test_load_sparse_feature_file) {
   ck_assert_float_eq(feat(ds, 2, 1), 0.25f);
   ck_assert_float_eq(feat(ds, 3, 0), 0.5f);
   gs_dataset_free(&ds);
-  clean_tmp();
+  gs_test_clean_tmp();
   /* Out of order and out of range. */
   make_tiny(true);
-  unlink(tp("raw/node-feat.csv.gz"));
-  write_gz("raw/node-feat-sparse.csv.gz", "0,1,1\n0,4,2.5\n0,3,3\n");
+  unlink(gs_test_path("raw/node-feat.csv.gz"));
+  gs_test_write_gz("raw/node-feat-sparse.csv.gz", "0,1,1\n0,4,2.5\n0,3,3\n");
   expect_failure(GS_ERR_PARSE, "node-feat-sparse.csv.gz:3:", "out of order");
   make_tiny(true);
-  unlink(tp("raw/node-feat.csv.gz"));
-  write_gz("raw/node-feat-sparse.csv.gz", "0,1,1\n1,6,2.5\n");
+  unlink(gs_test_path("raw/node-feat.csv.gz"));
+  gs_test_write_gz("raw/node-feat-sparse.csv.gz", "0,1,1\n1,6,2.5\n");
   expect_failure(GS_ERR_RANGE, "node-feat-sparse.csv.gz:2:", "column 6");
 }
 END_TEST
@@ -849,7 +816,7 @@ START_TEST(test_load_allocation_failures_leak_nothing) {
     gs_dataset *ds = NULL;
     gs_error err;
     gs_mem_fail_after(k);
-    gs_status st = gs_dataset_load(&ds, tmp_root, NULL, &err);
+    gs_status st = gs_dataset_load(&ds, gs_test_tmp_root, NULL, &err);
     gs_mem_fail_after(-1);
     if (st == GS_OK) {
       gs_dataset_free(&ds);
@@ -862,7 +829,7 @@ START_TEST(test_load_allocation_failures_leak_nothing) {
     ck_assert_int_eq(gs_mem_current(), before);
   }
   ck_assert_int_gt(failures, 10);
-  clean_tmp();
+  gs_test_clean_tmp();
 }
 END_TEST
 
@@ -873,7 +840,7 @@ START_TEST(test_load_leaks_nothing_on_success_and_failure) {
   ck_assert_int_eq(gs_mem_current(), before);
   /* A failure in the very last file read (features) after everything else was built. */
   make_tiny(true);
-  write_gz("raw/node-feat.csv.gz", "0,1,0,0,2.5,0\n0,0,0,3,0,0\n1,0,0.25,0,0,1\n0,0,0,0,0,nan\n");
+  gs_test_write_gz("raw/node-feat.csv.gz", "0,1,0,0,2.5,0\n0,0,0,3,0,0\n1,0,0.25,0,0,1\n0,0,0,0,0,nan\n");
   expect_failure(GS_ERR_NUMERIC, "node-feat.csv.gz:4:", NULL);
   ck_assert_int_eq(gs_mem_current(), before);
 }
@@ -911,15 +878,15 @@ static void assert_same_dataset(const gs_dataset *a, const gs_dataset *b) {
 
 START_TEST(test_write_round_trip_cora) {
   int64_t before = gs_mem_current();
-  make_tmp();
+  gs_test_make_tmp();
   gs_dataset *a = load_ok(gs_test_data("cora"), NULL);
   gs_error err;
-  const char *out = tp("out/cora");
+  const char *out = gs_test_path("out/cora");
   GS_ASSERT_OK(gs_dataset_write(a, out, &err), err);
   gs_dataset *b = load_ok(out, NULL);
   assert_same_dataset(a, b);
   ck_assert_str_eq(b->name, "cora");
-  char *meta = read_gz_text(tp("out/cora/META.txt"));
+  char *meta = read_gz_text(gs_test_path("out/cora/META.txt"));
   ck_assert_ptr_nonnull(strstr(meta, "source: generated by gnnscale\n"));
   ck_assert_ptr_nonnull(strstr(meta, "nodes: 2708\n"));
   ck_assert_ptr_nonnull(strstr(meta, "num_features: 1433\n"));
@@ -927,7 +894,7 @@ START_TEST(test_write_round_trip_cora) {
   ck_assert_ptr_nonnull(strstr(meta, "split.public: train 140, valid 500, test 1000\n"));
   free(meta);
   /* No temporary file is left behind. */
-  DIR *d = opendir(tp("out/cora/raw"));
+  DIR *d = opendir(gs_test_path("out/cora/raw"));
   struct dirent *e;
   int files = 0;
   while ((e = readdir(d)) != NULL) {
@@ -941,13 +908,13 @@ START_TEST(test_write_round_trip_cora) {
   GS_ASSERT_OK(gs_dataset_write(b, out, &err), err);
   gs_dataset_free(&a);
   gs_dataset_free(&b);
-  clean_tmp();
+  gs_test_clean_tmp();
   ck_assert_int_eq(gs_mem_current(), before);
 }
 END_TEST
 
 START_TEST(test_write_round_trip_real_values_exact) {
-  make_tmp();
+  gs_test_make_tmp();
   gs_generate_options g = gs_generate_options_default();
   g.nodes = 50;
   g.edges = 100;
@@ -965,13 +932,13 @@ START_TEST(test_write_round_trip_real_values_exact) {
   int64_t nnz = 0;
   for (int64_t k = 0; k < 50 * 12; k++) nnz += a->x.dense[k] != 0.0f;
   a->x.nnz = nnz;
-  GS_ASSERT_OK(gs_dataset_write(a, tp("gen"), &err), err);
+  GS_ASSERT_OK(gs_dataset_write(a, gs_test_path("gen"), &err), err);
   gs_dataset_options o = gs_dataset_options_default();
   o.sparse_below = 0.0;
-  gs_dataset *b = load_ok(tp("gen"), &o);
+  gs_dataset *b = load_ok(gs_test_path("gen"), &o);
   assert_same_dataset(a, b);
   ck_assert_str_eq(b->split_name, "random-20-30");
-  char *text = read_gz_text(tp("gen/raw/node-feat.csv.gz"));
+  char *text = read_gz_text(gs_test_path("gen/raw/node-feat.csv.gz"));
   ck_assert_ptr_null(strchr(text, 'e'));
   ck_assert_ptr_null(strchr(text, 'E'));
   ck_assert_ptr_nonnull(strstr(text, "0.1,"));
@@ -979,12 +946,12 @@ START_TEST(test_write_round_trip_real_values_exact) {
   free(text);
   gs_dataset_free(&a);
   gs_dataset_free(&b);
-  clean_tmp();
+  gs_test_clean_tmp();
 }
 END_TEST
 
 START_TEST(test_write_output_independent_of_threads) {
-  make_tmp();
+  gs_test_make_tmp();
   gs_generate_options g = gs_generate_options_default();
   g.nodes = 20000;
   g.edges = 60000;
@@ -993,17 +960,17 @@ START_TEST(test_write_output_independent_of_threads) {
   gs_error err;
   GS_TEST_RUNTIME(1);
   GS_ASSERT_OK(gs_dataset_generate(&a, &g, &err), err);
-  GS_ASSERT_OK(gs_dataset_write(a, tp("t1"), &err), err);
+  GS_ASSERT_OK(gs_dataset_write(a, gs_test_path("t1"), &err), err);
   gs_dataset *b = NULL;
   GS_TEST_RUNTIME(2);
   GS_ASSERT_OK(gs_dataset_generate(&b, &g, &err), err);
   assert_same_dataset(a, b);
-  GS_ASSERT_OK(gs_dataset_write(b, tp("t2"), &err), err);
+  GS_ASSERT_OK(gs_dataset_write(b, gs_test_path("t2"), &err), err);
   const char *files[2] = {"raw/node-feat.csv.gz", "raw/edge.csv.gz"};
   for (int f = 0; f < 2; f++) {
     char p1[4200], p2[4200];
-    snprintf(p1, sizeof p1, "%s/t1/%s", tmp_root, files[f]);
-    snprintf(p2, sizeof p2, "%s/t2/%s", tmp_root, files[f]);
+    snprintf(p1, sizeof p1, "%s/t1/%s", gs_test_tmp_root, files[f]);
+    snprintf(p2, sizeof p2, "%s/t2/%s", gs_test_tmp_root, files[f]);
     FILE *f1 = fopen(p1, "rb"), *f2 = fopen(p2, "rb");
     ck_assert_ptr_nonnull(f1);
     ck_assert_ptr_nonnull(f2);
@@ -1018,12 +985,12 @@ START_TEST(test_write_output_independent_of_threads) {
     fclose(f1);
     fclose(f2);
   }
-  gs_dataset *c = load_ok(tp("t2"), NULL);
+  gs_dataset *c = load_ok(gs_test_path("t2"), NULL);
   assert_same_dataset(a, c);
   gs_dataset_free(&a);
   gs_dataset_free(&b);
   gs_dataset_free(&c);
-  clean_tmp();
+  gs_test_clean_tmp();
 }
 END_TEST
 
@@ -1031,11 +998,11 @@ START_TEST(test_write_bad_folder_is_io) {
   gs_dataset *a = load_ok(gs_test_data("cora"),
                           &(gs_dataset_options){.load_features = false, .sparse_below = 0.25});
   gs_error err;
-  make_tmp();
-  write_plain("file", "x");
-  ck_assert_int_eq(gs_dataset_write(a, tp("file/sub"), &err), GS_ERR_IO);
+  gs_test_make_tmp();
+  gs_test_write_plain("file", "x");
+  ck_assert_int_eq(gs_dataset_write(a, gs_test_path("file/sub"), &err), GS_ERR_IO);
   gs_dataset_free(&a);
-  clean_tmp();
+  gs_test_clean_tmp();
 }
 END_TEST
 
@@ -1202,7 +1169,7 @@ START_TEST(test_generate_dense_request_uses_all_pairs) {
 END_TEST
 
 START_TEST(test_generate_and_write_allocation_failures_leak_nothing) {
-  make_tmp();
+  gs_test_make_tmp();
   gs_generate_options g = gs_generate_options_default();
   g.nodes = 200;
   g.edges = 600;
@@ -1217,7 +1184,7 @@ START_TEST(test_generate_and_write_allocation_failures_leak_nothing) {
     gs_status st = gs_dataset_generate(&ds, &g, &err);
     if (st == GS_OK) {
       generated = true;
-      st = gs_dataset_write(ds, tp("w"), &err);
+      st = gs_dataset_write(ds, gs_test_path("w"), &err);
       written = st == GS_OK;
     }
     gs_mem_fail_after(-1);
@@ -1227,10 +1194,10 @@ START_TEST(test_generate_and_write_allocation_failures_leak_nothing) {
   }
   ck_assert(generated && written);
   /* The folder finally written reads back. */
-  gs_dataset *back = load_ok(tp("w"), NULL);
+  gs_dataset *back = load_ok(gs_test_path("w"), NULL);
   ck_assert_int_eq(back->num_edge_lines, 600);
   gs_dataset_free(&back);
-  clean_tmp();
+  gs_test_clean_tmp();
 }
 END_TEST
 
@@ -1271,14 +1238,14 @@ END_TEST
 static gs_status load_edgelist_text(const char *name, const char *text, bool gz, gs_dataset **ds,
                                     gs_error *err) {
   if (gz)
-    write_gz(name, text);
+    gs_test_write_gz(name, text);
   else
-    write_plain(name, text);
-  return gs_dataset_load_edgelist(ds, tp(name), err);
+    gs_test_write_plain(name, text);
+  return gs_dataset_load_edgelist(ds, gs_test_path(name), err);
 }
 
 START_TEST(test_mtx_pattern_symmetric) {
-  make_tmp();
+  gs_test_make_tmp();
   gs_dataset *ds = NULL;
   gs_error err;
   gs_status st = load_edgelist_text("g.mtx",
@@ -1309,7 +1276,7 @@ START_TEST(test_mtx_pattern_symmetric) {
                           false, &ds, &err);
   GS_ASSERT_OK(st, err);
   gs_dataset_free(&ds);
-  clean_tmp();
+  gs_test_clean_tmp();
 }
 END_TEST
 
@@ -1329,7 +1296,7 @@ static void expect_edgelist_failure(const char *name, const char *text, gs_statu
 }
 
 START_TEST(test_mtx_errors) {
-  make_tmp();
+  gs_test_make_tmp();
   const char *hdr = "%%MatrixMarket matrix coordinate pattern general\n";
   char buf[512];
   expect_edgelist_failure("a.mtx", "hello\n", GS_ERR_PARSE, "a.mtx:1:");
@@ -1358,12 +1325,12 @@ START_TEST(test_mtx_errors) {
   expect_edgelist_failure("l.mtx", buf, GS_ERR_PARSE, "l.mtx:2:");
   snprintf(buf, sizeof buf, "%s3 3 1\n1 b\n", hdr);
   expect_edgelist_failure("m.mtx", buf, GS_ERR_PARSE, "m.mtx:3:");
-  clean_tmp();
+  gs_test_clean_tmp();
 }
 END_TEST
 
 START_TEST(test_snap_edge_list) {
-  make_tmp();
+  gs_test_make_tmp();
   gs_dataset *ds = NULL;
   gs_error err;
   gs_status st = load_edgelist_text(
@@ -1387,8 +1354,8 @@ START_TEST(test_snap_edge_list) {
   expect_edgelist_failure("s5.txt", "0 1\n1 99999999999\n", GS_ERR_RANGE, "s5.txt:2:");
   expect_edgelist_failure("s6.txt", "0 1\r\n", GS_ERR_PARSE, "s6.txt:1:");
   gs_dataset *none = NULL;
-  ck_assert_int_eq(gs_dataset_load_edgelist(&none, tp("missing.txt"), &err), GS_ERR_IO);
-  clean_tmp();
+  ck_assert_int_eq(gs_dataset_load_edgelist(&none, gs_test_path("missing.txt"), &err), GS_ERR_IO);
+  gs_test_clean_tmp();
 }
 END_TEST
 
