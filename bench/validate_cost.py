@@ -52,6 +52,8 @@ def main():
     ap.add_argument("--profile", default=None)
     ap.add_argument("--json", default=None, help="also write one JSON line per configuration")
     ap.add_argument("--only", default=None, help="comma-separated dataset names")
+    ap.add_argument("--categories", action="store_true",
+                    help="also print predicted vs measured ms per kernel category")
     args = ap.parse_args()
     only = set(args.only.split(",")) if args.only else None
     rows = []
@@ -87,6 +89,8 @@ def main():
             "pricing_peak": j.get("pricing_peak_bytes"),
             "pred_ms": pr["epoch_ms"], "ms": j["epoch_ms_median"], "profile": pr["profile"],
         }
+        row["pred_kernel_ms"] = pr.get("kernel_ms")
+        row["kernel_ms"] = j["runs"][0].get("kernel_ms")
         row["peak_err"] = pct(row["pred_peak"], row["counted_peak"])
         row["rss_err"] = pct(row["pred_rss"], row["rss"])
         row["time_err"] = pct(row["pred_ms"], row["ms"])
@@ -98,6 +102,11 @@ def main():
               (ds, d, w, r, tag, row["pred_peak"] / 2**20, row["counted_peak"] / 2**20,
                row["peak_err"], row["pred_rss"] / 2**20, row["rss"] / 2**20, row["rss_err"],
                row["pred_ms"], row["ms"], row["time_err"]))
+        if args.categories and row["pred_kernel_ms"] and row["kernel_ms"]:
+            parts = ["%s %.2f/%.2f" % (k, row["pred_kernel_ms"][k], row["kernel_ms"][k])
+                     for k in row["kernel_ms"]]
+            other = row["ms"] - sum(row["kernel_ms"].values())
+            print("    kernels pred/measured ms: %s; outside kernels %.2f" % (", ".join(parts), other))
         sys.stdout.flush()
     if out:
         out.close()

@@ -1,6 +1,7 @@
 /* gnnscale calibrate: measures the machine profile of the cost model (sgemm rates by shape,
  * STREAM bandwidth, random-neighbour SpMM bandwidth, per-call overheads; DESIGN.md §4) with
- * gs_profile_measure and saves it where `plan` and `train` look for it by default. */
+ * gs_profile_measure, fits the per-category kernel times to short training runs on generated
+ * graphs (scaling/calibrate.h), and saves it where `plan` and `train` look for it. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,13 +11,17 @@
 #include "cli/commands.h"
 #include "core/runtime.h"
 #include "datasets/colrank.h"
+#include "scaling/calibrate.h"
 #include "scaling/profile.h"
 
 static void calibrate_usage(FILE *f) {
   fputs(
       "usage: gnnscale calibrate [options]\n"
       "  --threads T           threads to measure with (default 0: all cores)\n"
-      "  --seconds S           time budget of the measurement (default 3)\n"
+      "  --seconds S           time budget of the rate measurements (default 3)\n"
+      "  --fit-epochs N        epochs of each kernel-fit training run (default 12; the fit\n"
+      "                        trains 6 small GCNs on generated graphs, about 10 s)\n"
+      "  --no-fit              skip the kernel fit: epoch times from the roofline alone\n"
       "  --out FILE            where to save the profile (default: $GNNSCALE_CACHE/profile.txt,\n"
       "                        else ~/.cache/gnnscale/profile.txt; the folder is created)\n"
       "  --json                print one JSON object\n",
@@ -57,6 +62,8 @@ int gs_cmd_calibrate(int argc, char **argv) {
   const char *out = NULL;
   int64_t threads = 0;
   double seconds = 3.0;
+  int64_t fit_epochs = 12;
+  bool fit = true;
   bool json = false;
   gs_args a;
   gs_args_init(&a, argc, argv, 2);
@@ -67,6 +74,8 @@ int gs_cmd_calibrate(int argc, char **argv) {
       return 0;
     } else if (!strcmp(opt, "--threads")) gs_args_int(&a, 0, 1024, &threads);
     else if (!strcmp(opt, "--seconds")) gs_args_double(&a, 0.2, 3600.0, &seconds);
+    else if (!strcmp(opt, "--fit-epochs")) gs_args_int(&a, 2, 10000, &fit_epochs);
+    else if (!strcmp(opt, "--no-fit")) fit = false;
     else if (!strcmp(opt, "--out")) out = gs_args_value(&a);
     else if (!strcmp(opt, "--json")) json = true;
     else gs_args_fail(&a, "unknown option '%s'", opt);
@@ -86,7 +95,18 @@ int gs_cmd_calibrate(int argc, char **argv) {
   GS_TRY(make_parent(path, &err));
   GS_TRY(gs_runtime_init((int)threads, &err));
   GS_TRY(gs_profile_measure(&p, (int)threads, seconds, &err));
+  gs_calibration_point points[GS_CALIBRATION_CASES];
+  double fit_error[GS_FLOPS_CATEGORIES] = {0};
+  double fit_seconds = 0.0;
+  if (fit) {
+    double t0 = gs_clock_seconds();
+    GS_TRY(gs_calibrate_kernels(&p, (int32_t)fit_epochs, points, fit_error,
+                                !json && gs_is_terminal(stderr) ? stderr : NULL, &err));
+    fit_seconds = gs_clock_seconds() - t0;
+  }
   GS_TRY(gs_profile_save(&p, path, &err));
+  static const char *const categories[GS_FLOPS_CATEGORIES] = {"aggregate", "dense",
+                                                              "sparse_input", "elementwise"};
   static const int in[GS_PROFILE_SHAPES] = GS_PROFILE_SHAPE_IN;
   static const int outw[GS_PROFILE_SHAPES] = GS_PROFILE_SHAPE_OUT;
   static const char *const ops[GS_PROFILE_OPS] = {"nn", "tn", "nt"};
@@ -109,7 +129,30 @@ int gs_cmd_calibrate(int argc, char **argv) {
                  p.sgemm_gflops[op][r][s]);
           first = false;
         }
-    printf("]}\n");
+    printf("],\"kernel_fit\":{\"fitted\":%s,\"seconds\":%.3f", fit ? "true" : "false",
+           fit_seconds);
+    for (int c = 0; c < GS_FLOPS_CATEGORIES; c++)
+      printf(",\"%s\":{\"scale\":%.4g,\"call_s\":%.4g,\"mean_abs_error\":%.4g}", categories[c],
+             p.kernel_scale[c], p.kernel_call_s[c], fit_error[c]);
+    if (fit) {
+      printf(",\"cases\":[");
+      for (int i = 0; i < GS_CALIBRATION_CASES; i++) {
+        const gs_calibration_point *pt = &points[i];
+        printf("%s{\"nodes\":%lld,\"edges\":%lld,\"features\":%lld,\"sparse\":%s,"
+               "\"depth\":%d,\"width\":%lld,\"residual_norm\":%s",
+               i ? "," : "", (long long)pt->what.nodes, (long long)pt->what.edges,
+               (long long)pt->what.features, pt->what.feature_nnz_per_row > 0 ? "true" : "false",
+               (int)pt->what.depth, (long long)pt->what.width,
+               pt->what.residual_norm ? "true" : "false");
+        for (int c = 0; c < GS_FLOPS_CATEGORIES; c++)
+          printf(",\"%s\":{\"measured_ms\":%.4f,\"roofline_ms\":%.4f,\"calls\":%lld}",
+                 categories[c], 1e3 * pt->measured[c], 1e3 * pt->roofline[c],
+                 (long long)pt->calls[c]);
+        printf("}");
+      }
+      printf("]");
+    }
+    printf("}}\n");
   } else {
     printf("machine: %s, %d threads, largest cache %.1f MiB; measured in %.2f s\n", p.machine,
            p.threads, (double)p.llc_bytes / 1048576.0, p.measure_seconds);
@@ -128,6 +171,16 @@ int gs_cmd_calibrate(int argc, char **argv) {
            p.bandwidth_gbs, p.copy_gbs, p.spmm_random_gbs);
     printf("overheads: sgemm call %.2f us, parallel kernel %.2f us\n", 1e6 * p.call_overhead_s,
            1e6 * p.spmm_overhead_s);
+    if (fit) {
+      printf("kernel fit (%.1f s; per epoch: scale x roofline + call time x calls):\n",
+             fit_seconds);
+      for (int c = 0; c < GS_FLOPS_CATEGORIES; c++)
+        printf("  %-12s scale %6.3f  call %6.2f us  (mean |error| %.1f%% over %d cases)\n",
+               categories[c], p.kernel_scale[c], 1e6 * p.kernel_call_s[c], 100 * fit_error[c],
+               GS_CALIBRATION_CASES);
+    } else {
+      printf("kernel fit skipped (--no-fit): epoch times come from the roofline alone\n");
+    }
     printf("saved to %s\n", path);
   }
   return 0;

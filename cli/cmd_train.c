@@ -9,13 +9,13 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "datasets/permute.h"
-#include "core/mem.h"
+#include "core/flops.h"
 #include "core/mem.h"
 #include "core/runtime.h"
+#include "datasets/colrank.h"
+#include "datasets/permute.h"
 #include "gnn/model.h"
 #include "gnn/train.h"
-#include "datasets/colrank.h"
 #include "scaling/cost.h"
 #include "scaling/profile.h"
 #include "scaling/rules.h"
@@ -88,6 +88,17 @@ static int compare_double(const void *a, const void *b) {
 
 
 /* Resident set size now (not the high-water mark), from /proc/self/statm; -1 if unknown. */
+/* Prints `key:{"aggregate":ms,...}`, one entry per kernel category (core/flops.h), from
+ * seconds. */
+static void print_category_ms(const char *key, const double *seconds) {
+  static const char *const names[GS_FLOPS_CATEGORIES] = {"aggregate", "dense", "sparse_input",
+                                                         "elementwise"};
+  printf("%s:{", key);
+  for (int i = 0; i < GS_FLOPS_CATEGORIES; i++)
+    printf("%s\"%s\":%.4f", i ? "," : "", names[i], 1e3 * seconds[i]);
+  printf("}");
+}
+
 static int64_t current_rss(void) {
   FILE *f = fopen("/proc/self/statm", "r");
   if (!f) return -1;
@@ -527,11 +538,13 @@ int gs_cmd_train(int argc, char **argv) {
       const gs_train_result *r = &runs[s].r;
       printf("%s{\"seed\":%llu,\"test_acc\":%.6f,\"val_acc\":%.6f,\"val_loss\":%.6f,"
              "\"train_acc\":%.6f,\"best_epoch\":%d,\"epochs_run\":%d,\"epoch_ms\":%.4f,"
-             "\"train_ms\":%.4f,\"eval_ms\":%.4f,\"peak_bytes\":%lld,\"flops_per_epoch\":%lld}",
+             "\"train_ms\":%.4f,\"eval_ms\":%.4f,\"peak_bytes\":%lld,\"flops_per_epoch\":%lld",
              s ? "," : "", (unsigned long long)runs[s].seed, r->test_acc, r->best_val_acc,
              r->best_val_loss, r->train_acc, r->best_epoch, r->epochs_run,
              1e3 * r->epoch_seconds_median, 1e3 * r->train_seconds_median,
              1e3 * r->eval_seconds_median, (long long)r->peak_bytes, (long long)r->flops_per_epoch);
+      print_category_ms(",\"kernel_ms\"", r->kernel_seconds_mean);
+      printf("}");
     }
     printf("],\"test_acc_mean\":%.6f,\"test_acc_std\":%.6f,\"epoch_ms_median\":%.4f,"
            "\"peak_bytes\":%.0f,\"peak_rss_bytes\":%lld",
@@ -559,6 +572,7 @@ int gs_cmd_train(int argc, char **argv) {
              (long long)rss_predicted, 1e3 * cost.seconds_per_epoch,
              (long long)cost.epoch.total, (long long)cost.features);
       gs_json_string(stdout, profile_note);
+      print_category_ms(",\"kernel_ms\"", cost.seconds_category);
       printf("}");
     }
     printf("}\n");

@@ -1,5 +1,5 @@
 /* Process-wide set-up: one call fixes the thread count of OpenMP, GraphBLAS and OpenBLAS
- * together (so that BLAS never oversubscribes the cores) and routes GraphBLAS's memory into
+ * together (so that BLAS never oversubscribes the cores: it runs inside OpenMP threads) and routes GraphBLAS's memory into
  * the counting allocator. Also a monotonic clock and terminal detection for progress. */
 #ifndef GS_RUNTIME_H
 #define GS_RUNTIME_H
@@ -9,8 +9,9 @@
 
 #include "core/status.h"
 
-/* Initialises GraphBLAS (once per process) and sets every library to `nthreads` threads
- * (0 = the number of online cores). May be called again to change the thread count. */
+/* Initialises GraphBLAS (once per process) and sets OpenMP and GraphBLAS to `nthreads`
+ * threads (0 = the number of online cores); OpenBLAS is set to one thread, since
+ * gs_dense_matmul runs it on each OpenMP thread. May be called again to change the thread count. */
 gs_status gs_runtime_init(int nthreads, gs_error *err);
 
 /* The thread count set by the last gs_runtime_init (1 before any). */

@@ -5,41 +5,75 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <omp.h>
 
 #include "core/rng.h"
-#include "gnn/flops.h"
+#include "core/flops.h"
 
 /* Columns summed together by one thread in a column reduction (doubles on the stack). */
 #define COLUMN_BLOCK 64
 
-void gs_dense_matmul(float *C, const float *A, const float *B, int64_t m, int64_t n, int64_t k,
-                     bool trans_a, bool trans_b, bool accumulate) {
-  GS_FLOPS_ADD(GS_FLOPS_DENSE, 2 * m * n * k);
-  if (m == 0 || n == 0) return;
-  if (k == 0) {
-    if (!accumulate)
-      for (int64_t i = 0; i < m * n; i++) C[i] = 0.0f;
-    return;
-  }
+/* Row blocks start at multiples of this many rows, so a thread's block of a transposed
+ * operand (a column slice) starts on a 64-byte line. */
+#define MATMUL_ROW_ALIGN 16
+
+/* One cblas_sgemm on rows [r0, r1) of C: op(A)'s rows are A's rows (or, transposed, A's
+ * columns); B is shared. */
+static void matmul_rows(float *C, const float *A, const float *B, int64_t m, int64_t n,
+                        int64_t k, bool trans_a, bool trans_b, bool accumulate, int64_t r0,
+                        int64_t r1) {
   int lda = (int)(trans_a ? m : k);
   int ldb = (int)(trans_b ? k : n);
+  const float *a = trans_a ? A + r0 : A + r0 * k;
   cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
-              trans_b ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, 1.0f, A, lda, B, ldb,
-              accumulate ? 1.0f : 0.0f, C, (int)n);
+              trans_b ? CblasTrans : CblasNoTrans, (int)(r1 - r0), (int)n, (int)k, 1.0f, a, lda,
+              B, ldb, accumulate ? 1.0f : 0.0f, C + r0 * n, (int)n);
+}
+
+/* OpenBLAS runs single-threaded (core/runtime.c): each OpenMP thread multiplies its own block
+ * of C's rows. One thread pool instead of two means no OpenBLAS threads waking against
+ * spinning OpenMP ones, which cost 100-400 µs per small product on 2 cores; every element
+ * of C is still summed by one call over the whole k, so the result depends only on the
+ * thread count. */
+/* (GS_MATMUL_SERIAL_FLOPS: a parallel region costs about 2 µs here, the time of some 10^5
+ * FLOPs of a small product.) */
+void gs_dense_matmul(float *C, const float *A, const float *B, int64_t m, int64_t n, int64_t k,
+                     bool trans_a, bool trans_b, bool accumulate) {
+  GS_KERNEL_BEGIN();
+  const int64_t flops = 2 * m * n * k;
+  if (m > 0 && n > 0 && k == 0 && !accumulate) {
+    for (int64_t i = 0; i < m * n; i++) C[i] = 0.0f;
+  } else if (m > 0 && n > 0 && k > 0) {
+    int64_t threads = flops < GS_MATMUL_SERIAL_FLOPS ? 1 : omp_get_max_threads();
+    if (threads > m / MATMUL_ROW_ALIGN) threads = m / MATMUL_ROW_ALIGN;
+    if (threads <= 1) {
+      matmul_rows(C, A, B, m, n, k, trans_a, trans_b, accumulate, 0, m);
+    } else {
+#pragma omp parallel num_threads((int)threads)
+      {
+        const int64_t t = omp_get_thread_num(), blocks = m / MATMUL_ROW_ALIGN;
+        int64_t r0 = blocks * t / threads * MATMUL_ROW_ALIGN;
+        int64_t r1 = t + 1 == threads ? m : blocks * (t + 1) / threads * MATMUL_ROW_ALIGN;
+        if (r1 > r0) matmul_rows(C, A, B, m, n, k, trans_a, trans_b, accumulate, r0, r1);
+      }
+    }
+  }
+  GS_KERNEL_END(GS_FLOPS_DENSE, flops);
 }
 
 void gs_dense_bias_add(float *Z, const float *b, int64_t n, int64_t k) {
-  GS_FLOPS_ADD(GS_FLOPS_ELEMENTWISE, n * k);
+  GS_KERNEL_BEGIN();
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < n; i++) {
     float *row = Z + i * k;
 #pragma omp simd
     for (int64_t j = 0; j < k; j++) row[j] += b[j];
   }
+  GS_KERNEL_END(GS_FLOPS_ELEMENTWISE, n * k);
 }
 
 void gs_dense_bias_backward(float *db, const float *dZ, int64_t n, int64_t k) {
-  GS_FLOPS_ADD(GS_FLOPS_ELEMENTWISE, n * k);
+  GS_KERNEL_BEGIN();
   int64_t blocks = (k + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
 #pragma omp parallel for schedule(static)
   for (int64_t blk = 0; blk < blocks; blk++) {
@@ -49,6 +83,7 @@ void gs_dense_bias_backward(float *db, const float *dZ, int64_t n, int64_t k) {
       for (int64_t j = j0; j < j1; j++) acc[j - j0] += dZ[i * k + j];
     for (int64_t j = j0; j < j1; j++) db[j] += (float)acc[j - j0];
   }
+  GS_KERNEL_END(GS_FLOPS_ELEMENTWISE, n * k);
 }
 
 gs_dropout gs_dropout_make(uint64_t seed, uint64_t stream, float rate) {
@@ -118,14 +153,14 @@ static void dropout_apply(float *out, const float *in, int64_t count, float rate
 
 void gs_dropout_forward(float *out, const float *in, int64_t count, float rate, uint64_t seed,
                         uint64_t stream) {
-  GS_FLOPS_ADD(GS_FLOPS_ELEMENTWISE, count);
-  if (rate <= 0.0f) {
-    if (out != in)
+  GS_KERNEL_BEGIN();
+  if (rate > 0.0f) {
+    dropout_apply(out, in, count, rate, seed, stream, false);
+  } else if (out != in) {
 #pragma omp parallel for schedule(static)
-      for (int64_t i = 0; i < count; i++) out[i] = in[i];
-    return;
+    for (int64_t i = 0; i < count; i++) out[i] = in[i];
   }
-  dropout_apply(out, in, count, rate, seed, stream, false);
+  GS_KERNEL_END(GS_FLOPS_ELEMENTWISE, count);
 }
 
 void gs_dropout_backward(float *d_in, const float *d_out, int64_t count, float rate,
@@ -136,39 +171,44 @@ void gs_dropout_backward(float *d_in, const float *d_out, int64_t count, float r
 
 void gs_relu_dropout_forward(float *out, const float *in, int64_t count, float rate,
                              uint64_t seed, uint64_t stream) {
-  GS_FLOPS_ADD(GS_FLOPS_ELEMENTWISE, 2 * count);
+  GS_KERNEL_BEGIN();
   dropout_apply(out, in, count, rate, seed, stream, true);
+  GS_KERNEL_END(GS_FLOPS_ELEMENTWISE, 2 * count);
 }
 
 void gs_relu_dropout_backward_from_output(float *d_in, const float *d_out, const float *out,
                                           int64_t count, float rate) {
-  GS_FLOPS_ADD(GS_FLOPS_ELEMENTWISE, count);
+  GS_KERNEL_BEGIN();
   const float scale = gs_dropout_scale(rate);
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < count; i++) d_in[i] = out[i] > 0.0f ? d_out[i] * scale : 0.0f;
+  GS_KERNEL_END(GS_FLOPS_ELEMENTWISE, count);
 }
 
 void gs_relu_backward(float *d_in, const float *d_out, const float *pre, int64_t count) {
-  GS_FLOPS_ADD(GS_FLOPS_ELEMENTWISE, count);
+  GS_KERNEL_BEGIN();
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < count; i++) d_in[i] = pre[i] > 0.0f ? d_out[i] : 0.0f;
+  GS_KERNEL_END(GS_FLOPS_ELEMENTWISE, count);
 }
 
 void gs_relu_forward(float *Y, const float *X, int64_t count) {
-  GS_FLOPS_ADD(GS_FLOPS_ELEMENTWISE, count);
+  GS_KERNEL_BEGIN();
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < count; i++) Y[i] = X[i] > 0.0f ? X[i] : 0.0f;
+  GS_KERNEL_END(GS_FLOPS_ELEMENTWISE, count);
 }
 
 void gs_dense_add(float *y, const float *x, int64_t count) {
-  GS_FLOPS_ADD(GS_FLOPS_ELEMENTWISE, count);
+  GS_KERNEL_BEGIN();
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < count; i++) y[i] += x[i];
+  GS_KERNEL_END(GS_FLOPS_ELEMENTWISE, count);
 }
 
 void gs_layernorm_forward(float *Y, float *xhat, float *rstd, const float *Z, const float *gamma,
                           const float *beta, int64_t n, int64_t k) {
-  GS_FLOPS_ADD(GS_FLOPS_ELEMENTWISE, 7 * n * k);
+  GS_KERNEL_BEGIN();
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < n; i++) {
     const float *z = Z + i * k;
@@ -187,20 +227,22 @@ void gs_layernorm_forward(float *Y, float *xhat, float *rstd, const float *Z, co
       y[j] = gamma[j] * xh[j] + beta[j];
     }
   }
+  GS_KERNEL_END(GS_FLOPS_ELEMENTWISE, 7 * n * k);
 }
 
 void gs_layernorm_apply(float *Y, const float *xhat, const float *gamma, const float *beta,
                         int64_t n, int64_t k) {
-  GS_FLOPS_ADD(GS_FLOPS_ELEMENTWISE, 2 * n * k);
+  GS_KERNEL_BEGIN();
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < n; i++)
     for (int64_t j = 0; j < k; j++) Y[i * k + j] = gamma[j] * xhat[i * k + j] + beta[j];
+  GS_KERNEL_END(GS_FLOPS_ELEMENTWISE, 2 * n * k);
 }
 
 void gs_layernorm_backward(float *dZ, float *dgamma, float *dbeta, const float *dY,
                            const float *xhat, const float *rstd, const float *gamma, int64_t n,
                            int64_t k) {
-  GS_FLOPS_ADD(GS_FLOPS_ELEMENTWISE, 9 * n * k);
+  GS_KERNEL_BEGIN();
   /* Parameter gradients first (column reduction), since dZ may overwrite dY. */
   int64_t blocks = (k + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
 #pragma omp parallel for schedule(static)
@@ -233,4 +275,5 @@ void gs_layernorm_backward(float *dZ, float *dgamma, float *dbeta, const float *
       dz[j] = (float)(scale * ((double)k * g - sum_g - xh[j] * sum_gx));
     }
   }
+  GS_KERNEL_END(GS_FLOPS_ELEMENTWISE, 9 * n * k);
 }

@@ -11,8 +11,14 @@
 
 #include "core/rng.h"
 
+/* Products of fewer FLOPs than this run on the calling thread; larger ones split C's rows
+ * over the OpenMP threads (one parallel region, priced so by the cost model). */
+#define GS_MATMUL_SERIAL_FLOPS 131072
+
 /* C (m x n) = op(A) * op(B) (+ C when accumulate), row-major; op transposes when trans_*.
- * A is m x k (k x m if trans_a), B is k x n (n x k if trans_b). 2·m·n·k FLOPs. */
+ * A is m x k (k x m if trans_a), B is k x n (n x k if trans_b). 2·m·n·k FLOPs. Each OpenMP
+ * thread runs single-threaded OpenBLAS on a block of C's rows; the result depends only on the
+ * thread count. */
 void gs_dense_matmul(float *C, const float *A, const float *B, int64_t m, int64_t n, int64_t k,
                      bool trans_a, bool trans_b, bool accumulate);
 

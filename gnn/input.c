@@ -4,7 +4,7 @@
 
 #include "core/mem.h"
 #include "gnn/dense.h"
-#include "gnn/flops.h"
+#include "core/flops.h"
 
 void gs_input_transpose_into(gs_csr *xt, int64_t *perm, const gs_csr *x) {
   xt->nrows = x->ncols;
@@ -44,7 +44,7 @@ gs_status gs_input_transpose(gs_csr *xt, int64_t **perm, const gs_csr *x, const 
 
 void gs_input_forward(float *T, const gs_csr *x, const float *W, int64_t out, float rate,
                       uint64_t seed, uint64_t stream) {
-  GS_FLOPS_ADD(GS_FLOPS_SPARSE_INPUT, 2 * x->nnz * out);
+  GS_KERNEL_BEGIN();
   const gs_dropout d = gs_dropout_make(seed, stream, rate);
   const float scale = d.scale;
 #pragma omp parallel for schedule(static)
@@ -59,11 +59,12 @@ void gs_input_forward(float *T, const gs_csr *x, const float *W, int64_t out, fl
       for (int64_t j = 0; j < out; j++) t[j] += v * w[j];
     }
   }
+  GS_KERNEL_END(GS_FLOPS_SPARSE_INPUT, 2 * x->nnz * out);
 }
 
 void gs_input_backward(float *dW, const gs_csr *xt, const int64_t *perm, const float *dT,
                        int64_t out, float rate, uint64_t seed, uint64_t stream) {
-  GS_FLOPS_ADD(GS_FLOPS_SPARSE_INPUT, 2 * xt->nnz * out);
+  GS_KERNEL_BEGIN();
   const gs_dropout d = gs_dropout_make(seed, stream, rate);
   const float scale = d.scale;
   /* Dynamic schedule: column frequencies are skewed, and each row of dW is still summed by
@@ -79,4 +80,5 @@ void gs_input_backward(float *dW, const gs_csr *xt, const int64_t *perm, const f
       for (int64_t j = 0; j < out; j++) dw[j] += v * g[j];
     }
   }
+  GS_KERNEL_END(GS_FLOPS_SPARSE_INPUT, 2 * xt->nnz * out);
 }

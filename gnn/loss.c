@@ -5,15 +5,14 @@
 #include <math.h>
 #include <string.h>
 
-#include "gnn/flops.h"
+#include "core/flops.h"
 
 double gs_softmax_xent(float *dlogits, const float *logits, const int32_t *labels,
                        const int64_t *nodes, int64_t count, int64_t n, int64_t c) {
-  GS_FLOPS_ADD(GS_FLOPS_ELEMENTWISE, 5 * count * c);
+  GS_KERNEL_BEGIN();
   if (dlogits) memset(dlogits, 0, (size_t)(n * c) * sizeof *dlogits);
-  if (count == 0) return 0.0;
   double total = 0.0;
-  const double inv = 1.0 / (double)count;
+  const double inv = count > 0 ? 1.0 / (double)count : 0.0;
   for (int64_t t = 0; t < count; t++) {
     int64_t i = nodes[t];
     const float *z = logits + i * c;
@@ -29,7 +28,8 @@ double gs_softmax_xent(float *dlogits, const float *logits, const int32_t *label
       d[labels[i]] -= (float)inv;
     }
   }
-  return total * inv;
+  GS_KERNEL_END(GS_FLOPS_ELEMENTWISE, 5 * count * c);
+  return count > 0 ? total * inv : 0.0;
 }
 
 double gs_accuracy(const float *logits, const int32_t *labels, const int64_t *nodes,

@@ -14,7 +14,7 @@
 #include "core/runtime.h"
 #include "gnn/adam.h"
 #include "gnn/dense.h"
-#include "gnn/flops.h"
+#include "core/flops.h"
 #include "gnn/input.h"
 
 /* Roles of the buffers the layout lists; the model finds its buffers by these indices. */

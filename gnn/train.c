@@ -74,6 +74,10 @@ gs_status gs_train(gs_train_result *result, gs_model *m, const gs_dataset *ds,
   int32_t since_best = 0;
   double best_loss_seen = INFINITY, best_acc_seen = -1.0;
   const double started = gs_clock_seconds();
+  double kernel_seconds_at[GS_FLOPS_CATEGORIES]; /* category clocks after epoch 1 */
+  double kernel_seconds_start[GS_FLOPS_CATEGORIES];
+  for (int i = 0; i < GS_FLOPS_CATEGORIES; i++)
+    kernel_seconds_start[i] = kernel_seconds_at[i] = gs_flops_seconds((gs_flops_category)i);
   float *dlogits = gs_model_dlogits(m);
 
   for (int32_t epoch = 1; epoch <= epochs; epoch++) {
@@ -103,6 +107,9 @@ gs_status gs_train(gs_train_result *result, gs_model *m, const gs_dataset *ds,
     times[epoch - 1] = t2 - t0;
     res.epochs_run = epoch;
     res.final_train_loss = loss;
+    if (epoch == 1)
+      for (int i = 0; i < GS_FLOPS_CATEGORIES; i++)
+        kernel_seconds_at[i] = gs_flops_seconds((gs_flops_category)i);
 
     if (val_acc > res.best_val_acc || (val_acc == res.best_val_acc && val_loss < res.best_val_loss)) {
       res.best_val_acc = val_acc;
@@ -130,6 +137,12 @@ gs_status gs_train(gs_train_result *result, gs_model *m, const gs_dataset *ds,
   res.epoch_seconds_median = median(times, res.epochs_run);
   res.train_seconds_median = median(train_times, res.epochs_run);
   res.eval_seconds_median = median(eval_times, res.epochs_run);
+  for (int i = 0; i < GS_FLOPS_CATEGORIES; i++) {
+    double now = gs_flops_seconds((gs_flops_category)i);
+    res.kernel_seconds_mean[i] = res.epochs_run > 1
+                                     ? (now - kernel_seconds_at[i]) / (res.epochs_run - 1)
+                                     : now - kernel_seconds_start[i];
+  }
   res.peak_bytes = gs_mem_peak();
   res.flops_per_epoch = L->train_flops.total + L->eval_flops.total +
                         gs_train_extra_flops(L, ds->num_train, opts->decay_scope, opts->weight_decay);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core/flops.h"
 #include "core/status.h"
 #include "datasets/dataset.h"
 #include "gnn/adam.h"
@@ -39,6 +40,10 @@ typedef struct {
   double train_seconds_median;
   double eval_seconds_median;
   double total_seconds;
+  /* Seconds per epoch spent in the kernels of each category (core/flops.h), the mean over
+   * every epoch but the first (which warms caches and thread pools); the rest of the epoch
+   * (memsets, loop and accuracy bookkeeping) is epoch_seconds minus their sum. */
+  double kernel_seconds_mean[GS_FLOPS_CATEGORIES];
   int64_t peak_bytes;      /* counting allocator's high-water mark during training */
   int64_t flops_per_epoch; /* from the model layout plus loss and optimiser */
 } gs_train_result;

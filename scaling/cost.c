@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/mem.h"
+#include "gnn/dense.h"
 #include "sparse/csr.h"
 
 /* Mirror of gnn/model.c's private `struct gs_model` (and its buffer_roles), which
@@ -209,13 +210,21 @@ static void add_flops(replay *R, gs_flops_category c, int64_t flops) {
 }
 
 /* Charges one call of `seconds` (already the larger of its compute and memory times) plus a
- * per-call overhead. */
+ * per-call overhead, through the profile's kernel fit of the call's category. */
 static void charge(replay *R, gs_flops_category c, double seconds, double overhead) {
-  if (c < GS_FLOPS_CATEGORIES) R->out->seconds_category[c] += seconds;
-  else R->out->seconds_memory += seconds;
-  R->out->seconds_overhead += overhead;
-  if (overhead > 0.0) R->out->kernel_calls++;
-  *R->seconds += seconds + overhead;
+  gs_cost *out = R->out;
+  if (c < GS_FLOPS_CATEGORIES) {
+    double t = R->prof->kernel_scale[c] * (seconds + overhead) + R->prof->kernel_call_s[c];
+    out->seconds_roofline[c] += seconds + overhead;
+    out->seconds_category[c] += t;
+    out->calls_category[c]++;
+    out->seconds_overhead += overhead;
+    out->kernel_calls++;
+    *R->seconds += t;
+  } else {
+    out->seconds_memory += seconds + overhead;
+    *R->seconds += seconds + overhead;
+  }
 }
 
 /* The roofline: max(FLOPs / rate, bytes / bandwidth). */
@@ -242,7 +251,9 @@ static void k_sgemm(replay *R, gs_profile_op op, int64_t m, int64_t n, int64_t k
   charge(R, GS_FLOPS_DENSE,
          roofline((double)flops, gs_profile_sgemm_rate_op(R->prof, op, m, n, k), bytes,
                   R->prof->bandwidth_gbs),
-         R->prof->call_overhead_s);
+         R->prof->call_overhead_s +
+             (flops < GS_MATMUL_SERIAL_FLOPS || R->prof->threads == 1 ? 0.0
+                                                                       : R->prof->spmm_overhead_s));
 }
 
 /* The miss fraction of rows gathered at random from an operand of `bytes`: given, or the
@@ -689,7 +700,7 @@ gs_status gs_cost_estimate(gs_cost *out, int32_t depth, int64_t width, int64_t f
   if (profile) {
     c.seconds_per_epoch = c.seconds_train + c.seconds_eval;
   } else {
-    for (int i = 0; i < GS_FLOPS_CATEGORIES; i++) c.seconds_category[i] = -1.0;
+    for (int i = 0; i < GS_FLOPS_CATEGORIES; i++) c.seconds_category[i] = c.seconds_roofline[i] = -1.0;
     c.seconds_memory = c.seconds_overhead = c.seconds_train = c.seconds_eval = -1.0;
     c.seconds_per_epoch = -1.0;
     c.theta = opts->theta;

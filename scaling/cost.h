@@ -12,7 +12,7 @@
 
 #include "core/status.h"
 #include "datasets/dataset.h"
-#include "gnn/flops.h"
+#include "core/flops.h"
 #include "gnn/model.h"
 #include "gnn/train.h"
 #include "scaling/profile.h"
@@ -139,10 +139,16 @@ typedef struct {
 
   /* seconds of one epoch (all negative when no profile was given) */
   double theta;               /* the miss fraction used */
-  int64_t kernel_calls;       /* calls charged the per-call overhead */
-  double seconds_category[GS_FLOPS_CATEGORIES]; /* kernels of each category, overhead excluded */
+  int64_t kernel_calls;       /* kernel calls of an epoch (serial memsets excluded) */
+  int64_t calls_category[GS_FLOPS_CATEGORIES];
+  /* The roofline time of each category's kernels with their per-call overheads, from the
+   * profile's rates alone (what the kernel fit of scaling/calibrate.h is fitted against). */
+  double seconds_roofline[GS_FLOPS_CATEGORIES];
+  /* The prediction per category, as the trainer's kernel clocks measure it (core/flops.h):
+   * profile kernel_scale · seconds_roofline + kernel_call_s · calls_category. */
+  double seconds_category[GS_FLOPS_CATEGORIES];
   double seconds_memory;      /* FLOP-free kernels: zeroing gradients and logits gradients */
-  double seconds_overhead;
+  double seconds_overhead;    /* the per-call overheads within seconds_roofline */
   double seconds_train;       /* training step */
   double seconds_eval;        /* evaluation forward */
   double seconds_per_epoch;

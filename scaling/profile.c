@@ -19,6 +19,7 @@
 #include "core/mem.h"
 #include "core/rng.h"
 #include "core/runtime.h"
+#include "gnn/dense.h"
 
 static const int shape_in[GS_PROFILE_SHAPES] = GS_PROFILE_SHAPE_IN;
 static const int shape_out[GS_PROFILE_SHAPES] = GS_PROFILE_SHAPE_OUT;
@@ -63,6 +64,10 @@ gs_profile gs_profile_default(void) {
   p.spmm_random_gbs = DEFAULT_BANDWIDTH_GBS / 4;
   p.call_overhead_s = DEFAULT_CALL_OVERHEAD_S;
   p.spmm_overhead_s = DEFAULT_SPMM_OVERHEAD_S;
+  for (int c = 0; c < GS_FLOPS_CATEGORIES; c++) {
+    p.kernel_scale[c] = 1.0;
+    p.kernel_call_s[c] = 0.0;
+  }
   return p;
 }
 
@@ -137,12 +142,19 @@ double gs_profile_sgemm_rate(const gs_profile *p, int64_t m, int64_t n, int64_t 
 
 /* The first key of every file; a different number means a different layout. */
 #define FORMAT_KEY "gnnscale_profile"
-#define FORMAT_VERSION 1
+#define FORMAT_VERSION 2
 #define KEY_MAX 48
 #define LINE_MAX_CHARS 512
 #define MAX_THREADS 1024
 
-typedef enum { FIELD_FORMAT, FIELD_INT, FIELD_INT64, FIELD_DOUBLE, FIELD_STRING } field_kind;
+typedef enum {
+  FIELD_FORMAT,
+  FIELD_INT,
+  FIELD_INT64,
+  FIELD_DOUBLE,     /* positive */
+  FIELD_NONNEG,     /* a double >= 0 */
+  FIELD_STRING
+} field_kind;
 
 typedef struct {
   char name[KEY_MAX];
@@ -150,8 +162,12 @@ typedef struct {
   size_t offset; /* into gs_profile (unused for FIELD_FORMAT) */
 } field;
 
-/* format, threads, machine, measure_seconds, llc_bytes, peak; rows and rates; 5 scalars. */
-enum { FIELD_COUNT = 6 + (2 + GS_PROFILE_OPS * 2) * GS_PROFILE_SHAPES + 5 };
+/* format, threads, machine, measure_seconds, llc_bytes, peak; rows and rates; 5 scalars; the
+ * kernel fit's scale and call per category. */
+enum { FIELD_COUNT = 6 + (2 + GS_PROFILE_OPS * 2) * GS_PROFILE_SHAPES + 5 + 2 * GS_FLOPS_CATEGORIES };
+
+static const char *const category_names[GS_FLOPS_CATEGORIES] = {"aggregate", "dense",
+                                                                "sparse_input", "elementwise"};
 
 /* Fills `f` (FIELD_COUNT entries) in file order. */
 static void profile_fields(field *f) {
@@ -192,6 +208,16 @@ static void profile_fields(field *f) {
   ADD("spmm_random_gbs", FIELD_DOUBLE, spmm_random_gbs);
   ADD("call_overhead_s", FIELD_DOUBLE, call_overhead_s);
   ADD("spmm_overhead_s", FIELD_DOUBLE, spmm_overhead_s);
+  for (int c = 0; c < GS_FLOPS_CATEGORIES; c++) {
+    snprintf(f[i].name, KEY_MAX, "kernel_scale_%s", category_names[c]);
+    f[i].kind = FIELD_DOUBLE;
+    f[i].offset = offsetof(gs_profile, kernel_scale) + sizeof(double) * (size_t)c;
+    i++;
+    snprintf(f[i].name, KEY_MAX, "kernel_call_s_%s", category_names[c]);
+    f[i].kind = FIELD_NONNEG;
+    f[i].offset = offsetof(gs_profile, kernel_call_s) + sizeof(double) * (size_t)c;
+    i++;
+  }
 #undef ADD
   assert(i == FIELD_COUNT);
 }
@@ -220,15 +246,20 @@ static gs_status check_field(const gs_profile *p, const field *f, char *why, siz
       }
       return GS_OK;
     }
-    case FIELD_DOUBLE: {
+    case FIELD_DOUBLE:
+    case FIELD_NONNEG: {
       double v;
       memcpy(&v, base, sizeof v);
       if (!isfinite(v)) {
         snprintf(why, why_size, "%s = %g is not a finite number", f->name, v);
         return GS_ERR_NUMERIC;
       }
-      if (v <= 0) {
+      if (f->kind == FIELD_DOUBLE && v <= 0) {
         snprintf(why, why_size, "%s = %g must be positive", f->name, v);
+        return GS_ERR_RANGE;
+      }
+      if (v < 0) {
+        snprintf(why, why_size, "%s = %g must not be negative", f->name, v);
         return GS_ERR_RANGE;
       }
       return GS_OK;
@@ -313,7 +344,8 @@ gs_status gs_profile_save(const gs_profile *p, const char *path, gs_error *err) 
         fprintf(fp, "%s = %lld\n", f->name, (long long)v);
         break;
       }
-      case FIELD_DOUBLE: {
+      case FIELD_DOUBLE:
+      case FIELD_NONNEG: {
         double v;
         memcpy(&v, base, sizeof v);
         format_double(value, sizeof value, v);
@@ -381,8 +413,10 @@ static gs_status parse_field(gs_profile *p, const field *f, const char *text, ch
       }
       if (f->kind == FIELD_FORMAT) {
         if (v != FORMAT_VERSION) {
-          snprintf(why, why_size, "unsupported profile format %lld (this program reads %d)", v,
-                   FORMAT_VERSION);
+          snprintf(why, why_size,
+                   "unsupported profile format %lld (this program reads %d): run `gnnscale "
+                   "calibrate` again",
+                   v, FORMAT_VERSION);
           return GS_ERR_PARSE;
         }
         return GS_OK;
@@ -400,7 +434,8 @@ static gs_status parse_field(gs_profile *p, const field *f, const char *text, ch
       }
       break;
     }
-    case FIELD_DOUBLE: {
+    case FIELD_DOUBLE:
+    case FIELD_NONNEG: {
       double v = strtod(text, &end);
       if (end == text || *end != '\0') {
         snprintf(why, why_size, "%s: expected a number, got \"%s\"", f->name, text);
@@ -826,19 +861,16 @@ typedef struct {
 } sgemm_buffers;
 
 static void run_sgemm(const sgemm_buffers *b, gs_profile_op op, int64_t rows, int in, int out) {
-  const int m = (int)rows;
+  /* Through the trainer's own product (gnn/dense.c), which splits rows over the threads. */
   switch (op) {
     case GS_PROFILE_NN: /* Y (rows x out) = X (rows x in) · W (in x out) */
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, out, in, 1.0f, b->X, in, b->W, out,
-                  0.0f, b->Y, out);
+      gs_dense_matmul(b->Y, b->X, b->W, rows, out, in, false, false, false);
       break;
     case GS_PROFILE_TN: /* V (in x out) = Xᵀ (in x rows) · Y (rows x out) */
-      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, in, out, m, 1.0f, b->X, in, b->Y, out,
-                  0.0f, b->V, out);
+      gs_dense_matmul(b->V, b->X, b->Y, in, out, rows, true, false, false);
       break;
     case GS_PROFILE_NT: /* Z (rows x in) = Y (rows x out) · Wᵀ (out x in) */
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, in, out, 1.0f, b->Y, out, b->W, out,
-                  0.0f, b->Z, in);
+      gs_dense_matmul(b->Z, b->Y, b->W, rows, in, out, false, true, false);
       break;
   }
 }
@@ -944,7 +976,7 @@ static gs_status measure_peak(gs_profile *p, arena *mem, gs_error *err) {
   double times[PEAK_REPS];
   for (int r = 0; r < PEAK_REPS; r++) {
     double t0 = gs_clock_seconds();
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d, d, d, 1.0f, a, d, b, d, 0.0f, c, d);
+    gs_dense_matmul(c, a, b, d, d, d, false, false, false);
     times[r] = gs_clock_seconds() - t0;
   }
   double sum = 0, mag = 0;

@@ -2,12 +2,14 @@
  * product shapes of a GCN layer, STREAM bandwidth (McCalpin's copy and triad), the effective
  * bandwidth of a sparse x dense product with random neighbours, and per-call overheads.
  * Measured once by `gnnscale calibrate`, kept as a `key = value` text file, and read back by
- * the predictor, which charges each kernel max(FLOPs / rate, bytes / bandwidth) + overhead. */
+ * the predictor, which charges each kernel max(FLOPs / rate, bytes / bandwidth) + overhead,
+ * scaled per kernel category by the fit of scaling/calibrate.h. */
 #ifndef GS_PROFILE_H
 #define GS_PROFILE_H
 
 #include <stdint.h>
 
+#include "core/flops.h"
 #include "core/status.h"
 
 /* The (in, out) widths of the dense products measured, in ascending order of their harmonic
@@ -60,6 +62,13 @@ typedef struct {
 
   double call_overhead_s; /* one tiny sgemm (8 x 8 x 8), median */
   double spmm_overhead_s; /* one tiny row-parallel OpenMP kernel (a 64-row SpMM) */
+
+  /* The kernel fit (scaling/calibrate.h): the trainer's own kernels timed in short training
+   * runs on generated graphs, per category of core/flops.h. The cost model prices a category
+   * as kernel_scale · (its roofline time from the figures above) + kernel_call_s per call.
+   * Unfitted: scale 1 and call 0, the roofline alone. Scales are positive, calls >= 0. */
+  double kernel_scale[GS_FLOPS_CATEGORIES];
+  double kernel_call_s[GS_FLOPS_CATEGORIES];
 } gs_profile;
 
 /* A conservative profile for an unmeasured machine (1 thread, 10 GB/s, 20 GFLOP/s), so the

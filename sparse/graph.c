@@ -13,7 +13,7 @@
 
 #include "core/mem.h"
 #include "core/runtime.h"
-#include "gnn/flops.h" /* the FLOP counters every kernel feeds (they live in gnn/ for now) */
+#include "core/flops.h" /* the FLOP counters every kernel feeds (they live in gnn/ for now) */
 #include "sparse/csr_impl.h"
 
 /* Counts beyond these are rejected before anything is allocated: 24·nedges + 20·n bytes (the
@@ -393,6 +393,7 @@ gs_status gs_graph_aggregate(const gs_graph *g, float *Y, const float *X, int64_
    * lends its arrays to GraphBLAS for the call and takes them back, hence the cast. */
   gs_csr *m = (gs_csr *)(uintptr_t)((transpose && g->norm == GS_NORM_ROW) ? &g->at : &g->a);
   gs_status st = GS_OK;
+  GS_KERNEL_BEGIN();
   switch (kernel) {
     case GS_AGG_AUTO:
     case GS_AGG_ROWS:
@@ -407,7 +408,7 @@ gs_status gs_graph_aggregate(const gs_graph *g, float *Y, const float *X, int64_
     default:
       return gs_error_set(err, GS_ERR_INVALID, "unknown aggregation kernel %d", (int)kernel);
   }
-  if (st == GS_OK) GS_FLOPS_ADD(GS_FLOPS_AGGREGATE, 2 * m->nnz * k);
+  if (st == GS_OK) GS_KERNEL_END(GS_FLOPS_AGGREGATE, 2 * m->nnz * k);
   return st;
 }
 

@@ -13,7 +13,7 @@
 #include "core/runtime.h"
 #include "datasets/dataset.h"
 #include "datasets/generate.h"
-#include "gnn/flops.h"
+#include "core/flops.h"
 #include "gnn/model.h"
 #include "gnn/train.h"
 #include "scaling/cost.h"
@@ -497,10 +497,33 @@ START_TEST(test_time_prediction_shape) {
   ck_assert(a.seconds_per_epoch > 0.0);
   ck_assert(b.seconds_per_epoch > a.seconds_per_epoch);
   ck_assert_double_eq_tol(a.seconds_per_epoch, a.seconds_train + a.seconds_eval, 1e-15);
-  double parts = a.seconds_memory + a.seconds_overhead;
-  for (int k = 0; k < GS_FLOPS_CATEGORIES; k++) parts += a.seconds_category[k];
+  double parts = a.seconds_memory;
+  int64_t calls = 0;
+  for (int k = 0; k < GS_FLOPS_CATEGORIES; k++) {
+    parts += a.seconds_category[k];
+    calls += a.calls_category[k];
+    /* unfitted profile: the category is its roofline */
+    ck_assert_double_eq_tol(a.seconds_category[k], a.seconds_roofline[k], 1e-15);
+  }
   ck_assert_double_eq_tol(a.seconds_per_epoch, parts, 1e-12);
   ck_assert(a.kernel_calls > 0);
+  ck_assert_int_eq(calls, a.kernel_calls);
+  /* a kernel fit scales each category and adds its per-call time */
+  gs_profile fitted = prof;
+  const double scale[GS_FLOPS_CATEGORIES] = {2.0, 0.5, 3.0, 1.5};
+  for (int k = 0; k < GS_FLOPS_CATEGORIES; k++) {
+    fitted.kernel_scale[k] = scale[k];
+    fitted.kernel_call_s[k] = 1e-6 * (k + 1);
+  }
+  gs_cost f;
+  GS_ASSERT_OK(gs_cost_estimate(&f, 2, 16, 300, &opts, &d, &fitted, &err), err);
+  double want = a.seconds_memory;
+  for (int k = 0; k < GS_FLOPS_CATEGORIES; k++) {
+    double cat = scale[k] * a.seconds_roofline[k] + 1e-6 * (k + 1) * (double)a.calls_category[k];
+    ck_assert_double_eq_tol(f.seconds_category[k], cat, 1e-15);
+    want += cat;
+  }
+  ck_assert_double_eq_tol(f.seconds_per_epoch, want, 1e-12);
   ck_assert(none.seconds_per_epoch < 0.0);
   ck_assert_int_eq(none.epoch.total, a.epoch.total);
   /* θ given: a random graph much larger than cache costs more than a cached one */

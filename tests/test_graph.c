@@ -13,7 +13,7 @@
 #include "core/rng.h"
 #include "core/runtime.h"
 #include "core/status.h"
-#include "gnn/flops.h"
+#include "core/flops.h"
 #include "sparse/graph.h"
 #include "tests/test_helpers.h"
 

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/flops.h"
 #include "core/mem.h"
 #include "core/rng.h"
 #include "gnn/adam.h"
@@ -243,6 +244,64 @@ START_TEST(test_matmul_transposes_match_reference) {
 }
 END_TEST
 
+/* Products big enough to be split over threads (gs_dense_matmul splits C's rows): each of
+ * NN, TN and NT, plain and accumulating, against a double reference, with 1, 2 and 3 threads
+ * (3 leaves an uneven last block), and bitwise equal across repeated runs. Also the kernel
+ * clock: the seconds of the dense category grow by the time of the calls. */
+START_TEST(test_matmul_row_split_matches_reference) {
+  enum { M = 203, KK = 37, NN = 29 }; /* 2·M·NN·KK = 435,638 FLOPs: above the serial limit */
+  ck_assert_int_gt(2 * M * NN * KK, GS_MATMUL_SERIAL_FLOPS);
+  float *A = gs_mem_alloc(sizeof(float) * M * KK, "test");
+  float *Bm = gs_mem_alloc(sizeof(float) * KK * NN, "test");
+  float *C = gs_mem_alloc(sizeof(float) * M * NN, "test");
+  float *C2 = gs_mem_alloc(sizeof(float) * M * NN, "test");
+  float *G = gs_mem_alloc(sizeof(float) * M * NN, "test");  /* dZ, M x NN */
+  float *dW = gs_mem_alloc(sizeof(float) * KK * NN, "test"); /* Aᵀ·dZ, KK x NN */
+  float *dH = gs_mem_alloc(sizeof(float) * M * KK, "test");  /* dZ·Bᵀ, M x KK */
+  ck_assert(A && Bm && C && C2 && G && dW && dH);
+  fill(A, M * KK, 30);
+  fill(Bm, KK * NN, 31);
+  fill(G, M * NN, 32);
+  for (int threads = 1; threads <= 3; threads++) {
+    GS_TEST_RUNTIME(threads);
+    gs_flops_reset();
+    gs_dense_matmul(C, A, Bm, M, NN, KK, false, false, false);
+    gs_dense_matmul(C2, A, Bm, M, NN, KK, false, false, false);
+    ck_assert_int_eq(memcmp(C, C2, sizeof(float) * M * NN), 0);
+    ck_assert_int_eq(gs_flops_get(GS_FLOPS_DENSE), 2 * 2 * M * NN * KK);
+    ck_assert(gs_flops_seconds(GS_FLOPS_DENSE) > 0.0);
+    for (int i = 0; i < M; i++)
+      for (int j = 0; j < NN; j++) {
+        double s = 0;
+        for (int k = 0; k < KK; k++) s += (double)A[i * KK + k] * Bm[k * NN + j];
+        ck_assert_double_lt(fabs(s - C[i * NN + j]), 1e-4);
+      }
+    for (int64_t i = 0; i < KK * NN; i++) dW[i] = 1.0f; /* accumulate onto ones */
+    gs_dense_matmul(dW, A, G, KK, NN, M, true, false, true);
+    for (int k = 0; k < KK; k++)
+      for (int j = 0; j < NN; j++) {
+        double s = 1.0;
+        for (int i = 0; i < M; i++) s += (double)A[i * KK + k] * G[i * NN + j];
+        ck_assert_double_lt(fabs(s - dW[k * NN + j]), 1e-4);
+      }
+    gs_dense_matmul(dH, G, Bm, M, KK, NN, false, true, false);
+    for (int i = 0; i < M; i++)
+      for (int k = 0; k < KK; k++) {
+        double s = 0;
+        for (int j = 0; j < NN; j++) s += (double)G[i * NN + j] * Bm[k * NN + j];
+        ck_assert_double_lt(fabs(s - dH[i * KK + k]), 1e-4);
+      }
+  }
+  gs_mem_free(A);
+  gs_mem_free(Bm);
+  gs_mem_free(C);
+  gs_mem_free(C2);
+  gs_mem_free(G);
+  gs_mem_free(dW);
+  gs_mem_free(dH);
+}
+END_TEST
+
 Suite *gs_layers_suite(void) {
   Suite *s = suite_create("layers");
   TCase *tc = tcase_create("layers");
@@ -253,6 +312,7 @@ Suite *gs_layers_suite(void) {
   tcase_add_test(tc, test_adam_matches_hand_computed_steps);
   tcase_add_test(tc, test_sparse_input_matches_dense_product_with_mask);
   tcase_add_test(tc, test_matmul_transposes_match_reference);
+  tcase_add_test(tc, test_matmul_row_split_matches_reference);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/mem.h"
+#include "scaling/calibrate.h"
 #include "scaling/profile.h"
 #include "tests/test_helpers.h"
 
@@ -88,6 +89,10 @@ static gs_profile sample_profile(void) {
   p.spmm_random_gbs = 4.1e-1;
   p.call_overhead_s = 1.234567e-7;
   p.spmm_overhead_s = 3.3e-6;
+  for (int c = 0; c < GS_FLOPS_CATEGORIES; c++) {
+    p.kernel_scale[c] = 1.0 / 7.0 + c;
+    p.kernel_call_s[c] = c == 1 ? 0.0 : 1.1e-6 * (c + 1); /* zero is a valid call time */
+  }
   return p;
 }
 
@@ -292,6 +297,24 @@ START_TEST(test_profile_load_negative_value) {
 }
 END_TEST
 
+START_TEST(test_profile_load_negative_kernel_call) {
+  char path[512];
+  gs_error err;
+  int line = line_of("negcall.txt", "kernel_call_s_aggregate");
+  gs_status st = load_edited("negcall.txt", "kernel_call_s_aggregate",
+                             "kernel_call_s_aggregate = -2e-6", &err, path, sizeof path);
+  ck_assert_int_eq(st, GS_ERR_RANGE);
+  assert_located(&err, path, line, "must not be negative");
+  unlink(path);
+  line = line_of("zeroscale.txt", "kernel_scale_dense");
+  st = load_edited("zeroscale.txt", "kernel_scale_dense", "kernel_scale_dense = 0", &err, path,
+                   sizeof path);
+  ck_assert_int_eq(st, GS_ERR_RANGE);
+  assert_located(&err, path, line, "must be positive");
+  unlink(path);
+}
+END_TEST
+
 START_TEST(test_profile_load_zero_threads) {
   char path[512];
   gs_error err;
@@ -346,10 +369,10 @@ START_TEST(test_profile_load_line_without_equals_and_bad_format) {
   assert_located(&err, path, line, "expected \"key = value\"");
   unlink(path);
   line = line_of("format.txt", "gnnscale_profile");
-  st = load_edited("format.txt", "gnnscale_profile", "gnnscale_profile = 2", &err, path,
+  st = load_edited("format.txt", "gnnscale_profile", "gnnscale_profile = 1", &err, path,
                    sizeof path);
   ck_assert_int_eq(st, GS_ERR_PARSE);
-  assert_located(&err, path, line, "unsupported profile format 2");
+  assert_located(&err, path, line, "unsupported profile format 1 (this program reads 2): run `gnnscale calibrate` again");
   unlink(path);
 }
 END_TEST
@@ -467,10 +490,74 @@ START_TEST(test_profile_measure_quick_is_plausible) {
 }
 END_TEST
 
+/* The kernel fit recovers an exact linear law, and keeps its call time non-negative. */
+START_TEST(test_calibration_fit_recovers_law) {
+  const double a[4] = {1e-3, 4e-3, 2e-2, 8e-2};
+  const int64_t k[4] = {6, 9, 6, 12};
+  double y[4];
+  for (int i = 0; i < 4; i++) y[i] = 2.5 * a[i] + 3e-6 * (double)k[i];
+  double scale = 0, call = -1;
+  double e = gs_calibration_fit(&scale, &call, y, a, k, 4);
+  ck_assert_double_eq_tol(scale, 2.5, 1e-9);
+  ck_assert_double_eq_tol(call, 3e-6, 1e-12);
+  ck_assert_double_lt(e, 1e-9);
+  /* Measured times below the roofline's share of calls: the unconstrained call time would be
+   * negative, so it is 0 and the scale is the relative least-squares one, sum(u)/sum(u^2)
+   * with u = a/y. */
+  for (int i = 0; i < 4; i++) y[i] = 3.0 * a[i] - 1e-4 * (double)k[i]; /* exact: call -1e-4 */
+  e = gs_calibration_fit(&scale, &call, y, a, k, 4);
+  double su = 0, suu = 0;
+  for (int i = 0; i < 4; i++) {
+    su += a[i] / y[i];
+    suu += (a[i] / y[i]) * (a[i] / y[i]);
+  }
+  ck_assert_double_eq(call, 0.0);
+  ck_assert_double_eq_tol(scale, su / suu, 1e-12); /* 2.738 */
+  ck_assert(e > 0.0);
+  /* Nothing usable: outputs untouched. */
+  const double zero[2] = {0, 0};
+  const int64_t none[2] = {0, 0};
+  scale = 7.0;
+  call = 8.0;
+  ck_assert_double_eq(gs_calibration_fit(&scale, &call, zero, zero, none, 2), 0.0);
+  ck_assert_double_eq(scale, 7.0);
+  ck_assert_double_eq(call, 8.0);
+}
+END_TEST
+
+/* The whole fit on this machine, at its shortest (2 epochs per case): every case measured,
+ * the sparse-input category only where features are sparse, and usable fitted figures. */
+START_TEST(test_calibrate_kernels_runs) {
+  gs_profile p = gs_profile_default();
+  p.threads = 2;
+  gs_calibration_point pts[GS_CALIBRATION_CASES];
+  double fit_error[GS_FLOPS_CATEGORIES];
+  gs_error err;
+  GS_ASSERT_OK(gs_calibrate_kernels(&p, 2, pts, fit_error, NULL, &err), err);
+  for (int i = 0; i < GS_CALIBRATION_CASES; i++) {
+    bool sparse = pts[i].what.feature_nnz_per_row > 0;
+    ck_assert(pts[i].measured[GS_FLOPS_AGGREGATE] > 0.0);
+    ck_assert(pts[i].measured[GS_FLOPS_DENSE] > 0.0);
+    ck_assert(pts[i].measured[GS_FLOPS_ELEMENTWISE] > 0.0);
+    ck_assert_int_eq(pts[i].measured[GS_FLOPS_SPARSE_INPUT] > 0.0, sparse);
+    ck_assert_int_eq(pts[i].calls[GS_FLOPS_SPARSE_INPUT] > 0, sparse);
+    ck_assert(pts[i].roofline[GS_FLOPS_AGGREGATE] > 0.0);
+  }
+  for (int c = 0; c < GS_FLOPS_CATEGORIES; c++) {
+    ck_assert(p.kernel_scale[c] > 0.0 && isfinite(p.kernel_scale[c]));
+    ck_assert(p.kernel_call_s[c] >= 0.0 && isfinite(p.kernel_call_s[c]));
+    ck_assert(fit_error[c] >= 0.0);
+  }
+  ck_assert_int_eq(gs_calibrate_kernels(&p, 1, NULL, NULL, NULL, &err), GS_ERR_INVALID);
+}
+END_TEST
+
 Suite *gs_profile_suite(void) {
   Suite *s = suite_create("profile");
   TCase *file = tcase_create("file");
   tcase_add_test(file, test_profile_save_load_round_trip);
+  tcase_add_test(file, test_calibration_fit_recovers_law);
+  tcase_add_test(file, test_calibrate_kernels_runs);
   tcase_add_test(file, test_profile_default_is_valid_and_saves);
   tcase_add_test(file, test_profile_save_rejects_invalid_field);
   tcase_add_test(file, test_profile_save_unwritable_folder);
@@ -479,6 +566,7 @@ Suite *gs_profile_suite(void) {
   tcase_add_test(file, test_profile_load_bad_integer);
   tcase_add_test(file, test_profile_load_missing_key);
   tcase_add_test(file, test_profile_load_negative_value);
+  tcase_add_test(file, test_profile_load_negative_kernel_call);
   tcase_add_test(file, test_profile_load_zero_threads);
   tcase_add_test(file, test_profile_load_nan_and_inf);
   tcase_add_test(file, test_profile_load_unknown_and_repeated_keys);
