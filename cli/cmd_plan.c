@@ -1,7 +1,9 @@
 /* gnnscale plan: the largest scaled GCN that fits a memory budget (and optionally an epoch-time
  * or FLOP budget) on a dataset, by pricing the rounded model at every φ of a grid with the
  * cost model (DESIGN.md §5). Prints the whole table, φ*, which budget binds, and when nothing
- * fits, which budget fails at φ = 0 and by how much. */
+ * fits, which budget fails at φ = 0 and by how much. Where validation accuracies are known
+ * (a search, a sweep) it shows them and, with --lambda, ranks the models by the utility
+ * U = val_acc − λ·log2(cost / base cost). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,8 @@
 
 /* Seconds a profile measurement may take when the planner measures the machine itself. */
 #define PLAN_MEASURE_SECONDS 1.0
+/* --accuracies may be given this many times. */
+#define PLAN_MAX_ACCURACY_FILES 16
 
 static void plan_usage(FILE *f) {
   fputs(
@@ -35,6 +39,15 @@ static void plan_usage(FILE *f) {
       "  --alpha A --beta B --gamma G   dwr constants, all three (default: EfficientNet's\n"
       "                        1.2, 1.1, 1.15, found for CNNs, not for this graph)\n"
       "  --from-search FILE    dwr constants, base and width multiple found by `gnnscale search`\n"
+      "                        (and the validation accuracies of the models it trained)\n"
+      "  --accuracies FILE     known validation accuracies, one model a line:\n"
+      "                        'depth width features val_acc' (val_acc a fraction in [0, 1];\n"
+      "                        '#' starts a comment); repeatable; a model listed again (here\n"
+      "                        or after --from-search) takes the later accuracy\n"
+      "  --lambda X            rank the models of known accuracy by the utility\n"
+      "                        U = val_acc - X*log2(cost / base cost), cost = FLOPs per epoch\n"
+      "                        by the exact cost model: X = 0.01 trades one accuracy point per\n"
+      "                        doubling of cost (X >= 0; needs --from-search or --accuracies)\n"
       "  --base D,W[,R]        base depth, width and resolution (default 2,16,1)\n"
       "  --a X                 dWr width emphasis in [0, 1] (default 0.8)\n"
       "  --width-multiple N    round widths to multiples of N (default 8; 1 = exact)\n"
@@ -111,8 +124,62 @@ static void json_number_or_null(FILE *f, const char *key, double v, bool present
   else fprintf(f, ",\"%s\":null", key);
 }
 
+/* The known accuracies as the output shows them: u NULL when none is known. */
+typedef struct {
+  const gs_plan_utility *u;
+  const gs_plan_known *known; /* the list u indexes */
+  bool lambda;                /* --lambda given: show utilities and the utility choice */
+} known_view;
+
+/* "memory 12%" or "memory 130% OVER": the binding budget of a model. */
+static const char *format_binds(gs_plan_budget_kind binding, const double *ratio, bool fits,
+                                char *buf, size_t size) {
+  if (binding == GS_PLAN_NONE) snprintf(buf, size, "-");
+  else snprintf(buf, size, "%s %.0f%%%s", gs_plan_budget_name(binding), 100.0 * ratio[binding],
+                fits ? "" : " OVER");
+  return buf;
+}
+
+static void json_scored(const gs_plan *plan, const known_view *kv, int32_t item) {
+  const gs_plan_scored *s = &kv->u->items[item];
+  const gs_plan_known *k = &kv->known[s->known];
+  const bool grid = s->row_first >= 0;
+  printf("{\"source\":");
+  gs_json_string(stdout, k->source);
+  printf(",\"depth\":%d,\"width\":%lld,\"features\":%lld,\"val_acc\":%.17g,\"on_grid\":%s",
+         (int)k->depth, (long long)k->width, (long long)k->features, k->val_acc,
+         grid ? "true" : "false");
+  json_number_or_null(stdout, "phi_first", grid ? plan->rows[s->row_first].phi : 0.0, grid);
+  json_number_or_null(stdout, "phi_last", grid ? plan->rows[s->row_last].phi : 0.0, grid);
+  printf(",\"flops_per_epoch\":%lld,\"cost_ratio\":%.17g,\"peak_bytes\":%lld",
+         (long long)s->cost.epoch.total, s->cost_ratio, (long long)s->cost.peak_bytes);
+  json_number_or_null(stdout, "epoch_seconds", s->cost.seconds_per_epoch,
+                      s->cost.seconds_per_epoch >= 0);
+  printf(",\"fits\":%s,\"binding\":\"%s\"", s->fits ? "true" : "false",
+         gs_plan_budget_name(s->binding));
+  json_number_or_null(stdout, "utility", s->utility, kv->lambda);
+  printf("}");
+}
+
+static void print_json_known(const gs_plan *plan, const known_view *kv) {
+  const gs_plan_utility *u = kv->u;
+  json_number_or_null(stdout, "lambda", u->lambda, kv->lambda);
+  printf(",\"base_flops_per_epoch\":%lld,\"known_models\":[", (long long)u->base_flops);
+  for (int32_t i = 0; i < u->count; i++) {
+    if (i) printf(",");
+    json_scored(plan, kv, i);
+  }
+  printf("],\"utility_choice\":");
+  if (kv->lambda && u->best_grid >= 0) json_scored(plan, kv, u->best_grid);
+  else printf("null");
+  printf(",\"utility_best_known\":");
+  if (kv->lambda && u->best_any >= 0) json_scored(plan, kv, u->best_any);
+  else printf("null");
+}
+
 static void print_json(const gs_plan *plan, const gs_plan_options *o, const gs_dataset *ds,
-                       const gs_cost_data *data, const char *profile_note) {
+                       const gs_cost_data *data, const char *profile_note,
+                       const known_view *kv) {
   const gs_scaling_rule *r = &o->rule;
   printf("{\"command\":\"plan\",\"dataset\":");
   gs_json_string(stdout, ds->name);
@@ -159,9 +226,18 @@ static void print_json(const gs_plan *plan, const gs_plan_options *o, const gs_d
            c->sparse_features ? "true" : "false", (long long)c->phase_peak[GS_COST_PHASE_LOAD],
            (long long)c->phase_peak[GS_COST_PHASE_GRAPH], (long long)c->phase_peak[GS_COST_PHASE_TRAIN]);
     json_number_or_null(stdout, "epoch_seconds", c->seconds_per_epoch, c->seconds_per_epoch >= 0);
-    printf(",\"intended_factor\":%.17g,\"realised_factor\":%.17g,\"fits\":%s,\"binding\":\"%s\"}",
+    printf(",\"intended_factor\":%.17g,\"realised_factor\":%.17g,\"fits\":%s,\"binding\":\"%s\"",
            s->intended_factor, s->realised_factor, row->fits ? "true" : "false",
            gs_plan_budget_name(row->binding));
+    if (kv->u) {
+      const int32_t item = kv->u->row_item[i];
+      json_number_or_null(stdout, "val_acc", item >= 0 ? kv->u->items[item].val_acc : 0.0,
+                          item >= 0);
+      if (kv->lambda)
+        json_number_or_null(stdout, "utility", item >= 0 ? kv->u->items[item].utility : 0.0,
+                            item >= 0);
+    }
+    printf("}");
   }
   printf("]");
   if (plan->best >= 0) {
@@ -182,11 +258,91 @@ static void print_json(const gs_plan *plan, const gs_plan_options *o, const gs_d
       }
     printf("}");
   }
+  if (kv->u) print_json_known(plan, kv);
   printf("}\n");
 }
 
+/* One line about a scored model: "depth 2, width 32, 1433 features: val acc 0.8060, 1.93x the
+ * base FLOPs, U = 0.7965" (and where it sits on the grid). */
+static void print_scored_summary(const gs_plan *plan, const known_view *kv, int32_t item) {
+  const gs_plan_scored *s = &kv->u->items[item];
+  const gs_plan_known *k = &kv->known[s->known];
+  char binds[64];
+  if (s->row_first >= 0) {
+    const double p0 = plan->rows[s->row_first].phi, p1 = plan->rows[s->row_last].phi;
+    if (p1 > p0) printf("phi = %.2f-%.2f", p0, p1);
+    else printf("phi = %.2f", p0);
+  } else {
+    printf("off the grid, %s", k->source);
+  }
+  printf(" (depth %d, width %lld, %lld features): val acc %.4f, %.2fx the base FLOPs, U = %.4f; "
+         "%s\n",
+         (int)k->depth, (long long)k->width, (long long)k->features, s->val_acc, s->cost_ratio,
+         s->utility, format_binds(s->binding, s->ratio, s->fits, binds, sizeof binds));
+}
+
+/* The known models off the φ grid, as a table after the plan's. */
+static void print_known_table(const known_view *kv) {
+  const gs_plan_utility *u = kv->u;
+  char b1[48], b2[48], b3[48], binds[64];
+  if (u->count > u->on_grid) {
+    printf("\nknown accuracies off the phi grid (models this rule does not make; priced by the "
+           "same cost model):\n");
+    printf("  depth  width  features     params  FLOPs/epoch  x base  peak memory  epoch time  "
+           "val acc%s  %-16s  model\n", kv->lambda ? "  utility" : "", "binds");
+    for (int32_t i = u->on_grid; i < u->count; i++) {
+      const gs_plan_scored *s = &u->items[i];
+      const gs_plan_known *k = &kv->known[s->known];
+      printf("%c %5d  %5lld  %8lld  %9lld  %11s  %6.2f  %11s  %10s  %7.4f",
+             kv->lambda && i == u->best_any ? 'U' : ' ', (int)k->depth, (long long)k->width,
+             (long long)k->features, (long long)s->cost.params,
+             format_si((double)s->cost.epoch.total, b1, sizeof b1), s->cost_ratio,
+             gs_format_bytes(s->cost.peak_bytes, b2, sizeof b2),
+             format_seconds(s->cost.seconds_per_epoch, b3, sizeof b3), s->val_acc);
+      if (kv->lambda) printf("  %7.4f", s->utility);
+      printf("  %-16s  %s\n", format_binds(s->binding, s->ratio, s->fits, binds, sizeof binds),
+             k->source);
+    }
+  }
+}
+
+/* The lines after φ*: what the accuracies mean and, with --lambda, the utility choice. */
+static void print_utility(const gs_plan *plan, const gs_plan_options *o, const known_view *kv) {
+  const gs_plan_utility *u = kv->u;
+  char b1[48];
+  if (!kv->lambda) {
+    printf("\nval acc: known validation accuracies (fractions); pass --lambda X to rank them by "
+           "utility val_acc - X*log2(cost / base cost)\n");
+    return;
+  }
+  printf("\nutility U = val_acc - %g*log2(FLOPs per epoch / the base's %s), FLOPs per epoch by "
+         "the exact cost model\n",
+         u->lambda, format_si((double)u->base_flops, b1, sizeof b1));
+  if (u->best_grid >= 0) {
+    printf("utility choice (marked U): ");
+    print_scored_summary(plan, kv, u->best_grid);
+  } else if (u->on_grid == 0) {
+    printf("utility choice: none on the grid: no grid point's model has a known accuracy (the %d "
+           "known %s off the grid)\n", (int)u->count, u->count == 1 ? "model is" : "models are");
+  } else {
+    printf("utility choice: none on the grid: no grid point with a known accuracy fits the "
+           "budgets (known at phi =");
+    for (int32_t i = 0; i < u->on_grid; i++)
+      printf("%s %.2f", i ? "," : "", plan->rows[u->items[i].row_first].phi);
+    printf(")\n");
+  }
+  if (u->best_any >= 0 && u->best_any != u->best_grid) {
+    printf("higher utility off the grid (marked U): ");
+    print_scored_summary(plan, kv, u->best_any);
+  } else if (u->best_any < 0) {
+    printf("no model of known accuracy fits the budgets (memory %s)\n",
+           gs_format_bytes((int64_t)o->limit[GS_PLAN_MEMORY], b1, sizeof b1));
+  }
+}
+
 static void print_table(const gs_plan *plan, const gs_plan_options *o, const gs_dataset *ds,
-                        const gs_cost_data *data, const char *profile_note, bool all_rows) {
+                        const gs_cost_data *data, const char *profile_note, bool all_rows,
+                        const known_view *kv) {
   const gs_scaling_rule *r = &o->rule;
   char b1[48], b2[48], b3[48], b4[48], b5[48];
   printf("dataset %s: %lld nodes, %lld non-zeros in A_hat, %lld features (%lld non-zero), "
@@ -216,8 +372,10 @@ static void print_table(const gs_plan *plan, const gs_plan_options *o, const gs_
   if (o->limit[GS_PLAN_FLOPS] > 0) printf(", %s FLOPs per epoch", format_si(o->limit[GS_PLAN_FLOPS], b1, sizeof b1));
   printf("\nepoch times from the machine profile: %s\n\n", profile_note);
 
-  printf("  phi          depth  width  features     params  FLOPs/epoch  activations  peak memory  "
-         "epoch time  binds\n");
+  const bool show_acc = kv->u != NULL, show_u = show_acc && kv->lambda;
+  printf("%s  phi          depth  width  features     params  FLOPs/epoch  activations  peak memory  "
+         "epoch time  %s%sbinds\n", show_u ? " " : "", show_acc ? "val acc  " : "",
+         show_u ? "utility  " : "");
   double clipped_at = -1.0;
   for (int32_t i = 0; i < plan->count && clipped_at < 0; i++)
     if (plan->rows[i].status == GS_OK && plan->rows[i].spec.r_clipped) clipped_at = plan->rows[i].phi;
@@ -233,6 +391,7 @@ static void print_table(const gs_plan *plan, const gs_plan_options *o, const gs_
     while (!all_rows && last + 1 < plan->count && plan->rows[last + 1].status == GS_OK &&
            plan->rows[last + 1].same_as_previous && last != plan->best)
       last++;
+    const int32_t item = show_acc ? kv->u->row_item[last] : -1;
     char phis[32];
     if (last > i) snprintf(phis, sizeof phis, "%.2f-%.2f", row->phi, plan->rows[last].phi);
     else snprintf(phis, sizeof phis, "%.2f", row->phi);
@@ -245,13 +404,25 @@ static void print_table(const gs_plan *plan, const gs_plan_options *o, const gs_
     if (row->binding != GS_PLAN_NONE)
       snprintf(binds, sizeof binds, "%s %.0f%%%s", gs_plan_budget_name(row->binding),
                100.0 * row->ratio[row->binding], row->fits ? "" : " OVER");
-    printf("%c %-11s  %5d  %5lld  %8lld  %9lld  %11s  %11s  %11s  %10s  %s\n",
-           best ? '*' : ' ', phis, (int)s->depth, (long long)s->width,
-           (long long)s->features, (long long)c->params, format_si((double)c->epoch.total, b1, sizeof b1),
+    char acc[32] = "", util[32] = "";
+    if (show_acc) {
+      if (item >= 0) snprintf(acc, sizeof acc, "%7.4f  ", kv->u->items[item].val_acc);
+      else snprintf(acc, sizeof acc, "      -  ");
+    }
+    if (show_u) {
+      if (item >= 0) snprintf(util, sizeof util, "%7.4f  ", kv->u->items[item].utility);
+      else snprintf(util, sizeof util, "      -  ");
+    }
+    char mark[3] = {best ? '*' : ' ', '\0', '\0'};
+    if (show_u) mark[1] = item >= 0 && item == kv->u->best_grid ? 'U' : ' ';
+    printf("%s %-11s  %5d  %5lld  %8lld  %9lld  %11s  %11s  %11s  %10s  %s%s%s\n", mark, phis,
+           (int)s->depth, (long long)s->width, (long long)s->features, (long long)c->params,
+           format_si((double)c->epoch.total, b1, sizeof b1),
            gs_format_bytes(c->activation_bytes, b2, sizeof b2),
            gs_format_bytes(c->peak_bytes, b3, sizeof b3),
-           format_seconds(c->seconds_per_epoch, b4, sizeof b4), binds);
+           format_seconds(c->seconds_per_epoch, b4, sizeof b4), acc, util, binds);
   }
+  if (show_acc) print_known_table(kv);
   printf("\n");
   if (clipped_at >= 0)
     printf("note: from phi = %.2f the resolution is clipped at 1 (every column)%s\n", clipped_at,
@@ -321,6 +492,62 @@ static void print_table(const gs_plan *plan, const gs_plan_options *o, const gs_
   } else if (plan->count > 0) {
     printf("nothing fits: at phi = 0: %s\n", plan->rows[0].note);
   }
+  if (kv->u) print_utility(plan, o, kv);
+}
+
+/* The known models in the order later listings win: those of the search (a version 1 file's
+ * base, whose features it does not record, at the base resolution of this dataset), then
+ * those of the accuracies files. A later listing that changes a model's accuracy is noted on
+ * stderr. */
+static gs_status known_models(gs_plan_known_list *out, const gs_search_result *sr,
+                              const gs_plan_known_list *files, const gs_cost_data *data,
+                              gs_error *err) {
+  gs_status st = GS_OK;
+  for (int32_t i = 0; sr && i < sr->model_count; i++) {
+    const gs_search_model *m = &sr->models[i];
+    gs_plan_known k;
+    memset(&k, 0, sizeof k);
+    k.depth = m->depth;
+    k.width = m->width;
+    k.features = m->features > 0 ? m->features
+                                 : gs_scaling_features(sr->base_resolution, data->file_features);
+    k.val_acc = m->acc.val_mean;
+    char what[96];
+    if (m->kind == GS_SEARCH_MODEL_CANDIDATE)
+      snprintf(what, sizeof what, "candidate %g,%g,%g%s", m->alpha, m->beta, m->gamma,
+               m->alpha == sr->alpha && m->beta == sr->beta && m->gamma == sr->gamma ? " (best)"
+                                                                                     : "");
+    else
+      snprintf(what, sizeof what, "%s", gs_search_model_kind_name(m->kind));
+    /* The search trains a model once under several names (width-only is often a candidate):
+     * one entry with every name. */
+    int32_t same = -1;
+    for (int32_t j = 0; j < out->count; j++)
+      if (out->items[j].depth == k.depth && out->items[j].width == k.width &&
+          out->items[j].features == k.features && out->items[j].val_acc == k.val_acc)
+        same = j;
+    if (same >= 0) {
+      char *src = out->items[same].source;
+      const size_t len = strlen(src);
+      snprintf(src + len, sizeof out->items[same].source - len, " = %s", what);
+      continue;
+    }
+    snprintf(k.source, sizeof k.source, "search %s", what);
+    GS_TRY(gs_plan_known_add(out, &k, err));
+  }
+  for (int32_t i = 0; i < files->count; i++) GS_TRY(gs_plan_known_add(out, &files->items[i], err));
+  for (int32_t j = 0; j < out->count; j++)
+    for (int32_t i = 0; i < j; i++) {
+      const gs_plan_known *a = &out->items[i], *b = &out->items[j];
+      if (a->depth == b->depth && a->width == b->width && a->features == b->features &&
+          a->val_acc != b->val_acc)
+        fprintf(stderr, "gnnscale plan: note: %s gives model (%d, %lld, %lld) val_acc %.4f, "
+                "replacing %.4f from %s\n", b->source, (int)b->depth, (long long)b->width,
+                (long long)b->features, b->val_acc, a->val_acc, a->source);
+    }
+  return GS_OK;
+fail:
+  return st;
 }
 
 int gs_cmd_plan(int argc, char **argv) {
@@ -330,6 +557,10 @@ int gs_cmd_plan(int argc, char **argv) {
   int64_t v = 0, mem = 0, threads = 0;
   double x = 0, sparse_below = GS_COST_SPARSE_BELOW;
   bool json = false, measure = false, have_strategy = false, all_rows = false, base_given = false;
+  bool have_lambda = false;
+  double lambda = 0.0;
+  const char *accuracy_files[PLAN_MAX_ACCURACY_FILES];
+  int accuracy_count = 0;
   int constants_given = 0;
   gs_args a;
   gs_args_init(&a, argc, argv, 2);
@@ -363,7 +594,14 @@ int gs_cmd_plan(int argc, char **argv) {
     } else if (!strcmp(opt, "--gamma")) {
       if (gs_args_double(&a, 1.0, 100.0, &o.rule.gamma)) constants_given |= 4;
     } else if (!strcmp(opt, "--from-search")) from_search = gs_args_value(&a);
-    else if (!strcmp(opt, "--base")) {
+    else if (!strcmp(opt, "--accuracies")) {
+      const char *s = gs_args_value(&a);
+      if (s && accuracy_count == PLAN_MAX_ACCURACY_FILES)
+        gs_args_fail(&a, "option --accuracies: at most %d files", PLAN_MAX_ACCURACY_FILES);
+      else if (s) accuracy_files[accuracy_count++] = s;
+    } else if (!strcmp(opt, "--lambda")) {
+      if (gs_args_double(&a, 0.0, 1e6, &lambda)) have_lambda = true;
+    } else if (!strcmp(opt, "--base")) {
       const char *s = gs_args_value(&a);
       base_given = s != NULL;
       if (s && !gs_cli_parse_base(s, &o.rule))
@@ -420,6 +658,9 @@ int gs_cmd_plan(int argc, char **argv) {
     gs_args_fail(&a, "--alpha, --beta and --gamma are the constants of --strategy dwr");
   if (!a.failed && from_search && constants_given)
     gs_args_fail(&a, "--from-search and --alpha/--beta/--gamma exclude each other");
+  if (!a.failed && have_lambda && !from_search && accuracy_count == 0)
+    gs_args_fail(&a, "--lambda ranks models of known accuracy: give --from-search FILE or "
+                     "--accuracies FILE");
   if (a.failed) {
     fprintf(stderr, "gnnscale plan: %s\n", a.error);
     plan_usage(stderr);
@@ -450,10 +691,19 @@ int gs_cmd_plan(int argc, char **argv) {
   int64_t *prefix = NULL;
   gs_plan plan;
   memset(&plan, 0, sizeof plan);
+  gs_plan_known_list from_files, known;
+  memset(&from_files, 0, sizeof from_files);
+  memset(&known, 0, sizeof known);
+  gs_plan_utility util;
+  memset(&util, 0, sizeof util);
+  known_view kv = {NULL, NULL, have_lambda};
   int exit_code = 1;
   gs_profile profile = gs_profile_default();
   char profile_note[4096 + GS_PROFILE_MACHINE_MAX + 128];
   GS_TRY(gs_runtime_init((int)threads, &err));
+  /* Read before the dataset: a bad line fails at once. */
+  for (int i = 0; i < accuracy_count; i++)
+    GS_TRY(gs_plan_known_read(&from_files, accuracy_files[i], &err));
   char default_profile[4096];
   struct stat sb;
   const bool have_default = !profile_path &&
@@ -490,13 +740,26 @@ int gs_cmd_plan(int argc, char **argv) {
   if (from_search && strcmp(searched.dataset, ds->name) != 0)
     fprintf(stderr, "gnnscale plan: note: %s was searched on %s, not %s\n", from_search,
             searched.dataset, ds->name);
+  if (from_search && searched.format_version < 2 && (have_lambda || !json))
+    fprintf(stderr, "gnnscale plan: note: %s is a version %d search result: only the base's and "
+            "the best candidate's accuracies are known (a new `gnnscale search` records every "
+            "model)\n", from_search, (int)searched.format_version);
   gs_cost_data data;
   GS_TRY(gs_cost_data_of(&data, &prefix, ds, g, &err));
   data.sparse_below = sparse_below;
   gs_graph_free(&g);
   GS_TRY(gs_plan_make(&plan, &o, &data, &profile, &err));
-  if (json) print_json(&plan, &o, ds, &data, profile_note);
-  else print_table(&plan, &o, ds, &data, profile_note, all_rows);
+  if (from_search || accuracy_count > 0) {
+    GS_TRY(known_models(&known, from_search ? &searched : NULL, &from_files, &data, &err));
+    if (plan.count > 0 && plan.rows[0].status == GS_OK) {
+      GS_TRY(gs_plan_utility_make(&util, &plan, &o, known.items, known.count, lambda, &data,
+                                  &profile, &err));
+      kv.u = &util;
+      kv.known = known.items;
+    }
+  }
+  if (json) print_json(&plan, &o, ds, &data, profile_note, &kv);
+  else print_table(&plan, &o, ds, &data, profile_note, all_rows, &kv);
   if (plan.best < 0) {
     st = gs_error_set(&err, GS_ERR_BUDGET, "nothing fits the budget (see above)");
     goto fail;
@@ -504,6 +767,9 @@ int gs_cmd_plan(int argc, char **argv) {
   exit_code = 0;
 fail:
   if (st != GS_OK) exit_code = gs_cli_fail("plan", &err);
+  gs_plan_utility_release(&util);
+  gs_plan_known_release(&known);
+  gs_plan_known_release(&from_files);
   gs_plan_release(&plan);
   gs_mem_free(prefix);
   gs_graph_free(&g);

@@ -20,6 +20,9 @@
 #include "scaling/search.h"
 
 #define SEARCH_MAX_SEEDS 100
+/* The result file holds the base, three single-dimension models and the candidates. */
+#define SEARCH_MAX_CANDIDATES (GS_SEARCH_MAX_MODELS - 4)
+_Static_assert(SEARCH_MAX_CANDIDATES == 252, "the help of --max-candidates says 252");
 /* Datasets kept loaded at once (each holds its own feature columns; evicted oldest first). */
 #define SEARCH_MAX_DATASETS 4
 
@@ -34,7 +37,7 @@ static void search_usage(FILE *f) {
       "  --base D,W[,R]        base depth, width, resolution (default 2,16,1)\n"
       "  --width-multiple N    round widths to multiples of N (default 8)\n"
       "  --max-candidates N    train at most N candidates, evenly spaced over the sorted list\n"
-      "                        (default 12; 0 = all)\n"
+      "                        (default 12; 0 = all, up to the result file's 252)\n"
       "  --seeds K             seeds per model (default 3)\n"
       "  --epochs N            epochs per run (default 200)\n"
       "  --patience N          early stopping (default 100; 0 = never)\n"
@@ -196,7 +199,7 @@ int gs_cmd_search(int argc, char **argv) {
     } else if (!strcmp(opt, "--width-multiple")) {
       if (gs_args_int(&a, 1, 1 << 20, &v)) rule.width_multiple = v;
     } else if (!strcmp(opt, "--seeds")) gs_args_int(&a, 1, SEARCH_MAX_SEEDS, &seeds);
-    else if (!strcmp(opt, "--max-candidates")) gs_args_int(&a, 0, 1000000, &max_candidates);
+    else if (!strcmp(opt, "--max-candidates")) gs_args_int(&a, 0, SEARCH_MAX_CANDIDATES, &max_candidates);
     else if (!strcmp(opt, "--epochs")) {
       if (gs_args_int(&a, 1, 1000000, &v)) topt.epochs = (int32_t)v;
     } else if (!strcmp(opt, "--patience")) {
@@ -239,7 +242,8 @@ int gs_cmd_search(int argc, char **argv) {
   co.epochs = topt.epochs;
   GS_TRY(gs_search_candidates(&cands, &ncand, &rule, &so, &co, &cd, &err));
   const int32_t found = ncand;
-  if (max_candidates > 0 && ncand > max_candidates) {
+  if (max_candidates == 0) max_candidates = SEARCH_MAX_CANDIDATES;
+  if (ncand > max_candidates) {
     /* An evenly spaced subset of the sorted list, first and last included. */
     for (int64_t i = 0; i < max_candidates; i++) {
       int64_t k = max_candidates > 1 ? (int64_t)llround((double)i * (ncand - 1) / (double)(max_candidates - 1)) : 0;
@@ -258,6 +262,9 @@ int gs_cmd_search(int argc, char **argv) {
   const double phi = log2(so.factor);
   const gs_scaling_strategy single[3] = {GS_SCALE_DEPTH, GS_SCALE_WIDTH, GS_SCALE_RESOLUTION};
   const char *single_label[3] = {"depth only", "width only", "res. only"};
+  /* The kind of each entry in the result file, in the order of entries. */
+  const gs_search_model_kind entry_kind[4] = {GS_SEARCH_MODEL_BASE, GS_SEARCH_MODEL_DEPTH_ONLY,
+                                              GS_SEARCH_MODEL_WIDTH_ONLY, GS_SEARCH_MODEL_RES_ONLY};
   for (int i = 0; i < 4; i++) {
     entry *e = &entries[i];
     e->alpha = -1;
@@ -354,6 +361,23 @@ int gs_cmd_search(int argc, char **argv) {
   res.candidates = found;
   res.best = entries[best].acc;
   res.base = entries[0].acc;
+  /* Every model trained, so that `plan --lambda` can rank them all by utility. */
+  for (int32_t i = 0; i < nent; i++) {
+    const entry *e = &entries[i];
+    if (!e->available) continue;
+    gs_search_model *m = &res.models[res.model_count++];
+    m->kind = i < 4 ? entry_kind[i] : GS_SEARCH_MODEL_CANDIDATE;
+    m->depth = e->depth;
+    m->width = e->width;
+    m->features = e->features;
+    m->cost_factor = i == 0 ? 1.0 : e->factor;
+    m->acc = e->acc;
+    if (i >= 4) {
+      m->alpha = e->alpha;
+      m->beta = e->beta;
+      m->gamma = e->gamma;
+    }
+  }
   if (out) snprintf(path, sizeof path, "%s", out);
   else {
     char dir[4000];

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/mem.h"
+#include "core/runtime.h"
 #include "gnn/model.h"
 
 /* Beyond this many grid points the search refuses (a step far too fine). */
@@ -226,9 +227,72 @@ static bool result_valid(const gs_search_result *r, char *why, size_t cap) {
   return true;
 }
 
+static const char *const model_kind_names[GS_SEARCH_MODEL_KINDS] = {
+    "base", "depth-only", "width-only", "res-only", "candidate"};
+
+const char *gs_search_model_kind_name(gs_search_model_kind kind) {
+  if ((int)kind < 0 || (int)kind >= GS_SEARCH_MODEL_KINDS) return "unknown";
+  return model_kind_names[kind];
+}
+
+/* Checks one model (both directions); why receives the reason. */
+static bool model_valid(const gs_search_model *m, char *why, size_t cap) {
+  if ((int)m->kind < 0 || (int)m->kind >= GS_SEARCH_MODEL_KINDS) {
+    snprintf(why, cap, "unknown model kind %d", (int)m->kind);
+    return false;
+  }
+  const char *kind = model_kind_names[m->kind];
+  if (m->depth < 1 || m->depth > GS_MAX_LAYERS || m->width < 1 ||
+      m->features < (m->kind == GS_SEARCH_MODEL_BASE ? 0 : 1)) {
+    snprintf(why, cap, "%s model: depth %d (1..%d), width %lld, features %lld (>= 1)", kind,
+             (int)m->depth, GS_MAX_LAYERS, (long long)m->width, (long long)m->features);
+    return false;
+  }
+  if (!isfinite(m->cost_factor) || !(m->cost_factor > 0.0)) {
+    snprintf(why, cap, "%s model: cost factor %g is not a finite number > 0", kind, m->cost_factor);
+    return false;
+  }
+  const double acc[4] = {m->acc.val_mean, m->acc.val_std, m->acc.test_mean, m->acc.test_std};
+  for (int i = 0; i < 4; i++)
+    if (!(acc[i] >= 0.0 && acc[i] <= 1.0)) {
+      snprintf(why, cap, "%s model: accuracy %g is not a fraction in [0, 1]", kind, acc[i]);
+      return false;
+    }
+  if (m->kind == GS_SEARCH_MODEL_CANDIDATE) {
+    if (!(m->alpha >= 1.0 && m->beta >= 1.0 && m->gamma >= 1.0) || !isfinite(m->alpha) ||
+        !isfinite(m->beta) || !isfinite(m->gamma)) {
+      snprintf(why, cap, "candidate model: alpha, beta and gamma must be finite and >= 1 (got "
+               "%g, %g, %g)", m->alpha, m->beta, m->gamma);
+      return false;
+    }
+  } else if (m->alpha != 0.0 || m->beta != 0.0 || m->gamma != 0.0) {
+    snprintf(why, cap, "%s model: only candidates have alpha, beta and gamma", kind);
+    return false;
+  }
+  return true;
+}
+
+/* Checks the list of models: count, each model, one of each kind but candidate. */
+static bool models_valid(const gs_search_result *r, char *why, size_t cap) {
+  if (r->model_count < 0 || r->model_count > GS_SEARCH_MAX_MODELS) {
+    snprintf(why, cap, "%d models (0..%d)", (int)r->model_count, GS_SEARCH_MAX_MODELS);
+    return false;
+  }
+  int seen[GS_SEARCH_MODEL_KINDS] = {0};
+  for (int32_t i = 0; i < r->model_count; i++) {
+    const gs_search_model *m = &r->models[i];
+    if (!model_valid(m, why, cap)) return false;
+    if (m->kind != GS_SEARCH_MODEL_CANDIDATE && seen[m->kind]++) {
+      snprintf(why, cap, "more than one %s model", model_kind_names[m->kind]);
+      return false;
+    }
+  }
+  return true;
+}
+
 gs_status gs_search_result_save(const gs_search_result *r, const char *path, gs_error *err) {
   char why[256];
-  if (!result_valid(r, why, sizeof why))
+  if (!result_valid(r, why, sizeof why) || !models_valid(r, why, sizeof why))
     return gs_error_set(err, GS_ERR_INVALID, "%s: %s", path, why);
   if (strchr(r->dataset, '\n'))
     return gs_error_set(err, GS_ERR_INVALID, "%s: the dataset name holds a newline", path);
@@ -266,6 +330,20 @@ gs_status gs_search_result_save(const gs_search_result *r, const char *path, gs_
       case KEY_STRING: fprintf(fp, "%s = %s\n", keys[i].name, p); break;
     }
   }
+  fprintf(fp, "models = %d\n", (int)r->model_count);
+  fprintf(fp, "# model = KIND DEPTH WIDTH FEATURES COST_FACTOR VAL_MEAN VAL_STD TEST_MEAN TEST_STD"
+              " [ALPHA BETA GAMMA]\n# (accuracies as fractions over the seeds; cost factor = "
+              "FLOPs per epoch / the base's)\n");
+  for (int32_t i = 0; i < r->model_count; i++) {
+    const gs_search_model *m = &r->models[i];
+    fprintf(fp, "model = %s %d %lld %lld %.17g %.17g %.17g %.17g %.17g",
+            model_kind_names[m->kind], (int)m->depth, (long long)m->width,
+            (long long)m->features, m->cost_factor, m->acc.val_mean, m->acc.val_std,
+            m->acc.test_mean, m->acc.test_std);
+    if (m->kind == GS_SEARCH_MODEL_CANDIDATE)
+      fprintf(fp, " %.17g %.17g %.17g", m->alpha, m->beta, m->gamma);
+    fputc('\n', fp);
+  }
   gs_status st = GS_OK;
   if (fflush(fp) != 0 || ferror(fp) || fsync(fileno(fp)) != 0)
     st = gs_error_set(err, GS_ERR_IO, "%s: write failed: %s", tmp, strerror(errno));
@@ -285,16 +363,116 @@ static char *trim(char *s) {
   return s;
 }
 
+/* Fields of a model line: 9, and 3 more on a candidate's. */
+#define MODEL_FIELDS 9
+#define MODEL_FIELDS_CANDIDATE 12
+
+/* Parses the value of a `model = ...` line (modified in place) into m. Errors: GS_ERR_PARSE
+ * (field count, kind, a field that is not a number), GS_ERR_RANGE (what model_valid rejects). */
+static gs_status parse_model(gs_search_model *m, char *val, const char *path, long lineno,
+                             gs_error *err) {
+  char *tok[MODEL_FIELDS_CANDIDATE + 1];
+  int n = 0;
+  for (char *p = val; *p;) {
+    while (*p == ' ' || *p == '\t') p++;
+    if (!*p) break;
+    if (n <= MODEL_FIELDS_CANDIDATE) tok[n] = p;
+    n++;
+    while (*p && *p != ' ' && *p != '\t') p++;
+    if (*p) *p++ = '\0';
+  }
+  memset(m, 0, sizeof *m);
+  int kind = -1;
+  for (int k = 0; n > 0 && k < GS_SEARCH_MODEL_KINDS; k++)
+    if (!strcmp(tok[0], model_kind_names[k])) kind = k;
+  if (n > 0 && kind < 0)
+    return gs_error_set(err, GS_ERR_PARSE, "%s:%ld: unknown model kind '%s' (base, depth-only, "
+                        "width-only, res-only or candidate)", path, lineno, tok[0]);
+  const int want = kind == GS_SEARCH_MODEL_CANDIDATE ? MODEL_FIELDS_CANDIDATE : MODEL_FIELDS;
+  if (n != want)
+    return gs_error_set(err, GS_ERR_PARSE, "%s:%ld: a %s model line has %d fields (KIND DEPTH "
+                        "WIDTH FEATURES COST_FACTOR VAL_MEAN VAL_STD TEST_MEAN TEST_STD%s), got %d",
+                        path, lineno, n > 0 ? tok[0] : "model", want,
+                        want == MODEL_FIELDS_CANDIDATE ? " ALPHA BETA GAMMA" : "", n);
+  m->kind = (gs_search_model_kind)kind;
+  static const char *const names[MODEL_FIELDS_CANDIDATE] = {
+      "kind", "depth", "width", "features", "cost factor", "val mean", "val std", "test mean",
+      "test std", "alpha", "beta", "gamma"};
+  int64_t ints[4] = {0};
+  double dbl[MODEL_FIELDS_CANDIDATE] = {0};
+  for (int i = 1; i < n; i++) {
+    char *end = NULL;
+    errno = 0;
+    if (i <= 3) {
+      long long v = strtoll(tok[i], &end, 10);
+      if (end == tok[i] || *end || errno == ERANGE || (i == 1 && (v < INT32_MIN || v > INT32_MAX)))
+        return gs_error_set(err, GS_ERR_PARSE, "%s:%ld: model %s '%s' is not an integer", path,
+                            lineno, names[i], tok[i]);
+      ints[i] = (int64_t)v;
+    } else {
+      double v = strtod(tok[i], &end);
+      if (end == tok[i] || *end || errno == ERANGE)
+        return gs_error_set(err, GS_ERR_PARSE, "%s:%ld: model %s '%s' is not a number", path,
+                            lineno, names[i], tok[i]);
+      dbl[i] = v;
+    }
+  }
+  m->depth = (int32_t)ints[1];
+  m->width = ints[2];
+  m->features = ints[3];
+  m->cost_factor = dbl[4];
+  m->acc = (gs_search_accuracy){dbl[5], dbl[6], dbl[7], dbl[8]};
+  m->alpha = dbl[9];
+  m->beta = dbl[10];
+  m->gamma = dbl[11];
+  char why[256];
+  if (!model_valid(m, why, sizeof why))
+    return gs_error_set(err, GS_ERR_RANGE, "%s:%ld: %s", path, lineno, why);
+  return GS_OK;
+}
+
+/* A version 1 file's known models: the base and the best candidate, from its keys. */
+static void synthesise_models(gs_search_result *r) {
+  gs_search_model *b = &r->models[0], *c = &r->models[1];
+  memset(b, 0, 2 * sizeof *b);
+  b->kind = GS_SEARCH_MODEL_BASE;
+  b->depth = r->base_depth;
+  b->width = r->base_width;
+  b->features = 0; /* not recorded in version 1 */
+  b->cost_factor = 1.0;
+  b->acc = r->base;
+  c->kind = GS_SEARCH_MODEL_CANDIDATE;
+  c->depth = r->depth;
+  c->width = r->width;
+  c->features = r->features;
+  c->cost_factor = r->realised_factor;
+  c->acc = r->best;
+  c->alpha = r->alpha;
+  c->beta = r->beta;
+  c->gamma = r->gamma;
+  r->model_count = 2;
+}
+
 gs_status gs_search_result_load(gs_search_result *out, const char *path, gs_error *err) {
   FILE *fp = fopen(path, "r");
   if (!fp)
     return gs_error_set(err, errno == ENOENT ? GS_ERR_NOT_FOUND : GS_ERR_IO, "%s: cannot open: %s",
                         path, strerror(errno));
-  gs_search_result r;
-  memset(&r, 0, sizeof r);
+  /* About 23 KB, and callers keep their own copy on the stack: a transient heap copy, from
+   * calloc rather than the counting allocator, whose figures `gnnscale train` compares with
+   * the cost model's. */
+  gs_search_result *rp = calloc(1, sizeof *rp);
+  if (!rp) {
+    fclose(fp);
+    return gs_error_set(err, GS_ERR_NOMEM, "%s: out of memory", path);
+  }
+  gs_search_result *const r = rp;
   bool seen[NKEYS];
   memset(seen, 0, sizeof seen);
   bool have_version = false;
+  long models_declared = -1;             /* the `models` key (version 2) */
+  long kind_line[GS_SEARCH_MODEL_KINDS]; /* line of the model of each kind, 0: none yet */
+  memset(kind_line, 0, sizeof kind_line);
   char line[SEARCH_LINE_MAX];
   long lineno = 0;
   gs_status st = GS_OK;
@@ -327,13 +505,59 @@ gs_status gs_search_result_load(gs_search_result *out, const char *path, gs_erro
                           lineno, val);
         goto fail;
       }
-      if (v != GS_SEARCH_FORMAT_VERSION) {
+      if (v < 1 || v > GS_SEARCH_FORMAT_VERSION) {
         st = gs_error_set(err, GS_ERR_MISMATCH,
-                          "%s:%ld: format version %ld, this gnnscale reads version %d", path,
+                          "%s:%ld: format version %ld, this gnnscale reads versions 1 to %d", path,
                           lineno, v, GS_SEARCH_FORMAT_VERSION);
         goto fail;
       }
+      r->format_version = (int32_t)v;
       have_version = true;
+      continue;
+    }
+    if (r->format_version >= 2 && !strcmp(key, "model")) {
+      if (r->model_count == GS_SEARCH_MAX_MODELS) {
+        st = gs_error_set(err, GS_ERR_RANGE, "%s:%ld: more than %d model lines", path, lineno,
+                          GS_SEARCH_MAX_MODELS);
+        goto fail;
+      }
+      gs_search_model *m = &r->models[r->model_count];
+      GS_TRY(parse_model(m, val, path, lineno, err));
+      if (m->kind != GS_SEARCH_MODEL_CANDIDATE) {
+        if (kind_line[m->kind]) {
+          st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: a second %s model (the first is on line "
+                            "%ld)", path, lineno, model_kind_names[m->kind], kind_line[m->kind]);
+          goto fail;
+        }
+        kind_line[m->kind] = lineno;
+      }
+      r->model_count++;
+      continue;
+    }
+    if (r->format_version == 1 && !strcmp(key, "model")) {
+      st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: model lines need format version 2 (this file "
+                        "says version 1)", path, lineno);
+      goto fail;
+    }
+    if (r->format_version >= 2 && !strcmp(key, "models")) {
+      if (models_declared >= 0) {
+        st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: key 'models' repeated", path, lineno);
+        goto fail;
+      }
+      char *end = NULL;
+      errno = 0;
+      long v = strtol(val, &end, 10);
+      if (end == val || *end || errno == ERANGE || v < 0) {
+        st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: models = '%s' is not a count", path, lineno,
+                          val);
+        goto fail;
+      }
+      if (v > GS_SEARCH_MAX_MODELS) {
+        st = gs_error_set(err, GS_ERR_RANGE, "%s:%ld: models = %ld, more than %d", path, lineno, v,
+                          GS_SEARCH_MAX_MODELS);
+        goto fail;
+      }
+      models_declared = v;
       continue;
     }
     int k = -1;
@@ -348,15 +572,15 @@ gs_status gs_search_result_load(gs_search_result *out, const char *path, gs_erro
       goto fail;
     }
     seen[k] = true;
-    char *p = (char *)&r + keys[k].offset;
+    char *p = (char *)r + keys[k].offset;
     char *end = NULL;
     errno = 0;
     if (keys[k].kind == KEY_STRING) {
-      if (strlen(val) >= sizeof r.dataset) {
+      if (strlen(val) >= sizeof r->dataset) {
         st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: %s is too long", path, lineno, key);
         goto fail;
       }
-      snprintf(p, sizeof r.dataset, "%s", val);
+      snprintf(p, sizeof r->dataset, "%s", val);
     } else if (keys[k].kind == KEY_DOUBLE) {
       double v = strtod(val, &end);
       if (end == val || *end || errno == ERANGE) {
@@ -390,15 +614,29 @@ gs_status gs_search_result_load(gs_search_result *out, const char *path, gs_erro
       st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: missing key '%s'", path, lineno, keys[i].name);
       goto fail;
     }
+  if (r->format_version >= 2) {
+    if (models_declared < 0) {
+      st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: missing key 'models'", path, lineno);
+      goto fail;
+    }
+    if (models_declared != r->model_count) {
+      st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: models = %ld, but the file has %d model lines",
+                        path, lineno, models_declared, (int)r->model_count);
+      goto fail;
+    }
+  }
   char why[256];
-  if (!result_valid(&r, why, sizeof why)) {
+  if (!result_valid(r, why, sizeof why)) {
     st = gs_error_set(err, GS_ERR_RANGE, "%s:%ld: %s", path, lineno, why);
     goto fail;
   }
+  if (r->format_version == 1) synthesise_models(r);
   fclose(fp);
-  *out = r;
+  *out = *r;
+  free(rp);
   return GS_OK;
 fail:
   fclose(fp);
+  free(rp);
   return st;
 }

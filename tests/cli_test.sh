@@ -43,6 +43,50 @@ printf '0\n1\n0\n' | gzip > "$tmp/bad/raw/node-label.csv.gz"
 for f in train valid test; do printf '0\n' | gzip > "$tmp/bad/split/s/$f.csv.gz"; done
 expect 1 "edge.csv.gz:2:" -- "$bin" info --data "$tmp/bad"
 
+# plan with known accuracies: a search result of version 2 (written here, no training) and a
+# sweep file; bad lines name the file and line
+{
+  printf 'version = 2\ndataset = cora\nfactor = 2\ntolerance = 0.1\ngrid_step = 0.05\n'
+  printf 'base_depth = 2\nbase_width = 16\nbase_resolution = 1\nwidth_multiple = 8\n'
+  printf 'alpha = 1\nbeta = 2\ngamma = 1\ndepth = 2\nwidth = 32\nfeatures = 1433\n'
+  printf 'realised_factor = 1.93\nseeds = 3\nepochs = 200\ncandidates = 1\n'
+  printf 'best_val_mean = 0.81\nbest_val_std = 0.004\nbest_test_mean = 0.82\nbest_test_std = 0.009\n'
+  printf 'base_val_mean = 0.8\nbase_val_std = 0.01\nbase_test_mean = 0.818\nbase_test_std = 0.008\n'
+  printf 'models = 3\n'
+  printf 'model = base 2 16 1433 1 0.8 0.01 0.818 0.008\n'
+  printf 'model = depth-only 3 16 1433 1.8 0.79 0.01 0.78 0.008\n'
+  printf 'model = candidate 2 32 1433 1.93 0.81 0.004 0.82 0.009 1 2 1\n'
+} > "$tmp/s.search.txt"
+# (an empty cache: the user's machine profile, whatever its state, plays no part)
+export GNNSCALE_CACHE="$tmp/cache"
+plan_args=(plan --data "$data/cora" --mem 64MiB --phi-max 2)
+expect 0 "utility choice (marked U): phi = 0.75-1.00 (depth 2, width 32, 1433 features): val acc 0.8100" -- \
+  "$bin" "${plan_args[@]}" --from-search "$tmp/s.search.txt" --lambda 0.01
+expect 0 "search depth-only" -- "$bin" "${plan_args[@]}" --from-search "$tmp/s.search.txt" --lambda 0.01
+expect 0 '"utility_choice":{"source":"search candidate 1,2,1 (best)"' -- \
+  "$bin" "${plan_args[@]}" --from-search "$tmp/s.search.txt" --lambda 0.01 --json
+expect 0 "utility choice (marked U): phi = 0.00" -- \
+  "$bin" "${plan_args[@]}" --from-search "$tmp/s.search.txt" --lambda 0.1
+sed 's/^model = depth-only 3 16 1433 1.8 0.79/model = depth-only 3 16 1433 1.8 79/' \
+  "$tmp/s.search.txt" > "$tmp/bad.search.txt"
+expect 1 "bad.search.txt:30: depth-only model: accuracy 79 is not a fraction" -- \
+  "$bin" "${plan_args[@]}" --from-search "$tmp/bad.search.txt"
+printf '# sweep\n2 16 1433 0.80\n2 32 1433 0.81\n' > "$tmp/acc.txt"
+expect 0 "utility choice (marked U)" -- \
+  "$bin" "${plan_args[@]}" --strategy w --accuracies "$tmp/acc.txt" --lambda 0.01
+printf '2 16 1433 0.80\n2 32 1433 81\n' > "$tmp/bad-acc.txt"
+expect 1 "bad-acc.txt:2: val_acc 81 is not a fraction in [0, 1]" -- \
+  "$bin" "${plan_args[@]}" --strategy w --accuracies "$tmp/bad-acc.txt" --lambda 0.01
+printf '2 16 1433 0.80\n2 thirty-two 1433 0.81\n' > "$tmp/bad-acc.txt"
+expect 1 "bad-acc.txt:2: width 'thirty-two' is not an integer" -- \
+  "$bin" "${plan_args[@]}" --strategy w --accuracies "$tmp/bad-acc.txt"
+expect 1 "missing.txt: cannot open" -- \
+  "$bin" "${plan_args[@]}" --strategy w --accuracies "$tmp/missing.txt"
+expect 2 "--lambda ranks models of known accuracy" -- "$bin" "${plan_args[@]}" --strategy w --lambda 0.01
+expect 2 "option --lambda" -- \
+  "$bin" "${plan_args[@]}" --strategy w --accuracies "$tmp/acc.txt" --lambda -1
+unset GNNSCALE_CACHE
+
 # a real run: info and a short training, JSON parsed by python if present
 expect 0 "13264 non-zeros" -- "$bin" info --data "$data/cora"
 expect 0 '"test_acc_mean"' -- "$bin" train --data "$data/cora" --epochs 20 --json --quiet
