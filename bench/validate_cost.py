@@ -2,10 +2,8 @@
 """Checks the cost model against measurement: runs `gnnscale train --json` over a grid of
 configurations on the bundled datasets and prints, per configuration, the predicted vs counted
 peak bytes (the counting allocator's high-water mark over the whole run), the predicted vs
-measured peak RSS (predicted = the RSS the train command measures after gs_runtime_init
-and a first sgemm, before any data + a first-use constant of 3.3 MiB (cmd_train.c,
-TRAIN_RSS_FIRST_USE; fitted on this grid, so in-sample) + the cost model's peak, and never
-below the RSS after the pricing pass), and the predicted vs
+measured peak RSS (predicted = the RSS the train command measures after its pricing pass,
+before the dataset is loaded, + the cost model's peak: no fitted constant), and the predicted vs
 measured median epoch time. Bars (issue 3): peak within 2%, RSS within 15%, time within 25%.
 
 Usage: /usr/bin/python3 bench/validate_cost.py [--bin build/cli/gnnscale] [--epochs 30]

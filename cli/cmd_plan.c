@@ -61,7 +61,8 @@ static void plan_usage(FILE *f) {
       "  --dropout X --residual --layernorm --order auto|transform|aggregate\n"
       "  --decay first|all --norm sym|row|none --split NAME   as for `gnnscale train`\n"
       "  --sparse-below X      the loader's CSR threshold on feature density (default 0.25)\n"
-      "  --theta X             SpMM cache-miss fraction in [0, 1] (default: from the cache size)\n"
+      "  --theta X             SpMM cache-miss fraction in [0, 1] (default: the profile's gather\n"
+      "                        curve by operand size)\n"
       "  --all-rows            one line per grid point (default: one per distinct model)\n"
       "  --json                print one JSON object (every grid point)\n",
       f);

@@ -23,14 +23,6 @@
 
 #define MAX_SEEDS 1000
 
-/* Resident bytes the first dataset load, graph build and training add for good beyond the
- * counting allocator's bytes and the runtime (GraphBLAS and OpenMP code and per-thread state
- * touched on first use, zlib and stdio buffers, malloc arena slack). Measured on the
- * development machine (AMD EPYC VM, 2 cores, glibc 2.36) as the median over the 13
- * configurations of bench/validate_cost.py of peak RSS − counted peak − RSS after the
- * runtime (range 1.0 to 8.4 MiB): an in-sample constant, to be replaced by a per-machine
- * figure from `gnnscale calibrate` once the profile has a field for it. */
-#define TRAIN_RSS_FIRST_USE (3.3 * 1048576.0)
 
 static void train_usage(FILE *f) {
   fputs(
@@ -414,10 +406,11 @@ int gs_cmd_train(int argc, char **argv) {
     st = gs_error_set(&err, GS_ERR_INVALID, "%s: --strategy needs a dataset folder", data);
     goto fail;
   }
-  /* The predicted peak RSS: the runtime's resident bytes, the first-use constant and the
-   * predicted peak of the counting allocator, but never below the RSS already reached by the
-   * pricing pass (a load without features, the graph and the column ranking, freed again),
-   * since the high-water mark cannot go down. */
+  /* The predicted peak RSS: the resident bytes after the pricing pass (the runtime, and the
+   * code and buffers that a load, a graph build and the column ranking touch for good: zlib,
+   * GraphBLAS, OpenMP and stdio state, about 0.7 MiB here) plus the predicted peak of the
+   * counting allocator. The pricing pass's own buffers are freed and, with the fixed mmap
+   * threshold of gs_runtime_init, returned to the system. */
   const int64_t rss_priced = current_rss();
   const int64_t mem_base = gs_mem_current();
   gs_mem_reset_peak();
@@ -431,8 +424,7 @@ int gs_cmd_train(int argc, char **argv) {
   int64_t counted_peak = gs_mem_peak() - mem_base;
   int64_t rss_predicted = -1;
   if (predicted) {
-    rss_predicted = rss_runtime + (int64_t)TRAIN_RSS_FIRST_USE + cost.peak_bytes;
-    if (rss_priced > rss_predicted) rss_predicted = rss_priced;
+    rss_predicted = rss_priced + cost.peak_bytes;
   }
   if (ds->x.kind == GS_FEATURES_NONE || !ds->labels || ds->num_train == 0) {
     st = gs_error_set(&err, GS_ERR_INVALID,
@@ -585,7 +577,7 @@ int gs_cmd_train(int argc, char **argv) {
     if (predicted) {
       char b3[32], b4[32], b5[32];
       printf("predicted: peak %s counted (measured %s, %+.1f%%, %s phase), RSS %s (measured %s, "
-             "%+.1f%%; runtime %s + 3.3 MiB first use), epoch %.2f ms (measured %.2f ms, %+.1f%%)\n"
+             "%+.1f%%; %s resident before the load), epoch %.2f ms (measured %.2f ms, %+.1f%%)\n"
              "  epoch time from the profile: %s\n",
              gs_format_bytes(cost.peak_bytes, b1, sizeof b1),
              gs_format_bytes(counted_peak, b2, sizeof b2),
@@ -594,7 +586,7 @@ int gs_cmd_train(int argc, char **argv) {
              gs_format_bytes(rss_predicted, b3, sizeof b3),
              gs_format_bytes(rss, b4, sizeof b4),
              100.0 * ((double)rss_predicted / (double)rss - 1.0),
-             gs_format_bytes(rss_runtime, b5, sizeof b5), 1e3 * cost.seconds_per_epoch,
+             gs_format_bytes(rss_priced, b5, sizeof b5), 1e3 * cost.seconds_per_epoch,
              1e3 * epoch_median, 100.0 * (cost.seconds_per_epoch / epoch_median - 1.0),
              profile_note);
     }

@@ -256,25 +256,19 @@ static void k_sgemm(replay *R, gs_profile_op op, int64_t m, int64_t n, int64_t k
                                                                        : R->prof->spmm_overhead_s));
 }
 
-/* The miss fraction of rows gathered at random from an operand of `bytes`: given, or the
- * share of the operand that does not fit in the largest cache. */
-static double theta_for(replay *R, double bytes) {
-  double t;
-  if (R->theta >= 0.0) t = R->theta;
-  else if (R->prof->llc_bytes <= 0) t = 1.0;
-  else t = 1.0 - (double)R->prof->llc_bytes / bytes;
-  if (t < 0.0) t = 0.0;
-  if (t > R->out->theta) R->out->theta = t;
-  return t;
-}
-
 /* Seconds of a sparse product that streams `streamed` bytes and gathers `gathered` bytes of
- * rows at random (DESIGN.md §4's byte count, split in two), a fraction θ of which miss cache.
- * Cached (θ = 0): the stream at STREAM bandwidth, the gathered rows at
- * GS_COST_CACHED_GATHER times it. Missing (θ = 1): all bytes at the profile's random-neighbour
- * SpMM bandwidth, which was measured with this byte count at θ = 1. Linear in between. */
-static double sparse_seconds(const replay *R, double streamed, double gathered, double theta) {
+ * rows of k floats at random from an operand of `operand` bytes (DESIGN.md §4's byte count,
+ * split in two). By default the profile's gather curve prices the whole byte count at the
+ * rate the trainer's row kernel reached with an operand of that size. With θ given
+ * (gs_cost_options.theta >= 0), the older blend: cached (θ = 0) the stream at STREAM
+ * bandwidth and the gathered rows at GS_COST_CACHED_GATHER times it; missing (θ = 1) all
+ * bytes at the random-neighbour SpMM bandwidth; linear in between. */
+static double sparse_seconds(replay *R, double streamed, double gathered, double operand,
+                             int64_t k) {
   const gs_profile *p = R->prof;
+  if (R->theta < 0.0) return (streamed + gathered) / (gs_profile_gather_rate(p, operand, k) * 1e9);
+  const double theta = R->theta;
+  (void)operand;
   double cached = streamed / (p->bandwidth_gbs * 1e9) +
                   gathered / (GS_COST_CACHED_GATHER * p->bandwidth_gbs * 1e9);
   double missing = (streamed + gathered) / (p->spmm_random_gbs * 1e9);
@@ -292,7 +286,7 @@ static void k_aggregate(replay *R, int64_t k) {
   double nk = (double)n * (double)k;
   double streamed = 8.0 * (double)(n + 1) + 12.0 * (double)m + 8.0 * nk;
   double gathered = 4.0 * (double)(m - n) * (double)k;
-  double t = sparse_seconds(R, streamed, gathered, theta_for(R, 4.0 * nk));
+  double t = sparse_seconds(R, streamed, gathered, 4.0 * nk, k);
   charge(R, GS_FLOPS_AGGREGATE, t, R->prof->spmm_overhead_s);
 }
 
@@ -309,10 +303,10 @@ static void k_sparse_input(replay *R, int64_t nnz, int64_t out, bool backward) {
   double t;
   if (!backward)
     t = sparse_seconds(R, 8.0 * (double)(n + 1) + 12.0 * (double)nnz + 4.0 * no, gathered,
-                       theta_for(R, 4.0 * fo));
+                       4.0 * fo, out);
   else
     t = sparse_seconds(R, 8.0 * (double)(f + 1) + 20.0 * (double)nnz + 8.0 * fo, gathered,
-                       theta_for(R, 4.0 * no));
+                       4.0 * no, out);
   t += draw_seconds(R, (double)nnz);
   charge(R, GS_FLOPS_SPARSE_INPUT, t, R->prof->spmm_overhead_s);
 }
@@ -694,7 +688,7 @@ gs_status gs_cost_estimate(gs_cost *out, int32_t depth, int64_t width, int64_t f
   /* FLOPs and seconds of one epoch. */
   replay R = {.L = &L, .prof = profile, .theta = opts->theta,
               .draw_seconds = opts->draw_seconds, .out = &c};
-  c.theta = opts->theta >= 0.0 ? opts->theta : 0.0;
+  c.theta = opts->theta; /* < 0: the gather curve */
   replay_epoch(&R, opts, d, &c.seconds_train, &c.seconds_eval);
   c.epoch = flops_sum(flops_sum(c.forward, c.backward), flops_sum(c.optimizer, c.eval));
   if (profile) {

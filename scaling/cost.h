@@ -83,9 +83,10 @@ typedef struct {
   gs_decay_scope decay_scope;
   double weight_decay;
   int32_t epochs;             /* the trainer keeps 3 doubles per epoch of log */
-  double theta;               /* SpMM neighbour-row miss fraction θ in [0, 1]; < 0: estimated
-                                 as the fraction of the dense operand that does not fit in the
-                                 profile's largest cache */
+  double theta;               /* SpMM neighbour-row miss fraction θ in [0, 1], which prices
+                                 sparse products by the older cached/missing blend; < 0
+                                 (default): by the profile's gather curve at the size of the
+                                 gathered operand */
   double draw_seconds;        /* one dropout draw on one thread (GS_COST_DRAW_SECONDS) */
 } gs_cost_options;
 
@@ -138,7 +139,7 @@ typedef struct {
   gs_cost_phase peak_phase;
 
   /* seconds of one epoch (all negative when no profile was given) */
-  double theta;               /* the miss fraction used */
+  double theta;               /* the miss fraction given; < 0: the gather curve was used */
   int64_t kernel_calls;       /* kernel calls of an epoch (serial memsets excluded) */
   int64_t calls_category[GS_FLOPS_CATEGORIES];
   /* The roofline time of each category's kernels with their per-call overheads, from the

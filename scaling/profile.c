@@ -20,10 +20,13 @@
 #include "core/rng.h"
 #include "core/runtime.h"
 #include "gnn/dense.h"
+#include "sparse/csr.h"
 
 static const int shape_in[GS_PROFILE_SHAPES] = GS_PROFILE_SHAPE_IN;
 static const int shape_out[GS_PROFILE_SHAPES] = GS_PROFILE_SHAPE_OUT;
 static const char *const op_names[GS_PROFILE_OPS] = {"nn", "tn", "nt"};
+static const int64_t gather_bytes[GS_PROFILE_GATHER_SIZES] = GS_PROFILE_GATHER_BYTES;
+static const int64_t gather_k[GS_PROFILE_GATHER_WIDTHS] = GS_PROFILE_GATHER_K;
 static const char *const rows_names[2] = {"small", "large"};
 
 /* ---------------------------------------------------------------------------------------- */
@@ -62,6 +65,11 @@ gs_profile gs_profile_default(void) {
   p.bandwidth_gbs = DEFAULT_BANDWIDTH_GBS;
   p.copy_gbs = DEFAULT_BANDWIDTH_GBS;
   p.spmm_random_gbs = DEFAULT_BANDWIDTH_GBS / 4;
+  /* Unmeasured: twice STREAM from cache, falling to the random-neighbour rate beyond it. */
+  for (int w = 0; w < GS_PROFILE_GATHER_WIDTHS; w++)
+    for (int z = 0; z < GS_PROFILE_GATHER_SIZES; z++)
+      p.gather_gbs[w][z] = gather_bytes[z] <= DEFAULT_LLC_BYTES / 2 ? 2.0 * DEFAULT_BANDWIDTH_GBS
+                                                                    : p.spmm_random_gbs;
   p.call_overhead_s = DEFAULT_CALL_OVERHEAD_S;
   p.spmm_overhead_s = DEFAULT_SPMM_OVERHEAD_S;
   for (int c = 0; c < GS_FLOPS_CATEGORIES; c++) {
@@ -136,6 +144,28 @@ double gs_profile_sgemm_rate(const gs_profile *p, int64_t m, int64_t n, int64_t 
   return gs_profile_sgemm_rate_op(p, op, m, n, k);
 }
 
+/* Log-log interpolation of y over ascending x at v, flat outside. */
+static double interp_flat(const double *x, const double *y, int count, double v) {
+  if (v <= x[0]) return y[0];
+  if (v >= x[count - 1]) return y[count - 1];
+  int i = 1;
+  while (x[i] < v) i++;
+  double t = (log(v) - log(x[i - 1])) / (log(x[i]) - log(x[i - 1]));
+  return exp(log(y[i - 1]) + t * (log(y[i]) - log(y[i - 1])));
+}
+
+double gs_profile_gather_rate(const gs_profile *p, double operand_bytes, int64_t k) {
+  double sizes[GS_PROFILE_GATHER_SIZES], at_k[GS_PROFILE_GATHER_WIDTHS],
+      widths[GS_PROFILE_GATHER_WIDTHS];
+  for (int z = 0; z < GS_PROFILE_GATHER_SIZES; z++) sizes[z] = (double)gather_bytes[z];
+  for (int w = 0; w < GS_PROFILE_GATHER_WIDTHS; w++) {
+    widths[w] = (double)gather_k[w];
+    at_k[w] = interp_flat(sizes, p->gather_gbs[w], GS_PROFILE_GATHER_SIZES,
+                          operand_bytes > 1.0 ? operand_bytes : 1.0);
+  }
+  return interp_flat(widths, at_k, GS_PROFILE_GATHER_WIDTHS, k > 1 ? (double)k : 1.0);
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* The file: one table of fields drives saving, loading and validation                       */
 /* ---------------------------------------------------------------------------------------- */
@@ -164,7 +194,10 @@ typedef struct {
 
 /* format, threads, machine, measure_seconds, llc_bytes, peak; rows and rates; 5 scalars; the
  * kernel fit's scale and call per category. */
-enum { FIELD_COUNT = 6 + (2 + GS_PROFILE_OPS * 2) * GS_PROFILE_SHAPES + 5 + 2 * GS_FLOPS_CATEGORIES };
+enum {
+  FIELD_COUNT = 6 + (2 + GS_PROFILE_OPS * 2) * GS_PROFILE_SHAPES + 5 +
+                GS_PROFILE_GATHER_WIDTHS * GS_PROFILE_GATHER_SIZES + 2 * GS_FLOPS_CATEGORIES
+};
 
 static const char *const category_names[GS_FLOPS_CATEGORIES] = {"aggregate", "dense",
                                                                 "sparse_input", "elementwise"};
@@ -206,6 +239,15 @@ static void profile_fields(field *f) {
   ADD("bandwidth_gbs", FIELD_DOUBLE, bandwidth_gbs);
   ADD("copy_gbs", FIELD_DOUBLE, copy_gbs);
   ADD("spmm_random_gbs", FIELD_DOUBLE, spmm_random_gbs);
+  for (int w = 0; w < GS_PROFILE_GATHER_WIDTHS; w++)
+    for (int z = 0; z < GS_PROFILE_GATHER_SIZES; z++) {
+      snprintf(f[i].name, KEY_MAX, "gather_gbs_k%lld_%lldKiB", (long long)gather_k[w],
+               (long long)(gather_bytes[z] >> 10));
+      f[i].kind = FIELD_DOUBLE;
+      f[i].offset = offsetof(gs_profile, gather_gbs) +
+                    sizeof(double) * (size_t)(w * GS_PROFILE_GATHER_SIZES + z);
+      i++;
+    }
   ADD("call_overhead_s", FIELD_DOUBLE, call_overhead_s);
   ADD("spmm_overhead_s", FIELD_DOUBLE, spmm_overhead_s);
   for (int c = 0; c < GS_FLOPS_CATEGORIES; c++) {
@@ -819,6 +861,85 @@ static gs_status measure_spmm_random(gs_profile *p, arena *mem, double share, gs
   return GS_OK;
 }
 
+/* --- The gather curve: the trainer's own row kernel, gs_csr_spmm --- */
+
+#define GATHER_DEGREE 8
+/* Bytes a run moves (the θ = 1 byte count): about 2 to 15 ms at 2 to 15 GB/s. */
+#define GATHER_RUN_BYTES (32.0 * 1048576.0)
+#define GATHER_REPS 3
+
+/* Bytes the gather measurement needs from the arena: the largest B, and A and C for the most
+ * rows (the narrowest k). */
+static size_t gather_arena_bytes(void) {
+  int64_t rows = (int64_t)(GATHER_RUN_BYTES / (8.0 + 12.0 * GATHER_DEGREE + 4.0 * 16 * (GATHER_DEGREE + 1)));
+  int64_t nnz = rows * GATHER_DEGREE;
+  return round_up((size_t)gather_bytes[GS_PROFILE_GATHER_SIZES - 1]) +
+         round_up((size_t)(rows + 1) * 8) + round_up((size_t)nnz * 8) +
+         round_up((size_t)nnz * 4) + round_up((size_t)rows * 128 * 4);
+}
+
+/* For each width k and operand size: C (rows x k) = A·B with GATHER_DEGREE random neighbours
+ * per row in a B of that size, the best of GATHER_REPS runs (after a warm-up) through
+ * gs_csr_spmm, in GB/s of 8(n+1) + 12m + 4mk + 4nk. */
+static gs_status measure_gather(gs_profile *p, arena *mem, gs_error *err) {
+  for (int w = 0; w < GS_PROFILE_GATHER_WIDTHS; w++) {
+    const int64_t k = gather_k[w];
+    const double row_bytes = 8.0 + 12.0 * GATHER_DEGREE + 4.0 * (double)k * (GATHER_DEGREE + 1);
+    const int64_t rows = (int64_t)(GATHER_RUN_BYTES / row_bytes);
+    for (int z = 0; z < GS_PROFILE_GATHER_SIZES; z++) {
+      mem->used = 0;
+      const int64_t b_rows = gather_bytes[z] / (4 * k);
+      gs_csr a = {.nrows = rows, .ncols = b_rows, .nnz = rows * GATHER_DEGREE};
+      float *B = arena_take(mem, (size_t)(b_rows * k) * 4);
+      a.rowptr = arena_take(mem, (size_t)(rows + 1) * 8);
+      a.col = arena_take(mem, (size_t)a.nnz * 8);
+      a.val = arena_take(mem, (size_t)a.nnz * 4);
+      float *C = arena_take(mem, (size_t)(rows * k) * 4);
+      if (!B || !a.rowptr || !a.col || !a.val || !C)
+        return gs_error_set(err, GS_ERR_INTERNAL, "profile: arena too small");
+      fill_floats(B, b_rows * k, 9);
+      for (int64_t i = 0; i <= rows; i++) a.rowptr[i] = i * GATHER_DEGREE;
+      /* Ascending columns within a row, as in Â: sorted draws. */
+      for (int64_t i = 0; i < rows; i++) {
+        int64_t *c = a.col + i * GATHER_DEGREE;
+        for (int j = 0; j < GATHER_DEGREE; j++) {
+          int64_t v = (int64_t)(gs_rng_at(13, GS_RNG_STREAM_GENERATE,
+                                          (uint64_t)(i * GATHER_DEGREE + j)) %
+                                (uint64_t)b_rows);
+          int q = j;
+          while (q > 0 && c[q - 1] > v) {
+            c[q] = c[q - 1];
+            q--;
+          }
+          c[q] = v;
+        }
+      }
+      for (int64_t e = 0; e < a.nnz; e++) a.val[e] = 1.0f;
+      gs_csr_spmm(&a, B, k, C, false);
+      /* Check one row against a double sum. */
+      const int64_t i = rows / 2;
+      for (int64_t j = 0; j < k; j++) {
+        double sum = 0, mag = 0;
+        for (int64_t e = a.rowptr[i]; e < a.rowptr[i + 1]; e++) {
+          sum += B[a.col[e] * k + j];
+          mag += fabs(B[a.col[e] * k + j]);
+        }
+        if (fabs(C[i * k + j] - sum) > CHECK_TOLERANCE * (mag + 1e-30))
+          return gs_error_set(err, GS_ERR_INTERNAL, "profile: gather check failed");
+      }
+      double best = INFINITY;
+      for (int r = 0; r < GATHER_REPS; r++) {
+        double t0 = gs_clock_seconds();
+        gs_csr_spmm(&a, B, k, C, false);
+        best = fmin(best, gs_clock_seconds() - t0);
+      }
+      double n = (double)rows, m = (double)a.nnz;
+      p->gather_gbs[w][z] = (8.0 * (n + 1) + 12.0 * m + 4.0 * m * k + 4.0 * n * k) / best * 1e-9;
+    }
+  }
+  return GS_OK;
+}
+
 /* Median time of one call of a tiny sgemm and of a tiny row-parallel SpMM. */
 static gs_status measure_overheads(gs_profile *p, arena *mem, gs_error *err) {
   float a[TINY_DIM * TINY_DIM], b[TINY_DIM * TINY_DIM], c[TINY_DIM * TINY_DIM];
@@ -1086,6 +1207,7 @@ gs_status gs_profile_measure(gs_profile *out, int threads, double seconds_budget
   size_t tiny = round_up(SPMM_TINY_ROWS * SPMM_WIDTH * 4) + spmm_a_bytes(SPMM_TINY_ROWS);
   size_t need = stream;
   if (spmm > need) need = spmm;
+  if (gather_arena_bytes() > need) need = gather_arena_bytes();
   if (sgemm > need) need = sgemm;
   if (tiny > need) need = tiny;
   arena mem = {gs_mem_alloc(need, "profile"), need, 0};
@@ -1100,6 +1222,8 @@ gs_status gs_profile_measure(gs_profile *out, int threads, double seconds_budget
   GS_TRY(measure_stream(&p, &mem, seconds_budget * SHARE_STREAM, err));
   mem.used = 0;
   GS_TRY(measure_spmm_random(&p, &mem, seconds_budget * SHARE_SPMM, err));
+  mem.used = 0;
+  GS_TRY(measure_gather(&p, &mem, err));
   mem.used = 0;
   GS_TRY(measure_peak(&p, &mem, err));
   mem.used = 0;

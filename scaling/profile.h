@@ -35,6 +35,17 @@ typedef enum { GS_PROFILE_ROWS_SMALL = 0, GS_PROFILE_ROWS_LARGE = 1 } gs_profile
 
 #define GS_PROFILE_MACHINE_MAX 128
 
+/* The gather curve: the trainer's row kernel (gs_csr_spmm, 8 random neighbours per row) timed
+ * with a gathered operand B of each of these sizes, at row widths 16 and 128 floats. The
+ * rate of a sparse product then follows from the size of what it gathers, from L2-resident
+ * to several times the largest cache, instead of from a cache-miss guess. */
+#define GS_PROFILE_GATHER_SIZES 5
+#define GS_PROFILE_GATHER_BYTES \
+  { 1LL << 18, 1LL << 20, 1LL << 22, 1LL << 24, 1LL << 26 }
+#define GS_PROFILE_GATHER_WIDTHS 2
+#define GS_PROFILE_GATHER_K \
+  { 16, 128 }
+
 /* Every figure is measured with `threads` threads. Rates exclude the per-call overhead,
  * which the predictor adds once per call. All numbers are positive and finite. */
 typedef struct {
@@ -59,6 +70,9 @@ typedef struct {
    * and B of 4 x the largest cache, in GB/s of the DESIGN.md §4 byte count with θ = 1:
    * 8(n+1) + 12m + 4·m·16 + 4·n·16. The bandwidth of SpMM when every neighbour row misses. */
   double spmm_random_gbs;
+  /* The gather curve, [width][size], in GB/s of the same byte count (θ = 1 form) with
+   * 8 neighbours per row: B of GS_PROFILE_GATHER_BYTES, k of GS_PROFILE_GATHER_K. */
+  double gather_gbs[GS_PROFILE_GATHER_WIDTHS][GS_PROFILE_GATHER_SIZES];
 
   double call_overhead_s; /* one tiny sgemm (8 x 8 x 8), median */
   double spmm_overhead_s; /* one tiny row-parallel OpenMP kernel (a 64-row SpMM) */
@@ -111,6 +125,11 @@ gs_status gs_profile_load(gs_profile *p, const char *path, gs_error *err);
  * widest), then log-log in the rows between the small and large row counts (flat outside).
  * Dimensions <= 0 give the peak rate (such a product has no FLOPs). Pure and cheap. */
 double gs_profile_sgemm_rate(const gs_profile *p, int64_t m, int64_t n, int64_t k);
+
+/* The gather rate in GB/s of a row-parallel sparse product whose gathered operand holds
+ * `operand_bytes` in rows of k floats: the gather curve interpolated log-log in the operand
+ * size, then in k (flat outside the measured sizes and widths). Pure and cheap. */
+double gs_profile_gather_rate(const gs_profile *p, double operand_bytes, int64_t k);
 double gs_profile_sgemm_rate_op(const gs_profile *p, gs_profile_op op, int64_t m, int64_t n,
                                 int64_t k);
 

@@ -490,6 +490,33 @@ START_TEST(test_profile_measure_quick_is_plausible) {
 }
 END_TEST
 
+/* The gather curve: exact at the measured points, log-log between them, flat outside. */
+START_TEST(test_gather_rate_interpolates) {
+  gs_profile p = gs_profile_default();
+  const int64_t bytes[GS_PROFILE_GATHER_SIZES] = GS_PROFILE_GATHER_BYTES;
+  const int64_t ks[GS_PROFILE_GATHER_WIDTHS] = GS_PROFILE_GATHER_K;
+  for (int w = 0; w < GS_PROFILE_GATHER_WIDTHS; w++)
+    for (int z = 0; z < GS_PROFILE_GATHER_SIZES; z++) p.gather_gbs[w][z] = (w + 1) * 16.0 / (1 << z);
+  for (int w = 0; w < GS_PROFILE_GATHER_WIDTHS; w++)
+    for (int z = 0; z < GS_PROFILE_GATHER_SIZES; z++)
+      ck_assert_double_eq_tol(gs_profile_gather_rate(&p, (double)bytes[z], ks[w]),
+                              p.gather_gbs[w][z], 1e-12);
+  /* halfway (geometric) between two sizes: the geometric mean of the rates */
+  double mid = sqrt((double)bytes[1] * (double)bytes[2]);
+  ck_assert_double_eq_tol(gs_profile_gather_rate(&p, mid, ks[0]),
+                          sqrt(p.gather_gbs[0][1] * p.gather_gbs[0][2]), 1e-9);
+  /* between the widths, at a measured size */
+  double kmid = sqrt((double)ks[0] * (double)ks[1]);
+  ck_assert_double_eq_tol(gs_profile_gather_rate(&p, (double)bytes[0], (int64_t)kmid),
+                          exp(log(16.0) + (log(kmid == 0 ? 1 : (double)(int64_t)kmid) - log(16.0)) /
+                                             (log(128.0) - log(16.0)) * log(2.0)),
+                          1e-9);
+  /* flat outside */
+  ck_assert_double_eq_tol(gs_profile_gather_rate(&p, 1.0, 1), p.gather_gbs[0][0], 1e-12);
+  ck_assert_double_eq_tol(gs_profile_gather_rate(&p, 1e12, 4096), p.gather_gbs[1][4], 1e-12);
+}
+END_TEST
+
 /* The kernel fit recovers an exact linear law, and keeps its call time non-negative. */
 START_TEST(test_calibration_fit_recovers_law) {
   const double a[4] = {1e-3, 4e-3, 2e-2, 8e-2};
@@ -557,6 +584,7 @@ Suite *gs_profile_suite(void) {
   TCase *file = tcase_create("file");
   tcase_add_test(file, test_profile_save_load_round_trip);
   tcase_add_test(file, test_calibration_fit_recovers_law);
+  tcase_add_test(file, test_gather_rate_interpolates);
   tcase_add_test(file, test_calibrate_kernels_runs);
   tcase_add_test(file, test_profile_default_is_valid_and_saves);
   tcase_add_test(file, test_profile_save_rejects_invalid_field);
