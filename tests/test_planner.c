@@ -10,6 +10,7 @@
 
 #include "core/mem.h"
 #include "scaling/planner.h"
+#include "tests/test_counts.h"
 #include "tests/test_helpers.h"
 
 Suite *gs_planner_suite(void);
@@ -17,23 +18,6 @@ Suite *gs_planner_suite(void);
 /* Utilities computed the same way on both sides, up to the order of operations. */
 #define UTILITY_TOLERANCE 1e-12
 
-/* Cora's counts, CSR features (as in test_rules.c). */
-static gs_cost_data cora_counts(void) {
-  gs_cost_data d = gs_cost_data_default();
-  d.nodes = 2708;
-  d.edge_lines = 10858;
-  d.self_loop_lines = 0;
-  d.symmetric_entries = 10556;
-  d.adj_nnz = 10556 + 2708;
-  d.max_degree = 168;
-  d.file_features = 1433;
-  d.feature_nnz = 49216;
-  d.classes = 7;
-  d.num_train = 140;
-  d.num_valid = 500;
-  d.num_test = 1000;
-  return d;
-}
 
 static char tmp_path[256];
 
@@ -161,7 +145,7 @@ END_TEST
 
 START_TEST(test_utility_value) {
   const int64_t mem_before = gs_mem_current();
-  gs_cost_data data = cora_counts();
+  gs_cost_data data = gs_test_cora_counts();
   gs_plan_options o = width_plan_options(1e12);
   gs_plan plan;
   gs_error err;
@@ -223,7 +207,7 @@ START_TEST(test_utility_value) {
 END_TEST
 
 START_TEST(test_utility_respects_memory_budget) {
-  gs_cost_data data = cora_counts();
+  gs_cost_data data = gs_test_cora_counts();
   gs_plan_options o = width_plan_options(1e12);
   gs_plan plan;
   gs_error err;
@@ -284,7 +268,7 @@ START_TEST(test_utility_respects_memory_budget) {
 END_TEST
 
 START_TEST(test_utility_listings_and_errors) {
-  gs_cost_data data = cora_counts();
+  gs_cost_data data = gs_test_cora_counts();
   gs_plan_options o = width_plan_options(1e12);
   gs_plan plan;
   gs_error err;

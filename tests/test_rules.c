@@ -9,6 +9,7 @@
 #include "scaling/planner.h"
 #include "scaling/profile.h"
 #include "scaling/rules.h"
+#include "tests/test_counts.h"
 #include "tests/test_helpers.h"
 
 Suite *gs_rules_suite(void);
@@ -24,23 +25,10 @@ Suite *gs_rules_suite(void);
  * still be within half a doubling of 2^φ (rounding of small depths adds the rest). */
 #define FAST_LOG2_TOLERANCE 0.5
 
-/* Cora's counts (META.txt and the graph built from it): 2708 nodes, 10858 edge lines,
- * 10556 directed entries, 1433 columns with 49216 non-zeros, 7 classes, split 140/500/1000.
- * sparse_below 0 makes the loader keep the features dense. */
+/* Cora's counts (tests/test_counts.h); sparse_below 0 makes the loader keep the features
+ * dense. */
 static gs_cost_data cora_counts(bool sparse) {
-  gs_cost_data d = gs_cost_data_default();
-  d.nodes = 2708;
-  d.edge_lines = 10858;
-  d.self_loop_lines = 0;
-  d.symmetric_entries = 10556;
-  d.adj_nnz = 10556 + 2708;
-  d.max_degree = 168;
-  d.file_features = 1433;
-  d.feature_nnz = 49216;
-  d.classes = 7;
-  d.num_train = 140;
-  d.num_valid = 500;
-  d.num_test = 1000;
+  gs_cost_data d = gs_test_cora_counts();
   d.sparse_below = sparse ? GS_COST_SPARSE_BELOW : 0.0;
   return d;
 }

@@ -13,33 +13,17 @@
 #include "scaling/cost.h"
 #include "scaling/rules.h"
 #include "scaling/search.h"
+#include "tests/test_counts.h"
 #include "tests/test_helpers.h"
 
 Suite *gs_search_suite(void);
 
-/* A Cora-shaped dataset by counts (no prefix: proportional non-zeros). */
-static gs_cost_data cora_like(void) {
-  gs_cost_data d = gs_cost_data_default();
-  d.nodes = 2708;
-  d.edge_lines = 5429;
-  d.self_loop_lines = 0;
-  d.symmetric_entries = 10556;
-  d.adj_nnz = 10556 + 2708;
-  d.max_degree = 168;
-  d.file_features = 1433;
-  d.feature_nnz = 49216;
-  d.classes = 7;
-  d.num_train = 140;
-  d.num_valid = 500;
-  d.num_test = 1000;
-  return d;
-}
 
 /* Relative slack for comparing the realised factor with the tolerance band. */
 #define FACTOR_SLACK 1e-12
 
 static void check_candidates(const gs_scaling_rule *base, const gs_search_options *o) {
-  gs_cost_data d = cora_like();
+  gs_cost_data d = gs_test_cora_counts();
   gs_cost_options co = gs_cost_options_default();
   gs_search_candidate *c = NULL;
   int32_t n = -1;
@@ -83,7 +67,7 @@ END_TEST
 START_TEST(test_candidates_gamma_one_at_full_resolution) {
   gs_scaling_rule base = gs_scaling_rule_default();
   gs_search_options o = gs_search_options_default();
-  gs_cost_data d = cora_like();
+  gs_cost_data d = gs_test_cora_counts();
   gs_cost_options co = gs_cost_options_default();
   gs_search_candidate *c = NULL;
   int32_t n = 0;
@@ -99,7 +83,7 @@ END_TEST
 
 START_TEST(test_candidates_invalid_options) {
   gs_scaling_rule base = gs_scaling_rule_default();
-  gs_cost_data d = cora_like();
+  gs_cost_data d = gs_test_cora_counts();
   gs_cost_options co = gs_cost_options_default();
   gs_search_candidate *c = NULL;
   int32_t n = 0;
