@@ -55,7 +55,8 @@ static void plan_usage(FILE *f) {
       "  --phi-max X           last phi (default: stop once every further model is far over)\n"
       "  --profile FILE        machine profile (default: the file `gnnscale calibrate` saved,\n"
       "                        $GNNSCALE_CACHE/profile.txt or ~/.cache/gnnscale/profile.txt)\n"
-      "  --measure             measure the machine now (about 1 s) for the epoch times\n"
+      "  --measure             measure the machine's rates now (about 2 s) for the epoch times;\n"
+      "                        without the kernel fit of `gnnscale calibrate`, so rougher\n"
       "  --threads T           threads of the measurement (default 0: all cores)\n"
       "  --epochs N            epochs of the run (its logs count: default 200)\n"
       "  --dropout X --residual --layernorm --order auto|transform|aggregate\n"
@@ -714,7 +715,8 @@ int gs_cmd_plan(int argc, char **argv) {
   if (measure) {
     GS_TRY(gs_profile_measure(&profile, (int)threads, PLAN_MEASURE_SECONDS, &err));
     snprintf(profile_note, sizeof profile_note,
-             "measured now in %.1f s (%s, %d threads; `gnnscale calibrate` measures longer)",
+             "measured now in %.1f s, rates only (%s, %d threads; `gnnscale calibrate` also fits "
+             "the kernel times)",
              profile.measure_seconds, profile.machine, profile.threads);
   } else if (profile_path || have_default) {
     const char *pp = profile_path ? profile_path : default_profile;
@@ -724,7 +726,8 @@ int gs_cmd_plan(int argc, char **argv) {
   } else if (o.limit[GS_PLAN_TIME] > 0) {
     GS_TRY(gs_profile_measure(&profile, (int)threads, PLAN_MEASURE_SECONDS, &err));
     snprintf(profile_note, sizeof profile_note,
-             "measured now in %.1f s (%s, %d threads; `gnnscale calibrate` saves a longer one)",
+             "measured now in %.1f s, rates only (%s, %d threads; `gnnscale calibrate` also fits "
+             "the kernel times and saves the profile)",
              profile.measure_seconds, profile.machine, profile.threads);
   } else {
     snprintf(profile_note, sizeof profile_note,
