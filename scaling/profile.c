@@ -172,7 +172,7 @@ double gs_profile_gather_rate(const gs_profile *p, double operand_bytes, int64_t
 
 /* The first key of every file; a different number means a different layout. */
 #define FORMAT_KEY "gnnscale_profile"
-#define FORMAT_VERSION 2
+#define FORMAT_VERSION 3
 #define KEY_MAX 48
 #define LINE_MAX_CHARS 512
 #define MAX_THREADS 1024

@@ -372,7 +372,7 @@ START_TEST(test_profile_load_line_without_equals_and_bad_format) {
   st = load_edited("format.txt", "gnnscale_profile", "gnnscale_profile = 1", &err, path,
                    sizeof path);
   ck_assert_int_eq(st, GS_ERR_PARSE);
-  assert_located(&err, path, line, "unsupported profile format 1 (this program reads 2): run `gnnscale calibrate` again");
+  assert_located(&err, path, line, "unsupported profile format 1 (this program reads 3): run `gnnscale calibrate` again");
   unlink(path);
 }
 END_TEST

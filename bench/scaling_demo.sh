@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Issue 3's measurements, in order, on a quiet machine (each step times or trains models):
+#   1. calibrate this machine (rates, gather curve, kernel fit);
+#   2. the cost-model validation grid (bench/validate_cost.py, 13 configurations);
+#   3. Coauthor CS: plan under a memory budget between two phi steps, then train phi* and the
+#      next phi and compare their counted peaks with the budget;
+#   4. the utility form on the search results.
+# The searches themselves take long (Coauthor CS: about 30 minutes) and are run separately:
+#   build/cli/gnnscale search --data datasets/data/coauthor-cs --base 2,16,0.5 --epochs 200 \
+#     --seeds 3 --max-candidates 0 --out bench/out/coauthor-cs.search.txt
+#   build/cli/gnnscale search --data datasets/data/cora --base 2,16,0.5 --epochs 200 \
+#     --seeds 3 --max-candidates 0 --out bench/out/cora.search.txt
+# Usage: bash bench/scaling_demo.sh [MEM_BUDGET (default 100MiB)]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+budget=${1:-100MiB}
+bin=build/cli/gnnscale
+out=bench/out
+mkdir -p "$out"
+
+"$bin" calibrate | tee "$out/calibrate.txt"
+/usr/bin/python3 bench/validate_cost.py --categories | tee "$out/validate.txt"
+
+search=$out/coauthor-cs.search.txt
+"$bin" plan --data datasets/data/coauthor-cs --mem "$budget" --strategy dwr \
+  --from-search "$search" --lambda 0.01 | tee "$out/plan-coauthor.txt"
+phi=$("$bin" plan --data datasets/data/coauthor-cs --mem "$budget" --strategy dwr \
+  --from-search "$search" --json | /usr/bin/python3 -c \
+  'import json,sys; j=json.load(sys.stdin); b=j["best"]["row"]; print(j["best"]["phi"], j["rows"][b + 1]["phi"])')
+read -r phi_star next <<<"$phi"
+for p in "$phi_star" "$next"; do
+  echo "== train at phi $p (budget $budget)"
+  "$bin" train --data datasets/data/coauthor-cs --strategy dwr --phi "$p" \
+    --from-search "$search" --seeds 3 | tee "$out/train-coauthor-phi$p.txt"
+done
