@@ -20,7 +20,7 @@ static void calibrate_usage(FILE *f) {
       "  --threads T           threads to measure with (default 0: all cores)\n"
       "  --seconds S           time budget of the rate measurements (default 3)\n"
       "  --fit-epochs N        epochs of each kernel-fit training run (default 12; the fit\n"
-      "                        trains 6 small GCNs on generated graphs, about 10 s)\n"
+      "                        trains 8 small GCNs on generated graphs, about 10 s)\n"
       "  --no-fit              skip the kernel fit: epoch times from the roofline alone\n"
       "  --out FILE            where to save the profile (default: $GNNSCALE_CACHE/profile.txt,\n"
       "                        else ~/.cache/gnnscale/profile.txt; the folder is created)\n"
@@ -132,8 +132,9 @@ int gs_cmd_calibrate(int argc, char **argv) {
     printf("],\"kernel_fit\":{\"fitted\":%s,\"seconds\":%.3f", fit ? "true" : "false",
            fit_seconds);
     for (int c = 0; c < GS_FLOPS_CATEGORIES; c++)
-      printf(",\"%s\":{\"scale\":%.4g,\"call_s\":%.4g,\"mean_abs_error\":%.4g}", categories[c],
-             p.kernel_scale[c], p.kernel_call_s[c], fit_error[c]);
+      printf(",\"%s\":{\"scale\":%.4g,\"call_s\":%.4g,\"entry_s\":%.4g,\"mean_abs_error\":%.4g}",
+             categories[c], p.kernel_scale[c], p.kernel_call_s[c], p.kernel_entry_s[c],
+             fit_error[c]);
     if (fit) {
       printf(",\"cases\":[");
       for (int i = 0; i < GS_CALIBRATION_CASES; i++) {
@@ -145,9 +146,10 @@ int gs_cmd_calibrate(int argc, char **argv) {
                (int)pt->what.depth, (long long)pt->what.width,
                pt->what.residual_norm ? "true" : "false");
         for (int c = 0; c < GS_FLOPS_CATEGORIES; c++)
-          printf(",\"%s\":{\"measured_ms\":%.4f,\"roofline_ms\":%.4f,\"calls\":%lld}",
+          printf(",\"%s\":{\"measured_ms\":%.4f,\"roofline_ms\":%.4f,\"calls\":%lld,"
+                 "\"entries\":%.0f}",
                  categories[c], 1e3 * pt->measured[c], 1e3 * pt->roofline[c],
-                 (long long)pt->calls[c]);
+                 (long long)pt->calls[c], pt->entries[c]);
         printf("}");
       }
       printf("]");
@@ -172,12 +174,13 @@ int gs_cmd_calibrate(int argc, char **argv) {
     printf("overheads: sgemm call %.2f us, parallel kernel %.2f us\n", 1e6 * p.call_overhead_s,
            1e6 * p.spmm_overhead_s);
     if (fit) {
-      printf("kernel fit (%.1f s; per epoch: scale x roofline + call time x calls):\n",
+      printf("kernel fit (%.1f s; scale x roofline + time per call + time per sparse entry):\n",
              fit_seconds);
       for (int c = 0; c < GS_FLOPS_CATEGORIES; c++)
-        printf("  %-12s scale %6.3f  call %6.2f us  (mean |error| %.1f%% over %d cases)\n",
-               categories[c], p.kernel_scale[c], 1e6 * p.kernel_call_s[c], 100 * fit_error[c],
-               GS_CALIBRATION_CASES);
+        printf("  %-12s scale %6.3f  call %7.2f us  entry %6.3f ns  (mean |error| %.1f%% over "
+               "%d cases)\n",
+               categories[c], p.kernel_scale[c], 1e6 * p.kernel_call_s[c],
+               1e9 * p.kernel_entry_s[c], 100 * fit_error[c], GS_CALIBRATION_CASES);
     } else {
       printf("kernel fit skipped (--no-fit): epoch times come from the roofline alone\n");
     }

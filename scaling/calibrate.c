@@ -21,100 +21,146 @@ const gs_calibration_case gs_calibration_cases[GS_CALIBRATION_CASES] = {
      .width = 16},
     {.nodes = 2500, .edges = 5000, .features = 1500, .feature_nnz_per_row = 18, .depth = 3,
      .width = 128},
-    {.nodes = 16000, .edges = 80000, .features = 4000, .feature_nnz_per_row = 40, .depth = 2,
+    {.nodes = 3300, .edges = 4600, .features = 3700, .feature_nnz_per_row = 32, .depth = 2,
      .width = 64},
-    {.nodes = 16000, .edges = 80000, .features = 4000, .feature_nnz_per_row = 40, .depth = 2,
+    {.nodes = 16000, .edges = 80000, .features = 6000, .feature_nnz_per_row = 60, .depth = 2,
+     .width = 16},
+    {.nodes = 16000, .edges = 80000, .features = 6000, .feature_nnz_per_row = 60, .depth = 2,
      .width = 256},
+    {.nodes = 16000, .edges = 80000, .features = 6000, .feature_nnz_per_row = 60, .depth = 3,
+     .width = 64},
     {.nodes = 8000, .edges = 120000, .features = 512, .depth = 2, .width = 64},
     {.nodes = 8000, .edges = 120000, .features = 512, .depth = 4, .width = 32,
      .residual_norm = true},
 };
 
-double gs_calibration_fit(double *scale, double *call, const double *y, const double *a,
-                          const int64_t *k, int count) {
-  /* Weighted least squares: rows (a/y, k/y), target 1. */
-  double saa = 0, sak = 0, skk = 0, sa = 0, sk = 0;
-  int used = 0;
-  for (int i = 0; i < count; i++) {
-    if (!(y[i] > 0.0) || !(a[i] >= 0.0)) continue;
-    double u = a[i] / y[i], v = (double)k[i] / y[i];
-    saa += u * u;
-    sak += u * v;
-    skk += v * v;
-    sa += u;
-    sk += v;
-    used++;
-  }
-  if (used == 0 || saa <= 0.0) return 0.0;
-  double s, c;
-  double det = saa * skk - sak * sak;
-  if (used >= 2 && det > 1e-12 * saa * skk) {
-    s = (sa * skk - sk * sak) / det;
-    c = (saa * sk - sak * sa) / det;
-  } else {
-    s = -1.0;
-    c = -1.0;
-  }
-  if (!(s > 0.0) || !(c >= 0.0)) {
-    /* The unconstrained optimum leaves the feasible set: the better of the two edges. */
-    double s0 = sa / saa; /* call = 0 */
-    double e0 = 0, e1 = 0;
-    double c1 = skk > 0 ? sk / skk : 0.0; /* scale ~ 0: calls alone */
-    for (int i = 0; i < count; i++) {
-      if (!(y[i] > 0.0) || !(a[i] >= 0.0)) continue;
-      double r0 = (s0 * a[i]) / y[i] - 1.0;
-      double r1 = (c1 * (double)k[i]) / y[i] - 1.0;
-      e0 += r0 * r0;
-      e1 += r1 * r1;
+/* Solves the n x n system M x = b (n <= GS_CALIBRATION_TERMS) by Gaussian elimination with
+ * partial pivoting; false when M is singular to working precision. */
+static bool solve_small(double M[GS_CALIBRATION_TERMS][GS_CALIBRATION_TERMS],
+                        double b[GS_CALIBRATION_TERMS], int n, double x[GS_CALIBRATION_TERMS]) {
+  double scale = 0;
+  for (int r = 0; r < n; r++)
+    for (int c = 0; c < n; c++) scale = fmax(scale, fabs(M[r][c]));
+  if (!(scale > 0.0)) return false;
+  for (int c = 0; c < n; c++) {
+    int piv = c;
+    for (int r = c + 1; r < n; r++)
+      if (fabs(M[r][c]) > fabs(M[piv][c])) piv = r;
+    if (fabs(M[piv][c]) <= 1e-12 * scale) return false;
+    for (int q = 0; q < n; q++) {
+      double t = M[c][q];
+      M[c][q] = M[piv][q];
+      M[piv][q] = t;
     }
-    if (e1 < e0 && c1 > 0.0) {
-      s = 1e-6; /* positive, as every scale in a profile */
-      c = c1;
-    } else {
-      s = s0;
-      c = 0.0;
+    double t = b[c];
+    b[c] = b[piv];
+    b[piv] = t;
+    for (int r = c + 1; r < n; r++) {
+      double f = M[r][c] / M[c][c];
+      for (int q = c; q < n; q++) M[r][q] -= f * M[c][q];
+      b[r] -= f * b[c];
     }
   }
-  *scale = s;
-  *call = c;
-  double err = 0;
-  for (int i = 0; i < count; i++) {
-    if (!(y[i] > 0.0) || !(a[i] >= 0.0)) continue;
-    err += fabs((s * a[i] + c * (double)k[i]) / y[i] - 1.0);
+  for (int r = n - 1; r >= 0; r--) {
+    double sum = b[r];
+    for (int q = r + 1; q < n; q++) sum -= M[r][q] * x[q];
+    x[r] = sum / M[r][r];
   }
-  return err / used;
+  return true;
 }
 
-/* Replaces the generated dataset's (absent) features by `per_row` distinct random columns of
- * value 1 per node, held as CSR: bag-of-words inputs as in the citation graphs. */
+double gs_calibration_fit(double coef[GS_CALIBRATION_TERMS], const double *y,
+                          const double *const basis[GS_CALIBRATION_TERMS], int count) {
+  /* Rows x_j[i] / y[i], target 1: least squares on the relative error. Every subset of the
+   * terms that keeps the roofline term is solved unconstrained; the best one whose
+   * coefficients are all feasible (roofline > 0, others >= 0) wins. With three terms that is
+   * four small solves, and it is the exact constrained optimum: the optimum lies on the face
+   * where its zero coefficients are dropped. */
+  int used = 0;
+  for (int i = 0; i < count; i++) used += y[i] > 0.0;
+  if (used == 0) return 0.0;
+  double best_err = INFINITY, best[GS_CALIBRATION_TERMS] = {0};
+  for (int mask = 1; mask < (1 << GS_CALIBRATION_TERMS); mask += 2) {
+    int idx[GS_CALIBRATION_TERMS], n = 0;
+    for (int j = 0; j < GS_CALIBRATION_TERMS; j++)
+      if (mask & (1 << j)) idx[n++] = j;
+    double M[GS_CALIBRATION_TERMS][GS_CALIBRATION_TERMS] = {{0}}, b[GS_CALIBRATION_TERMS] = {0},
+           x[GS_CALIBRATION_TERMS] = {0};
+    for (int i = 0; i < count; i++) {
+      if (!(y[i] > 0.0)) continue;
+      for (int r = 0; r < n; r++) {
+        double u = basis[idx[r]][i] / y[i];
+        b[r] += u;
+        for (int c = 0; c < n; c++) M[r][c] += u * basis[idx[c]][i] / y[i];
+      }
+    }
+    if (!solve_small(M, b, n, x)) continue;
+    if (!(x[0] > 0.0)) continue;
+    bool feasible = true;
+    for (int r = 1; r < n; r++) feasible = feasible && x[r] >= 0.0;
+    if (!feasible) continue;
+    double c[GS_CALIBRATION_TERMS] = {0};
+    for (int r = 0; r < n; r++) c[idx[r]] = x[r];
+    double err = 0;
+    for (int i = 0; i < count; i++) {
+      if (!(y[i] > 0.0)) continue;
+      double pred = 0;
+      for (int j = 0; j < GS_CALIBRATION_TERMS; j++) pred += c[j] * basis[j][i];
+      err += (pred / y[i] - 1.0) * (pred / y[i] - 1.0);
+    }
+    if (err < best_err) {
+      best_err = err;
+      memcpy(best, c, sizeof best);
+    }
+  }
+  if (!isfinite(best_err)) return 0.0;
+  memcpy(coef, best, sizeof best);
+  double mean_abs = 0;
+  for (int i = 0; i < count; i++) {
+    if (!(y[i] > 0.0)) continue;
+    double pred = 0;
+    for (int j = 0; j < GS_CALIBRATION_TERMS; j++) pred += best[j] * basis[j][i];
+    mean_abs += fabs(pred / y[i] - 1.0);
+  }
+  return mean_abs / used;
+}
+
+/* Replaces the generated dataset's (absent) features by up to `per_row` distinct columns of
+ * value 1 per node, held as CSR: bag-of-words inputs as in the citation graphs. Columns are
+ * drawn with the skew of word frequencies (column floor(cols·u²) for u uniform: the first
+ * tenth of the columns gets about a third of the entries), so that, as in real data, popular
+ * rows of W are reused from cache; duplicates are dropped, so rows hold slightly fewer. */
 static gs_status sparse_features(gs_dataset *ds, int64_t cols, int64_t per_row, gs_error *err) {
   const int64_t n = ds->num_nodes;
-  if (per_row > cols) per_row = cols;
-  if (per_row > 4096) return gs_error_set(err, GS_ERR_INVALID, "calibration: row too long");
+  if (per_row > cols / 2) per_row = cols / 2 > 0 ? cols / 2 : 1;
   gs_csr x;
   gs_status st = gs_csr_alloc(&x, n, cols, n * per_row, "features", err);
   if (st != GS_OK) return st;
-  for (int64_t i = 0; i <= n; i++) x.rowptr[i] = i * per_row;
-  /* A row's columns are `per_row` evenly spaced ones from a random start (distinct, since
-   * j·step < cols), rotated past the wrap so that they ascend. */
+  int64_t nnz = 0;
+  x.rowptr[0] = 0;
   for (int64_t i = 0; i < n; i++) {
-    int64_t *c = x.col + i * per_row;
-    int64_t start = (int64_t)(gs_rng_at(7, GS_RNG_STREAM_GENERATE, (uint64_t)i) % (uint64_t)cols);
-    int64_t step = cols / per_row;
-    for (int64_t j = 0; j < per_row; j++) c[j] = (start + j * step) % cols;
-    /* rotate so the row is ascending */
-    int64_t first = 0;
-    for (int64_t j = 1; j < per_row; j++)
-      if (c[j] < c[j - 1]) first = j;
-    int64_t tmp[4096];
-    for (int64_t j = 0; j < per_row; j++) tmp[j] = c[(first + j) % per_row];
-    memcpy(c, tmp, (size_t)per_row * sizeof *c);
-    for (int64_t j = 0; j < per_row; j++) x.val[i * per_row + j] = 1.0f;
+    int64_t *c = x.col + nnz;
+    int64_t len = 0;
+    for (int64_t draw = 0; draw < 4 * per_row && len < per_row; draw++) {
+      double u = gs_rng_uniform(7, GS_RNG_STREAM_GENERATE, (uint64_t)(i * 4 * per_row + draw));
+      int64_t v = (int64_t)((double)cols * u * u);
+      if (v >= cols) v = cols - 1;
+      int64_t q = len; /* sorted insertion, duplicates dropped */
+      while (q > 0 && c[q - 1] > v) q--;
+      if (q > 0 && c[q - 1] == v) continue;
+      memmove(c + q + 1, c + q, (size_t)(len - q) * sizeof *c);
+      c[q] = v;
+      len++;
+    }
+    for (int64_t j = 0; j < len; j++) x.val[nnz + j] = 1.0f;
+    nnz += len;
+    x.rowptr[i + 1] = nnz;
   }
+  x.nnz = nnz;
   ds->x.kind = GS_FEATURES_SPARSE;
   ds->x.rows = n;
   ds->x.cols = cols;
-  ds->x.nnz = n * per_row;
+  ds->x.nnz = nnz;
   ds->x.sparse = x;
   ds->file_features = cols;
   return GS_OK;
@@ -166,6 +212,7 @@ static gs_status measure_case(gs_calibration_point *pt, const gs_calibration_cas
     pt->measured[c] = res.kernel_seconds_mean[c];
     pt->roofline[c] = cost.seconds_roofline[c];
     pt->calls[c] = cost.calls_category[c];
+    pt->entries[c] = cost.entries_category[c];
   }
 fail:
   gs_model_free(&m);
@@ -187,6 +234,7 @@ gs_status gs_calibrate_kernels(gs_profile *p, int32_t epochs, gs_calibration_poi
   for (int c = 0; c < GS_FLOPS_CATEGORIES; c++) {
     unfitted.kernel_scale[c] = 1.0;
     unfitted.kernel_call_s[c] = 0.0;
+    unfitted.kernel_entry_s[c] = 0.0;
   }
   gs_calibration_point pts[GS_CALIBRATION_CASES];
   for (int i = 0; i < GS_CALIBRATION_CASES; i++) {
@@ -204,18 +252,21 @@ gs_status gs_calibrate_kernels(gs_profile *p, int32_t epochs, gs_calibration_poi
   }
   if (progress) fprintf(progress, "\r%78s\r", "");
   for (int c = 0; c < GS_FLOPS_CATEGORIES; c++) {
-    double y[GS_CALIBRATION_CASES], a[GS_CALIBRATION_CASES];
-    int64_t k[GS_CALIBRATION_CASES];
+    double y[GS_CALIBRATION_CASES], a[GS_CALIBRATION_CASES], k[GS_CALIBRATION_CASES],
+        e[GS_CALIBRATION_CASES];
     for (int i = 0; i < GS_CALIBRATION_CASES; i++) {
       y[i] = pts[i].measured[c];
       a[i] = pts[i].roofline[c];
-      k[i] = pts[i].calls[c];
+      k[i] = (double)pts[i].calls[c];
+      e[i] = pts[i].entries[c];
     }
-    double scale = 1.0, call = 0.0;
-    double e = gs_calibration_fit(&scale, &call, y, a, k, GS_CALIBRATION_CASES);
-    p->kernel_scale[c] = scale;
-    p->kernel_call_s[c] = call;
-    if (fit_error) fit_error[c] = e;
+    const double *const basis[GS_CALIBRATION_TERMS] = {a, k, e};
+    double coef[GS_CALIBRATION_TERMS] = {1.0, 0.0, 0.0};
+    double err_c = gs_calibration_fit(coef, y, basis, GS_CALIBRATION_CASES);
+    p->kernel_scale[c] = coef[0];
+    p->kernel_call_s[c] = coef[1];
+    p->kernel_entry_s[c] = coef[2];
+    if (fit_error) fit_error[c] = err_c;
   }
   if (points) memcpy(points, pts, sizeof pts);
 done:

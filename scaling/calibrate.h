@@ -6,8 +6,11 @@
  * category, the time the cost model charges:
  *
  *     seconds = kernel_scale · roofline seconds + kernel_call_s · calls
+ *               + kernel_entry_s · entries
  *
- * by least squares on the relative error over the cases. The cases are generated graphs (no
+ * (entries: the sparse non-zeros a sparse kernel walks, each with its index loads, loop step
+ * and, in the first layer, a dropout hash, whatever the width) by least squares on the
+ * relative error over the cases, with every coefficient non-negative. The cases are generated graphs (no
  * bundled dataset), so the model is then validated out of sample on the real ones
  * (bench/validate_cost.py). */
 #ifndef GS_CALIBRATE_H
@@ -38,23 +41,29 @@ typedef struct {
   double measured[GS_FLOPS_CATEGORIES];
   double roofline[GS_FLOPS_CATEGORIES];
   int64_t calls[GS_FLOPS_CATEGORIES];
+  double entries[GS_FLOPS_CATEGORIES];
 } gs_calibration_point;
 
-#define GS_CALIBRATION_CASES 6
+/* The terms of the fit: roofline seconds, calls, entries. */
+#define GS_CALIBRATION_TERMS 3
 
-/* The built-in cases: a Cora-sized sparse graph at widths 16 and 128, a Coauthor-sized one
- * at 64 and 256, a dense, denser graph at 64 and with residual + LayerNorm at depth 4. */
+#define GS_CALIBRATION_CASES 8
+
+/* The built-in cases: Cora-sized sparse graphs at widths 16 and 128, a CiteSeer-sized one at
+ * 64, Coauthor-sized ones at 16, 64 (depth 3) and 256, a denser graph with dense features at
+ * 64 and with residual + LayerNorm at depth 4. */
 extern const gs_calibration_case gs_calibration_cases[GS_CALIBRATION_CASES];
 
-/* Fits (scale, call) of one category to `count` observations y ≈ scale·a + call·k, minimising
- * the squared relative error; call >= 0, scale > 0 (observations with y <= 0 are skipped).
- * Leaves the outputs untouched when fewer than one usable observation exists. Returns the
- * mean absolute relative error of the fit (0 when nothing was fitted). */
-double gs_calibration_fit(double *scale, double *call, const double *y, const double *a,
-                          const int64_t *k, int count);
+/* Fits coef (roofline scale, seconds per call, seconds per entry) of one category to `count`
+ * observations y[i] ≈ Σ_j coef[j] · basis[j][i], minimising the squared relative error with
+ * coef[0] > 0 and the others >= 0 (observations with y <= 0 are skipped; a term whose basis is
+ * all zero gets 0). Leaves coef untouched when nothing can be fitted. Returns the mean
+ * absolute relative error of the fit (0 when nothing was fitted). */
+double gs_calibration_fit(double coef[GS_CALIBRATION_TERMS], const double *y,
+                          const double *const basis[GS_CALIBRATION_TERMS], int count);
 
 /* Measures every built-in case on this machine with p's thread count (`epochs` epochs each,
- * the first excluded as warm-up) and fits p->kernel_scale and p->kernel_call_s; the points
+ * the first excluded as warm-up) and fits p->kernel_scale, kernel_call_s and kernel_entry_s; the points
  * go to `points` (GS_CALIBRATION_CASES entries) when not NULL, and the mean absolute relative
  * error of each category's fit to `fit_error` when not NULL. p's other figures must already
  * be measured (gs_profile_measure). `progress` (may be NULL) gets one line per case.

@@ -210,14 +210,18 @@ static void add_flops(replay *R, gs_flops_category c, int64_t flops) {
 }
 
 /* Charges one call of `seconds` (already the larger of its compute and memory times) plus a
- * per-call overhead, through the profile's kernel fit of the call's category. */
-static void charge(replay *R, gs_flops_category c, double seconds, double overhead) {
+ * per-call overhead, walking `entries` sparse non-zeros, through the profile's kernel fit of
+ * the call's category. */
+static void charge(replay *R, gs_flops_category c, double seconds, double overhead,
+                   double entries) {
   gs_cost *out = R->out;
   if (c < GS_FLOPS_CATEGORIES) {
-    double t = R->prof->kernel_scale[c] * (seconds + overhead) + R->prof->kernel_call_s[c];
+    double t = R->prof->kernel_scale[c] * (seconds + overhead) + R->prof->kernel_call_s[c] +
+               R->prof->kernel_entry_s[c] * entries;
     out->seconds_roofline[c] += seconds + overhead;
     out->seconds_category[c] += t;
     out->calls_category[c]++;
+    out->entries_category[c] += entries;
     out->seconds_overhead += overhead;
     out->kernel_calls++;
     *R->seconds += t;
@@ -253,7 +257,8 @@ static void k_sgemm(replay *R, gs_profile_op op, int64_t m, int64_t n, int64_t k
                   R->prof->bandwidth_gbs),
          R->prof->call_overhead_s +
              (flops < GS_MATMUL_SERIAL_FLOPS || R->prof->threads == 1 ? 0.0
-                                                                       : R->prof->spmm_overhead_s));
+                                                                       : R->prof->spmm_overhead_s),
+         0.0);
 }
 
 /* Seconds of a sparse product that streams `streamed` bytes and gathers `gathered` bytes of
@@ -287,7 +292,7 @@ static void k_aggregate(replay *R, int64_t k) {
   double streamed = 8.0 * (double)(n + 1) + 12.0 * (double)m + 8.0 * nk;
   double gathered = 4.0 * (double)(m - n) * (double)k;
   double t = sparse_seconds(R, streamed, gathered, 4.0 * nk, k);
-  charge(R, GS_FLOPS_AGGREGATE, t, R->prof->spmm_overhead_s);
+  charge(R, GS_FLOPS_AGGREGATE, t, R->prof->spmm_overhead_s, (double)m);
 }
 
 /* T = dropout(X)·W (forward: streams X and T, gathers a row of W per entry) or
@@ -308,7 +313,7 @@ static void k_sparse_input(replay *R, int64_t nnz, int64_t out, bool backward) {
     t = sparse_seconds(R, 8.0 * (double)(f + 1) + 20.0 * (double)nnz + 8.0 * fo, gathered,
                        4.0 * no, out);
   t += draw_seconds(R, (double)nnz);
-  charge(R, GS_FLOPS_SPARSE_INPUT, t, R->prof->spmm_overhead_s);
+  charge(R, GS_FLOPS_SPARSE_INPUT, t, R->prof->spmm_overhead_s, (double)nnz);
 }
 
 /* An OpenMP element-wise pass: `flops` counted, `bytes` streamed, `draws` dropout draws (made
@@ -319,13 +324,14 @@ static void k_elementwise(replay *R, int64_t flops, double bytes, double draws) 
   double t = roofline((double)flops, R->prof->sgemm_gflops_peak, bytes, R->prof->bandwidth_gbs);
   /* Dense dropout passes draw in blocks (gnn/dense.c): scale the per-draw cost accordingly. */
   double block_draws = draws * (GS_COST_BLOCK_DRAW_SECONDS / GS_COST_DRAW_SECONDS);
-  charge(R, GS_FLOPS_ELEMENTWISE, t + draw_seconds(R, block_draws), R->prof->spmm_overhead_s);
+  charge(R, GS_FLOPS_ELEMENTWISE, t + draw_seconds(R, block_draws), R->prof->spmm_overhead_s,
+         0.0);
 }
 
 /* A serial memset: no FLOPs, bytes written at copy bandwidth. */
 static void k_memset(replay *R, double bytes) {
   if (!R->prof) return;
-  charge(R, GS_FLOPS_CATEGORIES, bytes / (R->prof->copy_gbs * 1e9), 0.0);
+  charge(R, GS_FLOPS_CATEGORIES, bytes / (R->prof->copy_gbs * 1e9), 0.0, 0.0);
 }
 
 /* conv_forward of gnn/model.c: Z = Â·Hin·W + b in the layer's order. */

@@ -142,11 +142,13 @@ typedef struct {
   double theta;               /* the miss fraction given; < 0: the gather curve was used */
   int64_t kernel_calls;       /* kernel calls of an epoch (serial memsets excluded) */
   int64_t calls_category[GS_FLOPS_CATEGORIES];
+  double entries_category[GS_FLOPS_CATEGORIES]; /* sparse non-zeros walked (Â's, X's) */
   /* The roofline time of each category's kernels with their per-call overheads, from the
    * profile's rates alone (what the kernel fit of scaling/calibrate.h is fitted against). */
   double seconds_roofline[GS_FLOPS_CATEGORIES];
   /* The prediction per category, as the trainer's kernel clocks measure it (core/flops.h):
-   * profile kernel_scale · seconds_roofline + kernel_call_s · calls_category. */
+   * profile kernel_scale · seconds_roofline + kernel_call_s · calls_category
+   * + kernel_entry_s · entries_category. */
   double seconds_category[GS_FLOPS_CATEGORIES];
   double seconds_memory;      /* FLOP-free kernels: zeroing gradients and logits gradients */
   double seconds_overhead;    /* the per-call overheads within seconds_roofline */

@@ -75,6 +75,7 @@ gs_profile gs_profile_default(void) {
   for (int c = 0; c < GS_FLOPS_CATEGORIES; c++) {
     p.kernel_scale[c] = 1.0;
     p.kernel_call_s[c] = 0.0;
+    p.kernel_entry_s[c] = 0.0;
   }
   return p;
 }
@@ -172,7 +173,7 @@ double gs_profile_gather_rate(const gs_profile *p, double operand_bytes, int64_t
 
 /* The first key of every file; a different number means a different layout. */
 #define FORMAT_KEY "gnnscale_profile"
-#define FORMAT_VERSION 3
+#define FORMAT_VERSION 4
 #define KEY_MAX 48
 #define LINE_MAX_CHARS 512
 #define MAX_THREADS 1024
@@ -196,7 +197,7 @@ typedef struct {
  * kernel fit's scale and call per category. */
 enum {
   FIELD_COUNT = 6 + (2 + GS_PROFILE_OPS * 2) * GS_PROFILE_SHAPES + 5 +
-                GS_PROFILE_GATHER_WIDTHS * GS_PROFILE_GATHER_SIZES + 2 * GS_FLOPS_CATEGORIES
+                GS_PROFILE_GATHER_WIDTHS * GS_PROFILE_GATHER_SIZES + 3 * GS_FLOPS_CATEGORIES
 };
 
 static const char *const category_names[GS_FLOPS_CATEGORIES] = {"aggregate", "dense",
@@ -258,6 +259,10 @@ static void profile_fields(field *f) {
     snprintf(f[i].name, KEY_MAX, "kernel_call_s_%s", category_names[c]);
     f[i].kind = FIELD_NONNEG;
     f[i].offset = offsetof(gs_profile, kernel_call_s) + sizeof(double) * (size_t)c;
+    i++;
+    snprintf(f[i].name, KEY_MAX, "kernel_entry_s_%s", category_names[c]);
+    f[i].kind = FIELD_NONNEG;
+    f[i].offset = offsetof(gs_profile, kernel_entry_s) + sizeof(double) * (size_t)c;
     i++;
   }
 #undef ADD

@@ -79,10 +79,12 @@ typedef struct {
 
   /* The kernel fit (scaling/calibrate.h): the trainer's own kernels timed in short training
    * runs on generated graphs, per category of core/flops.h. The cost model prices a category
-   * as kernel_scale · (its roofline time from the figures above) + kernel_call_s per call.
-   * Unfitted: scale 1 and call 0, the roofline alone. Scales are positive, calls >= 0. */
+   * as kernel_scale · (its roofline time from the figures above) + kernel_call_s per call
+   * + kernel_entry_s per sparse entry walked. Unfitted: scale 1, the others 0 (the roofline
+   * alone). Scales are positive, the others >= 0. */
   double kernel_scale[GS_FLOPS_CATEGORIES];
   double kernel_call_s[GS_FLOPS_CATEGORIES];
+  double kernel_entry_s[GS_FLOPS_CATEGORIES];
 } gs_profile;
 
 /* A conservative profile for an unmeasured machine (1 thread, 10 GB/s, 20 GFLOP/s), so the

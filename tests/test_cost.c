@@ -514,16 +514,22 @@ START_TEST(test_time_prediction_shape) {
   for (int k = 0; k < GS_FLOPS_CATEGORIES; k++) {
     fitted.kernel_scale[k] = scale[k];
     fitted.kernel_call_s[k] = 1e-6 * (k + 1);
+    fitted.kernel_entry_s[k] = 1e-9 * (k + 1);
   }
   gs_cost f;
   GS_ASSERT_OK(gs_cost_estimate(&f, 2, 16, 300, &opts, &d, &fitted, &err), err);
   double want = a.seconds_memory;
   for (int k = 0; k < GS_FLOPS_CATEGORIES; k++) {
-    double cat = scale[k] * a.seconds_roofline[k] + 1e-6 * (k + 1) * (double)a.calls_category[k];
+    double cat = scale[k] * a.seconds_roofline[k] + 1e-6 * (k + 1) * (double)a.calls_category[k] +
+                 1e-9 * (k + 1) * a.entries_category[k];
     ck_assert_double_eq_tol(f.seconds_category[k], cat, 1e-15);
     want += cat;
   }
   ck_assert_double_eq_tol(f.seconds_per_epoch, want, 1e-12);
+  /* entries: Â's non-zeros per aggregation, none in the dense products */
+  ck_assert(a.entries_category[GS_FLOPS_AGGREGATE] > 0.0);
+  ck_assert_double_eq(fmod(a.entries_category[GS_FLOPS_AGGREGATE], (double)d.adj_nnz), 0.0);
+  ck_assert_double_eq(a.entries_category[GS_FLOPS_DENSE], 0.0);
   ck_assert(none.seconds_per_epoch < 0.0);
   ck_assert_int_eq(none.epoch.total, a.epoch.total);
   /* θ given: a random graph much larger than cache costs more than a cached one */

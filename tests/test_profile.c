@@ -92,6 +92,7 @@ static gs_profile sample_profile(void) {
   for (int c = 0; c < GS_FLOPS_CATEGORIES; c++) {
     p.kernel_scale[c] = 1.0 / 7.0 + c;
     p.kernel_call_s[c] = c == 1 ? 0.0 : 1.1e-6 * (c + 1); /* zero is a valid call time */
+    p.kernel_entry_s[c] = c == 2 ? 0.0 : 3.3e-9 / (c + 1);
   }
   return p;
 }
@@ -372,7 +373,7 @@ START_TEST(test_profile_load_line_without_equals_and_bad_format) {
   st = load_edited("format.txt", "gnnscale_profile", "gnnscale_profile = 1", &err, path,
                    sizeof path);
   ck_assert_int_eq(st, GS_ERR_PARSE);
-  assert_located(&err, path, line, "unsupported profile format 1 (this program reads 3): run `gnnscale calibrate` again");
+  assert_located(&err, path, line, "unsupported profile format 1 (this program reads 4): run `gnnscale calibrate` again");
   unlink(path);
 }
 END_TEST
@@ -517,38 +518,46 @@ START_TEST(test_gather_rate_interpolates) {
 }
 END_TEST
 
-/* The kernel fit recovers an exact linear law, and keeps its call time non-negative. */
+/* The kernel fit recovers an exact law, keeps its coefficients non-negative, and leaves them
+ * untouched when nothing can be fitted. */
 START_TEST(test_calibration_fit_recovers_law) {
-  const double a[4] = {1e-3, 4e-3, 2e-2, 8e-2};
-  const int64_t k[4] = {6, 9, 6, 12};
-  double y[4];
-  for (int i = 0; i < 4; i++) y[i] = 2.5 * a[i] + 3e-6 * (double)k[i];
-  double scale = 0, call = -1;
-  double e = gs_calibration_fit(&scale, &call, y, a, k, 4);
-  ck_assert_double_eq_tol(scale, 2.5, 1e-9);
-  ck_assert_double_eq_tol(call, 3e-6, 1e-12);
-  ck_assert_double_lt(e, 1e-9);
-  /* Measured times below the roofline's share of calls: the unconstrained call time would be
-   * negative, so it is 0 and the scale is the relative least-squares one, sum(u)/sum(u^2)
-   * with u = a/y. */
-  for (int i = 0; i < 4; i++) y[i] = 3.0 * a[i] - 1e-4 * (double)k[i]; /* exact: call -1e-4 */
-  e = gs_calibration_fit(&scale, &call, y, a, k, 4);
+  const double a[5] = {1e-3, 4e-3, 2e-2, 8e-2, 3e-2};
+  const double k[5] = {6, 9, 6, 12, 3};
+  const double e[5] = {1e5, 3e4, 8e5, 2e5, 6e5};
+  const double zero[5] = {0};
+  double y[5];
+  for (int i = 0; i < 5; i++) y[i] = 2.5 * a[i] + 3e-6 * k[i] + 4e-9 * e[i];
+  const double *const b3[GS_CALIBRATION_TERMS] = {a, k, e};
+  double coef[GS_CALIBRATION_TERMS] = {0};
+  double err = gs_calibration_fit(coef, y, b3, 5);
+  ck_assert_double_eq_tol(coef[0], 2.5, 1e-9);
+  ck_assert_double_eq_tol(coef[1], 3e-6, 1e-12);
+  ck_assert_double_eq_tol(coef[2], 4e-9, 1e-15);
+  ck_assert_double_lt(err, 1e-9);
+  /* No entries (a dense category): that term gets 0. Times below the roofline's share of
+   * calls: the unconstrained call time would be negative (-1e-4 exactly), so it is 0 and the
+   * scale is the relative least-squares one, sum(u)/sum(u^2) with u = a/y. */
+  for (int i = 0; i < 4; i++) y[i] = 3.0 * a[i] - 1e-4 * k[i];
+  const double *const b2[GS_CALIBRATION_TERMS] = {a, k, zero};
+  err = gs_calibration_fit(coef, y, b2, 4);
   double su = 0, suu = 0;
   for (int i = 0; i < 4; i++) {
     su += a[i] / y[i];
     suu += (a[i] / y[i]) * (a[i] / y[i]);
   }
-  ck_assert_double_eq(call, 0.0);
-  ck_assert_double_eq_tol(scale, su / suu, 1e-12); /* 2.738 */
-  ck_assert(e > 0.0);
-  /* Nothing usable: outputs untouched. */
-  const double zero[2] = {0, 0};
-  const int64_t none[2] = {0, 0};
-  scale = 7.0;
-  call = 8.0;
-  ck_assert_double_eq(gs_calibration_fit(&scale, &call, zero, zero, none, 2), 0.0);
-  ck_assert_double_eq(scale, 7.0);
-  ck_assert_double_eq(call, 8.0);
+  ck_assert_double_eq(coef[1], 0.0);
+  ck_assert_double_eq(coef[2], 0.0);
+  ck_assert_double_eq_tol(coef[0], su / suu, 1e-12); /* 2.738 */
+  ck_assert(err > 0.0);
+  /* Nothing usable: untouched. */
+  const double *const bz[GS_CALIBRATION_TERMS] = {zero, zero, zero};
+  coef[0] = 7.0;
+  coef[1] = 8.0;
+  coef[2] = 9.0;
+  ck_assert_double_eq(gs_calibration_fit(coef, zero, bz, 2), 0.0);
+  ck_assert_double_eq(coef[0], 7.0);
+  ck_assert_double_eq(coef[1], 8.0);
+  ck_assert_double_eq(coef[2], 9.0);
 }
 END_TEST
 
@@ -573,6 +582,7 @@ START_TEST(test_calibrate_kernels_runs) {
   for (int c = 0; c < GS_FLOPS_CATEGORIES; c++) {
     ck_assert(p.kernel_scale[c] > 0.0 && isfinite(p.kernel_scale[c]));
     ck_assert(p.kernel_call_s[c] >= 0.0 && isfinite(p.kernel_call_s[c]));
+    ck_assert(p.kernel_entry_s[c] >= 0.0 && isfinite(p.kernel_entry_s[c]));
     ck_assert(fit_error[c] >= 0.0);
   }
   ck_assert_int_eq(gs_calibrate_kernels(&p, 1, NULL, NULL, NULL, &err), GS_ERR_INVALID);
