@@ -139,11 +139,11 @@ int gs_cmd_calibrate(int argc, char **argv) {
       printf(",\"cases\":[");
       for (int i = 0; i < GS_CALIBRATION_CASES; i++) {
         const gs_calibration_point *pt = &points[i];
-        printf("%s{\"nodes\":%lld,\"edges\":%lld,\"features\":%lld,\"sparse\":%s,"
+        printf("%s{\"nodes\":%lld,\"edges\":%lld,\"features\":%lld,\"sparse\":%s,\"epochs\":%d,"
                "\"depth\":%d,\"width\":%lld,\"residual_norm\":%s",
                i ? "," : "", (long long)pt->what.nodes, (long long)pt->what.edges,
                (long long)pt->what.features, pt->what.feature_nnz_per_row > 0 ? "true" : "false",
-               (int)pt->what.depth, (long long)pt->what.width,
+               (int)pt->epochs, (int)pt->what.depth, (long long)pt->what.width,
                pt->what.residual_norm ? "true" : "false");
         for (int c = 0; c < GS_FLOPS_CATEGORIES; c++)
           printf(",\"%s\":{\"measured_ms\":%.4f,\"roofline_ms\":%.4f,\"calls\":%lld,"

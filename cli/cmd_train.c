@@ -535,7 +535,7 @@ int gs_cmd_train(int argc, char **argv) {
              r->best_val_loss, r->train_acc, r->best_epoch, r->epochs_run,
              1e3 * r->epoch_seconds_median, 1e3 * r->train_seconds_median,
              1e3 * r->eval_seconds_median, (long long)r->peak_bytes, (long long)r->flops_per_epoch);
-      print_category_ms(",\"kernel_ms\"", r->kernel_seconds_mean);
+      print_category_ms(",\"kernel_ms\"", r->kernel_seconds_median);
       printf("}");
     }
     printf("],\"test_acc_mean\":%.6f,\"test_acc_std\":%.6f,\"epoch_ms_median\":%.4f,"

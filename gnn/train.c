@@ -42,7 +42,7 @@ int64_t gs_train_extra_flops(const gs_model_layout *layout, int64_t train_nodes,
 gs_status gs_train(gs_train_result *result, gs_model *m, const gs_dataset *ds,
                    const gs_train_options *opts, gs_error *err) {
   gs_status st = GS_OK;
-  double *times = NULL, *train_times = NULL, *eval_times = NULL;
+  double *times = NULL, *train_times = NULL, *eval_times = NULL, *kernel_times = NULL;
   const gs_model_layout *L = gs_model_layout_of(m);
   const int64_t c = L->shape.classes;
   if (ds->num_train < 1 || ds->num_valid < 1)
@@ -59,7 +59,10 @@ gs_status gs_train(gs_train_result *result, gs_model *m, const gs_dataset *ds,
   times = gs_mem_alloc((size_t)epochs * sizeof *times, "train_log");
   train_times = gs_mem_alloc((size_t)epochs * sizeof *train_times, "train_log");
   eval_times = gs_mem_alloc((size_t)epochs * sizeof *eval_times, "train_log");
-  if (!times || !train_times || !eval_times) {
+  /* [category][epoch]: seconds each category's kernels took in each epoch */
+  kernel_times = gs_mem_alloc((size_t)epochs * GS_FLOPS_CATEGORIES * sizeof *kernel_times,
+                              "train_log");
+  if (!times || !train_times || !eval_times || !kernel_times) {
     st = gs_error_set(err, GS_ERR_NOMEM, "out of memory for the training log");
     goto fail;
   }
@@ -74,13 +77,12 @@ gs_status gs_train(gs_train_result *result, gs_model *m, const gs_dataset *ds,
   int32_t since_best = 0;
   double best_loss_seen = INFINITY, best_acc_seen = -1.0;
   const double started = gs_clock_seconds();
-  double kernel_seconds_at[GS_FLOPS_CATEGORIES]; /* category clocks after epoch 1 */
-  double kernel_seconds_start[GS_FLOPS_CATEGORIES];
-  for (int i = 0; i < GS_FLOPS_CATEGORIES; i++)
-    kernel_seconds_start[i] = kernel_seconds_at[i] = gs_flops_seconds((gs_flops_category)i);
+  double kernel_clock[GS_FLOPS_CATEGORIES]; /* category clocks at the epoch's start */
   float *dlogits = gs_model_dlogits(m);
 
   for (int32_t epoch = 1; epoch <= epochs; epoch++) {
+    for (int i = 0; i < GS_FLOPS_CATEGORIES; i++)
+      kernel_clock[i] = gs_flops_seconds((gs_flops_category)i);
     double t0 = gs_clock_seconds();
     const float *logits = NULL;
     GS_TRY(gs_model_forward(m, true, epoch, &logits, err));
@@ -107,9 +109,9 @@ gs_status gs_train(gs_train_result *result, gs_model *m, const gs_dataset *ds,
     times[epoch - 1] = t2 - t0;
     res.epochs_run = epoch;
     res.final_train_loss = loss;
-    if (epoch == 1)
-      for (int i = 0; i < GS_FLOPS_CATEGORIES; i++)
-        kernel_seconds_at[i] = gs_flops_seconds((gs_flops_category)i);
+    for (int i = 0; i < GS_FLOPS_CATEGORIES; i++)
+      kernel_times[i * epochs + epoch - 1] =
+          gs_flops_seconds((gs_flops_category)i) - kernel_clock[i];
 
     if (val_acc > res.best_val_acc || (val_acc == res.best_val_acc && val_loss < res.best_val_loss)) {
       res.best_val_acc = val_acc;
@@ -137,11 +139,11 @@ gs_status gs_train(gs_train_result *result, gs_model *m, const gs_dataset *ds,
   res.epoch_seconds_median = median(times, res.epochs_run);
   res.train_seconds_median = median(train_times, res.epochs_run);
   res.eval_seconds_median = median(eval_times, res.epochs_run);
+  /* Category medians over every epoch but the first (which warms caches and thread pools). */
   for (int i = 0; i < GS_FLOPS_CATEGORIES; i++) {
-    double now = gs_flops_seconds((gs_flops_category)i);
-    res.kernel_seconds_mean[i] = res.epochs_run > 1
-                                     ? (now - kernel_seconds_at[i]) / (res.epochs_run - 1)
-                                     : now - kernel_seconds_start[i];
+    double *log = kernel_times + i * epochs;
+    res.kernel_seconds_median[i] =
+        res.epochs_run > 1 ? median(log + 1, res.epochs_run - 1) : log[0];
   }
   res.peak_bytes = gs_mem_peak();
   res.flops_per_epoch = L->train_flops.total + L->eval_flops.total +
@@ -151,5 +153,6 @@ fail:
   gs_mem_free(times);
   gs_mem_free(train_times);
   gs_mem_free(eval_times);
+  gs_mem_free(kernel_times);
   return st;
 }

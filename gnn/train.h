@@ -40,10 +40,10 @@ typedef struct {
   double train_seconds_median;
   double eval_seconds_median;
   double total_seconds;
-  /* Seconds per epoch spent in the kernels of each category (core/flops.h), the mean over
+  /* Seconds per epoch spent in the kernels of each category (core/flops.h), the median over
    * every epoch but the first (which warms caches and thread pools); the rest of the epoch
-   * (memsets, loop and accuracy bookkeeping) is epoch_seconds minus their sum. */
-  double kernel_seconds_mean[GS_FLOPS_CATEGORIES];
+   * (memsets, loop and accuracy bookkeeping) is about epoch_seconds minus their sum. */
+  double kernel_seconds_median[GS_FLOPS_CATEGORIES];
   int64_t peak_bytes;      /* counting allocator's high-water mark during training */
   int64_t flops_per_epoch; /* from the model layout plus loss and optimiser */
 } gs_train_result;

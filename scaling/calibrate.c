@@ -13,6 +13,11 @@
 #include "scaling/cost.h"
 #include "sparse/graph.h"
 
+/* Each case is timed over at least this many seconds of roofline-estimated epochs (at most
+ * CASE_EPOCHS_MAX epochs). */
+#define CASE_SECONDS 0.4
+#define CASE_EPOCHS_MAX 400
+
 /* Shapes of the bundled benchmarks, generated: the fit must see the regimes the predictions
  * are asked about (a cached graph where calls dominate, a larger sparse-input graph, a dense
  * input with many neighbours per row, and the residual + LayerNorm kernels). */
@@ -205,11 +210,17 @@ static gs_status measure_case(gs_calibration_point *pt, const gs_calibration_cas
   gs_cost cost;
   GS_TRY(gs_cost_estimate(&cost, cfg.depth, cfg.width, ds->x.cols, &copt, &data, unfitted, err));
 
+  /* Small cases run more epochs, so that every case is timed over about CASE_SECONDS: the
+   * medians of millisecond epochs need many of them. */
+  double est = cost.seconds_per_epoch > 0.0 ? cost.seconds_per_epoch : 1e-3;
+  double want = ceil(CASE_SECONDS / est);
+  if (want > topt.epochs) topt.epochs = want > CASE_EPOCHS_MAX ? CASE_EPOCHS_MAX : (int32_t)want;
+  pt->epochs = topt.epochs;
   GS_TRY(gs_model_new(&m, &cfg, g, &ds->x, ds->num_classes, err));
   gs_train_result res;
   GS_TRY(gs_train(&res, m, ds, &topt, err));
   for (int c = 0; c < GS_FLOPS_CATEGORIES; c++) {
-    pt->measured[c] = res.kernel_seconds_mean[c];
+    pt->measured[c] = res.kernel_seconds_median[c];
     pt->roofline[c] = cost.seconds_roofline[c];
     pt->calls[c] = cost.calls_category[c];
     pt->entries[c] = cost.entries_category[c];

@@ -34,10 +34,11 @@ typedef struct {
   bool residual_norm;     /* residual connections and LayerNorm */
 } gs_calibration_case;
 
-/* The measurement of one case: per category, the trainer's mean kernel seconds per epoch
+/* The measurement of one case: per category, the trainer's median kernel seconds per epoch
  * and the cost model's roofline seconds and calls for the same epoch. */
 typedef struct {
   gs_calibration_case what;
+  int32_t epochs;         /* epochs trained (the first excluded from the medians) */
   double measured[GS_FLOPS_CATEGORIES];
   double roofline[GS_FLOPS_CATEGORIES];
   int64_t calls[GS_FLOPS_CATEGORIES];
@@ -62,8 +63,9 @@ extern const gs_calibration_case gs_calibration_cases[GS_CALIBRATION_CASES];
 double gs_calibration_fit(double coef[GS_CALIBRATION_TERMS], const double *y,
                           const double *const basis[GS_CALIBRATION_TERMS], int count);
 
-/* Measures every built-in case on this machine with p's thread count (`epochs` epochs each,
- * the first excluded as warm-up) and fits p->kernel_scale, kernel_call_s and kernel_entry_s; the points
+/* Measures every built-in case on this machine with p's thread count (at least `epochs`
+ * epochs each, more for small cases so that each runs about 0.4 s; the first epoch excluded
+ * as warm-up) and fits p->kernel_scale, kernel_call_s and kernel_entry_s; the points
  * go to `points` (GS_CALIBRATION_CASES entries) when not NULL, and the mean absolute relative
  * error of each category's fit to `fit_error` when not NULL. p's other figures must already
  * be measured (gs_profile_measure). `progress` (may be NULL) gets one line per case.

@@ -722,7 +722,7 @@ gs_status gs_cost_estimate(gs_cost *out, int32_t depth, int64_t width, int64_t f
   c.graph_bytes = d->norm == GS_NORM_ROW ? 2 * adj : adj;
   c.feature_bytes = c.sparse_features ? gs_csr_bytes(d->nodes, c.feature_nnz)
                                       : 4 * d->nodes * features;
-  c.log_bytes = 3 * 8 * (int64_t)opts->epochs;
+  c.log_bytes = (3 + GS_FLOPS_CATEGORIES) * 8 * (int64_t)opts->epochs; /* gnn/train.c's logs */
 
   /* Peak: the allocation schedule of load, graph, model and training, phase by phase. */
   mem_replay mem = {0, 0};

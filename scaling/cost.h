@@ -82,7 +82,7 @@ typedef struct {
   gs_model_config model;      /* dropout, residual, norm, order; depth and width are ignored */
   gs_decay_scope decay_scope;
   double weight_decay;
-  int32_t epochs;             /* the trainer keeps 3 doubles per epoch of log */
+  int32_t epochs;             /* the trainer keeps 3 + GS_FLOPS_CATEGORIES doubles per epoch of log */
   double theta;               /* SpMM neighbour-row miss fraction θ in [0, 1], which prices
                                  sparse products by the older cached/missing blend; < 0
                                  (default): by the profile's gather curve at the size of the
