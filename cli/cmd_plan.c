@@ -29,6 +29,10 @@ static void plan_usage(FILE *f) {
       "usage: gnnscale plan --data DIR --mem SIZE --strategy dwr|dWr|d|w|r [options]\n"
       "  --data DIR            dataset folder (datasets/data/coauthor-cs)\n"
       "  --mem SIZE            peak memory budget, e.g. 512MiB, 2GiB (required)\n"
+      "  --mem-basis B         rss: the budget bounds the process's peak RSS, the counted peak\n"
+      "                        plus what is resident besides (code, libraries, runtime; measured\n"
+      "                        by this process after loading the data); counted: the counting\n"
+      "                        allocator's peak alone (default rss)\n"
       "  --epoch-time T        epoch-time budget, e.g. 2s, 150ms (measures the machine unless\n"
       "                        --profile is given)\n"
       "  --flops N             FLOPs-per-epoch budget, e.g. 5e9 or 5G\n"
@@ -198,7 +202,8 @@ static void print_json(const gs_plan *plan, const gs_plan_options *o, const gs_d
   if (plan->count > 0 && plan->rows[0].status == GS_OK)
     printf(",\"elasticities\":{\"depth\":%.6f,\"width\":%.6f,\"resolution\":%.6f}",
            plan->rows[0].spec.eps_d, plan->rows[0].spec.eps_w, plan->rows[0].spec.eps_r);
-  printf(",\"budget\":{\"memory_bytes\":%.0f", o->limit[GS_PLAN_MEMORY]);
+  printf(",\"budget\":{\"memory_bytes\":%.0f,\"memory_basis\":\"%s\",\"resident_bytes\":%.0f",
+         o->limit[GS_PLAN_MEMORY], o->resident_bytes > 0 ? "rss" : "counted", o->resident_bytes);
   json_number_or_null(stdout, "epoch_seconds", o->limit[GS_PLAN_TIME], o->limit[GS_PLAN_TIME] > 0);
   json_number_or_null(stdout, "flops", o->limit[GS_PLAN_FLOPS], o->limit[GS_PLAN_FLOPS] > 0);
   printf("},\"profile\":");
@@ -227,6 +232,7 @@ static void print_json(const gs_plan *plan, const gs_plan_options *o, const gs_d
            (long long)c->graph_bytes, (long long)c->peak_bytes, gs_cost_phase_name(c->peak_phase),
            c->sparse_features ? "true" : "false", (long long)c->phase_peak[GS_COST_PHASE_LOAD],
            (long long)c->phase_peak[GS_COST_PHASE_GRAPH], (long long)c->phase_peak[GS_COST_PHASE_TRAIN]);
+    printf(",\"memory_bytes\":%.0f", row->used[GS_PLAN_MEMORY]);
     json_number_or_null(stdout, "epoch_seconds", c->seconds_per_epoch, c->seconds_per_epoch >= 0);
     printf(",\"intended_factor\":%.17g,\"realised_factor\":%.17g,\"fits\":%s,\"binding\":\"%s\"",
            s->intended_factor, s->realised_factor, row->fits ? "true" : "false",
@@ -299,7 +305,7 @@ static void print_known_table(const known_view *kv) {
              kv->lambda && i == u->best_any ? 'U' : ' ', (int)k->depth, (long long)k->width,
              (long long)k->features, (long long)s->cost.params,
              format_si((double)s->cost.epoch.total, b1, sizeof b1), s->cost_ratio,
-             gs_format_bytes(s->cost.peak_bytes, b2, sizeof b2),
+             gs_format_bytes((int64_t)s->used[GS_PLAN_MEMORY], b2, sizeof b2),
              format_seconds(s->cost.seconds_per_epoch, b3, sizeof b3), s->val_acc);
       if (kv->lambda) printf("  %7.4f", s->utility);
       printf("  %-16s  %s\n", format_binds(s->binding, s->ratio, s->fits, binds, sizeof binds),
@@ -346,7 +352,7 @@ static void print_table(const gs_plan *plan, const gs_plan_options *o, const gs_
                         const gs_cost_data *data, const char *profile_note, bool all_rows,
                         const known_view *kv) {
   const gs_scaling_rule *r = &o->rule;
-  char b1[48], b2[48], b3[48], b4[48], b5[48];
+  char b1[48], b2[48], b3[48], b4[48], b5[48], b6[48];
   printf("dataset %s: %lld nodes, %lld non-zeros in A_hat, %lld features (%lld non-zero), "
          "%lld classes, split %lld/%lld/%lld\n",
          ds->name, (long long)data->nodes, (long long)data->adj_nnz, (long long)data->file_features,
@@ -370,13 +376,19 @@ static void print_table(const gs_plan *plan, const gs_plan_options *o, const gs_
            s->eps_d, s->eps_w, s->eps_r, s->e_d, s->e_w, s->e_r);
   }
   printf("budgets: memory %s", gs_format_bytes((int64_t)o->limit[GS_PLAN_MEMORY], b1, sizeof b1));
+  if (o->resident_bytes > 0)
+    printf(" of peak RSS (the counted peak + %s resident besides, measured now)",
+           gs_format_bytes((int64_t)o->resident_bytes, b1, sizeof b1));
+  else
+    printf(" of counted bytes");
   if (o->limit[GS_PLAN_TIME] > 0) printf(", epoch time %s", format_seconds(o->limit[GS_PLAN_TIME], b1, sizeof b1));
   if (o->limit[GS_PLAN_FLOPS] > 0) printf(", %s FLOPs per epoch", format_si(o->limit[GS_PLAN_FLOPS], b1, sizeof b1));
   printf("\nepoch times from the machine profile: %s\n\n", profile_note);
 
   const bool show_acc = kv->u != NULL, show_u = show_acc && kv->lambda;
-  printf("%s  phi          depth  width  features     params  FLOPs/epoch  activations  peak memory  "
-         "epoch time  %s%sbinds\n", show_u ? " " : "", show_acc ? "val acc  " : "",
+  printf("%s  phi          depth  width  features     params  FLOPs/epoch  activations  %s  "
+         "epoch time  %s%sbinds\n", show_u ? " " : "",
+         o->resident_bytes > 0 ? "   peak RSS" : "peak memory", show_acc ? "val acc  " : "",
          show_u ? "utility  " : "");
   double clipped_at = -1.0;
   for (int32_t i = 0; i < plan->count && clipped_at < 0; i++)
@@ -421,7 +433,7 @@ static void print_table(const gs_plan *plan, const gs_plan_options *o, const gs_
            (int)s->depth, (long long)s->width, (long long)s->features, (long long)c->params,
            format_si((double)c->epoch.total, b1, sizeof b1),
            gs_format_bytes(c->activation_bytes, b2, sizeof b2),
-           gs_format_bytes(c->peak_bytes, b3, sizeof b3),
+           gs_format_bytes((int64_t)row->used[GS_PLAN_MEMORY], b3, sizeof b3),
            format_seconds(c->seconds_per_epoch, b4, sizeof b4), acc, util, binds);
   }
   if (show_acc) print_known_table(kv);
@@ -434,13 +446,14 @@ static void print_table(const gs_plan *plan, const gs_plan_options *o, const gs_
   if (plan->best >= 0) {
     const gs_plan_row *b = &plan->rows[plan->best];
     printf("phi* = %.2f: depth %d, width %lld, %lld of %lld features (r = %.3f), %lld parameters; "
-           "predicted peak %s of %s (%s phase), %s FLOPs per epoch (%.2fx the base, %.2fx "
-           "intended), epoch %s\n",
+           "predicted peak %s of %s (%s phase; %s counted), %s FLOPs per epoch (%.2fx the base, "
+           "%.2fx intended), epoch %s\n",
            b->phi, (int)b->spec.depth, (long long)b->spec.width, (long long)b->spec.features,
            (long long)data->file_features, b->spec.resolution, (long long)b->cost.params,
-           gs_format_bytes(b->cost.peak_bytes, b1, sizeof b1),
+           gs_format_bytes((int64_t)b->used[GS_PLAN_MEMORY], b1, sizeof b1),
            gs_format_bytes((int64_t)o->limit[GS_PLAN_MEMORY], b2, sizeof b2),
-           gs_cost_phase_name(b->cost.peak_phase), format_si((double)b->cost.epoch.total, b3, sizeof b3),
+           gs_cost_phase_name(b->cost.peak_phase), gs_format_bytes(b->cost.peak_bytes, b6, sizeof b6),
+           format_si((double)b->cost.epoch.total, b3, sizeof b3),
            b->spec.realised_factor, b->spec.intended_factor,
            format_seconds(b->cost.seconds_per_epoch, b4, sizeof b4));
     if (plan->stop_row >= 0) {
@@ -557,6 +570,7 @@ int gs_cmd_plan(int argc, char **argv) {
   gs_plan_options o = gs_plan_options_default();
   gs_norm norm = GS_NORM_SYM;
   int64_t v = 0, mem = 0, threads = 0;
+  bool mem_basis_rss = true;
   double x = 0, sparse_below = GS_COST_SPARSE_BELOW;
   bool json = false, measure = false, have_strategy = false, all_rows = false, base_given = false;
   bool have_lambda = false;
@@ -575,6 +589,11 @@ int gs_cmd_plan(int argc, char **argv) {
     else if (!strcmp(opt, "--split")) split = gs_args_value(&a);
     else if (!strcmp(opt, "--mem")) {
       if (gs_args_bytes(&a, &mem) && mem <= 0) gs_args_fail(&a, "option --mem: the budget must be positive");
+    } else if (!strcmp(opt, "--mem-basis")) {
+      const char *basis = gs_args_value(&a);
+      if (basis && !strcmp(basis, "rss")) mem_basis_rss = true;
+      else if (basis && !strcmp(basis, "counted")) mem_basis_rss = false;
+      else if (basis) gs_args_fail(&a, "option --mem-basis: '%s' is not rss or counted", basis);
     } else if (!strcmp(opt, "--epoch-time")) {
       if (gs_args_seconds(&a, &x)) o.limit[GS_PLAN_TIME] = x;
     } else if (!strcmp(opt, "--flops")) {
@@ -748,6 +767,19 @@ int gs_cmd_plan(int argc, char **argv) {
     fprintf(stderr, "gnnscale plan: note: %s is a version %d search result: only the base's and "
             "the best candidate's accuracies are known (a new `gnnscale search` records every "
             "model)\n", from_search, (int)searched.format_version);
+  if (mem_basis_rss) {
+    /* Resident bytes besides the counted ones, now that the data is loaded (zlib, GraphBLAS
+     * and OpenMP state touched, as in a training run's pricing pass). */
+    int64_t rss = gs_mem_current_rss();
+    if (rss < 0) {
+      st = gs_error_set(&err, GS_ERR_IO,
+                        "cannot read this process's resident size (/proc/self/statm): use "
+                        "--mem-basis counted");
+      goto fail;
+    }
+    int64_t resident = rss - gs_mem_current();
+    o.resident_bytes = resident > 0 ? (double)resident : 0.0;
+  }
   gs_cost_data data;
   GS_TRY(gs_cost_data_of(&data, &prefix, ds, g, &err));
   data.sparse_below = sparse_below;

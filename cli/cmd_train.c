@@ -91,15 +91,6 @@ static void print_category_ms(const char *key, const double *seconds) {
   printf("}");
 }
 
-static int64_t current_rss(void) {
-  FILE *f = fopen("/proc/self/statm", "r");
-  if (!f) return -1;
-  long long size = 0, resident = 0;
-  int n = fscanf(f, "%lld %lld", &size, &resident);
-  fclose(f);
-  if (n != 2) return -1;
-  return (int64_t)resident * (int64_t)sysconf(_SC_PAGESIZE);
-}
 
 /* The resident bytes once the runtime is up and OpenBLAS has run one product (its thread
  * pool and buffers exist), before any data. Reported (rss_after_runtime_bytes), but it
@@ -110,7 +101,7 @@ static int64_t baseline_rss(void) {
   float a[64], b[64], c[64];
   for (int i = 0; i < 64; i++) a[i] = b[i] = 1.0f, c[i] = 0.0f;
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 8, 8, 8, 1.0f, a, 8, b, 8, 0.0f, c, 8);
-  return current_rss();
+  return gs_mem_current_rss();
 }
 
 /* The counts the cost model needs, without holding the feature matrix: the dataset without
@@ -411,7 +402,7 @@ int gs_cmd_train(int argc, char **argv) {
    * GraphBLAS, OpenMP and stdio state, about 0.7 MiB here) plus the predicted peak of the
    * counting allocator. The pricing pass's own buffers are freed and, with the fixed mmap
    * threshold of gs_runtime_init, returned to the system. */
-  const int64_t rss_priced = current_rss();
+  const int64_t rss_priced = gs_mem_current_rss();
   const int64_t mem_base = gs_mem_current();
   gs_mem_reset_peak();
   double t_load = gs_clock_seconds();

@@ -6,7 +6,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #define GS_MEM_MAX_TAGS 128
 #define GS_MEM_MAGIC 0x6773616c6c6f6321ULL /* "gsalloc!" */
@@ -159,4 +161,14 @@ int64_t gs_mem_peak_rss(void) {
   struct rusage usage;
   if (getrusage(RUSAGE_SELF, &usage) != 0) return -1;
   return (int64_t)usage.ru_maxrss * 1024; /* Linux reports kilobytes */
+}
+
+int64_t gs_mem_current_rss(void) {
+  FILE *f = fopen("/proc/self/statm", "r");
+  if (!f) return -1;
+  long long size = 0, resident = 0;
+  int n = fscanf(f, "%lld %lld", &size, &resident);
+  fclose(f);
+  if (n != 2) return -1;
+  return (int64_t)resident * (int64_t)sysconf(_SC_PAGESIZE);
 }

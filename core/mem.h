@@ -57,4 +57,8 @@ void gs__mem_free_graphblas(void *p);
 /* Peak resident set size of this process in bytes (from getrusage), for comparison. */
 int64_t gs_mem_peak_rss(void);
 
+/* Current resident set size of this process in bytes (from /proc/self/statm; -1 when it
+ * cannot be read). */
+int64_t gs_mem_current_rss(void);
+
 #endif

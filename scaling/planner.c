@@ -47,10 +47,11 @@ void gs_plan_release(gs_plan *plan) {
 }
 
 /* What a model of cost c uses of each budget of o (used, ratio = used / limit, 0 for an
- * unset budget), the budget with the largest ratio (binding), and whether all hold. */
+ * unset budget; memory is the counted peak plus o's resident bytes), the budget with the
+ * largest ratio (binding), and whether all hold. */
 static bool judge(double used[GS_PLAN_BUDGETS], double ratio[GS_PLAN_BUDGETS],
                   gs_plan_budget_kind *binding, const gs_cost *c, const gs_plan_options *o) {
-  used[GS_PLAN_MEMORY] = (double)c->peak_bytes;
+  used[GS_PLAN_MEMORY] = (double)c->peak_bytes + o->resident_bytes;
   used[GS_PLAN_TIME] = c->seconds_per_epoch;
   used[GS_PLAN_FLOPS] = (double)c->epoch.total;
   bool fits = true;
@@ -132,6 +133,9 @@ gs_status gs_plan_make(gs_plan *out, const gs_plan_options *opts, const gs_cost_
     return gs_error_set(err, GS_ERR_INVALID, "the phi step %g must be positive", opts->phi_step);
   if (!(opts->phi_max >= 0.0) || isinf(opts->phi_max))
     return gs_error_set(err, GS_ERR_INVALID, "phi max %g must be finite and >= 0", opts->phi_max);
+  if (!(opts->resident_bytes >= 0.0) || isinf(opts->resident_bytes))
+    return gs_error_set(err, GS_ERR_INVALID, "resident bytes %g must be finite and >= 0",
+                        opts->resident_bytes);
   if (opts->phi_max > 0.0 && opts->phi_max / opts->phi_step >= GS_PLAN_MAX_ROWS)
     return gs_error_set(err, GS_ERR_INVALID, "phi max %g with step %g makes more than %d rows",
                         opts->phi_max, opts->phi_step, GS_PLAN_MAX_ROWS);

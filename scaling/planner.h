@@ -39,6 +39,10 @@ typedef struct {
   gs_cost_options cost;
   double limit[GS_PLAN_BUDGETS]; /* bytes, seconds, FLOPs; <= 0: no such budget (at least one
                                     must be set; a time budget needs a profile) */
+  double resident_bytes;  /* bytes resident beyond the counting allocator (code, libraries,
+                             runtime), added to each model's counted peak before the memory
+                             budget, so that it bounds the process's peak RSS; 0 (default):
+                             the budget bounds the counted bytes alone */
   double phi_step;        /* grid step (default 0.25) */
   double phi_max;         /* last φ of the grid; <= 0: stop automatically (default) */
 } gs_plan_options;

@@ -60,6 +60,9 @@ expect 1 "edge.csv.gz:2:" -- "$bin" info --data "$tmp/bad"
 # (an empty cache: the user's machine profile, whatever its state, plays no part)
 export GNNSCALE_CACHE="$tmp/cache"
 plan_args=(plan --data "$data/cora" --mem 64MiB --phi-max 2)
+expect 2 "option --mem-basis: 'vss' is not rss or counted" -- "$bin" "${plan_args[@]}" --mem-basis vss
+expect 0 "of peak RSS (the counted peak +" -- "$bin" "${plan_args[@]}" --strategy w
+expect 0 "budgets: memory 64.0 MiB of counted bytes" -- "$bin" "${plan_args[@]}" --strategy w --mem-basis counted
 expect 0 "utility choice (marked U): phi = 0.75-1.00 (depth 2, width 32, 1433 features): val acc 0.8100" -- \
   "$bin" "${plan_args[@]}" --from-search "$tmp/s.search.txt" --lambda 0.01
 expect 0 "search depth-only" -- "$bin" "${plan_args[@]}" --from-search "$tmp/s.search.txt" --lambda 0.01

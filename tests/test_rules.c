@@ -300,6 +300,23 @@ START_TEST(test_plan_picks_largest_fitting_phi) {
   ck_assert_double_eq_tol(p.rows[p.best].phi, 0.25 * p.best, EXACT_TOLERANCE);
   gs_plan_release(&p);
   ck_assert_ptr_null(p.rows);
+
+  /* The same budget with resident bytes besides the counted ones (an RSS budget): every
+   * model uses its counted peak + those bytes, so the pick moves down to the largest φ whose
+   * peak fits in the budget less the resident bytes, and a negative amount is refused. */
+  const double resident = 3.0 * 1048576.0;
+  o.resident_bytes = resident;
+  GS_ASSERT_OK(gs_plan_make(&p, &o, &data, NULL, &err), err);
+  int want_rss = -1;
+  for (int i = 0; i < p.count; i++) {
+    ck_assert_double_eq(p.rows[i].used[GS_PLAN_MEMORY], (double)p.rows[i].cost.peak_bytes + resident);
+    if ((double)p.rows[i].cost.peak_bytes + resident <= (double)limit) want_rss = i;
+  }
+  ck_assert_int_eq(p.best, want_rss);
+  ck_assert_int_lt(p.best, want);
+  gs_plan_release(&p);
+  o.resident_bytes = -1.0;
+  ck_assert_int_eq(gs_plan_make(&p, &o, &data, NULL, &err), GS_ERR_INVALID);
 }
 END_TEST
 
