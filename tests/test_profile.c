@@ -163,6 +163,19 @@ static void assert_located(const gs_error *err, const char *path, int line, cons
   ck_assert_msg(strstr(err->msg, needle) != NULL, "message \"%s\" lacks \"%s\"", err->msg, needle);
 }
 
+/* Saves the sample with one line edited (as load_edited), loads it, and checks that the load
+ * fails with `want` and a message naming the file, the edited line and `needle`. */
+static void expect_edit_rejected(const char *name, const char *key, const char *replacement,
+                                 gs_status want, const char *needle) {
+  char path[512];
+  gs_error err;
+  int line = line_of(name, key);
+  gs_status st = load_edited(name, key, replacement, &err, path, sizeof path);
+  ck_assert_int_eq(st, want);
+  assert_located(&err, path, line, needle);
+  unlink(path);
+}
+
 START_TEST(test_profile_save_load_round_trip) {
   char path[512];
   temp_path(path, sizeof path, "round.txt");
@@ -249,25 +262,14 @@ START_TEST(test_profile_load_missing_file) {
 END_TEST
 
 START_TEST(test_profile_load_bad_number) {
-  char path[512];
-  gs_error err;
-  int line = line_of("bad.txt", "bandwidth_gbs");
-  gs_status st =
-      load_edited("bad.txt", "bandwidth_gbs", "bandwidth_gbs = 12.5GB", &err, path, sizeof path);
-  ck_assert_int_eq(st, GS_ERR_PARSE);
-  assert_located(&err, path, line, "expected a number");
-  unlink(path);
+  expect_edit_rejected("bad.txt", "bandwidth_gbs", "bandwidth_gbs = 12.5GB", GS_ERR_PARSE,
+                       "expected a number");
 }
 END_TEST
 
 START_TEST(test_profile_load_bad_integer) {
-  char path[512];
-  gs_error err;
-  int line = line_of("badint.txt", "threads");
-  gs_status st = load_edited("badint.txt", "threads", "threads = 2.5", &err, path, sizeof path);
-  ck_assert_int_eq(st, GS_ERR_PARSE);
-  assert_located(&err, path, line, "expected an integer");
-  unlink(path);
+  expect_edit_rejected("badint.txt", "threads", "threads = 2.5", GS_ERR_PARSE,
+                       "expected an integer");
 }
 END_TEST
 
@@ -287,94 +289,46 @@ START_TEST(test_profile_load_missing_key) {
 END_TEST
 
 START_TEST(test_profile_load_negative_value) {
-  char path[512];
-  gs_error err;
-  int line = line_of("negative.txt", "call_overhead_s");
-  gs_status st = load_edited("negative.txt", "call_overhead_s", "call_overhead_s = -1e-6", &err,
-                             path, sizeof path);
-  ck_assert_int_eq(st, GS_ERR_RANGE);
-  assert_located(&err, path, line, "must be positive");
-  unlink(path);
+  expect_edit_rejected("negative.txt", "call_overhead_s", "call_overhead_s = -1e-6", GS_ERR_RANGE,
+                       "must be positive");
 }
 END_TEST
 
 START_TEST(test_profile_load_negative_kernel_call) {
-  char path[512];
-  gs_error err;
-  int line = line_of("negcall.txt", "kernel_call_s_aggregate");
-  gs_status st = load_edited("negcall.txt", "kernel_call_s_aggregate",
-                             "kernel_call_s_aggregate = -2e-6", &err, path, sizeof path);
-  ck_assert_int_eq(st, GS_ERR_RANGE);
-  assert_located(&err, path, line, "must not be negative");
-  unlink(path);
-  line = line_of("zeroscale.txt", "kernel_scale_dense");
-  st = load_edited("zeroscale.txt", "kernel_scale_dense", "kernel_scale_dense = 0", &err, path,
-                   sizeof path);
-  ck_assert_int_eq(st, GS_ERR_RANGE);
-  assert_located(&err, path, line, "must be positive");
-  unlink(path);
+  expect_edit_rejected("negcall.txt", "kernel_call_s_aggregate", "kernel_call_s_aggregate = -2e-6", GS_ERR_RANGE,
+                       "must not be negative");
+  expect_edit_rejected("zeroscale.txt", "kernel_scale_dense", "kernel_scale_dense = 0", GS_ERR_RANGE,
+                       "must be positive");
 }
 END_TEST
 
 START_TEST(test_profile_load_zero_threads) {
-  char path[512];
-  gs_error err;
-  int line = line_of("zero.txt", "threads");
-  gs_status st = load_edited("zero.txt", "threads", "threads = 0", &err, path, sizeof path);
-  ck_assert_int_eq(st, GS_ERR_RANGE);
-  assert_located(&err, path, line, "out of range");
-  unlink(path);
+  expect_edit_rejected("zero.txt", "threads", "threads = 0", GS_ERR_RANGE,
+                       "out of range");
 }
 END_TEST
 
 START_TEST(test_profile_load_nan_and_inf) {
-  char path[512];
-  gs_error err;
-  int line = line_of("nan.txt", "sgemm_nn_large_64x64");
-  gs_status st = load_edited("nan.txt", "sgemm_nn_large_64x64", "sgemm_nn_large_64x64 = nan", &err,
-                             path, sizeof path);
-  ck_assert_int_eq(st, GS_ERR_NUMERIC);
-  assert_located(&err, path, line, "not a finite number");
-  unlink(path);
-  line = line_of("inf.txt", "spmm_random_gbs");
-  st = load_edited("inf.txt", "spmm_random_gbs", "spmm_random_gbs = inf", &err, path, sizeof path);
-  ck_assert_int_eq(st, GS_ERR_NUMERIC);
-  assert_located(&err, path, line, "not a finite number");
-  unlink(path);
+  expect_edit_rejected("nan.txt", "sgemm_nn_large_64x64", "sgemm_nn_large_64x64 = nan", GS_ERR_NUMERIC,
+                       "not a finite number");
+  expect_edit_rejected("inf.txt", "spmm_random_gbs", "spmm_random_gbs = inf", GS_ERR_NUMERIC,
+                       "not a finite number");
 }
 END_TEST
 
 START_TEST(test_profile_load_unknown_and_repeated_keys) {
-  char path[512];
-  gs_error err;
-  int line = line_of("unknown.txt", "copy_gbs");
-  gs_status st =
-      load_edited("unknown.txt", "copy_gbs", "copy_gbps = 19.3", &err, path, sizeof path);
-  ck_assert_int_eq(st, GS_ERR_PARSE);
-  assert_located(&err, path, line, "unknown key \"copy_gbps\"");
-  unlink(path);
-  line = line_of("repeat.txt", "copy_gbs");
-  st = load_edited("repeat.txt", "copy_gbs", "bandwidth_gbs = 19.3", &err, path, sizeof path);
-  ck_assert_int_eq(st, GS_ERR_PARSE);
-  assert_located(&err, path, line, "repeated");
-  unlink(path);
+  expect_edit_rejected("unknown.txt", "copy_gbs", "copy_gbps = 19.3", GS_ERR_PARSE,
+                       "unknown key \"copy_gbps\"");
+  expect_edit_rejected("repeat.txt", "copy_gbs", "bandwidth_gbs = 19.3", GS_ERR_PARSE,
+                       "repeated");
 }
 END_TEST
 
 START_TEST(test_profile_load_line_without_equals_and_bad_format) {
-  char path[512];
-  gs_error err;
-  int line = line_of("noeq.txt", "machine");
-  gs_status st = load_edited("noeq.txt", "machine", "machine: Test CPU", &err, path, sizeof path);
-  ck_assert_int_eq(st, GS_ERR_PARSE);
-  assert_located(&err, path, line, "expected \"key = value\"");
-  unlink(path);
-  line = line_of("format.txt", "gnnscale_profile");
-  st = load_edited("format.txt", "gnnscale_profile", "gnnscale_profile = 1", &err, path,
-                   sizeof path);
-  ck_assert_int_eq(st, GS_ERR_PARSE);
-  assert_located(&err, path, line, "unsupported profile format 1 (this program reads 4): run `gnnscale calibrate` again");
-  unlink(path);
+  expect_edit_rejected("noeq.txt", "machine", "machine: Test CPU", GS_ERR_PARSE,
+                       "expected \"key = value\"");
+  expect_edit_rejected("format.txt", "gnnscale_profile", "gnnscale_profile = 1", GS_ERR_PARSE,
+                       "unsupported profile format 1 (this program reads 4): run `gnnscale calibrate` again");
 }
 END_TEST
 
