@@ -392,6 +392,12 @@ int gs_cmd_train(int argc, char **argv) {
       features_kept = -1;
     } else {
       predicted = true;
+      if (profile.threads != gs_runtime_threads() && !json)
+        fprintf(stderr,
+                "gnnscale train: note: the machine profile was measured with %d threads and this "
+                "run uses %d: predicted epoch times are for %d (run `gnnscale calibrate "
+                "--threads %d --out FILE` and pass --profile FILE)\n",
+                profile.threads, gs_runtime_threads(), profile.threads, gs_runtime_threads());
     }
   } else if (have_strategy) {
     st = gs_error_set(&err, GS_ERR_INVALID, "%s: --strategy needs a dataset folder", data);
@@ -550,10 +556,11 @@ int gs_cmd_train(int argc, char **argv) {
     }
     if (predicted) {
       printf(",\"predicted\":{\"peak_bytes\":%lld,\"peak_phase\":\"%s\",\"peak_rss_bytes\":%lld,"
-             "\"epoch_ms\":%.4f,\"flops_per_epoch\":%lld,\"features\":%lld,\"profile\":",
+             "\"epoch_ms\":%.4f,\"flops_per_epoch\":%lld,\"features\":%lld,\"profile_threads\":%d,"
+             "\"profile\":",
              (long long)cost.peak_bytes, gs_cost_phase_name(cost.peak_phase),
              (long long)rss_predicted, 1e3 * cost.seconds_per_epoch,
-             (long long)cost.epoch.total, (long long)cost.features);
+             (long long)cost.epoch.total, (long long)cost.features, profile.threads);
       gs_json_string(stdout, profile_note);
       print_category_ms(",\"kernel_ms\"", cost.seconds_category);
       printf("}");
