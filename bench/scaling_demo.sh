@@ -4,22 +4,24 @@
 #   2. the cost-model validation grid (bench/validate_cost.py, 13 configurations);
 #   3. Coauthor CS: plan under a memory budget between two phi steps, then train phi* and the
 #      next phi and compare their counted peaks with the budget;
-#   4. the utility form on the search results.
+#   4. the utility form on the search results; 5. the same under an epoch-time budget.
 # The searches themselves take long (Coauthor CS: about 30 minutes) and are run separately:
 #   build/cli/gnnscale search --data datasets/data/coauthor-cs --base 2,16,0.5 --epochs 200 \
 #     --seeds 3 --max-candidates 0 --out bench/out/coauthor-cs.search.txt
 #   build/cli/gnnscale search --data datasets/data/cora --base 2,16,0.5 --epochs 200 \
 #     --seeds 3 --max-candidates 0 --out bench/out/cora.search.txt
-# Usage: bash bench/scaling_demo.sh [MEM_BUDGET (default 100MiB)]
+# Usage: bash bench/scaling_demo.sh [MEM_BUDGET (default 100MiB)]   (OUT=DIR: where to write,
+# default bench/out; the machine profile goes to $GNNSCALE_CACHE or ~/.cache/gnnscale)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 budget=${1:-100MiB}
 bin=build/cli/gnnscale
-out=bench/out
+out=${OUT:-bench/out}
 mkdir -p "$out"
 
-"$bin" calibrate | tee "$out/calibrate.txt"
-/usr/bin/python3 bench/validate_cost.py --categories | tee "$out/validate.txt"
+"$bin" calibrate --json > "$out/calibrate.json"
+/usr/bin/python3 bench/validate_cost.py --repeat 3 --categories --json "$out/validate.jsonl" |
+  tee "$out/validate.txt"
 
 search=$out/coauthor-cs.search.txt
 "$bin" plan --data datasets/data/coauthor-cs --mem "$budget" --strategy dwr \
@@ -32,4 +34,17 @@ for p in "$phi_star" "$next"; do
   echo "== train at phi $p (budget $budget)"
   "$bin" train --data datasets/data/coauthor-cs --strategy dwr --phi "$p" \
     --from-search "$search" --seeds 3 | tee "$out/train-coauthor-phi$p.txt"
+done
+
+# The same graph under an epoch-time budget: phi* and the next step.
+"$bin" plan --data datasets/data/coauthor-cs --mem 1GiB --epoch-time 100ms --strategy dwr \
+  --from-search "$search" | tee "$out/plan-coauthor-time.txt"
+phi=$("$bin" plan --data datasets/data/coauthor-cs --mem 1GiB --epoch-time 100ms --strategy dwr \
+  --from-search "$search" --json | /usr/bin/python3 -c \
+  'import json,sys; j=json.load(sys.stdin); b=j["best"]["row"]; print(j["best"]["phi"], j["rows"][b + 1]["phi"])')
+read -r phi_star next <<<"$phi"
+for p in "$phi_star" "$next"; do
+  echo "== train at phi $p (epoch-time budget 100 ms)"
+  "$bin" train --data datasets/data/coauthor-cs --strategy dwr --phi "$p" \
+    --from-search "$search" --seeds 3 | tee "$out/train-coauthor-time-phi$p.txt"
 done
