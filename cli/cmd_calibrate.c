@@ -20,7 +20,7 @@ static void calibrate_usage(FILE *f) {
       "  --threads T           threads to measure with (default 0: all cores)\n"
       "  --seconds S           time budget of the rate measurements (default 3)\n"
       "  --fit-epochs N        epochs of each kernel-fit training run (default 12; the fit\n"
-      "                        trains 8 small GCNs on generated graphs, about 10 s)\n"
+      "                        trains 8 small GCNs on generated graphs, three rounds, about 25 s)\n"
       "  --no-fit              skip the kernel fit: epoch times from the roofline alone\n"
       "  --out FILE            where to save the profile (default: $GNNSCALE_CACHE/profile.txt,\n"
       "                        else ~/.cache/gnnscale/profile.txt; the folder is created)\n"

@@ -17,6 +17,8 @@
  * CASE_EPOCHS_MAX epochs). */
 #define CASE_SECONDS 0.4
 #define CASE_EPOCHS_MAX 400
+/* Rounds over all cases; a case's kernel times are the median over them. */
+#define CALIBRATION_ROUNDS 3
 
 /* Shapes of the bundled benchmarks, generated: the fit must see the regimes the predictions
  * are asked about (a cached graph where calls dominate, a larger sparse-input graph, a dense
@@ -84,22 +86,38 @@ double gs_calibration_fit(double coef[GS_CALIBRATION_TERMS], const double *y,
   int used = 0;
   for (int i = 0; i < count; i++) used += y[i] > 0.0;
   if (used == 0) return 0.0;
+  /* Each term's column is scaled to unit norm before solving: seconds, calls and entries
+   * differ by ten orders of magnitude, and unscaled the pivot test would call a well-posed
+   * system singular. A term whose column is all zero takes no part. */
+  double norm[GS_CALIBRATION_TERMS];
+  for (int j = 0; j < GS_CALIBRATION_TERMS; j++) {
+    double sq = 0;
+    for (int i = 0; i < count; i++)
+      if (y[i] > 0.0) sq += (basis[j][i] / y[i]) * (basis[j][i] / y[i]);
+    norm[j] = sqrt(sq);
+  }
   double best_err = INFINITY, best[GS_CALIBRATION_TERMS] = {0};
   for (int mask = 1; mask < (1 << GS_CALIBRATION_TERMS); mask += 2) {
     int idx[GS_CALIBRATION_TERMS], n = 0;
+    bool usable = true;
     for (int j = 0; j < GS_CALIBRATION_TERMS; j++)
-      if (mask & (1 << j)) idx[n++] = j;
+      if (mask & (1 << j)) {
+        idx[n++] = j;
+        usable = usable && norm[j] > 0.0 && isfinite(norm[j]);
+      }
+    if (!usable) continue;
     double M[GS_CALIBRATION_TERMS][GS_CALIBRATION_TERMS] = {{0}}, b[GS_CALIBRATION_TERMS] = {0},
            x[GS_CALIBRATION_TERMS] = {0};
     for (int i = 0; i < count; i++) {
       if (!(y[i] > 0.0)) continue;
       for (int r = 0; r < n; r++) {
-        double u = basis[idx[r]][i] / y[i];
+        double u = basis[idx[r]][i] / y[i] / norm[idx[r]];
         b[r] += u;
-        for (int c = 0; c < n; c++) M[r][c] += u * basis[idx[c]][i] / y[i];
+        for (int c = 0; c < n; c++) M[r][c] += u * basis[idx[c]][i] / y[i] / norm[idx[c]];
       }
     }
     if (!solve_small(M, b, n, x)) continue;
+    for (int r = 0; r < n; r++) x[r] /= norm[idx[r]];
     if (!(x[0] > 0.0)) continue;
     bool feasible = true;
     for (int r = 1; r < n; r++) feasible = feasible && x[r] >= 0.0;
@@ -247,20 +265,40 @@ gs_status gs_calibrate_kernels(gs_profile *p, int32_t epochs, gs_calibration_poi
     unfitted.kernel_call_s[c] = 0.0;
     unfitted.kernel_entry_s[c] = 0.0;
   }
+  /* CALIBRATION_ROUNDS rounds over the cases, each case's kernel times the median over the
+   * rounds: this VM has slow phases of a minute or so in which every kernel takes 1.5 to 2
+   * times longer, and one round caught in one would skew the fit. */
   gs_calibration_point pts[GS_CALIBRATION_CASES];
-  for (int i = 0; i < GS_CALIBRATION_CASES; i++) {
-    const gs_calibration_case *cs = &gs_calibration_cases[i];
-    if (progress) {
-      fprintf(progress, "\rkernel fit: case %d/%d (%lld nodes, depth %d, width %lld)...   ", i + 1,
-              GS_CALIBRATION_CASES, (long long)cs->nodes, (int)cs->depth, (long long)cs->width);
-      fflush(progress);
+  double rounds[GS_CALIBRATION_CASES][GS_FLOPS_CATEGORIES][CALIBRATION_ROUNDS];
+  for (int round = 0; round < CALIBRATION_ROUNDS; round++)
+    for (int i = 0; i < GS_CALIBRATION_CASES; i++) {
+      const gs_calibration_case *cs = &gs_calibration_cases[i];
+      if (progress) {
+        fprintf(progress, "\rkernel fit: round %d/%d, case %d/%d (%lld nodes, depth %d, width %lld)...   ",
+                round + 1, CALIBRATION_ROUNDS, i + 1, GS_CALIBRATION_CASES, (long long)cs->nodes,
+                (int)cs->depth, (long long)cs->width);
+        fflush(progress);
+      }
+      st = measure_case(&pts[i], cs, &unfitted, epochs, err);
+      if (st != GS_OK) {
+        gs_error_prefix(err, "calibration case %d", i + 1);
+        goto done;
+      }
+      for (int c = 0; c < GS_FLOPS_CATEGORIES; c++) rounds[i][c][round] = pts[i].measured[c];
     }
-    st = measure_case(&pts[i], cs, &unfitted, epochs, err);
-    if (st != GS_OK) {
-      gs_error_prefix(err, "calibration case %d", i + 1);
-      goto done;
+  for (int i = 0; i < GS_CALIBRATION_CASES; i++)
+    for (int c = 0; c < GS_FLOPS_CATEGORIES; c++) {
+      double *v = rounds[i][c];
+      for (int a = 1; a < CALIBRATION_ROUNDS; a++) /* insertion sort of a handful */
+        for (int b = a; b > 0 && v[b] < v[b - 1]; b--) {
+          double t = v[b];
+          v[b] = v[b - 1];
+          v[b - 1] = t;
+        }
+      pts[i].measured[c] = CALIBRATION_ROUNDS % 2
+                               ? v[CALIBRATION_ROUNDS / 2]
+                               : 0.5 * (v[CALIBRATION_ROUNDS / 2 - 1] + v[CALIBRATION_ROUNDS / 2]);
     }
-  }
   if (progress) fprintf(progress, "\r%78s\r", "");
   for (int c = 0; c < GS_FLOPS_CATEGORIES; c++) {
     double y[GS_CALIBRATION_CASES], a[GS_CALIBRATION_CASES], k[GS_CALIBRATION_CASES],

@@ -63,9 +63,10 @@ extern const gs_calibration_case gs_calibration_cases[GS_CALIBRATION_CASES];
 double gs_calibration_fit(double coef[GS_CALIBRATION_TERMS], const double *y,
                           const double *const basis[GS_CALIBRATION_TERMS], int count);
 
-/* Measures every built-in case on this machine with p's thread count (at least `epochs`
- * epochs each, more for small cases so that each runs about 0.4 s; the first epoch excluded
- * as warm-up) and fits p->kernel_scale, kernel_call_s and kernel_entry_s; the points
+/* Measures every built-in case on this machine with p's thread count, in three rounds over
+ * the cases (each case's times are the median over the rounds; at least `epochs` epochs a
+ * run, more for small cases so that each runs about 0.4 s; the first epoch excluded as
+ * warm-up) and fits p->kernel_scale, kernel_call_s and kernel_entry_s; the points
  * go to `points` (GS_CALIBRATION_CASES entries) when not NULL, and the mean absolute relative
  * error of each category's fit to `fit_error` when not NULL. p's other figures must already
  * be measured (gs_profile_measure). `progress` (may be NULL) gets one line per case.
