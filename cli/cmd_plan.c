@@ -35,6 +35,9 @@ static void plan_usage(FILE *f) {
       "                        allocator's peak alone (default rss)\n"
       "  --epoch-time T        epoch-time budget, e.g. 2s, 150ms (measures the machine unless\n"
       "                        --profile is given)\n"
+      "  --time-headroom X     count each model's predicted epoch time as (1 + X) times it\n"
+      "                        against --epoch-time (e.g. 0.2: the time model is within about\n"
+      "                        20% on the validation grid; default 0)\n"
       "  --flops N             FLOPs-per-epoch budget, e.g. 5e9 or 5G\n"
       "  --strategy S          dwr: compound d0*alpha^phi, w0*beta^phi, r0*gamma^phi;\n"
       "                        d, w, r: one dimension, to 2^phi times the base FLOPs;\n"
@@ -120,9 +123,10 @@ static const char *format_budget(gs_plan_budget_kind b, double v, char *buf, siz
   return buf;
 }
 
-static const char *used_name(gs_plan_budget_kind b) {
-  return b == GS_PLAN_MEMORY ? "predicted peak" : b == GS_PLAN_TIME ? "predicted epoch time"
-                                                                    : "FLOPs per epoch";
+static const char *used_name(gs_plan_budget_kind b, const gs_plan_options *o) {
+  if (b == GS_PLAN_TIME)
+    return o->time_headroom > 0 ? "predicted epoch time with its headroom" : "predicted epoch time";
+  return b == GS_PLAN_MEMORY ? "predicted peak" : "FLOPs per epoch";
 }
 
 static void json_number_or_null(FILE *f, const char *key, double v, bool present) {
@@ -204,6 +208,7 @@ static void print_json(const gs_plan *plan, const gs_plan_options *o, const gs_d
            plan->rows[0].spec.eps_d, plan->rows[0].spec.eps_w, plan->rows[0].spec.eps_r);
   printf(",\"budget\":{\"memory_bytes\":%.0f,\"memory_basis\":\"%s\",\"resident_bytes\":%.0f",
          o->limit[GS_PLAN_MEMORY], o->resident_bytes > 0 ? "rss" : "counted", o->resident_bytes);
+  printf(",\"time_headroom\":%.17g", o->time_headroom);
   json_number_or_null(stdout, "epoch_seconds", o->limit[GS_PLAN_TIME], o->limit[GS_PLAN_TIME] > 0);
   json_number_or_null(stdout, "flops", o->limit[GS_PLAN_FLOPS], o->limit[GS_PLAN_FLOPS] > 0);
   printf("},\"profile\":");
@@ -381,7 +386,11 @@ static void print_table(const gs_plan *plan, const gs_plan_options *o, const gs_
            gs_format_bytes((int64_t)o->resident_bytes, b1, sizeof b1));
   else
     printf(" of counted bytes");
-  if (o->limit[GS_PLAN_TIME] > 0) printf(", epoch time %s", format_seconds(o->limit[GS_PLAN_TIME], b1, sizeof b1));
+  if (o->limit[GS_PLAN_TIME] > 0) {
+    printf(", epoch time %s", format_seconds(o->limit[GS_PLAN_TIME], b1, sizeof b1));
+    if (o->time_headroom > 0)
+      printf(" (for the predicted epoch + %.0f%% headroom)", 100.0 * o->time_headroom);
+  }
   if (o->limit[GS_PLAN_FLOPS] > 0) printf(", %s FLOPs per epoch", format_si(o->limit[GS_PLAN_FLOPS], b1, sizeof b1));
   printf("\nepoch times from the machine profile: %s\n\n", profile_note);
 
@@ -464,7 +473,7 @@ static void print_table(const gs_plan *plan, const gs_plan_options *o, const gs_
         printf("the %s budget binds: at phi = %.2f (depth %d, width %lld, %lld features) the %s "
                "is %s, over the budget of %s\n",
                gs_plan_budget_name(plan->stops), n->phi, (int)n->spec.depth,
-               (long long)n->spec.width, (long long)n->spec.features, used_name(plan->stops),
+               (long long)n->spec.width, (long long)n->spec.features, used_name(plan->stops, o),
                format_budget(plan->stops, n->used[plan->stops], b1, sizeof b1),
                format_budget(plan->stops, o->limit[plan->stops], b5, sizeof b5));
     } else {
@@ -478,7 +487,7 @@ static void print_table(const gs_plan *plan, const gs_plan_options *o, const gs_
     for (int k = 0; k < GS_PLAN_BUDGETS; k++)
       if (plan->deficit[k] > 0)
         printf("  %s: %s is %s, %s over the budget of %s\n", gs_plan_budget_name((gs_plan_budget_kind)k),
-               used_name((gs_plan_budget_kind)k),
+               used_name((gs_plan_budget_kind)k, o),
                format_budget((gs_plan_budget_kind)k, z->used[k], b1, sizeof b1),
                format_budget((gs_plan_budget_kind)k, plan->deficit[k], b2, sizeof b2),
                format_budget((gs_plan_budget_kind)k, o->limit[k], b3, sizeof b3));
@@ -594,6 +603,8 @@ int gs_cmd_plan(int argc, char **argv) {
       if (basis && !strcmp(basis, "rss")) mem_basis_rss = true;
       else if (basis && !strcmp(basis, "counted")) mem_basis_rss = false;
       else if (basis) gs_args_fail(&a, "option --mem-basis: '%s' is not rss or counted", basis);
+    } else if (!strcmp(opt, "--time-headroom")) {
+      gs_args_double(&a, 0.0, 10.0, &o.time_headroom);
     } else if (!strcmp(opt, "--epoch-time")) {
       if (gs_args_seconds(&a, &x)) o.limit[GS_PLAN_TIME] = x;
     } else if (!strcmp(opt, "--flops")) {

@@ -47,12 +47,13 @@ void gs_plan_release(gs_plan *plan) {
 }
 
 /* What a model of cost c uses of each budget of o (used, ratio = used / limit, 0 for an
- * unset budget; memory is the counted peak plus o's resident bytes), the budget with the
+ * unset budget; memory is the counted peak plus o's resident bytes, time the predicted epoch
+ * with o's headroom), the budget with the
  * largest ratio (binding), and whether all hold. */
 static bool judge(double used[GS_PLAN_BUDGETS], double ratio[GS_PLAN_BUDGETS],
                   gs_plan_budget_kind *binding, const gs_cost *c, const gs_plan_options *o) {
   used[GS_PLAN_MEMORY] = (double)c->peak_bytes + o->resident_bytes;
-  used[GS_PLAN_TIME] = c->seconds_per_epoch;
+  used[GS_PLAN_TIME] = c->seconds_per_epoch * (1.0 + o->time_headroom);
   used[GS_PLAN_FLOPS] = (double)c->epoch.total;
   bool fits = true;
   double worst = -1.0;
@@ -133,6 +134,9 @@ gs_status gs_plan_make(gs_plan *out, const gs_plan_options *opts, const gs_cost_
     return gs_error_set(err, GS_ERR_INVALID, "the phi step %g must be positive", opts->phi_step);
   if (!(opts->phi_max >= 0.0) || isinf(opts->phi_max))
     return gs_error_set(err, GS_ERR_INVALID, "phi max %g must be finite and >= 0", opts->phi_max);
+  if (!(opts->time_headroom >= 0.0) || isinf(opts->time_headroom))
+    return gs_error_set(err, GS_ERR_INVALID, "time headroom %g must be finite and >= 0",
+                        opts->time_headroom);
   if (!(opts->resident_bytes >= 0.0) || isinf(opts->resident_bytes))
     return gs_error_set(err, GS_ERR_INVALID, "resident bytes %g must be finite and >= 0",
                         opts->resident_bytes);

@@ -43,6 +43,9 @@ typedef struct {
                              runtime), added to each model's counted peak before the memory
                              budget, so that it bounds the process's peak RSS; 0 (default):
                              the budget bounds the counted bytes alone */
+  double time_headroom;   /* >= 0: a model uses its predicted epoch time × (1 + this) of the
+                             time budget, a margin for the time model's error (about ±20%
+                             on the validation grid; default 0) */
   double phi_step;        /* grid step (default 0.25) */
   double phi_max;         /* last φ of the grid; <= 0: stop automatically (default) */
 } gs_plan_options;

@@ -412,7 +412,23 @@ START_TEST(test_plan_time_budget_with_profile) {
   ck_assert_int_ge(p.best, 0);
   ck_assert(p.rows[p.best].cost.seconds_per_epoch <= o.limit[GS_PLAN_TIME]);
   for (int i = p.best + 1; i < p.count; i++) ck_assert(!p.rows[i].fits);
+  const int32_t best_plain = p.best;
   gs_plan_release(&p);
+  /* With 50% headroom a model uses 1.5 x its predicted time: φ* is the largest row whose
+   * 1.5 x prediction fits, below the plain pick; negative headroom is refused. */
+  o.time_headroom = 0.5;
+  GS_ASSERT_OK(gs_plan_make(&p, &o, &data, &prof, &err), err);
+  int want = -1;
+  for (int i = 0; i < p.count; i++) {
+    ck_assert_double_eq_tol(p.rows[i].used[GS_PLAN_TIME], 1.5 * p.rows[i].cost.seconds_per_epoch,
+                            1e-15);
+    if (1.5 * p.rows[i].cost.seconds_per_epoch <= o.limit[GS_PLAN_TIME]) want = i;
+  }
+  ck_assert_int_eq(p.best, want);
+  ck_assert_int_lt(p.best, best_plain);
+  gs_plan_release(&p);
+  o.time_headroom = -0.1;
+  ck_assert_int_eq(gs_plan_make(&p, &o, &data, &prof, &err), GS_ERR_INVALID);
 }
 END_TEST
 
