@@ -61,6 +61,8 @@ expect 1 "edge.csv.gz:2:" -- "$bin" info --data "$tmp/bad"
 export GNNSCALE_CACHE="$tmp/cache"
 plan_args=(plan --data "$data/cora" --mem 64MiB --phi-max 2)
 expect 2 "option --mem-basis: 'vss' is not rss or counted" -- "$bin" "${plan_args[@]}" --mem-basis vss
+expect 2 "--time-headroom" -- "$bin" "${plan_args[@]}" --strategy w --time-headroom -0.5
+expect 2 "--fit-epochs" -- "$bin" calibrate --fit-epochs 1
 expect 0 "of peak RSS (the counted peak +" -- "$bin" "${plan_args[@]}" --strategy w
 expect 0 "budgets: memory 64.0 MiB of counted bytes" -- "$bin" "${plan_args[@]}" --strategy w --mem-basis counted
 expect 0 "utility choice (marked U): phi = 0.75-1.00 (depth 2, width 32, 1433 features): val acc 0.8100" -- \
