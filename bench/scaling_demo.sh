@@ -24,27 +24,26 @@ mkdir -p "$out"
   tee "$out/validate.txt"
 
 search=$out/coauthor-cs.search.txt
-"$bin" plan --data datasets/data/coauthor-cs --mem "$budget" --strategy dwr \
-  --from-search "$search" --lambda 0.01 | tee "$out/plan-coauthor.txt"
-phi=$("$bin" plan --data datasets/data/coauthor-cs --mem "$budget" --strategy dwr \
-  --from-search "$search" --json | /usr/bin/python3 -c \
-  'import json,sys; j=json.load(sys.stdin); b=j["best"]["row"]; print(j["best"]["phi"], j["rows"][b + 1]["phi"])')
-read -r phi_star next <<<"$phi"
-for p in "$phi_star" "$next"; do
-  echo "== train at phi $p (budget $budget)"
-  "$bin" train --data datasets/data/coauthor-cs --strategy dwr --phi "$p" \
-    --from-search "$search" --seeds 3 | tee "$out/train-coauthor-phi$p.txt"
-done
 
-# The same graph under an epoch-time budget: phi* and the next step.
-"$bin" plan --data datasets/data/coauthor-cs --mem 1GiB --epoch-time 100ms --strategy dwr \
-  --from-search "$search" | tee "$out/plan-coauthor-time.txt"
-phi=$("$bin" plan --data datasets/data/coauthor-cs --mem 1GiB --epoch-time 100ms --strategy dwr \
-  --from-search "$search" --json | /usr/bin/python3 -c \
-  'import json,sys; j=json.load(sys.stdin); b=j["best"]["row"]; print(j["best"]["phi"], j["rows"][b + 1]["phi"])')
-read -r phi_star next <<<"$phi"
-for p in "$phi_star" "$next"; do
-  echo "== train at phi $p (epoch-time budget 100 ms)"
-  "$bin" train --data datasets/data/coauthor-cs --strategy dwr --phi "$p" \
-    --from-search "$search" --seeds 3 | tee "$out/train-coauthor-time-phi$p.txt"
-done
+# plan_and_train NAME LABEL PLAN-OPTIONS...: plans Coauthor CS with the searched constants
+# under the given budgets (table to $out/plan-NAME.txt), then trains phi* and the next grid
+# step over 3 seeds ($out/train-NAME-phiX.txt).
+plan_and_train() {
+  local name=$1 label=$2
+  shift 2
+  local plan=("$bin" plan --data datasets/data/coauthor-cs --strategy dwr --from-search "$search" "$@")
+  "${plan[@]}" --lambda 0.01 | tee "$out/plan-$name.txt"
+  local phis phi_star next
+  phis=$("${plan[@]}" --json | /usr/bin/python3 -c \
+    'import json,sys; j=json.load(sys.stdin); b=j["best"]["row"]; print(j["best"]["phi"], j["rows"][b + 1]["phi"])')
+  read -r phi_star next <<<"$phis"
+  for p in "$phi_star" "$next"; do
+    echo "== train at phi $p ($label)"
+    "$bin" train --data datasets/data/coauthor-cs --strategy dwr --phi "$p" \
+      --from-search "$search" --seeds 3 | tee "$out/train-$name-phi$p.txt"
+  done
+}
+
+plan_and_train coauthor "memory budget $budget" --mem "$budget"
+# The same graph under an epoch-time budget.
+plan_and_train coauthor-time "epoch-time budget 100 ms" --mem 1GiB --epoch-time 100ms
