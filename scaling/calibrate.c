@@ -274,7 +274,8 @@ gs_status gs_calibrate_kernels(gs_profile *p, int32_t epochs, gs_calibration_poi
     for (int i = 0; i < GS_CALIBRATION_CASES; i++) {
       const gs_calibration_case *cs = &gs_calibration_cases[i];
       if (progress) {
-        fprintf(progress, "\rkernel fit: round %d/%d, case %d/%d (%lld nodes, depth %d, width %lld)...   ",
+        fprintf(progress,
+                "\rkernel fit: round %d/%d, case %d/%d (%lld nodes, depth %d, width %lld)...   ",
                 round + 1, CALIBRATION_ROUNDS, i + 1, GS_CALIBRATION_CASES, (long long)cs->nodes,
                 (int)cs->depth, (long long)cs->width);
         fflush(progress);

@@ -700,7 +700,8 @@ gs_status gs_cost_estimate(gs_cost *out, int32_t depth, int64_t width, int64_t f
   if (profile) {
     c.seconds_per_epoch = c.seconds_train + c.seconds_eval;
   } else {
-    for (int i = 0; i < GS_FLOPS_CATEGORIES; i++) c.seconds_category[i] = c.seconds_roofline[i] = -1.0;
+    for (int i = 0; i < GS_FLOPS_CATEGORIES; i++)
+      c.seconds_category[i] = c.seconds_roofline[i] = -1.0;
     c.seconds_memory = c.seconds_overhead = c.seconds_train = c.seconds_eval = -1.0;
     c.seconds_per_epoch = -1.0;
     c.theta = opts->theta;

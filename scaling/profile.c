@@ -876,7 +876,8 @@ static gs_status measure_spmm_random(gs_profile *p, arena *mem, double share, gs
 /* Bytes the gather measurement needs from the arena: the largest B, and A and C for the most
  * rows (the narrowest k). */
 static size_t gather_arena_bytes(void) {
-  int64_t rows = (int64_t)(GATHER_RUN_BYTES / (8.0 + 12.0 * GATHER_DEGREE + 4.0 * 16 * (GATHER_DEGREE + 1)));
+  const double row_bytes = 8.0 + 12.0 * GATHER_DEGREE + 4.0 * 16 * (GATHER_DEGREE + 1);
+  int64_t rows = (int64_t)(GATHER_RUN_BYTES / row_bytes);
   int64_t nnz = rows * GATHER_DEGREE;
   return round_up((size_t)gather_bytes[GS_PROFILE_GATHER_SIZES - 1]) +
          round_up((size_t)(rows + 1) * 8) + round_up((size_t)nnz * 8) +

@@ -262,14 +262,14 @@ START_TEST(test_profile_load_missing_file) {
 END_TEST
 
 START_TEST(test_profile_load_bad_number) {
-  expect_edit_rejected("bad.txt", "bandwidth_gbs", "bandwidth_gbs = 12.5GB", GS_ERR_PARSE,
-                       "expected a number");
+  expect_edit_rejected("bad.txt", "bandwidth_gbs", "bandwidth_gbs = 12.5GB",
+                       GS_ERR_PARSE, "expected a number");
 }
 END_TEST
 
 START_TEST(test_profile_load_bad_integer) {
-  expect_edit_rejected("badint.txt", "threads", "threads = 2.5", GS_ERR_PARSE,
-                       "expected an integer");
+  expect_edit_rejected("badint.txt", "threads", "threads = 2.5",
+                       GS_ERR_PARSE, "expected an integer");
 }
 END_TEST
 
@@ -289,46 +289,44 @@ START_TEST(test_profile_load_missing_key) {
 END_TEST
 
 START_TEST(test_profile_load_negative_value) {
-  expect_edit_rejected("negative.txt", "call_overhead_s", "call_overhead_s = -1e-6", GS_ERR_RANGE,
-                       "must be positive");
+  expect_edit_rejected("negative.txt", "call_overhead_s", "call_overhead_s = -1e-6",
+                       GS_ERR_RANGE, "must be positive");
 }
 END_TEST
 
 START_TEST(test_profile_load_negative_kernel_call) {
-  expect_edit_rejected("negcall.txt", "kernel_call_s_aggregate", "kernel_call_s_aggregate = -2e-6", GS_ERR_RANGE,
-                       "must not be negative");
-  expect_edit_rejected("zeroscale.txt", "kernel_scale_dense", "kernel_scale_dense = 0", GS_ERR_RANGE,
-                       "must be positive");
+  expect_edit_rejected("negcall.txt", "kernel_call_s_aggregate", "kernel_call_s_aggregate = -2e-6",
+                       GS_ERR_RANGE, "must not be negative");
+  expect_edit_rejected("zeroscale.txt", "kernel_scale_dense", "kernel_scale_dense = 0",
+                       GS_ERR_RANGE, "must be positive");
 }
 END_TEST
 
 START_TEST(test_profile_load_zero_threads) {
-  expect_edit_rejected("zero.txt", "threads", "threads = 0", GS_ERR_RANGE,
-                       "out of range");
+  expect_edit_rejected("zero.txt", "threads", "threads = 0", GS_ERR_RANGE, "out of range");
 }
 END_TEST
 
 START_TEST(test_profile_load_nan_and_inf) {
-  expect_edit_rejected("nan.txt", "sgemm_nn_large_64x64", "sgemm_nn_large_64x64 = nan", GS_ERR_NUMERIC,
-                       "not a finite number");
-  expect_edit_rejected("inf.txt", "spmm_random_gbs", "spmm_random_gbs = inf", GS_ERR_NUMERIC,
-                       "not a finite number");
+  expect_edit_rejected("nan.txt", "sgemm_nn_large_64x64", "sgemm_nn_large_64x64 = nan",
+                       GS_ERR_NUMERIC, "not a finite number");
+  expect_edit_rejected("inf.txt", "spmm_random_gbs", "spmm_random_gbs = inf",
+                       GS_ERR_NUMERIC, "not a finite number");
 }
 END_TEST
 
 START_TEST(test_profile_load_unknown_and_repeated_keys) {
-  expect_edit_rejected("unknown.txt", "copy_gbs", "copy_gbps = 19.3", GS_ERR_PARSE,
-                       "unknown key \"copy_gbps\"");
-  expect_edit_rejected("repeat.txt", "copy_gbs", "bandwidth_gbs = 19.3", GS_ERR_PARSE,
-                       "repeated");
+  expect_edit_rejected("unknown.txt", "copy_gbs", "copy_gbps = 19.3",
+                       GS_ERR_PARSE, "unknown key \"copy_gbps\"");
+  expect_edit_rejected("repeat.txt", "copy_gbs", "bandwidth_gbs = 19.3", GS_ERR_PARSE, "repeated");
 }
 END_TEST
 
 START_TEST(test_profile_load_line_without_equals_and_bad_format) {
-  expect_edit_rejected("noeq.txt", "machine", "machine: Test CPU", GS_ERR_PARSE,
-                       "expected \"key = value\"");
-  expect_edit_rejected("format.txt", "gnnscale_profile", "gnnscale_profile = 1", GS_ERR_PARSE,
-                       "unsupported profile format 1 (this program reads 4): run `gnnscale calibrate` again");
+  expect_edit_rejected("noeq.txt", "machine", "machine: Test CPU",
+                       GS_ERR_PARSE, "expected \"key = value\"");
+  expect_edit_rejected("format.txt", "gnnscale_profile", "gnnscale_profile = 1",
+                       GS_ERR_PARSE, "unsupported profile format 1 (this program reads 4): run `gnnscale calibrate` again");
 }
 END_TEST
 
@@ -451,7 +449,8 @@ START_TEST(test_gather_rate_interpolates) {
   const int64_t bytes[GS_PROFILE_GATHER_SIZES] = GS_PROFILE_GATHER_BYTES;
   const int64_t ks[GS_PROFILE_GATHER_WIDTHS] = GS_PROFILE_GATHER_K;
   for (int w = 0; w < GS_PROFILE_GATHER_WIDTHS; w++)
-    for (int z = 0; z < GS_PROFILE_GATHER_SIZES; z++) p.gather_gbs[w][z] = (w + 1) * 16.0 / (1 << z);
+    for (int z = 0; z < GS_PROFILE_GATHER_SIZES; z++)
+      p.gather_gbs[w][z] = (w + 1) * 16.0 / (1 << z);
   for (int w = 0; w < GS_PROFILE_GATHER_WIDTHS; w++)
     for (int z = 0; z < GS_PROFILE_GATHER_SIZES; z++)
       ck_assert_double_eq_tol(gs_profile_gather_rate(&p, (double)bytes[z], ks[w]),

@@ -309,7 +309,8 @@ START_TEST(test_plan_picks_largest_fitting_phi) {
   GS_ASSERT_OK(gs_plan_make(&p, &o, &data, NULL, &err), err);
   int want_rss = -1;
   for (int i = 0; i < p.count; i++) {
-    ck_assert_double_eq(p.rows[i].used[GS_PLAN_MEMORY], (double)p.rows[i].cost.peak_bytes + resident);
+    ck_assert_double_eq(p.rows[i].used[GS_PLAN_MEMORY],
+                        (double)p.rows[i].cost.peak_bytes + resident);
     if ((double)p.rows[i].cost.peak_bytes + resident <= (double)limit) want_rss = i;
   }
   ck_assert_int_eq(p.best, want_rss);
