@@ -9,24 +9,11 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "core/runtime.h"
 #include "datasets/colrank.h"
 #include "scaling/calibrate.h"
 #include "scaling/profile.h"
-
-static void calibrate_usage(FILE *f) {
-  fputs(
-      "usage: gnnscale calibrate [options]\n"
-      "  --threads T           threads to measure with (default 0: all cores)\n"
-      "  --seconds S           time budget of the rate measurements (default 3)\n"
-      "  --fit-epochs N        epochs of each kernel-fit training run (default 12; the fit\n"
-      "                        trains 8 small GCNs on generated graphs, three rounds, about 25 s)\n"
-      "  --no-fit              skip the kernel fit: epoch times from the roofline alone\n"
-      "  --out FILE            where to save the profile (default: $GNNSCALE_CACHE/profile.txt,\n"
-      "                        else ~/.cache/gnnscale/profile.txt; the folder is created)\n"
-      "  --json                print one JSON object\n",
-      f);
-}
 
 gs_status gs_cli_default_profile_path(char *out, size_t cap, gs_error *err) {
   char dir[4096];
@@ -65,26 +52,25 @@ int gs_cmd_calibrate(int argc, char **argv) {
   int64_t fit_epochs = 12;
   bool fit = true;
   bool json = false;
-  gs_args a;
-  gs_args_init(&a, argc, argv, 2);
-  const char *opt;
-  while ((opt = gs_args_next(&a))) {
-    if (!strcmp(opt, "--help") || !strcmp(opt, "-h")) {
-      calibrate_usage(stdout);
-      return 0;
-    } else if (!strcmp(opt, "--threads")) gs_args_int(&a, 0, 1024, &threads);
-    else if (!strcmp(opt, "--seconds")) gs_args_double(&a, 0.2, 3600.0, &seconds);
-    else if (!strcmp(opt, "--fit-epochs")) gs_args_int(&a, 2, 10000, &fit_epochs);
-    else if (!strcmp(opt, "--no-fit")) fit = false;
-    else if (!strcmp(opt, "--out")) out = gs_args_value(&a);
-    else if (!strcmp(opt, "--json")) json = true;
-    else gs_args_fail(&a, "unknown option '%s'", opt);
-  }
-  if (a.failed) {
-    fprintf(stderr, "gnnscale calibrate: %s\n", a.error);
-    calibrate_usage(stderr);
-    return 2;
-  }
+  const gs_option options[] = {
+      GS_OPT_SECTION("measurement"),
+      GS_OPT_THREADS(&threads),
+      GS_OPT_DOUBLE("seconds", "S", 0.2, 3600.0, &seconds,
+                    "time budget of the rate measurements (default 3)"),
+      GS_OPT_INT("fit-epochs", "N", 2, 10000, &fit_epochs,
+                 "epochs of each kernel-fit training run (default 12; the fit\n"
+                 "trains 8 small GCNs on generated graphs, three rounds, about 25 s)"),
+      GS_OPT_FLAG("fit", &fit, "skip the kernel fit: epoch times from the roofline alone"),
+      GS_OPT_SECTION("output"),
+      GS_OPT_STRING("out", "FILE", &out,
+                    "where to save the profile (default: $GNNSCALE_CACHE/profile.txt,\n"
+                    "else ~/.cache/gnnscale/profile.txt; the folder is created)"),
+      GS_OPT_JSON(&json),
+  };
+  gs_cli cli;
+  int status = gs_cli_parse(&cli, "calibrate", "[options]", options, GS_CLI_ROWS(options), argc,
+                            argv, 2);
+  if (status != GS_CLI_CONTINUE) return status;
   gs_error err;
   gs_error_clear(&err);
   gs_status st = GS_OK;

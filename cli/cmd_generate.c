@@ -4,70 +4,58 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "core/runtime.h"
 #include "datasets/generate.h"
 
-static void generate_usage(FILE *f) {
-  fputs(
-      "usage: gnnscale generate --out DIR [--preset arxiv] [options]\n"
-      "  --out DIR         folder to write (datasets layout; files written then renamed)\n"
-      "  --preset arxiv    the shape of ogbn-arxiv: 169343 nodes, 1166243 edges, 128 features,\n"
-      "                    40 classes (options given after it override it)\n"
-      "  --nodes N         nodes (default 10000)\n"
-      "  --edges E         undirected edges, each written once (default 50000)\n"
-      "  --features F      dense feature width (default 64)\n"
-      "  --classes C       classes (default 8)\n"
-      "  --seed S          seed (default 1)\n"
-      "  --name NAME       dataset name written to META.txt (default: the folder's name)\n"
-      "  --p-in X          probability that an edge stays within a class (default 0.8)\n"
-      "  --degree-exponent X  power-law exponent of expected degrees, > 2 (default 2.5)\n"
-      "  --threads T       threads (default 0: all cores)\n"
-      "  --json            print a JSON summary\n",
-      f);
+/* --preset arxiv: the shape of ogbn-arxiv. Options after it override it (parsed in order). */
+static bool parse_preset(const char *value, void *target, char *why, size_t cap) {
+  gs_generate_options *o = target;
+  if (strcmp(value, "arxiv") != 0) {
+    snprintf(why, cap, "unknown preset '%s' (known: arxiv)", value);
+    return false;
+  }
+  o->nodes = 169343;
+  o->edges = 1166243;
+  o->features = 128;
+  o->classes = 40;
+  return true;
 }
 
 int gs_cmd_generate(int argc, char **argv) {
   gs_generate_options o = gs_generate_options_default();
   const char *out = NULL, *name = NULL;
   bool json = false;
-  int64_t v = 0, threads = 0;
-  double x = 0;
-  gs_args a;
-  gs_args_init(&a, argc, argv, 2);
-  const char *opt;
-  while ((opt = gs_args_next(&a))) {
-    if (!strcmp(opt, "--help") || !strcmp(opt, "-h")) {
-      generate_usage(stdout);
-      return 0;
-    } else if (!strcmp(opt, "--out")) out = gs_args_value(&a);
-    else if (!strcmp(opt, "--name")) name = gs_args_value(&a);
-    else if (!strcmp(opt, "--preset")) {
-      const char *p = gs_args_value(&a);
-      if (p && !strcmp(p, "arxiv")) {
-        o.nodes = 169343;
-        o.edges = 1166243;
-        o.features = 128;
-        o.classes = 40;
-      } else if (p) {
-        gs_args_fail(&a, "option --preset: unknown preset '%s' (known: arxiv)", p);
-      }
-    } else if (!strcmp(opt, "--nodes")) { if (gs_args_int(&a, 1, INT32_MAX, &v)) o.nodes = v; }
-    else if (!strcmp(opt, "--edges")) { if (gs_args_int(&a, 0, INT64_MAX / 64, &v)) o.edges = v; }
-    else if (!strcmp(opt, "--features")) { if (gs_args_int(&a, 0, 1 << 20, &v)) o.features = v; }
-    else if (!strcmp(opt, "--classes")) { if (gs_args_int(&a, 1, INT32_MAX, &v)) o.classes = (int32_t)v; }
-    else if (!strcmp(opt, "--seed")) { if (gs_args_int(&a, 0, INT64_MAX, &v)) o.seed = (uint64_t)v; }
-    else if (!strcmp(opt, "--p-in")) { if (gs_args_double(&a, 0.0, 1.0, &x)) o.p_in = x; }
-    else if (!strcmp(opt, "--degree-exponent")) { if (gs_args_double(&a, 2.0001, 100.0, &x)) o.degree_exponent = x; }
-    else if (!strcmp(opt, "--threads")) gs_args_int(&a, 0, 1024, &threads);
-    else if (!strcmp(opt, "--json")) json = true;
-    else gs_args_fail(&a, "unknown option '%s'", opt);
-  }
-  if (!a.failed && !out) gs_args_fail(&a, "--out DIR is required");
-  if (a.failed) {
-    fprintf(stderr, "gnnscale generate: %s\n", a.error);
-    generate_usage(stderr);
-    return 2;
-  }
+  int64_t threads = 0;
+  const gs_option options[] = {
+      GS_OPT_SECTION("graph"),
+      GS_OPT_CUSTOM("preset", "arxiv", parse_preset, &o,
+                    "the shape of ogbn-arxiv: 169343 nodes, 1166243 edges, 128 features,\n"
+                    "40 classes (options given after it override it)"),
+      GS_OPT_INT("nodes", "N", 1, INT32_MAX, &o.nodes, "nodes (default 10000)"),
+      GS_OPT_INT("edges", "E", 0, INT64_MAX / 64, &o.edges,
+                 "undirected edges, each written once (default 50000)"),
+      GS_OPT_INT("features", "F", 0, 1 << 20, &o.features, "dense feature width (default 64)"),
+      GS_OPT_INT("classes", "C", 1, INT32_MAX, &o.classes, "classes (default 8)"),
+      GS_OPT_INT("seed", "S", 0, INT64_MAX, &o.seed, "seed (default 1)"),
+      GS_OPT_DOUBLE("p-in", "X", 0.0, 1.0, &o.p_in,
+                    "probability that an edge stays within a class (default 0.8)"),
+      GS_OPT_DOUBLE("degree-exponent", "X", 2.0001, 100.0, &o.degree_exponent,
+                    "power-law exponent of expected degrees, > 2 (default 2.5)"),
+      GS_OPT_SECTION("output"),
+      GS_OPT_STRING("out", "DIR", &out,
+                    "folder to write (datasets layout; files written then renamed)"),
+      GS_OPT_STRING("name", "NAME", &name,
+                    "dataset name written to META.txt (default: the folder's name)"),
+      GS_OPT_JSON(&json),
+      GS_OPT_SECTION("run"),
+      GS_OPT_THREADS(&threads),
+  };
+  gs_cli cli;
+  int status = gs_cli_parse(&cli, "generate", "--out DIR [--preset arxiv] [options]", options,
+                            GS_CLI_ROWS(options), argc, argv, 2);
+  if (status != GS_CLI_CONTINUE) return status;
+  if (!out) return gs_cli_reject(&cli, "--out DIR is required");
   if (!name) {
     const char *slash = strrchr(out, '/');
     name = slash && slash[1] ? slash + 1 : out;

@@ -4,35 +4,24 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "core/runtime.h"
-
-static void info_usage(FILE *f) {
-  fputs("usage: gnnscale info --data DIR|FILE [--split NAME] [--threads T] [--json]\n", f);
-}
 
 int gs_cmd_info(int argc, char **argv) {
   const char *data = NULL, *split = NULL;
   bool json = false;
   int64_t threads = 0;
-  gs_args a;
-  gs_args_init(&a, argc, argv, 2);
-  const char *opt;
-  while ((opt = gs_args_next(&a))) {
-    if (!strcmp(opt, "--help") || !strcmp(opt, "-h")) {
-      info_usage(stdout);
-      return 0;
-    } else if (!strcmp(opt, "--data")) data = gs_args_value(&a);
-    else if (!strcmp(opt, "--split")) split = gs_args_value(&a);
-    else if (!strcmp(opt, "--threads")) gs_args_int(&a, 0, 1024, &threads);
-    else if (!strcmp(opt, "--json")) json = true;
-    else gs_args_fail(&a, "unknown option '%s'", opt);
-  }
-  if (!a.failed && !data) gs_args_fail(&a, "--data DIR is required");
-  if (a.failed) {
-    fprintf(stderr, "gnnscale info: %s\n", a.error);
-    info_usage(stderr);
-    return 2;
-  }
+  const gs_option options[] = {
+      GS_OPTS_DATA(&data, &split),
+      GS_OPT_SECTION("run"),
+      GS_OPT_THREADS(&threads),
+      GS_OPT_JSON(&json),
+  };
+  gs_cli cli;
+  int status = gs_cli_parse(&cli, "info", "--data DIR|FILE [options]", options,
+                            GS_CLI_ROWS(options), argc, argv, 2);
+  if (status != GS_CLI_CONTINUE) return status;
+  if (!data) return gs_cli_reject(&cli, "--data DIR is required");
   gs_error err;
   gs_error_clear(&err);
   gs_status st = GS_OK;

@@ -11,6 +11,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "core/mem.h"
 #include "core/runtime.h"
 #include "scaling/cost.h"
@@ -24,74 +25,55 @@
 /* --accuracies may be given this many times. */
 #define PLAN_MAX_ACCURACY_FILES 16
 
-static void plan_usage(FILE *f) {
-  fputs(
-      "usage: gnnscale plan --data DIR --mem SIZE --strategy dwr|dWr|d|w|r [options]\n"
-      "  --data DIR            dataset folder (datasets/data/coauthor-cs)\n"
-      "  --mem SIZE            peak memory budget, e.g. 512MiB, 2GiB (required)\n"
-      "  --mem-basis B         rss: the budget bounds the process's peak RSS, the counted peak\n"
-      "                        plus what is resident besides (code, libraries, runtime; measured\n"
-      "                        by this process after loading the data); counted: the counting\n"
-      "                        allocator's peak alone (default rss)\n"
-      "  --epoch-time T        epoch-time budget, e.g. 2s, 150ms (measures the machine unless\n"
-      "                        --profile is given)\n"
-      "  --time-headroom X     count each model's predicted epoch time as (1 + X) times it\n"
-      "                        against --epoch-time (e.g. 0.2: the time model is within about\n"
-      "                        20% on the validation grid; default 0)\n"
-      "  --flops N             FLOPs-per-epoch budget, e.g. 5e9 or 5G\n"
-      "  --strategy S          dwr: compound d0*alpha^phi, w0*beta^phi, r0*gamma^phi;\n"
-      "                        d, w, r: one dimension, to 2^phi times the base FLOPs;\n"
-      "                        dWr: fast compound (Dollar et al.), exponents from the cost\n"
-      "                        elasticities, width emphasis --a\n"
-      "  --alpha A --beta B --gamma G   dwr constants, all three (default: EfficientNet's\n"
-      "                        1.2, 1.1, 1.15, found for CNNs, not for this graph)\n"
-      "  --from-search FILE    dwr constants, base and width multiple found by `gnnscale search`\n"
-      "                        (and the validation accuracies of the models it trained)\n"
-      "  --accuracies FILE     known validation accuracies, one model a line:\n"
-      "                        'depth width features val_acc' (val_acc a fraction in [0, 1];\n"
-      "                        '#' starts a comment); repeatable; a model listed again (here\n"
-      "                        or after --from-search) takes the later accuracy\n"
-      "  --lambda X            rank the models of known accuracy by the utility\n"
-      "                        U = val_acc - X*log2(cost / base cost), cost = FLOPs per epoch\n"
-      "                        by the exact cost model: X = 0.01 trades one accuracy point per\n"
-      "                        doubling of cost (X >= 0; needs --from-search or --accuracies)\n"
-      "  --base D,W[,R]        base depth, width and resolution (default 2,16,1)\n"
-      "  --a X                 dWr width emphasis in [0, 1] (default 0.8)\n"
-      "  --width-multiple N    round widths to multiples of N (default 8; 1 = exact)\n"
-      "  --phi-step X          grid step (default 0.25)\n"
-      "  --phi-max X           last phi (default: stop once every further model is far over)\n"
-      "  --profile FILE        machine profile (default: the file `gnnscale calibrate` saved,\n"
-      "                        $GNNSCALE_CACHE/profile.txt or ~/.cache/gnnscale/profile.txt)\n"
-      "  --measure             measure the machine's rates now (about 2 s) for the epoch times;\n"
-      "                        without the kernel fit of `gnnscale calibrate`, so rougher\n"
-      "  --threads T           threads of the measurement (default 0: all cores)\n"
-      "  --epochs N            epochs of the run (its logs count: default 200)\n"
-      "  --dropout X --residual --layernorm --order auto|transform|aggregate\n"
-      "  --decay first|all --norm sym|row|none --split NAME   as for `gnnscale train`\n"
-      "  --sparse-below X      the loader's CSR threshold on feature density (default 0.25)\n"
-      "  --theta X             SpMM cache-miss fraction in [0, 1] (default: the profile's gather\n"
-      "                        curve by operand size)\n"
-      "  --all-rows            one line per grid point (default: one per distinct model)\n"
-      "  --json                print one JSON object (every grid point)\n",
-      f);
-}
-
-/* "5e9", "5G", "1.5T": SI multiples of 1000. */
-static bool parse_count(const char *s, double *out) {
+/* --flops: "5e9", "5G", "1.5T": SI multiples of 1000, positive. */
+static bool parse_count(const char *s, void *target, char *why, size_t cap) {
   char *end = NULL;
   double x = strtod(s, &end);
-  if (end == s || !isfinite(x) || x <= 0) return false;
   double mult = 1.0;
-  if (*end == 'K' || *end == 'k') mult = 1e3, end++;
-  else if (*end == 'M') mult = 1e6, end++;
-  else if (*end == 'G') mult = 1e9, end++;
-  else if (*end == 'T') mult = 1e12, end++;
-  else if (*end == 'P') mult = 1e15, end++;
-  if (*end != '\0') return false;
-  *out = x * mult;
+  if (end != s && (*end == 'K' || *end == 'k')) mult = 1e3, end++;
+  else if (end != s && *end == 'M') mult = 1e6, end++;
+  else if (end != s && *end == 'G') mult = 1e9, end++;
+  else if (end != s && *end == 'T') mult = 1e12, end++;
+  else if (end != s && *end == 'P') mult = 1e15, end++;
+  if (end == s || *end != '\0' || !isfinite(x) || x <= 0) {
+    snprintf(why, cap, "'%s' is not a positive count (examples: 5e9, 5G)", s);
+    return false;
+  }
+  *(double *)target = x * mult;
   return true;
 }
 
+/* --strategy for the planner: every strategy but explicit, which has no phi. */
+static bool parse_plan_strategy(const char *s, void *target, char *why, size_t cap) {
+  gs_error e;
+  gs_scaling_strategy strategy;
+  if (gs_scaling_strategy_parse(&strategy, s, &e) != GS_OK) {
+    snprintf(why, cap, "'%s' is not dwr, dWr, d, w or r", s);
+    return false;
+  }
+  if (strategy == GS_SCALE_EXPLICIT) {
+    snprintf(why, cap, "explicit has no phi to plan over (use `gnnscale train`)");
+    return false;
+  }
+  *(gs_scaling_strategy *)target = strategy;
+  return true;
+}
+
+/* The --accuracies files, in the order given. */
+typedef struct {
+  const char *files[PLAN_MAX_ACCURACY_FILES];
+  int count;
+} accuracy_file_list;
+
+static bool add_accuracy_file(const char *s, void *target, char *why, size_t cap) {
+  accuracy_file_list *a = target;
+  if (a->count == PLAN_MAX_ACCURACY_FILES) {
+    snprintf(why, cap, "at most %d files", PLAN_MAX_ACCURACY_FILES);
+    return false;
+  }
+  a->files[a->count++] = s;
+  return true;
+}
 
 /* 1.23 G, 456.0 M, 789 */
 static const char *format_si(double v, char *buf, size_t size) {
@@ -578,126 +560,111 @@ int gs_cmd_plan(int argc, char **argv) {
   const char *data_dir = NULL, *split = NULL, *profile_path = NULL, *from_search = NULL;
   gs_plan_options o = gs_plan_options_default();
   gs_norm norm = GS_NORM_SYM;
-  int64_t v = 0, mem = 0, threads = 0;
-  bool mem_basis_rss = true;
-  double x = 0, sparse_below = GS_COST_SPARSE_BELOW;
-  bool json = false, measure = false, have_strategy = false, all_rows = false, base_given = false;
-  bool have_lambda = false;
+  int64_t mem = 0, threads = 0;
+  enum { BASIS_RSS, BASIS_COUNTED } mem_basis = BASIS_RSS;
+  static const gs_option_choice basis_choices[] = {
+      {"rss", BASIS_RSS}, {"counted", BASIS_COUNTED}, {NULL, 0}};
+  double sparse_below = GS_COST_SPARSE_BELOW;
+  bool json = false, measure = false, all_rows = false;
   double lambda = 0.0;
-  const char *accuracy_files[PLAN_MAX_ACCURACY_FILES];
-  int accuracy_count = 0;
-  int constants_given = 0;
-  gs_args a;
-  gs_args_init(&a, argc, argv, 2);
-  const char *opt;
-  while ((opt = gs_args_next(&a))) {
-    if (!strcmp(opt, "--help") || !strcmp(opt, "-h")) {
-      plan_usage(stdout);
-      return 0;
-    } else if (!strcmp(opt, "--data")) data_dir = gs_args_value(&a);
-    else if (!strcmp(opt, "--split")) split = gs_args_value(&a);
-    else if (!strcmp(opt, "--mem")) {
-      if (gs_args_bytes(&a, &mem) && mem <= 0) gs_args_fail(&a, "option --mem: the budget must be positive");
-    } else if (!strcmp(opt, "--mem-basis")) {
-      const char *basis = gs_args_value(&a);
-      if (basis && !strcmp(basis, "rss")) mem_basis_rss = true;
-      else if (basis && !strcmp(basis, "counted")) mem_basis_rss = false;
-      else if (basis) gs_args_fail(&a, "option --mem-basis: '%s' is not rss or counted", basis);
-    } else if (!strcmp(opt, "--time-headroom")) {
-      gs_args_double(&a, 0.0, 10.0, &o.time_headroom);
-    } else if (!strcmp(opt, "--epoch-time")) {
-      if (gs_args_seconds(&a, &x)) o.limit[GS_PLAN_TIME] = x;
-    } else if (!strcmp(opt, "--flops")) {
-      const char *s = gs_args_value(&a);
-      if (s && !parse_count(s, &o.limit[GS_PLAN_FLOPS]))
-        gs_args_fail(&a, "option --flops: '%s' is not a positive count (examples: 5e9, 5G)", s);
-    } else if (!strcmp(opt, "--strategy")) {
-      const char *s = gs_args_value(&a);
-      gs_error e;
-      if (s && gs_scaling_strategy_parse(&o.rule.strategy, s, &e) != GS_OK)
-        gs_args_fail(&a, "option --strategy: '%s' is not dwr, dWr, d, w or r", s);
-      else if (s && o.rule.strategy == GS_SCALE_EXPLICIT)
-        gs_args_fail(&a, "option --strategy: explicit has no phi to plan over (use `gnnscale train`)");
-      have_strategy = s != NULL;
-    } else if (!strcmp(opt, "--alpha")) {
-      if (gs_args_double(&a, 1.0, 100.0, &o.rule.alpha)) constants_given |= 1;
-    } else if (!strcmp(opt, "--beta")) {
-      if (gs_args_double(&a, 1.0, 100.0, &o.rule.beta)) constants_given |= 2;
-    } else if (!strcmp(opt, "--gamma")) {
-      if (gs_args_double(&a, 1.0, 100.0, &o.rule.gamma)) constants_given |= 4;
-    } else if (!strcmp(opt, "--from-search")) from_search = gs_args_value(&a);
-    else if (!strcmp(opt, "--accuracies")) {
-      const char *s = gs_args_value(&a);
-      if (s && accuracy_count == PLAN_MAX_ACCURACY_FILES)
-        gs_args_fail(&a, "option --accuracies: at most %d files", PLAN_MAX_ACCURACY_FILES);
-      else if (s) accuracy_files[accuracy_count++] = s;
-    } else if (!strcmp(opt, "--lambda")) {
-      if (gs_args_double(&a, 0.0, 1e6, &lambda)) have_lambda = true;
-    } else if (!strcmp(opt, "--base")) {
-      const char *s = gs_args_value(&a);
-      base_given = s != NULL;
-      if (s && !gs_cli_parse_base(s, &o.rule))
-        gs_args_fail(&a, "option --base: '%s' is not D,W or D,W,R (depth 1..%d, width >= 1, "
-                         "resolution in (0, 1])", s, GS_MAX_LAYERS);
-    } else if (!strcmp(opt, "--a")) gs_args_double(&a, 0.0, 1.0, &o.rule.a);
-    else if (!strcmp(opt, "--width-multiple")) {
-      if (gs_args_int(&a, 1, 1 << 20, &v)) o.rule.width_multiple = v;
-    } else if (!strcmp(opt, "--phi-step")) {
-      if (gs_args_double(&a, 1e-3, 16.0, &x)) o.phi_step = x;
-    } else if (!strcmp(opt, "--phi-max")) {
-      if (gs_args_double(&a, 0.0, GS_PLAN_PHI_LIMIT, &x)) o.phi_max = x;
-    } else if (!strcmp(opt, "--profile")) profile_path = gs_args_value(&a);
-    else if (!strcmp(opt, "--measure")) measure = true;
-    else if (!strcmp(opt, "--threads")) gs_args_int(&a, 0, 1024, &threads);
-    else if (!strcmp(opt, "--epochs")) {
-      if (gs_args_int(&a, 1, 1000000, &v)) o.cost.epochs = (int32_t)v;
-    } else if (!strcmp(opt, "--dropout")) {
-      if (gs_args_double(&a, 0.0, 0.99, &x)) o.cost.model.dropout = (float)x;
-    } else if (!strcmp(opt, "--residual")) o.cost.model.residual = true;
-    else if (!strcmp(opt, "--layernorm")) o.cost.model.norm = true;
-    else if (!strcmp(opt, "--order")) {
-      const char *s = gs_args_value(&a);
-      if (s && !strcmp(s, "auto")) o.cost.model.order = GS_ORDER_AUTO;
-      else if (s && !strcmp(s, "transform")) o.cost.model.order = GS_ORDER_TRANSFORM_FIRST;
-      else if (s && !strcmp(s, "aggregate")) o.cost.model.order = GS_ORDER_AGGREGATE_FIRST;
-      else if (s) gs_args_fail(&a, "option --order: '%s' is not auto, transform or aggregate", s);
-    } else if (!strcmp(opt, "--decay")) {
-      const char *s = gs_args_value(&a);
-      if (s && !strcmp(s, "first")) o.cost.decay_scope = GS_DECAY_FIRST;
-      else if (s && !strcmp(s, "all")) o.cost.decay_scope = GS_DECAY_ALL;
-      else if (s) gs_args_fail(&a, "option --decay: '%s' is not first or all", s);
-    } else if (!strcmp(opt, "--norm")) {
-      const char *s = gs_args_value(&a);
-      if (s && !gs_cli_parse_norm(s, &norm)) gs_args_fail(&a, "option --norm: '%s' is not sym, row or none", s);
-    } else if (!strcmp(opt, "--sparse-below")) gs_args_double(&a, 0.0, 1.0, &sparse_below);
-    else if (!strcmp(opt, "--theta")) gs_args_double(&a, 0.0, 1.0, &o.cost.theta);
-    else if (!strcmp(opt, "--json")) json = true;
-    else if (!strcmp(opt, "--all-rows")) all_rows = true;
-    else gs_args_fail(&a, "unknown option '%s'", opt);
-  }
-  if (!a.failed && !data_dir) gs_args_fail(&a, "--data DIR is required (for example --data datasets/data/cora)");
-  if (!a.failed && mem <= 0) gs_args_fail(&a, "--mem SIZE is required (for example --mem 512MiB)");
-  if (!a.failed && !have_strategy && !from_search)
-    gs_args_fail(&a, "--strategy dwr|dWr|d|w|r (or --from-search FILE) is required");
-  if (!a.failed && from_search && have_strategy && o.rule.strategy != GS_SCALE_DWR)
-    gs_args_fail(&a, "--from-search gives the constants of --strategy dwr, not %s",
-                 gs_scaling_strategy_name(o.rule.strategy));
-  if (!a.failed && from_search && base_given)
-    gs_args_fail(&a, "--from-search sets the base the constants were searched for: drop --base");
-  if (!a.failed && constants_given != 0 && constants_given != 7)
-    gs_args_fail(&a, "give --alpha, --beta and --gamma together (or none for EfficientNet's)");
-  if (!a.failed && constants_given && o.rule.strategy != GS_SCALE_DWR)
-    gs_args_fail(&a, "--alpha, --beta and --gamma are the constants of --strategy dwr");
-  if (!a.failed && from_search && constants_given)
-    gs_args_fail(&a, "--from-search and --alpha/--beta/--gamma exclude each other");
-  if (!a.failed && have_lambda && !from_search && accuracy_count == 0)
-    gs_args_fail(&a, "--lambda ranks models of known accuracy: give --from-search FILE or "
-                     "--accuracies FILE");
-  if (a.failed) {
-    fprintf(stderr, "gnnscale plan: %s\n", a.error);
-    plan_usage(stderr);
-    return 2;
-  }
+  accuracy_file_list acc = {{NULL}, 0};
+  const gs_option options[] = {
+      GS_OPTS_DATA(&data_dir, &split),
+      GS_OPT_SECTION("budgets"),
+      GS_OPT_SIZE("mem", "SIZE", 1, &mem, "peak memory budget, e.g. 512MiB, 2GiB (required)"),
+      GS_OPT_ENUM("mem-basis", "rss|counted", basis_choices, &mem_basis,
+                  "rss: the budget bounds the process's peak RSS, the counted peak\n"
+                  "plus what is resident besides (code, libraries, runtime; measured\n"
+                  "by this process after loading the data); counted: the counting\n"
+                  "allocator's peak alone (default rss)"),
+      GS_OPT_SECONDS("epoch-time", "T", &o.limit[GS_PLAN_TIME],
+                     "epoch-time budget, e.g. 2s, 150ms (measures the machine unless\n"
+                     "--profile is given)"),
+      GS_OPT_DOUBLE("time-headroom", "X", 0.0, 10.0, &o.time_headroom,
+                    "count each model's predicted epoch time as (1 + X) times it\n"
+                    "against --epoch-time (e.g. 0.2: the time model is within about\n"
+                    "20% on the validation grid; default 0)"),
+      GS_OPT_CUSTOM("flops", "N", parse_count, &o.limit[GS_PLAN_FLOPS],
+                    "FLOPs-per-epoch budget, e.g. 5e9 or 5G"),
+      GS_OPT_SECTION("scaling"),
+      GS_OPT_CUSTOM("strategy", "S", parse_plan_strategy, &o.rule.strategy,
+                    "dwr: compound d0*alpha^phi, w0*beta^phi, r0*gamma^phi;\n"
+                    "d, w, r: one dimension, to 2^phi times the base FLOPs;\n"
+                    "dWr: fast compound (Dollar et al.), exponents from the cost\n"
+                    "elasticities, width emphasis --a"),
+      GS_OPT_CONSTANTS(&o.rule),
+      GS_OPT_STRING("from-search", "FILE", &from_search,
+                    "dwr constants, base and width multiple found by `gnnscale search`\n"
+                    "(and the validation accuracies of the models it trained)"),
+      GS_OPT_BASE(&o.rule),
+      GS_OPT_FAST_A(&o.rule),
+      GS_OPT_WIDTH_MULTIPLE(&o.rule),
+      GS_OPT_DOUBLE("phi-step", "X", 1e-3, 16.0, &o.phi_step, "grid step (default 0.25)"),
+      GS_OPT_DOUBLE("phi-max", "X", 0.0, GS_PLAN_PHI_LIMIT, &o.phi_max,
+                    "last phi (default: stop once every further model is far over)"),
+      GS_OPT_SECTION("known accuracies"),
+      GS_OPT_CUSTOM("accuracies", "FILE", add_accuracy_file, &acc,
+                    "known validation accuracies, one model a line:\n"
+                    "'depth width features val_acc' (val_acc a fraction in [0, 1];\n"
+                    "'#' starts a comment); repeatable; a model listed again (here\n"
+                    "or after --from-search) takes the later accuracy"),
+      GS_OPT_DOUBLE("lambda", "X", 0.0, 1e6, &lambda,
+                    "rank the models of known accuracy by the utility\n"
+                    "U = val_acc - X*log2(cost / base cost), cost = FLOPs per epoch\n"
+                    "by the exact cost model: X = 0.01 trades one accuracy point per\n"
+                    "doubling of cost (X >= 0; needs --from-search or --accuracies)"),
+      GS_OPTS_MODEL(&o.cost.model, &norm),
+      GS_OPT_SECTION("training (what the run will do)"),
+      GS_OPT_EPOCHS(&o.cost.epochs),
+      GS_OPT_DECAY(&o.cost.decay_scope),
+      GS_OPT_SECTION("cost model"),
+      GS_OPT_PROFILE(&profile_path),
+      GS_OPT_FLAG("measure", &measure,
+                  "measure the machine's rates now (about 2 s) for the epoch times;\n"
+                  "without the kernel fit of `gnnscale calibrate`, so rougher"),
+      GS_OPT_DOUBLE("sparse-below", "X", 0.0, 1.0, &sparse_below,
+                    "the loader's CSR threshold on feature density (default 0.25)"),
+      GS_OPT_DOUBLE("theta", "X", 0.0, 1.0, &o.cost.theta,
+                    "SpMM cache-miss fraction in [0, 1] (default: the profile's gather\n"
+                    "curve by operand size)"),
+      GS_OPT_SECTION("output"),
+      GS_OPT_FLAG("all-rows", &all_rows, "one line per grid point (default: one per distinct model)"),
+      GS_OPT_FLAG("json", &json, "print one JSON object (every grid point)"),
+      GS_OPT_SECTION("run"),
+      GS_OPT_THREADS(&threads),
+  };
+  gs_cli cli;
+  int status = gs_cli_parse(&cli, "plan", "--data DIR --mem SIZE --strategy dwr|dWr|d|w|r [options]",
+                            options, GS_CLI_ROWS(options), argc, argv, 2);
+  if (status != GS_CLI_CONTINUE) return status;
+  const bool have_strategy = gs_cli_given(&cli, "strategy");
+  const bool have_lambda = gs_cli_given(&cli, "lambda");
+  const int accuracy_count = acc.count;
+  const char *const *accuracy_files = acc.files;
+  const bool mem_basis_rss = mem_basis == BASIS_RSS;
+  const int constants_given = gs_cli_given(&cli, "alpha") + gs_cli_given(&cli, "beta") +
+                              gs_cli_given(&cli, "gamma");
+  if (!data_dir)
+    return gs_cli_reject(&cli, "--data DIR is required (for example --data datasets/data/cora)");
+  if (mem <= 0) return gs_cli_reject(&cli, "--mem SIZE is required (for example --mem 512MiB)");
+  if (!have_strategy && !from_search)
+    return gs_cli_reject(&cli, "--strategy dwr|dWr|d|w|r (or --from-search FILE) is required");
+  if (from_search && have_strategy && o.rule.strategy != GS_SCALE_DWR)
+    return gs_cli_reject(&cli, "--from-search gives the constants of --strategy dwr, not %s",
+                         gs_scaling_strategy_name(o.rule.strategy));
+  if (from_search && gs_cli_given(&cli, "base"))
+    return gs_cli_reject(&cli,
+                         "--from-search sets the base the constants were searched for: drop --base");
+  if (constants_given != 0 && constants_given != 3)
+    return gs_cli_reject(&cli,
+                         "give --alpha, --beta and --gamma together (or none for EfficientNet's)");
+  if (constants_given && o.rule.strategy != GS_SCALE_DWR)
+    return gs_cli_reject(&cli, "--alpha, --beta and --gamma are the constants of --strategy dwr");
+  if (from_search && constants_given)
+    return gs_cli_reject(&cli, "--from-search and --alpha/--beta/--gamma exclude each other");
+  if (have_lambda && !from_search && accuracy_count == 0)
+    return gs_cli_reject(&cli, "--lambda ranks models of known accuracy: give --from-search FILE or "
+                               "--accuracies FILE");
   gs_search_result searched;
   if (from_search) {
     gs_error e;
@@ -710,9 +677,8 @@ int gs_cmd_plan(int argc, char **argv) {
     o.rule.base_width = searched.base_width;
     o.rule.base_resolution = searched.base_resolution;
     o.rule.width_multiple = searched.width_multiple;
-    constants_given = 7;
   }
-  if (constants_given) o.rule.constants_default = false;
+  if (constants_given || from_search) o.rule.constants_default = false;
   o.limit[GS_PLAN_MEMORY] = (double)mem;
 
   gs_error err;

@@ -10,6 +10,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "core/mem.h"
 #include "core/runtime.h"
 #include "datasets/colrank.h"
@@ -25,29 +26,6 @@
 _Static_assert(SEARCH_MAX_CANDIDATES == 252, "the help of --max-candidates says 252");
 /* Datasets kept loaded at once (each holds its own feature columns; evicted oldest first). */
 #define SEARCH_MAX_DATASETS 4
-
-static void search_usage(FILE *f) {
-  fputs(
-      "usage: gnnscale search --data DIR [options]\n"
-      "  --data DIR            dataset folder (datasets/data/cora)\n"
-      "  --factor X            cost factor at phi = 1 (default 2)\n"
-      "  --tolerance X         accept a realised factor within this fraction (default 0.1)\n"
-      "  --grid-step X         grid step of alpha, beta, gamma from 1 (default 0.05)\n"
-      "  --alpha-max A --beta-max B --gamma-max G   grid bounds (default 4, 4, 1/r0)\n"
-      "  --base D,W[,R]        base depth, width, resolution (default 2,16,1)\n"
-      "  --width-multiple N    round widths to multiples of N (default 8)\n"
-      "  --max-candidates N    train at most N candidates, evenly spaced over the sorted list\n"
-      "                        (default 12; 0 = all, up to the result file's 252)\n"
-      "  --seeds K             seeds per model (default 3)\n"
-      "  --epochs N            epochs per run (default 200)\n"
-      "  --patience N          early stopping (default 100; 0 = never)\n"
-      "  --split NAME          split folder (default public, else the first)\n"
-      "  --threads T           threads (default 0: all cores)\n"
-      "  --out FILE            result file (default: <cache>/<dataset>.search.txt)\n"
-      "  --json                print one JSON object\n",
-      f);
-}
-
 
 /* Datasets loaded at each feature count, sharing one graph. */
 typedef struct {
@@ -174,46 +152,40 @@ int gs_cmd_search(int argc, char **argv) {
   gs_search_options so = gs_search_options_default();
   gs_scaling_rule rule = gs_scaling_rule_default();
   gs_train_options topt = gs_train_options_default();
-  int64_t seeds = 3, threads = 0, v = 0, max_candidates = 12;
+  int64_t seeds = 3, threads = 0, max_candidates = 12;
   bool json = false;
-  gs_args a;
-  gs_args_init(&a, argc, argv, 2);
-  const char *opt;
-  while ((opt = gs_args_next(&a))) {
-    if (!strcmp(opt, "--help") || !strcmp(opt, "-h")) {
-      search_usage(stdout);
-      return 0;
-    } else if (!strcmp(opt, "--data")) data = gs_args_value(&a);
-    else if (!strcmp(opt, "--split")) split = gs_args_value(&a);
-    else if (!strcmp(opt, "--out")) out = gs_args_value(&a);
-    else if (!strcmp(opt, "--factor")) gs_args_double(&a, 1.0001, 1e6, &so.factor);
-    else if (!strcmp(opt, "--tolerance")) gs_args_double(&a, 1e-6, 0.99, &so.tolerance);
-    else if (!strcmp(opt, "--grid-step")) gs_args_double(&a, 1e-3, 10.0, &so.grid_step);
-    else if (!strcmp(opt, "--alpha-max")) gs_args_double(&a, 1.0, 100.0, &so.alpha_max);
-    else if (!strcmp(opt, "--beta-max")) gs_args_double(&a, 1.0, 100.0, &so.beta_max);
-    else if (!strcmp(opt, "--gamma-max")) gs_args_double(&a, 1.0, 100.0, &so.gamma_max);
-    else if (!strcmp(opt, "--base")) {
-      const char *s = gs_args_value(&a);
-      if (s && !gs_cli_parse_base(s, &rule))
-        gs_args_fail(&a, "option --base: '%s' is not D,W or D,W,R", s);
-    } else if (!strcmp(opt, "--width-multiple")) {
-      if (gs_args_int(&a, 1, 1 << 20, &v)) rule.width_multiple = v;
-    } else if (!strcmp(opt, "--seeds")) gs_args_int(&a, 1, SEARCH_MAX_SEEDS, &seeds);
-    else if (!strcmp(opt, "--max-candidates")) gs_args_int(&a, 0, SEARCH_MAX_CANDIDATES, &max_candidates);
-    else if (!strcmp(opt, "--epochs")) {
-      if (gs_args_int(&a, 1, 1000000, &v)) topt.epochs = (int32_t)v;
-    } else if (!strcmp(opt, "--patience")) {
-      if (gs_args_int(&a, 0, 1000000, &v)) topt.patience = (int32_t)v;
-    } else if (!strcmp(opt, "--threads")) gs_args_int(&a, 0, 1024, &threads);
-    else if (!strcmp(opt, "--json")) json = true;
-    else gs_args_fail(&a, "unknown option '%s'", opt);
-  }
-  if (!a.failed && !data) gs_args_fail(&a, "--data DIR is required");
-  if (a.failed) {
-    fprintf(stderr, "gnnscale search: %s\n", a.error);
-    search_usage(stderr);
-    return 2;
-  }
+  const gs_option options[] = {
+      GS_OPTS_DATA(&data, &split),
+      GS_OPT_SECTION("search"),
+      GS_OPT_DOUBLE("factor", "X", 1.0001, 1e6, &so.factor, "cost factor at phi = 1 (default 2)"),
+      GS_OPT_DOUBLE("tolerance", "X", 1e-6, 0.99, &so.tolerance,
+                    "accept a realised factor within this fraction (default 0.1)"),
+      GS_OPT_DOUBLE("grid-step", "X", 1e-3, 10.0, &so.grid_step,
+                    "grid step of alpha, beta, gamma from 1 (default 0.05)"),
+      GS_OPT_DOUBLE("alpha-max", "A", 1.0, 100.0, &so.alpha_max, "grid bound of alpha (default 4)"),
+      GS_OPT_DOUBLE("beta-max", "B", 1.0, 100.0, &so.beta_max, "grid bound of beta (default 4)"),
+      GS_OPT_DOUBLE("gamma-max", "G", 1.0, 100.0, &so.gamma_max,
+                    "grid bound of gamma (default 1/r0)"),
+      GS_OPT_BASE(&rule),
+      GS_OPT_WIDTH_MULTIPLE(&rule),
+      GS_OPT_INT("max-candidates", "N", 0, SEARCH_MAX_CANDIDATES, &max_candidates,
+                 "train at most N candidates, evenly spaced over the sorted list\n"
+                 "(default 12; 0 = all, up to the result file's 252)"),
+      GS_OPT_SECTION("training"),
+      GS_OPT_INT("seeds", "K", 1, SEARCH_MAX_SEEDS, &seeds, "seeds per model (default 3)"),
+      GS_OPT_EPOCHS(&topt.epochs),
+      GS_OPT_PATIENCE(&topt.patience),
+      GS_OPT_SECTION("output"),
+      GS_OPT_STRING("out", "FILE", &out, "result file (default: <cache>/<dataset>.search.txt)"),
+      GS_OPT_JSON(&json),
+      GS_OPT_SECTION("run"),
+      GS_OPT_THREADS(&threads),
+  };
+  gs_cli cli;
+  int status = gs_cli_parse(&cli, "search", "--data DIR [options]", options, GS_CLI_ROWS(options),
+                            argc, argv, 2);
+  if (status != GS_CLI_CONTINUE) return status;
+  if (!data) return gs_cli_reject(&cli, "--data DIR is required");
 
   gs_error err;
   gs_error_clear(&err);

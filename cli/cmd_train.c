@@ -9,6 +9,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "core/flops.h"
 #include "core/mem.h"
 #include "core/runtime.h"
@@ -23,50 +24,6 @@
 
 #define MAX_SEEDS 1000
 
-
-static void train_usage(FILE *f) {
-  fputs(
-      "usage: gnnscale train --data DIR [options]\n"
-      "  --data DIR            dataset folder (datasets/data/cora) or edge-list file\n"
-      "  --split NAME          split folder (default: public, else the first)\n"
-      "  --depth L             GCN layers (default 2)\n"
-      "  --width H             hidden width (default 16)\n"
-      "  --epochs N            maximum epochs (default 200)\n"
-      "  --lr X                Adam learning rate (default 0.01)\n"
-      "  --weight-decay X      L2 on weights (default 5e-4)\n"
-      "  --decay first|all     layers whose weights decay (default first, as Kipf & Welling)\n"
-      "  --dropout X           dropout rate before every layer (default 0.5)\n"
-      "  --patience N          stop after N epochs without a better validation accuracy or\n"
-      "                        loss; 0 = never (default 100)\n"
-      "  --residual            residual connections on hidden layers (depth >= 3)\n"
-      "  --layernorm           LayerNorm before each hidden ReLU\n"
-      "  --order auto|transform|aggregate   layer product order (default auto: fewer FLOPs)\n"
-      "  --features rownorm|raw|binary      feature preprocessing (default rownorm)\n"
-      "  --norm sym|row|none   adjacency normalisation (default sym: D^-1/2 (A+I) D^-1/2)\n"
-      "  --reorder none|rcm    renumber nodes by Reverse Cuthill-McKee before training, so that\n"
-      "                        aggregation reads nearby rows (default none; results differ only\n"
-      "                        by float summation order)\n"
-      "  --seed S              first seed (default 0)\n"
-      "  --seeds K             train K seeds S..S+K-1 and report mean ± std (default 1)\n"
-      "  --threads T           threads (default 0: all cores)\n"
-      "  --strategy S          scale the base model: dwr (d0*alpha^phi, w0*beta^phi,\n"
-      "                        r0*gamma^phi), d, w, r (one dimension to 2^phi x the base\n"
-      "                        FLOPs), dWr (fast compound, --a), explicit (--depth, --width,\n"
-      "                        --resolution as given); sets depth, width and feature columns\n"
-      "  --phi X               scaling coefficient (default 0: the base)\n"
-      "  --alpha A --beta B --gamma G   dwr constants (default EfficientNet's)\n"
-      "  --from-search FILE    dwr constants, base and width multiple from `gnnscale search`\n"
-      "  --a X                 dWr width emphasis in [0, 1] (default 0.8)\n"
-      "  --base D,W[,R]        base depth, width, resolution (default 2,16,1)\n"
-      "  --resolution R        keep the top ceil(R*f0) feature columns by document frequency\n"
-      "                        (explicit strategy; alone it implies --strategy explicit)\n"
-      "  --width-multiple M    round scaled widths to multiples of M (default 8)\n"
-      "  --profile FILE        machine profile for the predicted epoch time (default: the file\n"
-      "                        `gnnscale calibrate` saved, else a rough built-in one)\n"
-      "  --json                print one JSON object on stdout\n"
-      "  --quiet               no progress line\n",
-      f);
-}
 
 typedef struct {
   uint64_t seed;
@@ -208,127 +165,107 @@ int gs_cmd_train(int argc, char **argv) {
   gs_train_options topt = gs_train_options_default();
   gs_featprep prep = GS_FEATPREP_ROWNORM;
   gs_norm norm = GS_NORM_SYM;
-  int64_t seeds = 1, seed0 = 0, threads = 0, v = 0;
-  double x = 0;
-  bool json = false, reorder_rcm = false, quiet = false, have_strategy = false, depth_given = false, width_given = false;
+  int64_t seeds = 1, seed0 = 0, threads = 0;
+  enum { REORDER_NONE, REORDER_RCM } reorder = REORDER_NONE;
+  static const gs_option_choice reorder_choices[] = {
+      {"none", REORDER_NONE}, {"rcm", REORDER_RCM}, {NULL, 0}};
+  bool json = false, quiet = false;
   const char *from_search = NULL, *profile_path = NULL;
   gs_scaling_rule rule = gs_scaling_rule_default();
   double phi = 0.0, resolution = -1.0;
-  int constants_given = 0;
-  gs_args a;
-  gs_args_init(&a, argc, argv, 2);
-  const char *opt;
-  while ((opt = gs_args_next(&a))) {
-    if (!strcmp(opt, "--help") || !strcmp(opt, "-h")) {
-      train_usage(stdout);
-      return 0;
-    } else if (!strcmp(opt, "--data")) data = gs_args_value(&a);
-    else if (!strcmp(opt, "--split")) split = gs_args_value(&a);
-    else if (!strcmp(opt, "--depth")) { if (gs_args_int(&a, 1, GS_MAX_LAYERS, &v)) cfg.depth = (int32_t)v, depth_given = true; }
-    else if (!strcmp(opt, "--width")) { if (gs_args_int(&a, 1, 1 << 20, &v)) cfg.width = v, width_given = true; }
-    else if (!strcmp(opt, "--strategy")) {
-      const char *s = gs_args_value(&a);
-      gs_error e;
-      if (s && gs_scaling_strategy_parse(&rule.strategy, s, &e) != GS_OK)
-        gs_args_fail(&a, "option --strategy: '%s' is not dwr, dWr, d, w, r or explicit", s);
-      have_strategy = s != NULL;
-    }
-    else if (!strcmp(opt, "--phi")) gs_args_double(&a, 0.0, 64.0, &phi);
-    else if (!strcmp(opt, "--alpha")) { if (gs_args_double(&a, 1.0, 100.0, &rule.alpha)) constants_given |= 1; }
-    else if (!strcmp(opt, "--beta")) { if (gs_args_double(&a, 1.0, 100.0, &rule.beta)) constants_given |= 2; }
-    else if (!strcmp(opt, "--gamma")) { if (gs_args_double(&a, 1.0, 100.0, &rule.gamma)) constants_given |= 4; }
-    else if (!strcmp(opt, "--a")) gs_args_double(&a, 0.0, 1.0, &rule.a);
-    else if (!strcmp(opt, "--base")) {
-      const char *s = gs_args_value(&a);
-      if (s && !gs_cli_parse_base(s, &rule))
-        gs_args_fail(&a, "option --base: '%s' is not D,W or D,W,R (depth 1..%d, width >= 1, "
-                         "resolution in (0, 1])", s, GS_MAX_LAYERS);
-    }
-    else if (!strcmp(opt, "--resolution")) gs_args_double(&a, 1e-9, 1.0, &resolution);
-    else if (!strcmp(opt, "--width-multiple")) { if (gs_args_int(&a, 1, 1 << 20, &v)) rule.width_multiple = v; }
-    else if (!strcmp(opt, "--from-search")) from_search = gs_args_value(&a);
-    else if (!strcmp(opt, "--profile")) profile_path = gs_args_value(&a);
-    else if (!strcmp(opt, "--epochs")) { if (gs_args_int(&a, 1, 1000000, &v)) topt.epochs = (int32_t)v; }
-    else if (!strcmp(opt, "--lr")) { if (gs_args_double(&a, 1e-12, 10.0, &x)) topt.lr = x; }
-    else if (!strcmp(opt, "--weight-decay")) { if (gs_args_double(&a, 0.0, 10.0, &x)) topt.weight_decay = x; }
-    else if (!strcmp(opt, "--dropout")) { if (gs_args_double(&a, 0.0, 0.99, &x)) cfg.dropout = (float)x; }
-    else if (!strcmp(opt, "--patience")) { if (gs_args_int(&a, 0, 1000000, &v)) topt.patience = (int32_t)v; }
-    else if (!strcmp(opt, "--seed")) { if (gs_args_int(&a, 0, INT64_MAX / 2, &v)) seed0 = v; }
-    else if (!strcmp(opt, "--seeds")) { if (gs_args_int(&a, 1, MAX_SEEDS, &v)) seeds = v; }
-    else if (!strcmp(opt, "--threads")) { if (gs_args_int(&a, 0, 1024, &v)) threads = v; }
-    else if (!strcmp(opt, "--residual")) cfg.residual = true;
-    else if (!strcmp(opt, "--layernorm")) cfg.norm = true;
-    else if (!strcmp(opt, "--json")) json = true;
-    else if (!strcmp(opt, "--quiet")) quiet = true;
-    else if (!strcmp(opt, "--decay")) {
-      const char *s = gs_args_value(&a);
-      if (s && !strcmp(s, "first")) topt.decay_scope = GS_DECAY_FIRST;
-      else if (s && !strcmp(s, "all")) topt.decay_scope = GS_DECAY_ALL;
-      else if (s) gs_args_fail(&a, "option --decay: '%s' is not first or all", s);
-    } else if (!strcmp(opt, "--order")) {
-      const char *s = gs_args_value(&a);
-      if (s && !strcmp(s, "auto")) cfg.order = GS_ORDER_AUTO;
-      else if (s && !strcmp(s, "transform")) cfg.order = GS_ORDER_TRANSFORM_FIRST;
-      else if (s && !strcmp(s, "aggregate")) cfg.order = GS_ORDER_AGGREGATE_FIRST;
-      else if (s) gs_args_fail(&a, "option --order: '%s' is not auto, transform or aggregate", s);
-    } else if (!strcmp(opt, "--features")) {
-      const char *s = gs_args_value(&a);
-      if (s && !gs_cli_parse_featprep(s, &prep))
-        gs_args_fail(&a, "option --features: '%s' is not rownorm, raw or binary", s);
-    } else if (!strcmp(opt, "--reorder")) {
-      const char *s = gs_args_value(&a);
-      if (s && !strcmp(s, "rcm")) reorder_rcm = true;
-      else if (s && !strcmp(s, "none")) reorder_rcm = false;
-      else if (s) gs_args_fail(&a, "option --reorder: '%s' is not none or rcm", s);
-    } else if (!strcmp(opt, "--norm")) {
-      const char *s = gs_args_value(&a);
-      if (s && !gs_cli_parse_norm(s, &norm)) gs_args_fail(&a, "option --norm: '%s' is not sym, row or none", s);
-    } else {
-      gs_args_fail(&a, "unknown option '%s'", opt);
-    }
-  }
-  if (!a.failed && !data) gs_args_fail(&a, "--data DIR is required (for example --data datasets/data/cora)");
-  if (!a.failed && from_search && constants_given)
-    gs_args_fail(&a, "--from-search and --alpha/--beta/--gamma exclude each other");
-  if (!a.failed && constants_given != 0 && constants_given != 7)
-    gs_args_fail(&a, "give --alpha, --beta and --gamma together (or none for EfficientNet's)");
-  if (!a.failed && from_search) {
+  const gs_option options[] = {
+      GS_OPTS_DATA(&data, &split),
+      GS_OPT_ENUM("features", "rownorm|raw|binary", gs_cli_featprep_choices, &prep,
+                  "feature preprocessing (default rownorm)"),
+      GS_OPT_ENUM("reorder", "none|rcm", reorder_choices, &reorder,
+                  "renumber nodes by Reverse Cuthill-McKee before training, so that\n"
+                  "aggregation reads nearby rows (default none; results differ only\n"
+                  "by float summation order)"),
+      GS_OPTS_MODEL(&cfg, &norm),
+      GS_OPT_INT("depth", "L", 1, GS_MAX_LAYERS, &cfg.depth, "GCN layers (default 2)"),
+      GS_OPT_INT("width", "H", 1, 1 << 20, &cfg.width, "hidden width (default 16)"),
+      GS_OPT_SECTION("training"),
+      GS_OPT_INT("epochs", "N", 1, 1000000, &topt.epochs, "maximum epochs (default 200)"),
+      GS_OPT_DOUBLE("lr", "X", 1e-12, 10.0, &topt.lr, "Adam learning rate (default 0.01)"),
+      GS_OPT_DOUBLE("weight-decay", "X", 0.0, 10.0, &topt.weight_decay,
+                    "L2 on weights (default 5e-4)"),
+      GS_OPT_DECAY(&topt.decay_scope),
+      GS_OPT_PATIENCE(&topt.patience),
+      GS_OPT_INT("seed", "S", 0, INT64_MAX / 2, &seed0, "first seed (default 0)"),
+      GS_OPT_INT("seeds", "K", 1, MAX_SEEDS, &seeds,
+                 "train K seeds S..S+K-1 and report mean ± std (default 1)"),
+      GS_OPT_SECTION("scaling"),
+      GS_OPT_CUSTOM("strategy", "S", gs_cli_parse_strategy_option, &rule.strategy,
+                    "scale the base model: dwr (d0*alpha^phi, w0*beta^phi,\n"
+                    "r0*gamma^phi), d, w, r (one dimension to 2^phi x the base\n"
+                    "FLOPs), dWr (fast compound, --a), explicit (--depth, --width,\n"
+                    "--resolution as given); sets depth, width and feature columns"),
+      GS_OPT_DOUBLE("phi", "X", 0.0, 64.0, &phi, "scaling coefficient (default 0: the base)"),
+      GS_OPT_CONSTANTS(&rule),
+      GS_OPT_STRING("from-search", "FILE", &from_search,
+                    "dwr constants, base and width multiple from `gnnscale search`"),
+      GS_OPT_FAST_A(&rule),
+      GS_OPT_BASE(&rule),
+      GS_OPT_DOUBLE("resolution", "R", 1e-9, 1.0, &resolution,
+                    "keep the top ceil(R*f0) feature columns by document frequency\n"
+                    "(explicit strategy; alone it implies --strategy explicit)"),
+      GS_OPT_WIDTH_MULTIPLE(&rule),
+      GS_OPT_PROFILE(&profile_path),
+      GS_OPT_SECTION("output"),
+      GS_OPT_JSON(&json),
+      GS_OPT_FLAG("quiet", &quiet, "no progress line"),
+      GS_OPT_SECTION("run"),
+      GS_OPT_THREADS(&threads),
+  };
+  gs_cli cli;
+  int status = gs_cli_parse(&cli, "train", "--data DIR [options]", options, GS_CLI_ROWS(options),
+                            argc, argv, 2);
+  if (status != GS_CLI_CONTINUE) return status;
+  const bool reorder_rcm = reorder == REORDER_RCM;
+  const bool depth_given = gs_cli_given(&cli, "depth"), width_given = gs_cli_given(&cli, "width");
+  bool have_strategy = gs_cli_given(&cli, "strategy");
+  int constants_given = gs_cli_given(&cli, "alpha") + gs_cli_given(&cli, "beta") +
+                        gs_cli_given(&cli, "gamma");
+  if (!data)
+    return gs_cli_reject(&cli, "--data DIR is required (for example --data datasets/data/cora)");
+  if (from_search && constants_given)
+    return gs_cli_reject(&cli, "--from-search and --alpha/--beta/--gamma exclude each other");
+  if (constants_given != 0 && constants_given != 3)
+    return gs_cli_reject(&cli,
+                         "give --alpha, --beta and --gamma together (or none for EfficientNet's)");
+  if (from_search) {
     gs_search_result sr;
     gs_error e;
-    if (gs_search_result_load(&sr, from_search, &e) != GS_OK) {
-      gs_args_fail(&a, "option --from-search: %s", e.msg);
-    } else {
-      if (!have_strategy) rule.strategy = GS_SCALE_DWR;
-      have_strategy = true;
-      rule.alpha = sr.alpha;
-      rule.beta = sr.beta;
-      rule.gamma = sr.gamma;
-      rule.base_depth = sr.base_depth;
-      rule.base_width = sr.base_width;
-      rule.base_resolution = sr.base_resolution;
-      rule.width_multiple = sr.width_multiple;
-      constants_given = 7;
-    }
+    if (gs_search_result_load(&sr, from_search, &e) != GS_OK)
+      return gs_cli_reject(&cli, "option --from-search: %s", e.msg);
+    if (!have_strategy) rule.strategy = GS_SCALE_DWR;
+    have_strategy = true;
+    rule.alpha = sr.alpha;
+    rule.beta = sr.beta;
+    rule.gamma = sr.gamma;
+    rule.base_depth = sr.base_depth;
+    rule.base_width = sr.base_width;
+    rule.base_resolution = sr.base_resolution;
+    rule.width_multiple = sr.width_multiple;
+    constants_given = 3;
   }
-  if (!a.failed && !have_strategy && resolution > 0) {
+  if (!have_strategy && resolution > 0) {
     rule.strategy = GS_SCALE_EXPLICIT;
     have_strategy = true;
   }
-  if (!a.failed && constants_given && rule.strategy != GS_SCALE_DWR)
-    gs_args_fail(&a, "--alpha, --beta, --gamma and --from-search give the constants of --strategy dwr");
-  if (!a.failed && have_strategy && rule.strategy != GS_SCALE_EXPLICIT && (depth_given || width_given))
-    gs_args_fail(&a, "--depth and --width are set by --strategy %s (use --base D,W,R for the base)",
-                 gs_scaling_strategy_name(rule.strategy));
-  if (!a.failed && have_strategy && rule.strategy != GS_SCALE_EXPLICIT && resolution > 0)
-    gs_args_fail(&a, "--resolution is set by --strategy %s (use --base D,W,R for the base)",
-                 gs_scaling_strategy_name(rule.strategy));
-  if (!a.failed && have_strategy && rule.strategy == GS_SCALE_EXPLICIT && phi > 0)
-    gs_args_fail(&a, "--phi has no meaning for --strategy explicit");
-  if (a.failed) {
-    fprintf(stderr, "gnnscale train: %s\n", a.error);
-    train_usage(stderr);
-    return 2;
-  }
+  if (constants_given && rule.strategy != GS_SCALE_DWR)
+    return gs_cli_reject(
+        &cli, "--alpha, --beta, --gamma and --from-search give the constants of --strategy dwr");
+  if (have_strategy && rule.strategy != GS_SCALE_EXPLICIT && (depth_given || width_given))
+    return gs_cli_reject(
+        &cli, "--depth and --width are set by --strategy %s (use --base D,W,R for the base)",
+        gs_scaling_strategy_name(rule.strategy));
+  if (have_strategy && rule.strategy != GS_SCALE_EXPLICIT && resolution > 0)
+    return gs_cli_reject(
+        &cli, "--resolution is set by --strategy %s (use --base D,W,R for the base)",
+        gs_scaling_strategy_name(rule.strategy));
+  if (have_strategy && rule.strategy == GS_SCALE_EXPLICIT && phi > 0)
+    return gs_cli_reject(&cli, "--phi has no meaning for --strategy explicit");
   if (constants_given) rule.constants_default = false;
   if (rule.strategy == GS_SCALE_EXPLICIT) {
     rule.depth = cfg.depth;
@@ -493,7 +430,7 @@ int gs_cmd_train(int argc, char **argv) {
   }
   /* Summary over seeds: sample standard deviation, median of the per-seed epoch medians. */
   double mean = 0, var = 0, peak = 0;
-  double *med = calloc((size_t)seeds, sizeof *med);
+  double *med = calloc((size_t)(seeds > 0 ? seeds : 1), sizeof *med);
   if (!med) {
     st = gs_error_set(&err, GS_ERR_NOMEM, "out of memory");
     goto fail;

@@ -36,8 +36,6 @@ int gs_cli_fail(const char *command, const gs_error *err);
 /* Feature preprocessing selectable with --features. */
 typedef enum { GS_FEATPREP_ROWNORM = 0, GS_FEATPREP_RAW = 1, GS_FEATPREP_BINARY = 2 } gs_featprep;
 
-bool gs_cli_parse_featprep(const char *s, gs_featprep *out);
-bool gs_cli_parse_norm(const char *s, gs_norm *out);
 
 /* Parses a base model "d0,w0" or "d0,w0,r0" (depth 1..GS_MAX_LAYERS, width 1..2^20, resolution
  * in (0, 1], default 1) into rule's base; false (rule unchanged) when malformed. */

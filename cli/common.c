@@ -12,22 +12,6 @@ int gs_cli_fail(const char *command, const gs_error *err) {
   return 1;
 }
 
-bool gs_cli_parse_featprep(const char *s, gs_featprep *out) {
-  if (!strcmp(s, "rownorm")) *out = GS_FEATPREP_ROWNORM;
-  else if (!strcmp(s, "raw")) *out = GS_FEATPREP_RAW;
-  else if (!strcmp(s, "binary")) *out = GS_FEATPREP_BINARY;
-  else return false;
-  return true;
-}
-
-bool gs_cli_parse_norm(const char *s, gs_norm *out) {
-  if (!strcmp(s, "sym")) *out = GS_NORM_SYM;
-  else if (!strcmp(s, "row")) *out = GS_NORM_ROW;
-  else if (!strcmp(s, "none")) *out = GS_NORM_NONE;
-  else return false;
-  return true;
-}
-
 gs_status gs_cli_load(gs_dataset **ds_out, gs_graph **g_out, const char *path, const char *split,
                       gs_featprep prep, gs_norm norm, gs_error *err) {
   gs_status st = GS_OK;

@@ -33,6 +33,29 @@ expect 2 "is not rownorm, raw or binary" -- "$bin" train --data "$data/cora" --f
 expect 1 "no such file or folder" -- "$bin" train --data "$tmp/missing"
 expect 1 "no split 'nosuch'" -- "$bin" train --data "$data/cora" --split nosuch
 
+# every option's value is used or refused, never ignored (issue 12: --residual=false once
+# trained with residual connections); the usage text comes from the option tables
+short=(train --data "$data/cora" --depth 3 --epochs 2 --quiet --json)
+expect 0 '"residual":false' -- "$bin" "${short[@]}" --residual=false
+expect 0 '"residual":true' -- "$bin" "${short[@]}" --residual=true
+expect 0 '"residual":false' -- "$bin" "${short[@]}" --residual --no-residual
+expect 0 '"layernorm":false' -- "$bin" "${short[@]}" --layernorm=no
+expect 0 '"layernorm":true' -- "$bin" "${short[@]}" --layernorm=yes
+expect 0 "dataset cora:" -- "$bin" train --data "$data/cora" --epochs 2 --quiet=0
+expect 2 "option --quiet: 'maybe' is not true or false" -- "$bin" train --data "$data/cora" --quiet=maybe
+expect 2 "option --no-residual takes no value" -- "$bin" "${short[@]}" --no-residual=false
+expect 0 "nodes          2708" -- "$bin" info --data "$data/cora" --json=false
+expect 0 '"command":"info"' -- "$bin" info --data "$data/cora" --json=true
+expect 2 "option --json: 'false2' is not true or false" -- "$bin" info --data "$data/cora" --json=false2
+expect 2 "option --depth needs a value" -- "$bin" train --data "$data/cora" --depth
+expect 2 "option --data needs a value" -- "$bin" train --data --depth 2
+expect 2 "unknown option '--no-depth'" -- "$bin" train --data "$data/cora" --no-depth
+expect 2 "option --threads: 2000 is outside 0..1024" -- "$bin" info --data "$data/cora" --threads 2000
+expect 2 "option --order: 'sideways' is not auto, transform or aggregate" -- \
+  "$bin" train --data "$data/cora" --order=sideways
+expect 0 "--no-fit" -- "$bin" calibrate --help
+expect 0 "--threads T" -- "$bin" generate --help
+
 # a dataset with a malformed edge line: the message names the file and the line
 mkdir -p "$tmp/bad/raw" "$tmp/bad/split/s"
 printf '3\n' > "$tmp/bad/raw/num-node-list.csv"
