@@ -642,43 +642,17 @@ int gs_cmd_plan(int argc, char **argv) {
   const int accuracy_count = acc.count;
   const char *const *accuracy_files = acc.files;
   const bool mem_basis_rss = mem_basis == BASIS_RSS;
-  const int constants_given = gs_cli_given(&cli, "alpha") + gs_cli_given(&cli, "beta") +
-                              gs_cli_given(&cli, "gamma");
   if (!data_dir)
     return gs_cli_reject(&cli, "--data DIR is required (for example --data datasets/data/cora)");
   if (mem <= 0) return gs_cli_reject(&cli, "--mem SIZE is required (for example --mem 512MiB)");
   if (!have_strategy && !from_search)
     return gs_cli_reject(&cli, "--strategy dwr|dWr|d|w|r (or --from-search FILE) is required");
-  if (from_search && have_strategy && o.rule.strategy != GS_SCALE_DWR)
-    return gs_cli_reject(&cli, "--from-search gives the constants of --strategy dwr, not %s",
-                         gs_scaling_strategy_name(o.rule.strategy));
-  if (from_search && gs_cli_given(&cli, "base"))
-    return gs_cli_reject(&cli,
-                         "--from-search sets the base the constants were searched for: drop --base");
-  if (constants_given != 0 && constants_given != 3)
-    return gs_cli_reject(&cli,
-                         "give --alpha, --beta and --gamma together (or none for EfficientNet's)");
-  if (constants_given && o.rule.strategy != GS_SCALE_DWR)
-    return gs_cli_reject(&cli, "--alpha, --beta and --gamma are the constants of --strategy dwr");
-  if (from_search && constants_given)
-    return gs_cli_reject(&cli, "--from-search and --alpha/--beta/--gamma exclude each other");
   if (have_lambda && !from_search && accuracy_count == 0)
     return gs_cli_reject(&cli, "--lambda ranks models of known accuracy: give --from-search FILE or "
                                "--accuracies FILE");
   gs_search_result searched;
-  if (from_search) {
-    gs_error e;
-    if (gs_search_result_load(&searched, from_search, &e) != GS_OK) return gs_cli_fail("plan", &e);
-    o.rule.strategy = GS_SCALE_DWR;
-    o.rule.alpha = searched.alpha;
-    o.rule.beta = searched.beta;
-    o.rule.gamma = searched.gamma;
-    o.rule.base_depth = searched.base_depth;
-    o.rule.base_width = searched.base_width;
-    o.rule.base_resolution = searched.base_resolution;
-    o.rule.width_multiple = searched.width_multiple;
-  }
-  if (constants_given || from_search) o.rule.constants_default = false;
+  status = gs_cli_scaling_rule(&cli, from_search, &o.rule, &searched);
+  if (status != GS_CLI_CONTINUE) return status;
   o.limit[GS_PLAN_MEMORY] = (double)mem;
 
   gs_error err;

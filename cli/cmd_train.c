@@ -199,7 +199,8 @@ int gs_cmd_train(int argc, char **argv) {
                     "scale the base model: dwr (d0*alpha^phi, w0*beta^phi,\n"
                     "r0*gamma^phi), d, w, r (one dimension to 2^phi x the base\n"
                     "FLOPs), dWr (fast compound, --a), explicit (--depth, --width,\n"
-                    "--resolution as given); sets depth, width and feature columns"),
+                    "--resolution as given); sets depth, width and feature columns\n"
+                    "(default dwr when --phi, --alpha, --base ... is given)"),
       GS_OPT_DOUBLE("phi", "X", 0.0, 64.0, &phi, "scaling coefficient (default 0: the base)"),
       GS_OPT_CONSTANTS(&rule),
       GS_OPT_STRING("from-search", "FILE", &from_search,
@@ -224,38 +225,19 @@ int gs_cmd_train(int argc, char **argv) {
   const bool reorder_rcm = reorder == REORDER_RCM;
   const bool depth_given = gs_cli_given(&cli, "depth"), width_given = gs_cli_given(&cli, "width");
   bool have_strategy = gs_cli_given(&cli, "strategy");
-  int constants_given = gs_cli_given(&cli, "alpha") + gs_cli_given(&cli, "beta") +
-                        gs_cli_given(&cli, "gamma");
   if (!data)
     return gs_cli_reject(&cli, "--data DIR is required (for example --data datasets/data/cora)");
-  if (from_search && constants_given)
-    return gs_cli_reject(&cli, "--from-search and --alpha/--beta/--gamma exclude each other");
-  if (constants_given != 0 && constants_given != 3)
-    return gs_cli_reject(&cli,
-                         "give --alpha, --beta and --gamma together (or none for EfficientNet's)");
-  if (from_search) {
-    gs_search_result sr;
-    gs_error e;
-    if (gs_search_result_load(&sr, from_search, &e) != GS_OK)
-      return gs_cli_reject(&cli, "option --from-search: %s", e.msg);
-    if (!have_strategy) rule.strategy = GS_SCALE_DWR;
-    have_strategy = true;
-    rule.alpha = sr.alpha;
-    rule.beta = sr.beta;
-    rule.gamma = sr.gamma;
-    rule.base_depth = sr.base_depth;
-    rule.base_width = sr.base_width;
-    rule.base_resolution = sr.base_resolution;
-    rule.width_multiple = sr.width_multiple;
-    constants_given = 3;
-  }
-  if (!have_strategy && resolution > 0) {
-    rule.strategy = GS_SCALE_EXPLICIT;
-    have_strategy = true;
-  }
-  if (constants_given && rule.strategy != GS_SCALE_DWR)
-    return gs_cli_reject(
-        &cli, "--alpha, --beta, --gamma and --from-search give the constants of --strategy dwr");
+  /* --resolution alone asks for the explicit rule. */
+  if (!have_strategy && !from_search && resolution > 0) rule.strategy = GS_SCALE_EXPLICIT;
+  gs_search_result searched;
+  status = gs_cli_scaling_rule(&cli, from_search, &rule, &searched);
+  if (status != GS_CLI_CONTINUE) return status;
+  /* Any scaling option asks for the rule (dwr unless --strategy says otherwise): never ignored. */
+  static const char *const scaling_options[] = {"phi", "alpha", "beta", "gamma", "base",
+                                                "width-multiple", "a"};
+  for (size_t i = 0; i < sizeof scaling_options / sizeof scaling_options[0]; i++)
+    have_strategy = have_strategy || gs_cli_given(&cli, scaling_options[i]);
+  have_strategy = have_strategy || from_search || resolution > 0;
   if (have_strategy && rule.strategy != GS_SCALE_EXPLICIT && (depth_given || width_given))
     return gs_cli_reject(
         &cli, "--depth and --width are set by --strategy %s (use --base D,W,R for the base)",
@@ -266,7 +248,6 @@ int gs_cmd_train(int argc, char **argv) {
         gs_scaling_strategy_name(rule.strategy));
   if (have_strategy && rule.strategy == GS_SCALE_EXPLICIT && phi > 0)
     return gs_cli_reject(&cli, "--phi has no meaning for --strategy explicit");
-  if (constants_given) rule.constants_default = false;
   if (rule.strategy == GS_SCALE_EXPLICIT) {
     rule.depth = cfg.depth;
     rule.width = cfg.width;

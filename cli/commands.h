@@ -6,10 +6,12 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "cli/options.h"
 #include "core/status.h"
 #include "datasets/dataset.h"
 #include "scaling/profile.h"
 #include "scaling/rules.h"
+#include "scaling/search.h"
 #include "sparse/graph.h"
 
 int gs_cmd_train(int argc, char **argv);
@@ -40,6 +42,15 @@ typedef enum { GS_FEATPREP_ROWNORM = 0, GS_FEATPREP_RAW = 1, GS_FEATPREP_BINARY 
 /* Parses a base model "d0,w0" or "d0,w0,r0" (depth 1..GS_MAX_LAYERS, width 1..2^20, resolution
  * in (0, 1], default 1) into rule's base; false (rule unchanged) when malformed. */
 bool gs_cli_parse_base(const char *s, gs_scaling_rule *rule);
+
+/* The scaling rule of train and plan after parsing: --alpha, --beta and --gamma all or none,
+ * and only for dwr; --from-search FILE (when path is not NULL) refuses the options it would
+ * override (--strategy other than dwr, --alpha/--beta/--gamma, --base, --width-multiple),
+ * loads the file into *searched and sets *rule to its dwr rule (gs_search_result_rule).
+ * Returns GS_CLI_CONTINUE, 2 after a usage message, or 1 after a message on a file that does
+ * not load. */
+int gs_cli_scaling_rule(const gs_cli *cli, const char *from_search, gs_scaling_rule *rule,
+                        gs_search_result *searched);
 
 /* Loads a dataset folder (or an edge-list file) and builds its normalised graph. */
 gs_status gs_cli_load(gs_dataset **ds, gs_graph **g, const char *path, const char *split,

@@ -63,3 +63,31 @@ bool gs_cli_parse_base(const char *s, gs_scaling_rule *rule) {
   rule->base_resolution = r;
   return true;
 }
+
+int gs_cli_scaling_rule(const gs_cli *cli, const char *from_search, gs_scaling_rule *rule,
+                        gs_search_result *searched) {
+  const int constants = gs_cli_given(cli, "alpha") + gs_cli_given(cli, "beta") +
+                        gs_cli_given(cli, "gamma");
+  if (constants != 0 && constants != 3)
+    return gs_cli_reject(cli,
+                         "give --alpha, --beta and --gamma together (or none for EfficientNet's)");
+  if (constants && rule->strategy != GS_SCALE_DWR)
+    return gs_cli_reject(cli, "--alpha, --beta and --gamma are the constants of --strategy dwr");
+  if (constants) rule->constants_default = false;
+  if (gs_cli_given(cli, "a") && rule->strategy != GS_SCALE_FAST)
+    return gs_cli_reject(cli, "--a is the width emphasis of --strategy dWr");
+  if (!from_search) return GS_CLI_CONTINUE;
+  if (gs_cli_given(cli, "strategy") && rule->strategy != GS_SCALE_DWR)
+    return gs_cli_reject(cli, "--from-search gives the constants of --strategy dwr, not %s",
+                         gs_scaling_strategy_name(rule->strategy));
+  if (constants)
+    return gs_cli_reject(cli, "--from-search and --alpha/--beta/--gamma exclude each other");
+  if (gs_cli_given(cli, "base") || gs_cli_given(cli, "width-multiple"))
+    return gs_cli_reject(cli, "--from-search sets the base and width multiple the constants were "
+                              "searched for: drop --base and --width-multiple");
+  gs_error err;
+  if (gs_search_result_load(searched, from_search, &err) != GS_OK)
+    return gs_cli_fail(cli->command, &err);
+  gs_search_result_rule(searched, rule);
+  return GS_CLI_CONTINUE;
+}

@@ -5,6 +5,7 @@
 #include "scaling/rules.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/runtime.h"
@@ -80,6 +81,15 @@ int64_t gs_scaling_features(double r, int64_t f0) {
   return (int64_t)f;
 }
 
+bool gs_scaling_constants_valid(double alpha, double beta, double gamma, char *why, size_t cap) {
+  if (alpha >= 1.0 && beta >= 1.0 && gamma >= 1.0 && isfinite(alpha) && isfinite(beta) &&
+      isfinite(gamma))
+    return true;
+  snprintf(why, cap, "alpha, beta and gamma must be finite and >= 1 (got %g, %g, %g)", alpha,
+           beta, gamma);
+  return false;
+}
+
 /* Checks the parts of a rule every strategy uses. */
 static gs_status check_rule(const gs_scaling_rule *rule, gs_error *err) {
   if (!gs_scaling_strategy_name(rule->strategy))
@@ -96,15 +106,10 @@ static gs_status check_rule(const gs_scaling_rule *rule, gs_error *err) {
   if (rule->width_multiple < 1 || rule->width_multiple > MAX_WIDTH)
     return gs_error_set(err, GS_ERR_INVALID, "width multiple %lld must be at least 1",
                         (long long)rule->width_multiple);
-  if (rule->strategy == GS_SCALE_DWR) {
-    const double c[3] = {rule->alpha, rule->beta, rule->gamma};
-    const char *names[3] = {"alpha", "beta", "gamma"};
-    for (int i = 0; i < 3; i++)
-      if (!(c[i] >= 1.0) || isinf(c[i]))
-        return gs_error_set(err, GS_ERR_INVALID,
-                            "dwr needs %s >= 1 (got %g): compound scaling grows every dimension",
-                            names[i], c[i]);
-  }
+  char why[160];
+  if (rule->strategy == GS_SCALE_DWR &&
+      !gs_scaling_constants_valid(rule->alpha, rule->beta, rule->gamma, why, sizeof why))
+    return gs_error_set(err, GS_ERR_INVALID, "dwr: %s", why);
   if (rule->strategy == GS_SCALE_FAST && !(rule->a >= 0.0 && rule->a <= 1.0))
     return gs_error_set(err, GS_ERR_INVALID, "dWr needs a in [0, 1] (got %g)", rule->a);
   if (rule->strategy == GS_SCALE_EXPLICIT) {

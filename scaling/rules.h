@@ -8,6 +8,7 @@
 #define GS_RULES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/status.h"
@@ -58,6 +59,11 @@ typedef struct {
 
 /* dwr with EfficientNet's constants, base (2, 16, 1), a = 0.8, widths in multiples of 8. */
 gs_scaling_rule gs_scaling_rule_default(void);
+
+/* Whether alpha, beta and gamma can be dwr's constants: finite and >= 1, since compound
+ * scaling grows every dimension. On false, why receives "alpha, beta and gamma must be finite
+ * and >= 1 (got a, b, g)". The one check of the constants (rules, search results). */
+bool gs_scaling_constants_valid(double alpha, double beta, double gamma, char *why, size_t cap);
 
 /* "dwr", "d", "w", "r", "dWr", "explicit" (NULL for an unknown value). */
 const char *gs_scaling_strategy_name(gs_scaling_strategy strategy);

@@ -207,11 +207,7 @@ static bool result_valid(const gs_search_result *r, char *why, size_t cap) {
       snprintf(why, cap, "%s is not a finite number", dname[i]);
       return false;
     }
-  if (r->alpha < 1.0 || r->beta < 1.0 || r->gamma < 1.0) {
-    snprintf(why, cap, "alpha, beta and gamma must be >= 1 (got %g, %g, %g)", r->alpha, r->beta,
-             r->gamma);
-    return false;
-  }
+  if (!gs_scaling_constants_valid(r->alpha, r->beta, r->gamma, why, cap)) return false;
   if (r->base_depth < 1 || r->base_depth > GS_MAX_LAYERS || r->base_width < 1 ||
       !(r->base_resolution > 0.0 && r->base_resolution <= 1.0) || r->width_multiple < 1) {
     snprintf(why, cap, "bad base: depth %d, width %lld, resolution %g, width multiple %lld",
@@ -259,10 +255,9 @@ static bool model_valid(const gs_search_model *m, char *why, size_t cap) {
       return false;
     }
   if (m->kind == GS_SEARCH_MODEL_CANDIDATE) {
-    if (!(m->alpha >= 1.0 && m->beta >= 1.0 && m->gamma >= 1.0) || !isfinite(m->alpha) ||
-        !isfinite(m->beta) || !isfinite(m->gamma)) {
-      snprintf(why, cap, "candidate model: alpha, beta and gamma must be finite and >= 1 (got "
-               "%g, %g, %g)", m->alpha, m->beta, m->gamma);
+    char constants[160];
+    if (!gs_scaling_constants_valid(m->alpha, m->beta, m->gamma, constants, sizeof constants)) {
+      snprintf(why, cap, "candidate model: %s", constants);
       return false;
     }
   } else if (m->alpha != 0.0 || m->beta != 0.0 || m->gamma != 0.0) {
@@ -639,4 +634,16 @@ fail:
   fclose(fp);
   free(rp);
   return st;
+}
+
+void gs_search_result_rule(const gs_search_result *r, gs_scaling_rule *rule) {
+  rule->strategy = GS_SCALE_DWR;
+  rule->alpha = r->alpha;
+  rule->beta = r->beta;
+  rule->gamma = r->gamma;
+  rule->constants_default = false;
+  rule->base_depth = r->base_depth;
+  rule->base_width = r->base_width;
+  rule->base_resolution = r->base_resolution;
+  rule->width_multiple = r->width_multiple;
 }

@@ -140,4 +140,8 @@ gs_status gs_search_result_save(const gs_search_result *r, const char *path, gs_
  * on success. */
 gs_status gs_search_result_load(gs_search_result *r, const char *path, gs_error *err);
 
+/* The dwr rule a search found: strategy dwr with its constants (constants_default false), its
+ * base and its width multiple; the rest of *rule (a, explicit sizes) is left as it is. */
+void gs_search_result_rule(const gs_search_result *r, gs_scaling_rule *rule);
+
 #endif

@@ -95,6 +95,13 @@ expect 0 '"utility_choice":{"source":"search candidate 1,2,1 (best)"' -- \
   "$bin" "${plan_args[@]}" --from-search "$tmp/s.search.txt" --lambda 0.01 --json
 expect 0 "utility choice (marked U): phi = 0.00" -- \
   "$bin" "${plan_args[@]}" --from-search "$tmp/s.search.txt" --lambda 0.1
+# train and plan share one reading of the scaling options: none is ignored
+expect 2 "drop --base" -- "$bin" train --data "$data/cora" --from-search "$tmp/s.search.txt" --base 2,16
+expect 2 "drop --base" -- "$bin" "${plan_args[@]}" --from-search "$tmp/s.search.txt" --base 2,16
+expect 2 "not w" -- "$bin" train --data "$data/cora" --from-search "$tmp/s.search.txt" --strategy w
+expect 2 "--a is the width emphasis of --strategy dWr" -- "$bin" train --data "$data/cora" --a 0.5
+expect 2 "--depth and --width are set by --strategy dwr" -- \
+  "$bin" train --data "$data/cora" --phi 1 --depth 3
 sed 's/^model = depth-only 3 16 1433 1.8 0.79/model = depth-only 3 16 1433 1.8 79/' \
   "$tmp/s.search.txt" > "$tmp/bad.search.txt"
 expect 1 "bad.search.txt:30: depth-only model: accuracy 79 is not a fraction" -- \
