@@ -193,11 +193,42 @@ static gs_status rank_from_stats(gs_colrank *out, gs_colrank_method m, const col
   return GS_OK;
 }
 
-gs_status gs_colrank_compute(gs_colrank *out, const gs_dataset *ds, gs_colrank_method method,
-                             gs_error *err) {
+gs_status gs_colrank_features(gs_colrank *out, const gs_features *x, gs_colrank_method method,
+                              gs_error *err) {
   gs_status st = GS_OK;
   col_stats s;
   memset(&s, 0, sizeof s);
+  if (!out || !x) return gs_error_set(err, GS_ERR_INVALID, "gs_colrank_features: NULL argument");
+  if (!method_valid(method))
+    return gs_error_set(err, GS_ERR_INVALID, "gs_colrank_features: unknown method %d",
+                        (int)method);
+  if ((x->kind != GS_FEATURES_DENSE && x->kind != GS_FEATURES_SPARSE) || x->cols < 1 ||
+      x->rows < 1)
+    return gs_error_set(err, GS_ERR_INVALID, "ranking columns needs node features");
+  GS_TRY(stats_reserve(&s, x->cols, err));
+  s.f = x->cols;
+  if (x->kind == GS_FEATURES_DENSE) {
+    for (int64_t i = 0; i < x->rows; i++) {
+      const float *row = x->dense + i * x->cols;
+      for (int64_t c = 0; c < x->cols; c++)
+        if (row[c] != 0.0f) stats_add(&s, c, row[c]);
+    }
+  } else {
+    const gs_csr *a = &x->sparse;
+    for (int64_t i = 0; i < a->nrows; i++)
+      for (int64_t k = a->rowptr[i]; k < a->rowptr[i + 1]; k++)
+        if (a->val[k] != 0.0f) stats_add(&s, a->col[k], a->val[k]);
+  }
+  GS_TRY(rank_from_stats(out, method, &s, x->rows, err));
+  stats_release(&s);
+  return GS_OK;
+fail:
+  stats_release(&s);
+  return st;
+}
+
+gs_status gs_colrank_compute(gs_colrank *out, const gs_dataset *ds, gs_colrank_method method,
+                             gs_error *err) {
   if (!out || !ds) return gs_error_set(err, GS_ERR_INVALID, "gs_colrank_compute: NULL argument");
   if (!method_valid(method))
     return gs_error_set(err, GS_ERR_INVALID, "gs_colrank_compute: unknown method %d",
@@ -214,26 +245,7 @@ gs_status gs_colrank_compute(gs_colrank *out, const gs_dataset *ds, gs_colrank_m
     return gs_error_set(err, GS_ERR_INVALID, "%s: feature matrix is %lld x %lld for %lld nodes",
                         ds->name, (long long)x->rows, (long long)x->cols,
                         (long long)ds->num_nodes);
-  GS_TRY(stats_reserve(&s, x->cols, err));
-  s.f = x->cols;
-  if (x->kind == GS_FEATURES_DENSE) {
-    for (int64_t i = 0; i < x->rows; i++) {
-      const float *row = x->dense + i * x->cols;
-      for (int64_t c = 0; c < x->cols; c++)
-        if (row[c] != 0.0f) stats_add(&s, c, row[c]);
-    }
-  } else {
-    const gs_csr *a = &x->sparse;
-    for (int64_t i = 0; i < a->nrows; i++)
-      for (int64_t k = a->rowptr[i]; k < a->rowptr[i + 1]; k++)
-        if (a->val[k] != 0.0f) stats_add(&s, a->col[k], a->val[k]);
-  }
-  GS_TRY(rank_from_stats(out, method, &s, ds->num_nodes, err));
-  stats_release(&s);
-  return GS_OK;
-fail:
-  stats_release(&s);
-  return st;
+  return gs_colrank_features(out, x, method, err);
 }
 
 /* ---------------------------------------------------------------- dataset files */

@@ -64,6 +64,12 @@ gs_status gs_colrank_method_parse(gs_colrank_method *out, const char *name, gs_e
 gs_status gs_colrank_compute(gs_colrank *out, const gs_dataset *ds, gs_colrank_method method,
                              gs_error *err);
 
+/* The same ranking of a feature matrix's columns (all of them; out->num_nodes = x->rows),
+ * for a caller that holds features without their dataset (the cost model). Errors:
+ * GS_ERR_INVALID (NULL arguments, unknown method, no features), GS_ERR_NOMEM. */
+gs_status gs_colrank_features(gs_colrank *out, const gs_features *x, gs_colrank_method method,
+                              gs_error *err);
+
 /* Columns kept at resolution r: min(f0, max(1, ceil(r·f0))), where the ceiling forgives a
  * relative error of 1e-9 in r·f0 so that decimal r behave as written (r = 0.1, f0 = 30 keeps
  * 3, not 4; r = 0.5, f0 = 1433 keeps 717). r NaN or <= 0 keeps 1; r >= 1 keeps f0; f0 <= 0

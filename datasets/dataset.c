@@ -17,6 +17,12 @@
 
 #define PATH_MAX_LEN 4352
 #define MAX_SPLITS 256
+/* Counts trusted before reading (beyond them arrays grow as the data arrives, so that a
+ * corrupt count cannot make us allocate what the file does not hold) and first capacities. */
+#define TRUSTED_EDGES ((int64_t)1 << 22)
+#define TRUSTED_LABELS ((int64_t)1 << 24)
+#define FIRST_SPLIT_IDS 1024
+#define FIRST_ROWPTR 65536
 
 gs_dataset_options gs_dataset_options_default(void) {
   gs_dataset_options o;
@@ -38,6 +44,18 @@ typedef struct {
   int64_t nodes, edges, num_features, num_classes;
   int64_t nodes_line, edges_line, num_features_line, num_classes_line;
 } meta_info;
+
+gs_dataset_load_sizes gs_dataset_load_allocations(void) {
+  gs_dataset_load_sizes z;
+  z.meta_bytes = (int64_t)sizeof(meta_info);
+  z.reader_bytes = (int64_t)(GS__READ_CHUNK + GS__READ_PAD);
+  z.split_names_bytes = (int64_t)MAX_SPLITS * 128;
+  z.first_edges = TRUSTED_EDGES;
+  z.first_labels = TRUSTED_LABELS;
+  z.first_split_ids = FIRST_SPLIT_IDS;
+  z.first_rowptr = FIRST_ROWPTR;
+  return z;
+}
 
 static bool file_exists(const char *path) {
   struct stat sb;
@@ -185,9 +203,8 @@ static gs_status read_edges(gs_dataset *ds, const char *path, const char *count_
   int64_t cap_src = 0, cap_dst = 0, count = 0;
   const int64_t n = ds->num_nodes;
   GS_TRY(gs__reader_open(&r, path, err));
-  /* Trust the count for the first 4M lines; beyond that, grow as the data arrives, so that
-   * a corrupt count cannot make us allocate what the file does not hold. */
-  int64_t first = num_edges < ((int64_t)1 << 22) ? num_edges : ((int64_t)1 << 22);
+  /* Trust the count for the first 4M lines; beyond that, grow as the data arrives. */
+  int64_t first = num_edges < TRUSTED_EDGES ? num_edges : TRUSTED_EDGES;
   GS_TRY(gs__grow((void **)&ds->src, &cap_src, first, num_edges > 0 ? num_edges : 1,
                   sizeof(int64_t), "dataset-edges", err));
   GS_TRY(gs__grow((void **)&ds->dst, &cap_dst, first, num_edges > 0 ? num_edges : 1,
@@ -249,7 +266,7 @@ static gs_status read_labels(gs_dataset *ds, const char *path, const char *count
   int64_t cap = 0, count = 0, max_label = -1;
   const int64_t limit = meta->num_classes >= 0 ? meta->num_classes : (int64_t)INT32_MAX;
   GS_TRY(gs__reader_open(&r, path, err));
-  GS_TRY(gs__grow((void **)&ds->labels, &cap, n < (1 << 24) ? n : (1 << 24), n, sizeof(int32_t),
+  GS_TRY(gs__grow((void **)&ds->labels, &cap, n < TRUSTED_LABELS ? n : TRUSTED_LABELS, n, sizeof(int32_t),
                   "dataset-labels", err));
   for (;;) {
     char *line;
@@ -362,7 +379,7 @@ static gs_status builder_init(feat_builder *b, int64_t n, int64_t cols, const in
     b->scratch = gs_mem_calloc((size_t)cols, sizeof(float), "dataset-tmp");
     if (!b->scratch) return gs_error_set(err, GS_ERR_NOMEM, "%s: out of memory", path);
   }
-  gs_status st = gs__grow((void **)&b->rowptr, &b->rowptr_cap, n + 1 < 65536 ? n + 1 : 65536, n + 1,
+  gs_status st = gs__grow((void **)&b->rowptr, &b->rowptr_cap, n + 1 < FIRST_ROWPTR ? n + 1 : FIRST_ROWPTR, n + 1,
                           sizeof(int64_t), "features", err);
   if (st != GS_OK) return st;
   b->rowptr[0] = 0;
@@ -557,7 +574,7 @@ static gs_status read_sparse_features(gs_dataset *ds, const char *path, const me
   /* Collect in file columns, never dense (the switch happens once the width is known). */
   b.n = n;
   b.threshold = INFINITY;
-  GS_TRY(gs__grow((void **)&b.rowptr, &b.rowptr_cap, n + 1 < 65536 ? n + 1 : 65536, n + 1,
+  GS_TRY(gs__grow((void **)&b.rowptr, &b.rowptr_cap, n + 1 < FIRST_ROWPTR ? n + 1 : FIRST_ROWPTR, n + 1,
                   sizeof(int64_t), "features", err));
   b.rowptr[0] = 0;
   for (;;) {
@@ -719,7 +736,7 @@ static gs_status read_split_file(const char *path, int set, const gs_dataset *ds
   const int64_t n = ds->num_nodes;
   GS_TRY(gs__reader_open(&r, path, err));
   GS_TRY(
-      gs__grow((void **)&ids, &cap, 1024 < n ? 1024 : n, n, sizeof(int64_t), "dataset-split", err));
+      gs__grow((void **)&ids, &cap, FIRST_SPLIT_IDS < n ? FIRST_SPLIT_IDS : n, n, sizeof(int64_t), "dataset-split", err));
   for (;;) {
     char *line;
     size_t len;

@@ -110,6 +110,25 @@ void gs_dataset_binarize(gs_dataset *ds);
  * GS_ERR_RANGE (edge ids out of range), GS_ERR_NOMEM. */
 gs_status gs_dataset_write(const gs_dataset *ds, const char *dir, gs_error *err);
 
+/* What gs_dataset_load allocates through the counting allocator besides the arrays it
+ * returns, and the first capacities of the arrays it grows while reading. The cost model
+ * replays a load from these (scaling/cost.c), so the loader stays their one description. */
+typedef struct {
+  int64_t meta_bytes;        /* the META.txt record, alive for the whole load */
+  int64_t reader_bytes;      /* the buffer of one file reader (one file is open at a time) */
+  int64_t split_names_bytes; /* the names of the split folders, while the split is read */
+  int64_t first_edges;       /* edge lines trusted from the count file (src and dst) */
+  int64_t first_labels;      /* labels trusted likewise */
+  int64_t first_split_ids;   /* first capacity of each split's id array */
+  int64_t first_rowptr;      /* first capacity of the feature row pointers */
+} gs_dataset_load_sizes;
+
+gs_dataset_load_sizes gs_dataset_load_allocations(void);
+
+/* The capacity a growing array of the loader takes to hold `need` items when it holds
+ * `capacity` (doubling from 1024), at most max_items but never below need. */
+int64_t gs_dataset_grow_capacity(int64_t capacity, int64_t need, int64_t max_items);
+
 /* Bytes held by the features (dense 4·n·f, CSR 8(n+1) + 12·nnz). */
 int64_t gs_features_bytes(const gs_features *x);
 

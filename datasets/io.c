@@ -317,13 +317,18 @@ size_t gs__format_float(float v, char *out) {
 
 /* ---------------------------------------------------------------- arrays */
 
-gs_status gs__grow(void **array, int64_t *capacity, int64_t need, int64_t max_items, size_t elem,
-                   const char *tag, gs_error *err) {
-  if (need <= *capacity && *array) return GS_OK;
-  int64_t cap = *capacity > 0 ? *capacity : 1024;
+int64_t gs_dataset_grow_capacity(int64_t capacity, int64_t need, int64_t max_items) {
+  int64_t cap = capacity > 0 ? capacity : 1024;
   while (cap < need) cap = cap > INT64_MAX / 2 ? need : cap * 2;
   if (cap > max_items) cap = max_items;
   if (cap < need) cap = need;
+  return cap;
+}
+
+gs_status gs__grow(void **array, int64_t *capacity, int64_t need, int64_t max_items, size_t elem,
+                   const char *tag, gs_error *err) {
+  if (need <= *capacity && *array) return GS_OK;
+  const int64_t cap = gs_dataset_grow_capacity(*capacity, need, max_items);
   if ((uint64_t)cap > (uint64_t)SIZE_MAX / elem)
     return gs_error_set(err, GS_ERR_NOMEM, "%s: %lld items do not fit in memory", tag,
                         (long long)cap);

@@ -267,6 +267,8 @@ struct gs_model {
   int64_t *perm;
 };
 
+int64_t gs_model_object_bytes(void) { return (int64_t)sizeof(gs_model); }
+
 static float *B(gs_model *m, int role) { return role >= 0 ? (float *)m->buf[role] : NULL; }
 
 void gs_model_free(gs_model **pm) {

@@ -112,6 +112,10 @@ gs_status gs_model_new(gs_model **out, const gs_model_config *cfg, const gs_grap
 
 void gs_model_free(gs_model **m);
 
+/* Bytes of the model object itself, which gs_model_new allocates through the counting
+ * allocator beside the buffers of its layout (the cost model counts both). */
+int64_t gs_model_object_bytes(void);
+
 const gs_model_layout *gs_model_layout_of(const gs_model *m);
 
 /* Forward pass over all nodes. training: dropout on, with masks from (seed, epoch, layer).

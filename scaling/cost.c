@@ -9,39 +9,9 @@
 #include <string.h>
 
 #include "core/mem.h"
+#include "datasets/colrank.h"
 #include "gnn/dense.h"
 #include "sparse/csr.h"
-
-/* Mirror of gnn/model.c's private `struct gs_model` (and its buffer_roles), which
- * gs_model_new allocates through the counting allocator: its size is part of the peak.
- * tests/test_cost.c checks the size against the allocator byte for byte, so a change in
- * model.c shows up there. */
-typedef struct {
-  int params, grads, adam_m, adam_v;
-  int input_dropped;
-  int features_t, features_perm;
-  int features_t_rowptr, features_t_val;
-  int hin[GS_MAX_LAYERS];
-  int pre[GS_MAX_LAYERS];
-  int xhat[GS_MAX_LAYERS], rstd[GS_MAX_LAYERS];
-  int agg[GS_MAX_LAYERS];
-  int hbuf[2];
-  int work;
-  int grad[3];
-  int logits, dlogits;
-} mirror_roles;
-
-typedef struct {
-  gs_model_layout layout;
-  mirror_roles roles;
-  const void *graph;
-  const void *x;
-  void *buf[GS_MAX_BUFFERS];
-  gs_csr xt;
-  int64_t *perm;
-} mirror_model;
-
-#define MODEL_OBJECT_BYTES ((int64_t)sizeof(mirror_model))
 
 /* Sums beyond this many FLOPs or bytes would overflow int64 somewhere in the layout. */
 #define COST_MAX_COUNT 1e18
@@ -79,58 +49,17 @@ const char *gs_cost_phase_name(gs_cost_phase phase) {
 
 /* ------------------------------------------------------------------ column ranking */
 
-typedef struct {
-  int64_t nnz, column;
-} ranked_column;
-
-/* Descending non-zeros, ties by ascending column: a total order, so qsort is deterministic. */
-static int compare_ranked(const void *a, const void *b) {
-  const ranked_column *x = a, *y = b;
-  if (x->nnz != y->nnz) return x->nnz > y->nnz ? -1 : 1;
-  return (x->column > y->column) - (x->column < y->column);
-}
-
 gs_status gs_cost_column_ranking(int64_t **order, int64_t **prefix, const gs_features *x,
                                  gs_error *err) {
-  gs_status st = GS_OK;
-  ranked_column *rank = NULL;
-  int64_t *o = NULL, *p = NULL;
-  if (!x || x->kind == GS_FEATURES_NONE || x->cols < 1)
-    return gs_error_set(err, GS_ERR_INVALID, "ranking columns needs node features");
-  const int64_t f = x->cols;
-  rank = gs_mem_calloc((size_t)f, sizeof *rank, "ranking");
-  if (order) o = gs_mem_alloc((size_t)f * sizeof *o, "ranking");
-  if (prefix) p = gs_mem_alloc((size_t)(f + 1) * sizeof *p, "ranking");
-  if (!rank || (order && !o) || (prefix && !p)) {
-    st = gs_error_set(err, GS_ERR_NOMEM, "out of memory ranking %lld feature columns", (long long)f);
-    goto fail;
-  }
-  for (int64_t j = 0; j < f; j++) rank[j].column = j;
-  if (x->kind == GS_FEATURES_DENSE) {
-    for (int64_t i = 0; i < x->rows; i++) {
-      const float *row = x->dense + i * f;
-      for (int64_t j = 0; j < f; j++) rank[j].nnz += row[j] != 0.0f;
-    }
-  } else {
-    /* A stored zero is still a non-zero of the CSR: it costs what any entry costs. */
-    for (int64_t e = 0; e < x->sparse.nnz; e++) rank[x->sparse.col[e]].nnz++;
-  }
-  qsort(rank, (size_t)f, sizeof *rank, compare_ranked);
-  if (o)
-    for (int64_t j = 0; j < f; j++) o[j] = rank[j].column;
-  if (p) {
-    p[0] = 0;
-    for (int64_t j = 0; j < f; j++) p[j + 1] = p[j] + rank[j].nnz;
-  }
-  gs_mem_free(rank);
-  if (order) *order = o;
-  if (prefix) *prefix = p;
+  gs_colrank r;
+  memset(&r, 0, sizeof r);
+  gs_status st = gs_colrank_features(&r, x, GS_COLRANK_DF, err);
+  if (st != GS_OK) return st;
+  /* The outputs take the ranking's arrays; the rest is released. */
+  if (order) *order = r.order, r.order = NULL;
+  if (prefix) *prefix = r.nnz_prefix, r.nnz_prefix = NULL;
+  gs_colrank_free(&r);
   return GS_OK;
-fail:
-  gs_mem_free(rank);
-  gs_mem_free(o);
-  gs_mem_free(p);
-  return st;
 }
 
 gs_status gs_cost_data_of(gs_cost_data *out, int64_t **prefix, const gs_dataset *ds,
@@ -465,20 +394,6 @@ static void replay_epoch(replay *R, const gs_cost_options *o, const gs_cost_data
 
 /* ------------------------------------------------------------------ memory replay */
 
-/* Mirror of datasets/dataset.c's private meta_info, which gs_dataset_load allocates for the
- * whole load (its size, like the model object's, is checked by tests/test_cost.c). */
-typedef struct {
-  bool present;
-  char path[4352];
-  int64_t nodes, edges, num_features, num_classes;
-  int64_t nodes_line, edges_line, num_features_line, num_classes_line;
-} mirror_meta;
-
-/* The loader's constants (datasets/dataset.c, dataset_impl.h, io.c). */
-#define LOAD_READ_BUFFER ((int64_t)(1 << 20) + 16) /* GS__READ_CHUNK + GS__READ_PAD */
-#define LOAD_SPLIT_NAMES ((int64_t)256 * 128)      /* MAX_SPLITS names of 128 bytes */
-#define LOAD_GROW_FIRST 1024                       /* gs__grow's first capacity */
-
 /* Bytes alive in the counting allocator, and their high-water mark. */
 typedef struct {
   int64_t now, peak;
@@ -495,25 +410,16 @@ static void mem_realloc(mem_replay *m, int64_t old_bytes, int64_t new_bytes) {
   mem_free(m, old_bytes);
 }
 
-/* The capacity gs__grow picks for `need` items from `capacity`, at most max_items. */
-static int64_t grow_capacity(int64_t capacity, int64_t need, int64_t max_items) {
-  int64_t cap = capacity > 0 ? capacity : LOAD_GROW_FIRST;
-  while (cap < need) cap *= 2;
-  if (cap > max_items) cap = max_items;
-  if (cap < need) cap = need;
-  return cap;
-}
-
 /* Arrays filled one item at a time through gs__grow, in lockstep (the loader grows src and
  * dst together, and col and val together): first sized for first_need, then regrown each
  * time an item does not fit, until `count` items are in. elem[i] is the item size of array
  * i, max_items the cap of every regrowth. Returns the final capacity. */
 static int64_t mem_grow(mem_replay *m, int arrays, const int64_t *elem, int64_t first_need,
                         int64_t first_max, int64_t count, int64_t max_items) {
-  int64_t cap = grow_capacity(0, first_need, first_max);
+  int64_t cap = gs_dataset_grow_capacity(0, first_need, first_max);
   for (int a = 0; a < arrays; a++) mem_alloc(m, cap * elem[a]);
   while (cap < count) {
-    int64_t next = grow_capacity(cap, cap + 1, max_items);
+    int64_t next = gs_dataset_grow_capacity(cap, cap + 1, max_items);
     for (int a = 0; a < arrays; a++) mem_realloc(m, cap * elem[a], next * elem[a]);
     cap = next;
   }
@@ -526,44 +432,43 @@ static int64_t mem_grow(mem_replay *m, int arrays, const int64_t *elem, int64_t 
 static int64_t replay_load(mem_replay *m, const gs_cost_data *d, int64_t features) {
   const int64_t n = d->nodes, E = d->edge_lines, f0 = d->file_features;
   const int64_t start = m->now;
+  const gs_dataset_load_sizes z = gs_dataset_load_allocations();
   mem_alloc(m, (int64_t)sizeof(gs_dataset));
-  mem_alloc(m, (int64_t)sizeof(mirror_meta));
+  mem_alloc(m, z.meta_bytes);
   /* META.txt and the two count files, one reader each */
-  mem_alloc(m, LOAD_READ_BUFFER);
-  mem_free(m, LOAD_READ_BUFFER);
+  mem_alloc(m, z.reader_bytes);
+  mem_free(m, z.reader_bytes);
 
-  /* edges: src and dst sized from the count (at most 4M lines trusted), regrown beyond */
-  mem_alloc(m, LOAD_READ_BUFFER);
+  /* edges: src and dst sized from the count (up to z.first_edges lines), regrown beyond */
+  mem_alloc(m, z.reader_bytes);
   const int64_t edge_elem[2] = {8, 8};
-  const int64_t trusted = (int64_t)1 << 22;
-  mem_grow(m, 2, edge_elem, E < trusted ? E : trusted, E > 0 ? E : 1, E, E);
-  mem_free(m, LOAD_READ_BUFFER);
+  mem_grow(m, 2, edge_elem, E < z.first_edges ? E : z.first_edges, E > 0 ? E : 1, E, E);
+  mem_free(m, z.reader_bytes);
 
   /* labels: one int32 per node */
-  mem_alloc(m, LOAD_READ_BUFFER);
+  mem_alloc(m, z.reader_bytes);
   const int64_t label_elem[1] = {4};
-  const int64_t trusted_labels = (int64_t)1 << 24;
-  mem_grow(m, 1, label_elem, n < trusted_labels ? n : trusted_labels, n, n, n);
-  mem_free(m, LOAD_READ_BUFFER);
+  mem_grow(m, 1, label_elem, n < z.first_labels ? n : z.first_labels, n, n, n);
+  mem_free(m, z.reader_bytes);
 
   /* split: folder names and a marker per node for the read, then one id array per set,
-   * grown from 1024 ids and never trimmed */
-  mem_alloc(m, LOAD_SPLIT_NAMES);
+   * grown from z.first_split_ids ids and never trimmed */
+  mem_alloc(m, z.split_names_bytes);
   mem_alloc(m, n);
   const int64_t counts[3] = {d->num_train, d->num_valid, d->num_test};
   const int64_t id_elem[1] = {8};
   for (int s = 0; s < 3; s++) {
-    mem_alloc(m, LOAD_READ_BUFFER);
-    mem_grow(m, 1, id_elem, n < 1024 ? n : 1024, n, counts[s], n);
-    mem_free(m, LOAD_READ_BUFFER);
+    mem_alloc(m, z.reader_bytes);
+    mem_grow(m, 1, id_elem, n < z.first_split_ids ? n : z.first_split_ids, n, counts[s], n);
+    mem_free(m, z.reader_bytes);
   }
   mem_free(m, n);
-  mem_free(m, LOAD_SPLIT_NAMES);
+  mem_free(m, z.split_names_bytes);
 
   /* features: a reader, the column map and kept list and a scratch row when columns are
    * chosen, row pointers, then CSR arrays grown entry by entry until the density threshold
    * turns the matrix dense, or trimmed to the non-zeros at the end */
-  mem_alloc(m, LOAD_READ_BUFFER);
+  mem_alloc(m, z.reader_bytes);
   const bool subset = features < f0;
   if (subset) {
     mem_alloc(m, 8 * f0);       /* map, freed at the end */
@@ -572,7 +477,7 @@ static int64_t replay_load(mem_replay *m, const gs_cost_data *d, int64_t feature
   }
   const int64_t nnz = gs_cost_feature_nnz(d, features);
   const double threshold = d->sparse_below * (double)n * (double)features;
-  const int64_t rowptr_first = n + 1 < 65536 ? n + 1 : 65536;
+  const int64_t rowptr_first = n + 1 < z.first_rowptr ? n + 1 : z.first_rowptr;
   const int64_t row_elem[1] = {8};
   int64_t rowptr_cap = mem_grow(m, 1, row_elem, rowptr_first, n + 1, rowptr_first, n + 1);
   const int64_t csr_elem[2] = {8, 4};
@@ -587,9 +492,9 @@ static int64_t replay_load(mem_replay *m, const gs_cost_data *d, int64_t feature
     mem_alloc(m, 4 * n * features);
     mem_free(m, 8 * rowptr_cap + 12 * cap);
   } else {
-    /* Row pointers regrow as rows arrive beyond the first 65536 (to n + 1 at most). */
+    /* Row pointers regrow as rows arrive beyond the first z.first_rowptr (to n + 1 at most). */
     while (rowptr_cap < n + 1) {
-      int64_t next = grow_capacity(rowptr_cap, rowptr_cap + 1, n + 1);
+      int64_t next = gs_dataset_grow_capacity(rowptr_cap, rowptr_cap + 1, n + 1);
       mem_realloc(m, 8 * rowptr_cap, 8 * next);
       rowptr_cap = next;
     }
@@ -601,8 +506,8 @@ static int64_t replay_load(mem_replay *m, const gs_cost_data *d, int64_t feature
     mem_free(m, 4 * features);
     mem_free(m, 8 * f0);
   }
-  mem_free(m, LOAD_READ_BUFFER);
-  mem_free(m, (int64_t)sizeof(mirror_meta));
+  mem_free(m, z.reader_bytes);
+  mem_free(m, z.meta_bytes);
   return m->now - start;
 }
 
@@ -718,7 +623,7 @@ gs_status gs_cost_estimate(gs_cost *out, int32_t depth, int64_t width, int64_t f
     else if (b->kept_for_backward) c.activation_bytes += b->bytes;
     else c.workspace_bytes += b->bytes;
   }
-  c.model_bytes = L.total_bytes + MODEL_OBJECT_BYTES;
+  c.model_bytes = L.total_bytes + gs_model_object_bytes();
   const int64_t adj = gs_csr_bytes(d->nodes, d->adj_nnz);
   c.graph_bytes = d->norm == GS_NORM_ROW ? 2 * adj : adj;
   c.feature_bytes = c.sparse_features ? gs_csr_bytes(d->nodes, c.feature_nnz)

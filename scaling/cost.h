@@ -57,10 +57,11 @@ gs_cost_data gs_cost_data_default(void);
 gs_status gs_cost_data_of(gs_cost_data *out, int64_t **prefix, const gs_dataset *ds,
                           const gs_graph *g, gs_error *err);
 
-/* The column ranking of DESIGN.md §1: order[i] is the file column of rank i (descending number
- * of non-zeros, ties by ascending index), so that keeping the first f columns for a larger f
+/* The column ranking of DESIGN.md §1, gs_colrank_features by document frequency
+ * (datasets/colrank.h): order[i] is the file column of rank i (descending number of
+ * non-zeros, ties by ascending index), so that keeping the first f columns for a larger f
  * keeps a superset; prefix[k] is the non-zeros of the first k ranked columns. Either output
- * may be NULL; arrays are gs_mem_alloc'd ([f] and [f + 1]) under the tag "ranking".
+ * may be NULL; arrays are gs_mem_alloc'd ([f] and [f + 1]), freed with gs_mem_free.
  * Errors: GS_ERR_INVALID (no features), GS_ERR_NOMEM. */
 gs_status gs_cost_column_ranking(int64_t **order, int64_t **prefix, const gs_features *x,
                                  gs_error *err);
