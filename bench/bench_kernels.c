@@ -11,6 +11,7 @@
 #include "core/mem.h"
 #include "core/rng.h"
 #include "core/runtime.h"
+#include "core/stats.h"
 #include "datasets/dataset.h"
 #include "datasets/generate.h"
 #include "gnn/dense.h"
@@ -21,18 +22,12 @@
 #define REPEATS 7
 #define VERIFY_TOLERANCE 1e-5
 
-static int compare_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 typedef struct {
   double median, min;
 } timing;
 
 static timing summarize(double *t, int count) {
-  qsort(t, (size_t)count, sizeof *t, compare_double);
-  timing r = {count % 2 ? t[count / 2] : 0.5 * (t[count / 2 - 1] + t[count / 2]), t[0]};
+  timing r = {gs_median(t, count), t[0]}; /* sorts t: t[0] is the minimum */
   return r;
 }
 

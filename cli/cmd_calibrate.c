@@ -10,6 +10,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "core/file.h"
 #include "core/runtime.h"
 #include "datasets/colrank.h"
 #include "scaling/calibrate.h"
@@ -22,26 +23,6 @@ gs_status gs_cli_default_profile_path(char *out, size_t cap, gs_error *err) {
   int n = snprintf(out, cap, "%s/profile.txt", dir);
   if (n < 0 || (size_t)n >= cap)
     return gs_error_set(err, GS_ERR_INVALID, "%s/profile.txt: path too long", dir);
-  return GS_OK;
-}
-
-/* mkdir -p of the folder that holds path. */
-static gs_status make_parent(const char *path, gs_error *err) {
-  char buf[4096];
-  if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-    return gs_error_set(err, GS_ERR_INVALID, "%s: path too long", path);
-  char *slash = strrchr(buf, '/');
-  if (!slash || slash == buf) return GS_OK;
-  *slash = '\0';
-  for (char *p = buf + 1; *p; p++) {
-    if (*p != '/') continue;
-    *p = '\0';
-    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-      return gs_error_set(err, GS_ERR_IO, "%s: cannot create folder: %s", buf, strerror(errno));
-    *p = '/';
-  }
-  if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-    return gs_error_set(err, GS_ERR_IO, "%s: cannot create folder: %s", buf, strerror(errno));
   return GS_OK;
 }
 
@@ -78,7 +59,7 @@ int gs_cmd_calibrate(int argc, char **argv) {
   gs_profile p;
   if (out) snprintf(path, sizeof path, "%s", out);
   else GS_TRY(gs_cli_default_profile_path(path, sizeof path, &err));
-  GS_TRY(make_parent(path, &err));
+  GS_TRY(gs_mkdir_parent(path, &err));
   GS_TRY(gs_runtime_init((int)threads, &err));
   GS_TRY(gs_profile_measure(&p, (int)threads, seconds, &err));
   gs_calibration_point points[GS_CALIBRATION_CASES];

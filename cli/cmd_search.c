@@ -13,6 +13,7 @@
 #include "cli/options.h"
 #include "core/mem.h"
 #include "core/runtime.h"
+#include "core/stats.h"
 #include "datasets/colrank.h"
 #include "gnn/model.h"
 #include "gnn/train.h"
@@ -78,15 +79,6 @@ typedef struct {
   double epoch_ms;
 } entry;
 
-static void mean_std(const double *x, int k, double *mean, double *std) {
-  double m = 0, v = 0;
-  for (int i = 0; i < k; i++) m += x[i];
-  m /= k;
-  for (int i = 0; i < k; i++) v += (x[i] - m) * (x[i] - m);
-  *mean = m;
-  *std = k > 1 ? sqrt(v / (k - 1)) : 0.0;
-}
-
 static gs_status train_entry(entry *e, dataset_cache *cache, const char *dir, const char *split,
                              const gs_dataset *full, const gs_graph *g, int seeds,
                              const gs_train_options *topt, gs_error *err) {
@@ -109,8 +101,8 @@ static gs_status train_entry(entry *e, dataset_cache *cache, const char *dir, co
     test[s] = r.test_acc;
     ms += 1e3 * r.epoch_seconds_median / seeds;
   }
-  mean_std(val, seeds, &e->acc.val_mean, &e->acc.val_std);
-  mean_std(test, seeds, &e->acc.test_mean, &e->acc.test_std);
+  gs_mean_std(val, seeds, &e->acc.val_mean, &e->acc.val_std);
+  gs_mean_std(test, seeds, &e->acc.test_mean, &e->acc.test_std);
   e->epoch_ms = ms;
   return GS_OK;
 fail:

@@ -17,7 +17,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "core/file.h"
 #include "core/mem.h"
+#include "core/stats.h"
 #include "datasets/dataset_impl.h"
 
 #define COLRANK_VERSION 1
@@ -638,7 +640,7 @@ static gs_status cache_write(const gs_colrank *r, const char *path, const char *
     uint64_t h = fnv1a64(text, used);
     w = snprintf(text + used, cap - used, "end %016llx\n", (unsigned long long)h);
     used += (size_t)(w > 0 ? w : 0);
-    st = gs__write_text_atomic(path, text, used, err);
+    st = gs_atomic_write(path, text, used, err);
   }
   gs_mem_free(text);
   return st;
@@ -646,19 +648,9 @@ static gs_status cache_write(const gs_colrank *r, const char *path, const char *
 
 /* mkdir -p; true when path is then a writable folder. */
 static bool make_dirs(const char *path) {
-  char buf[PATH_LEN];
-  size_t len = strlen(path);
-  if (len == 0 || len >= sizeof buf) return false;
-  memcpy(buf, path, len + 1);
-  for (size_t i = 1; i < len; i++)
-    if (buf[i] == '/') {
-      buf[i] = '\0';
-      if (mkdir(buf, 0755) != 0 && errno != EEXIST) return false;
-      buf[i] = '/';
-    }
-  if (mkdir(buf, 0755) != 0 && errno != EEXIST) return false;
   struct stat sb;
-  return stat(buf, &sb) == 0 && S_ISDIR(sb.st_mode) && access(buf, W_OK | X_OK) == 0;
+  return gs_mkdir_p(path, NULL) == GS_OK && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode) &&
+         access(path, W_OK | X_OK) == 0;
 }
 
 gs_status gs_colrank_default_cache_dir(char *out, size_t cap, gs_error *err) {
@@ -818,11 +810,6 @@ fail:
 
 /* ---------------------------------------------------------------- loading at resolution r */
 
-static int cmp_int64(const void *a, const void *b) {
-  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-  return (x > y) - (x < y);
-}
-
 gs_status gs_dataset_load_resolution(gs_dataset **out, const char *dir,
                                      const gs_dataset_options *opts, double r, gs_colrank_method m,
                                      const char *cache_dir, gs_error *err) {
@@ -854,7 +841,7 @@ gs_status gs_dataset_load_resolution(gs_dataset **out, const char *dir,
       goto fail;
     }
     memcpy(cols, rank.order, (size_t)f * sizeof *cols);
-    qsort(cols, (size_t)f, sizeof *cols, cmp_int64);
+    qsort(cols, (size_t)f, sizeof *cols, gs_compare_int64);
     o.columns = cols;
     o.num_columns = f;
   }

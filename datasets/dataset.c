@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "core/mem.h"
+#include "core/stats.h"
 #include "datasets/dataset_impl.h"
 
 #define PATH_MAX_LEN 4352
@@ -693,11 +694,6 @@ static int cmp_name(const void *a, const void *b) {
   return strcmp((const char *)a, (const char *)b);
 }
 
-static int cmp_int64(const void *a, const void *b) {
-  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-  return (x > y) - (x < y);
-}
-
 /* Lists the folders under split/ in alphabetical order into names[MAX_SPLITS][128]. */
 static gs_status list_splits(const char *split_dir, char (*names)[128], int *count, gs_error *err) {
   *count = 0;
@@ -767,7 +763,7 @@ static gs_status read_split_file(const char *path, int set, const gs_dataset *ds
     ids[count++] = v;
   }
   /* The layout promises ascending ids; accept any order and sort, as the struct promises. */
-  if (!sorted) qsort(ids, (size_t)count, sizeof(int64_t), cmp_int64);
+  if (!sorted) qsort(ids, (size_t)count, sizeof(int64_t), gs_compare_int64);
   gs__reader_close(&r);
   *ids_out = ids;
   *count_out = count;

@@ -101,9 +101,6 @@ typedef size_t (*gs__format_rows_fn)(const void *ctx, int64_t begin, int64_t end
 gs_status gs__write_gz_rows(const char *path, int64_t nrows, gs__row_bound_fn bound,
                             gs__format_rows_fn fn, const void *ctx, int level, gs_error *err);
 
-/* Writes len bytes of text uncompressed to path through a temporary file and rename(2). */
-gs_status gs__write_text_atomic(const char *path, const char *text, size_t len, gs_error *err);
-
 /* Grows an array of elem-byte items (gs_mem_alloc'd, may be NULL) so that it holds at least
  * `need` items: doubles the capacity but never beyond max_items (need <= max_items). Lets a
  * reader trust a count file only as far as the data bears it out. */

@@ -11,6 +11,7 @@
 
 #include "core/mem.h"
 #include "core/rng.h"
+#include "core/stats.h"
 #include "datasets/dataset_impl.h"
 
 #define MAX_GEN_NODES (((int64_t)1 << 31) - 1)
@@ -96,11 +97,6 @@ static int cmp_node_key(const void *a, const void *b) {
   const node_key *x = a, *y = b;
   if (x->key != y->key) return x->key < y->key ? -1 : 1;
   return (x->node > y->node) - (x->node < y->node);
-}
-
-static int cmp_i64(const void *a, const void *b) {
-  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-  return (x > y) - (x < y);
 }
 
 static gs_status check_options(const gs_generate_options *o, gs_error *err) {
@@ -378,9 +374,9 @@ gs_status gs_dataset_generate(gs_dataset **out, const gs_generate_options *opts,
         ds->test[ds->num_test++] = v;
     }
   }
-  qsort(ds->train, (size_t)ds->num_train, sizeof(int64_t), cmp_i64);
-  qsort(ds->valid, (size_t)ds->num_valid, sizeof(int64_t), cmp_i64);
-  qsort(ds->test, (size_t)ds->num_test, sizeof(int64_t), cmp_i64);
+  qsort(ds->train, (size_t)ds->num_train, sizeof(int64_t), gs_compare_int64);
+  qsort(ds->valid, (size_t)ds->num_valid, sizeof(int64_t), gs_compare_int64);
+  qsort(ds->test, (size_t)ds->num_test, sizeof(int64_t), gs_compare_int64);
   snprintf(ds->split_name, sizeof ds->split_name, "%s", o.split);
 
   gs_mem_free(cdf);

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/file.h"
 #include "core/mem.h"
 
 /* ---------------------------------------------------------------- reader */
@@ -356,54 +357,6 @@ gs_status gs__dataset_new(gs_dataset **out, gs_error *err) {
 
 /* ---------------------------------------------------------------- writer */
 
-/* Opens a temporary file beside path (same folder, so rename(2) is atomic). */
-static gs_status open_temp(const char *path, char *tmp, size_t tmp_size, FILE **f, gs_error *err) {
-  int n = snprintf(tmp, tmp_size, "%s.tmp-XXXXXX", path);
-  if (n < 0 || (size_t)n >= tmp_size)
-    return gs_error_set(err, GS_ERR_IO, "%s: path too long", path);
-  int fd = mkstemp(tmp);
-  if (fd < 0)
-    return gs_error_set(err, GS_ERR_IO, "%s: cannot create a temporary file: %s", path,
-                        strerror(errno));
-  /* mkstemp makes the file private (0600); data files are meant to be shared. */
-  mode_t mask = umask(0);
-  umask(mask);
-  (void)fchmod(fd, 0666 & ~mask);
-  *f = fdopen(fd, "wb");
-  if (!*f) {
-    int e = errno;
-    close(fd);
-    unlink(tmp);
-    return gs_error_set(err, GS_ERR_IO, "%s: cannot open a temporary file: %s", path, strerror(e));
-  }
-  return GS_OK;
-}
-
-/* Closes f and renames tmp onto path; on any failure (or when st is already a failure)
- * removes tmp. */
-static gs_status finish_temp(FILE *f, const char *tmp, const char *path, gs_status st,
-                             gs_error *err) {
-  if (st == GS_OK && (ferror(f) || fflush(f) != 0))
-    st = gs_error_set(err, GS_ERR_IO, "%s: write error: %s", path, strerror(errno));
-  if (fclose(f) != 0 && st == GS_OK)
-    st = gs_error_set(err, GS_ERR_IO, "%s: write error: %s", path, strerror(errno));
-  if (st == GS_OK && rename(tmp, path) != 0)
-    st = gs_error_set(err, GS_ERR_IO, "%s: cannot rename the temporary file: %s", path,
-                      strerror(errno));
-  if (st != GS_OK) unlink(tmp);
-  return st;
-}
-
-gs_status gs__write_text_atomic(const char *path, const char *text, size_t len, gs_error *err) {
-  char tmp[4200];
-  FILE *f = NULL;
-  gs_status st = open_temp(path, tmp, sizeof tmp, &f, err);
-  if (st != GS_OK) return st;
-  if (len > 0 && fwrite(text, 1, len, f) != len)
-    st = gs_error_set(err, GS_ERR_IO, "%s: write error: %s", path, strerror(errno));
-  return finish_temp(f, tmp, path, st, err);
-}
-
 /* Target text per chunk: big enough that restarting the deflate window costs nothing
  * measurable, small enough that a group of chunks stays a few MiB. */
 #define GZ_CHUNK_TEXT ((size_t)1 << 20)
@@ -432,7 +385,8 @@ static void put_le32(unsigned char *p, uint32_t v) {
 gs_status gs__write_gz_rows(const char *path, int64_t nrows, gs__row_bound_fn bound,
                             gs__format_rows_fn fn, const void *ctx, int level, gs_error *err) {
   gs_status st = GS_OK;
-  char tmp[4200];
+  gs_atomic_file out;
+  memset(&out, 0, sizeof out);
   FILE *f = NULL;
   int64_t *starts = NULL; /* [nchunks + 1] first row of each chunk */
   int64_t starts_cap = 0, nchunks = 0;
@@ -476,7 +430,8 @@ gs_status gs__write_gz_rows(const char *path, int64_t nrows, gs__row_bound_fn bo
       goto fail;
     }
   }
-  GS_TRY(open_temp(path, tmp, sizeof tmp, &f, err));
+  GS_TRY(gs_atomic_open(&out, path, err));
+  f = out.f;
 
   /* gzip header: deflate, no flags, mtime 0, no extra flags, OS unix. */
   static const unsigned char header[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3};
@@ -533,9 +488,7 @@ gs_status gs__write_gz_rows(const char *path, int64_t nrows, gs__row_bound_fn bo
   put_le32(trailer, (uint32_t)crc);
   put_le32(trailer + 4, (uint32_t)(total & 0xffffffffu));
   fwrite(trailer, 1, sizeof trailer, f);
-  st = finish_temp(f, tmp, path, GS_OK, err);
-  f = NULL;
-  if (st != GS_OK) goto fail;
+  GS_TRY(gs_atomic_close(&out, GS_OK, err));
   for (int c = 0; c < GZ_GROUP; c++) {
     gs_mem_free(chunks[c].text);
     gs_mem_free(chunks[c].out);
@@ -544,7 +497,7 @@ gs_status gs__write_gz_rows(const char *path, int64_t nrows, gs__row_bound_fn bo
   return GS_OK;
 
 fail:
-  if (f) finish_temp(f, tmp, path, st, err);
+  gs_atomic_close(&out, st, err);
   for (int c = 0; c < GZ_GROUP; c++) {
     gs_mem_free(chunks[c].text);
     gs_mem_free(chunks[c].out);

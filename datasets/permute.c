@@ -9,13 +9,9 @@
 
 #include "core/mem.h"
 #include "core/runtime.h"
+#include "core/stats.h"
 #include "sparse/csr.h"
 #include "sparse/reorder.h"
-
-static int cmp_int64(const void *a, const void *b) {
-  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-  return (x > y) - (x < y);
-}
 
 /* The first edge line with an endpoint outside [0, n), or -1. */
 static int64_t first_bad_edge(const gs_dataset *ds) {
@@ -171,7 +167,7 @@ gs_status gs_dataset_permute(gs_dataset *ds, const int64_t *order, gs_error *err
   const int64_t counts[3] = {ds->num_train, ds->num_valid, ds->num_test};
   for (int s = 0; s < 3; s++) {
     for (int64_t k = 0; k < counts[s]; k++) sets[s][k] = inverse[sets[s][k]];
-    if (counts[s] > 1) qsort(sets[s], (size_t)counts[s], sizeof(int64_t), cmp_int64);
+    if (counts[s] > 1) qsort(sets[s], (size_t)counts[s], sizeof(int64_t), gs_compare_int64);
   }
   goto done;
 nomem:
@@ -223,7 +219,7 @@ gs_status gs_dataset_order_rcm(int64_t **order, const gs_dataset *ds, gs_error *
   int64_t w = 0, start = 0;
   for (int64_t i = 0; i < n; i++) {
     const int64_t end = adj.rowptr[i + 1];
-    if (end - start > 1) qsort(adj.col + start, (size_t)(end - start), sizeof *adj.col, cmp_int64);
+    if (end - start > 1) qsort(adj.col + start, (size_t)(end - start), sizeof *adj.col, gs_compare_int64);
     adj.rowptr[i] = w;
     for (int64_t k = start; k < end; k++)
       if (w == adj.rowptr[i] || adj.col[w - 1] != adj.col[k]) adj.col[w++] = adj.col[k];

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/file.h"
 #include "core/mem.h"
 #include "datasets/dataset.h"
 #include "datasets/dataset_impl.h"
@@ -134,7 +135,7 @@ static gs_status write_count(const char *path, int64_t v, gs_error *err) {
   char text[32];
   size_t n = gs__format_int64(v, text);
   text[n++] = '\n';
-  return gs__write_text_atomic(path, text, n, err);
+  return gs_atomic_write(path, text, n, err);
 }
 
 /* Appends printf-style text to buf (size cap) at *used; the caller detects truncation by
@@ -263,7 +264,7 @@ gs_status gs_dataset_write(const gs_dataset *ds, const char *dir, gs_error *err)
   if (used >= sizeof meta)
     return gs_error_set(err, GS_ERR_INTERNAL, "%s: META.txt text too long", dir);
   GS_TRY(gs__path_join(path, sizeof path, dir, "META.txt", err));
-  GS_TRY(gs__write_text_atomic(path, meta, used, err));
+  GS_TRY(gs_atomic_write(path, meta, used, err));
   return GS_OK;
 fail:
   return st;

@@ -9,6 +9,7 @@
 #include "core/mem.h"
 #include "core/progress.h"
 #include "core/runtime.h"
+#include "core/stats.h"
 #include "gnn/loss.h"
 
 gs_train_options gs_train_options_default(void) {
@@ -16,17 +17,6 @@ gs_train_options gs_train_options_default(void) {
                         .decay_scope = GS_DECAY_FIRST, .patience = 100, .progress = NULL,
                         .progress_label = "train"};
   return o;
-}
-
-static int compare_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double median(double *v, int32_t count) {
-  if (count <= 0) return 0.0;
-  qsort(v, (size_t)count, sizeof *v, compare_double);
-  return count % 2 ? v[count / 2] : 0.5 * (v[count / 2 - 1] + v[count / 2]);
 }
 
 int64_t gs_train_extra_flops(const gs_model_layout *layout, int64_t train_nodes,
@@ -136,14 +126,14 @@ gs_status gs_train(gs_train_result *result, gs_model *m, const gs_dataset *ds,
   }
   gs_progress_finish(&progress);
   res.total_seconds = gs_clock_seconds() - started;
-  res.epoch_seconds_median = median(times, res.epochs_run);
-  res.train_seconds_median = median(train_times, res.epochs_run);
-  res.eval_seconds_median = median(eval_times, res.epochs_run);
+  res.epoch_seconds_median = gs_median(times, res.epochs_run);
+  res.train_seconds_median = gs_median(train_times, res.epochs_run);
+  res.eval_seconds_median = gs_median(eval_times, res.epochs_run);
   /* Category medians over every epoch but the first (which warms caches and thread pools). */
   for (int i = 0; i < GS_FLOPS_CATEGORIES; i++) {
     double *log = kernel_times + i * epochs;
     res.kernel_seconds_median[i] =
-        res.epochs_run > 1 ? median(log + 1, res.epochs_run - 1) : log[0];
+        res.epochs_run > 1 ? gs_median(log + 1, res.epochs_run - 1) : log[0];
   }
   res.peak_bytes = gs_mem_peak();
   res.flops_per_epoch = L->train_flops.total + L->eval_flops.total +

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/file.h"
 #include "core/mem.h"
 #include "core/runtime.h"
 
@@ -262,21 +263,15 @@ static gs_status known_int(int64_t *out, const char *tok, const char *name, int6
 }
 
 gs_status gs_plan_known_read(gs_plan_known_list *list, const char *path, gs_error *err) {
-  FILE *fp = fopen(path, "r");
-  if (!fp)
-    return gs_error_set(err, errno == ENOENT ? GS_ERR_NOT_FOUND : GS_ERR_IO, "%s: cannot open: %s",
-                        path, strerror(errno));
+  char buf[PLAN_LINE_MAX];
+  gs_line_reader in;
+  gs_status st = gs_line_open(&in, path, buf, sizeof buf, err);
+  if (st != GS_OK) return st;
   const int32_t start = list->count;
-  char line[PLAN_LINE_MAX];
-  long lineno = 0;
-  gs_status st = GS_OK;
-  while (fgets(line, sizeof line, fp)) {
-    lineno++;
-    if (!strchr(line, '\n') && !feof(fp)) {
-      st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: line longer than %d characters", path, lineno,
-                        PLAN_LINE_MAX - 2);
-      goto fail;
-    }
+  for (;;) {
+    char *line = NULL;
+    GS_TRY(gs_line_next(&in, &line, err));
+    if (!line) break;
     char *hash = strchr(line, '#');
     if (hash) *hash = '\0';
     char *tok[5];
@@ -292,27 +287,27 @@ gs_status gs_plan_known_read(gs_plan_known_list *list, const char *path, gs_erro
     if (n == 0) continue;
     if (n != 4) {
       st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: expected 4 fields 'depth width features "
-                        "val_acc', got %d", path, lineno, n);
+                        "val_acc', got %d", path, in.line, n);
       goto fail;
     }
     gs_plan_known k;
     memset(&k, 0, sizeof k);
     int64_t depth = 0;
-    GS_TRY(known_int(&depth, tok[0], "depth", 1, GS_MAX_LAYERS, path, lineno, err));
-    GS_TRY(known_int(&k.width, tok[1], "width", 1, PLAN_MAX_WIDTH, path, lineno, err));
-    GS_TRY(known_int(&k.features, tok[2], "features", 1, INT64_MAX, path, lineno, err));
+    GS_TRY(known_int(&depth, tok[0], "depth", 1, GS_MAX_LAYERS, path, in.line, err));
+    GS_TRY(known_int(&k.width, tok[1], "width", 1, PLAN_MAX_WIDTH, path, in.line, err));
+    GS_TRY(known_int(&k.features, tok[2], "features", 1, INT64_MAX, path, in.line, err));
     k.depth = (int32_t)depth;
     char *end = NULL;
     errno = 0;
     k.val_acc = strtod(tok[3], &end);
     if (end == tok[3] || *end || errno == ERANGE) {
-      st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: val_acc '%s' is not a number", path, lineno,
+      st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: val_acc '%s' is not a number", path, in.line,
                         tok[3]);
       goto fail;
     }
     if (!(k.val_acc >= 0.0 && k.val_acc <= 1.0)) {
       st = gs_error_set(err, GS_ERR_RANGE, "%s:%ld: val_acc %s is not a fraction in [0, 1]%s",
-                        path, lineno, tok[3],
+                        path, in.line, tok[3],
                         k.val_acc > 1.0 && k.val_acc <= 100.0 ? " (write percentages / 100)" : "");
       goto fail;
     }
@@ -320,27 +315,23 @@ gs_status gs_plan_known_read(gs_plan_known_list *list, const char *path, gs_erro
       if (known_same_model(&list->items[i], k.depth, k.width, k.features)) {
         st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: model (depth %d, width %lld, features "
                           "%lld) is already listed at %s: give one line per model (the mean over "
-                          "seeds)", path, lineno, (int)k.depth, (long long)k.width,
+                          "seeds)", path, in.line, (int)k.depth, (long long)k.width,
                           (long long)k.features, list->items[i].source);
         goto fail;
       }
-    snprintf(k.source, sizeof k.source, "%s:%ld", path, lineno);
+    snprintf(k.source, sizeof k.source, "%s:%ld", path, in.line);
     GS_TRY(gs_plan_known_add(list, &k, err));
-  }
-  if (ferror(fp)) {
-    st = gs_error_set(err, GS_ERR_IO, "%s:%ld: read failed", path, lineno);
-    goto fail;
   }
   if (list->count == start) {
     st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: no models (lines 'depth width features "
-                      "val_acc')", path, lineno);
+                      "val_acc')", path, in.line);
     goto fail;
   }
-  fclose(fp);
+  gs_line_close(&in);
   return GS_OK;
 fail:
   list->count = start;
-  fclose(fp);
+  gs_line_close(&in);
   return st;
 }
 

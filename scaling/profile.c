@@ -16,9 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/file.h"
 #include "core/mem.h"
 #include "core/rng.h"
 #include "core/runtime.h"
+#include "core/stats.h"
 #include "gnn/dense.h"
 #include "sparse/csr.h"
 
@@ -346,28 +348,10 @@ gs_status gs_profile_save(const gs_profile *p, const char *path, gs_error *err) 
     if (st != GS_OK) return gs_error_set(err, GS_ERR_INVALID, "%s: not saved: %s", path, why);
   }
 
-  /* The temporary file sits beside the target, so that rename(2) replaces it atomically. */
-  size_t path_len = strlen(path);
-  char *tmp = malloc(path_len + 16);
-  if (!tmp) return gs_error_set(err, GS_ERR_NOMEM, "%s: out of memory", path);
-  snprintf(tmp, path_len + 16, "%s.tmp.XXXXXX", path);
-  gs_status st = GS_OK;
-  FILE *fp = NULL;
-  int fd = mkstemp(tmp);
-  if (fd < 0) {
-    st = gs_error_set(err, GS_ERR_IO, "%s: cannot create a temporary file: %s", path,
-                      strerror(errno));
-    free(tmp);
-    return st;
-  }
-  /* mkstemp makes the file 0600; a profile is not secret. */
-  (void)fchmod(fd, 0644);
-  fp = fdopen(fd, "w");
-  if (!fp) {
-    st = gs_error_set(err, GS_ERR_IO, "%s: %s", tmp, strerror(errno));
-    close(fd);
-    goto fail;
-  }
+  gs_atomic_file out;
+  gs_status st = gs_atomic_open(&out, path, err);
+  if (st != GS_OK) return st;
+  FILE *fp = out.f;
   fprintf(fp,
           "# gnnscale machine profile (gnnscale calibrate). GFLOP/s, GB/s and seconds.\n"
           "# sgemm_<op>_<rows>_<in>x<out>: nn = H·W, tn = Hᵀ·dZ, nt = dZ·Wᵀ (scaling/profile.h)\n");
@@ -404,39 +388,7 @@ gs_status gs_profile_save(const gs_profile *p, const char *path, gs_error *err) 
         break;
     }
   }
-  if (fflush(fp) != 0 || ferror(fp) || fsync(fileno(fp)) != 0) {
-    st = gs_error_set(err, GS_ERR_IO, "%s: write failed: %s", tmp, strerror(errno));
-    goto fail;
-  }
-  int close_rc = fclose(fp);
-  fp = NULL;
-  if (close_rc != 0) {
-    st = gs_error_set(err, GS_ERR_IO, "%s: close failed: %s", tmp, strerror(errno));
-    goto fail;
-  }
-  if (rename(tmp, path) != 0) {
-    st = gs_error_set(err, GS_ERR_IO, "%s: cannot rename %s over it: %s", path, tmp,
-                      strerror(errno));
-    goto fail;
-  }
-  free(tmp);
-  return GS_OK;
-
-fail:
-  if (fp) fclose(fp);
-  unlink(tmp);
-  free(tmp);
-  return st;
-}
-
-/* Trims spaces and tabs (and a stray '\r') from both ends of s in place; returns the start. */
-static char *trim(char *s) {
-  while (*s == ' ' || *s == '\t') s++;
-  size_t len = strlen(s);
-  while (len > 0 &&
-         (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r' || s[len - 1] == '\n'))
-    s[--len] = '\0';
-  return s;
+  return gs_atomic_close(&out, GS_OK, err);
 }
 
 /* Parses `text` as the value of field f into *p. Returns the status and fills `why`. */
@@ -512,65 +464,47 @@ gs_status gs_profile_load(gs_profile *p, const char *path, gs_error *err) {
   gs_status st = GS_OK;
   char line[LINE_MAX_CHARS + 2];
   char why[512];
-  long lineno = 0;
-
-  FILE *fp = fopen(path, "r");
-  if (!fp)
-    return gs_error_set(err, errno == ENOENT ? GS_ERR_NOT_FOUND : GS_ERR_IO, "%s: cannot open: %s",
-                        path, strerror(errno));
-  while (fgets(line, sizeof line, fp)) {
-    lineno++;
-    size_t len = strlen(line);
-    if (len > 0 && line[len - 1] != '\n' && !feof(fp)) {
-      st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: line longer than %d characters", path, lineno,
-                        LINE_MAX_CHARS);
-      goto fail;
-    }
-    char *text = trim(line);
-    if (*text == '\0' || *text == '#') continue;
-    char *eq = strchr(text, '=');
-    if (!eq) {
-      st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: expected \"key = value\", got \"%s\"", path,
-                        lineno, text);
-      goto fail;
-    }
-    *eq = '\0';
-    char *key = trim(text), *value = trim(eq + 1);
+  gs_line_reader in;
+  st = gs_line_open(&in, path, line, sizeof line, err);
+  if (st != GS_OK) return st;
+  for (;;) {
+    char *text = NULL, *key = NULL, *value = NULL;
+    st = gs_line_next(&in, &text, err);
+    if (st != GS_OK) goto fail;
+    if (!text) break;
+    st = gs_line_key_value(&in, text, &key, &value, err);
+    if (st != GS_OK) goto fail;
     int index = -1;
     for (int i = 0; i < FIELD_COUNT; i++)
       if (strcmp(fields[i].name, key) == 0) index = i;
     if (index < 0) {
-      st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: unknown key \"%s\"", path, lineno, key);
+      st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: unknown key \"%s\"", path, in.line, key);
       goto fail;
     }
     if (seen_line[index]) {
       st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: key \"%s\" repeated (first on line %d)", path,
-                        lineno, key, seen_line[index]);
+                        in.line, key, seen_line[index]);
       goto fail;
     }
-    seen_line[index] = (int)lineno;
+    seen_line[index] = (int)in.line;
     gs_status fst = parse_field(&q, &fields[index], value, why, sizeof why);
     if (fst != GS_OK) {
-      st = gs_error_set(err, fst, "%s:%ld: %s", path, lineno, why);
+      st = gs_error_set(err, fst, "%s:%ld: %s", path, in.line, why);
       goto fail;
     }
-  }
-  if (ferror(fp)) {
-    st = gs_error_set(err, GS_ERR_IO, "%s:%ld: read failed", path, lineno);
-    goto fail;
   }
   for (int i = 0; i < FIELD_COUNT; i++)
     if (!seen_line[i]) {
       st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: missing key \"%s\" at end of file", path,
-                        lineno, fields[i].name);
+                        in.line, fields[i].name);
       goto fail;
     }
-  fclose(fp);
+  gs_line_close(&in);
   *p = q;
   return GS_OK;
 
 fail:
-  fclose(fp);
+  gs_line_close(&in);
   return st;
 }
 
@@ -635,17 +569,6 @@ static size_t round_up(size_t bytes) {
   return (bytes + GS_MEM_ALIGN - 1) / GS_MEM_ALIGN * GS_MEM_ALIGN;
 }
 
-static int compare_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-/* Median of x[0..count) (reorders x). */
-static double median_of(double *x, int count) {
-  qsort(x, (size_t)count, sizeof *x, compare_double);
-  return count % 2 ? x[count / 2] : 0.5 * (x[count / 2 - 1] + x[count / 2]);
-}
-
 static int clamp_int(double v, int lo, int hi) {
   if (!(v >= lo)) return lo;
   return v > hi ? hi : (int)v;
@@ -683,7 +606,7 @@ static void machine_name(char *out, size_t size) {
     while (fgets(line, sizeof line, fp))
       if (strncmp(line, "model name", 10) == 0) {
         char *colon = strchr(line, ':');
-        if (colon) snprintf(model, sizeof model, "%s", trim(colon + 1));
+        if (colon) snprintf(model, sizeof model, "%s", gs_trim(colon + 1));
         break;
       }
     fclose(fp);
@@ -959,7 +882,7 @@ static gs_status measure_overheads(gs_profile *p, arena *mem, gs_error *err) {
                   TINY_DIM, b, TINY_DIM, 0.0f, c, TINY_DIM);
     times[batch] = (gs_clock_seconds() - t0) / OVERHEAD_CALLS;
   }
-  p->call_overhead_s = median_of(times, OVERHEAD_BATCHES);
+  p->call_overhead_s = gs_median(times, OVERHEAD_BATCHES);
 
   spmm_operands o;
   float *B = arena_take(mem, SPMM_TINY_ROWS * SPMM_WIDTH * sizeof(float));
@@ -972,7 +895,7 @@ static gs_status measure_overheads(gs_profile *p, arena *mem, gs_error *err) {
       spmm_rows(o.C, o.rowptr, o.col, o.val, B, SPMM_TINY_ROWS, SPMM_WIDTH);
     times[batch] = (gs_clock_seconds() - t0) / OVERHEAD_CALLS;
   }
-  p->spmm_overhead_s = median_of(times, OVERHEAD_BATCHES);
+  p->spmm_overhead_s = gs_median(times, OVERHEAD_BATCHES);
   if (!spmm_row_ok(&o, B, SPMM_TINY_ROWS - 1))
     return gs_error_set(err, GS_ERR_INTERNAL, "profile: tiny SpMM check failed");
   return GS_OK;
@@ -1056,7 +979,7 @@ static gs_status time_sgemm(const sgemm_buffers *b, gs_profile_op op, int64_t ro
     run_sgemm(b, op, rows, in, out);
     times[count] = gs_clock_seconds() - t0;
   }
-  double t = median_of(times, count);
+  double t = gs_median(times, count);
   /* The predictor charges the call overhead separately; keep at least half the time. */
   t = fmax(t - overhead, 0.5 * t);
   *gflops = 2.0 * (double)rows * in * out / t * 1e-9;
@@ -1114,7 +1037,7 @@ static gs_status measure_peak(gs_profile *p, arena *mem, gs_error *err) {
   if (fabs(c[0] - sum) > CHECK_TOLERANCE * (mag + 1e-30))
     return gs_error_set(err, GS_ERR_INTERNAL, "profile: peak sgemm is wrong");
   /* The first run is a warm-up. */
-  p->sgemm_gflops_peak = 2.0 * d * d * (double)d / median_of(times + 1, PEAK_REPS - 1) * 1e-9;
+  p->sgemm_gflops_peak = 2.0 * d * d * (double)d / gs_median(times + 1, PEAK_REPS - 1) * 1e-9;
   return GS_OK;
 }
 

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/file.h"
 #include "core/mem.h"
 #include "core/runtime.h"
 #include "gnn/model.h"
@@ -291,26 +292,10 @@ gs_status gs_search_result_save(const gs_search_result *r, const char *path, gs_
     return gs_error_set(err, GS_ERR_INVALID, "%s: %s", path, why);
   if (strchr(r->dataset, '\n'))
     return gs_error_set(err, GS_ERR_INVALID, "%s: the dataset name holds a newline", path);
-  const size_t len = strlen(path);
-  char *tmp = malloc(len + 16);
-  if (!tmp) return gs_error_set(err, GS_ERR_NOMEM, "%s: out of memory", path);
-  snprintf(tmp, len + 16, "%s.tmp.XXXXXX", path);
-  int fd = mkstemp(tmp);
-  if (fd < 0) {
-    gs_status st = gs_error_set(err, GS_ERR_IO, "%s: cannot create a temporary file: %s", path,
-                                strerror(errno));
-    free(tmp);
-    return st;
-  }
-  (void)fchmod(fd, 0644);
-  FILE *fp = fdopen(fd, "w");
-  if (!fp) {
-    gs_status st = gs_error_set(err, GS_ERR_IO, "%s: %s", tmp, strerror(errno));
-    close(fd);
-    unlink(tmp);
-    free(tmp);
-    return st;
-  }
+  gs_atomic_file out;
+  gs_status st = gs_atomic_open(&out, path, err);
+  if (st != GS_OK) return st;
+  FILE *fp = out.f;
   fprintf(fp, "# gnnscale search result: compound-scaling constants found by training\n"
               "# (read by `gnnscale plan --from-search` and `gnnscale train --from-search`)\n");
   fprintf(fp, "version = %d\n", GS_SEARCH_FORMAT_VERSION);
@@ -339,23 +324,7 @@ gs_status gs_search_result_save(const gs_search_result *r, const char *path, gs_
       fprintf(fp, " %.17g %.17g %.17g", m->alpha, m->beta, m->gamma);
     fputc('\n', fp);
   }
-  gs_status st = GS_OK;
-  if (fflush(fp) != 0 || ferror(fp) || fsync(fileno(fp)) != 0)
-    st = gs_error_set(err, GS_ERR_IO, "%s: write failed: %s", tmp, strerror(errno));
-  if (fclose(fp) != 0 && st == GS_OK)
-    st = gs_error_set(err, GS_ERR_IO, "%s: write failed: %s", tmp, strerror(errno));
-  if (st == GS_OK && rename(tmp, path) != 0)
-    st = gs_error_set(err, GS_ERR_IO, "%s: cannot rename into place: %s", path, strerror(errno));
-  if (st != GS_OK) unlink(tmp);
-  free(tmp);
-  return st;
-}
-
-static char *trim(char *s) {
-  while (*s == ' ' || *s == '\t') s++;
-  char *e = s + strlen(s);
-  while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r')) *--e = '\0';
-  return s;
+  return gs_atomic_close(&out, GS_OK, err);
 }
 
 /* Fields of a model line: 9, and 3 more on a candidate's. */
@@ -449,16 +418,16 @@ static void synthesise_models(gs_search_result *r) {
 }
 
 gs_status gs_search_result_load(gs_search_result *out, const char *path, gs_error *err) {
-  FILE *fp = fopen(path, "r");
-  if (!fp)
-    return gs_error_set(err, errno == ENOENT ? GS_ERR_NOT_FOUND : GS_ERR_IO, "%s: cannot open: %s",
-                        path, strerror(errno));
+  char line[SEARCH_LINE_MAX];
+  gs_line_reader in;
+  gs_status st = gs_line_open(&in, path, line, sizeof line, err);
+  if (st != GS_OK) return st;
   /* About 23 KB, and callers keep their own copy on the stack: a transient heap copy, from
    * calloc rather than the counting allocator, whose figures `gnnscale train` compares with
    * the cost model's. */
   gs_search_result *rp = calloc(1, sizeof *rp);
   if (!rp) {
-    fclose(fp);
+    gs_line_close(&in);
     return gs_error_set(err, GS_ERR_NOMEM, "%s: out of memory", path);
   }
   gs_search_result *const r = rp;
@@ -468,42 +437,28 @@ gs_status gs_search_result_load(gs_search_result *out, const char *path, gs_erro
   long models_declared = -1;             /* the `models` key (version 2) */
   long kind_line[GS_SEARCH_MODEL_KINDS]; /* line of the model of each kind, 0: none yet */
   memset(kind_line, 0, sizeof kind_line);
-  char line[SEARCH_LINE_MAX];
-  long lineno = 0;
-  gs_status st = GS_OK;
-  while (fgets(line, sizeof line, fp)) {
-    lineno++;
-    if (!strchr(line, '\n') && !feof(fp)) {
-      st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: line longer than %d characters", path, lineno,
-                        SEARCH_LINE_MAX - 2);
-      goto fail;
-    }
-    char *s = trim(line);
-    if (*s == '\0' || *s == '#') continue;
-    char *eq = strchr(s, '=');
-    if (!eq) {
-      st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: expected 'key = value'", path, lineno);
-      goto fail;
-    }
-    *eq = '\0';
-    char *key = trim(s), *val = trim(eq + 1);
+  for (;;) {
+    char *text = NULL, *key = NULL, *val = NULL;
+    GS_TRY(gs_line_next(&in, &text, err));
+    if (!text) break;
+    GS_TRY(gs_line_key_value(&in, text, &key, &val, err));
     if (!have_version) {
       if (strcmp(key, "version")) {
         st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: expected 'version = %d' first, got key '%s'",
-                          path, lineno, GS_SEARCH_FORMAT_VERSION, key);
+                          path, in.line, GS_SEARCH_FORMAT_VERSION, key);
         goto fail;
       }
       char *end = NULL;
       long v = strtol(val, &end, 10);
       if (end == val || *end) {
         st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: version '%s' is not an integer", path,
-                          lineno, val);
+                          in.line, val);
         goto fail;
       }
       if (v < 1 || v > GS_SEARCH_FORMAT_VERSION) {
         st = gs_error_set(err, GS_ERR_MISMATCH,
                           "%s:%ld: format version %ld, this gnnscale reads versions 1 to %d", path,
-                          lineno, v, GS_SEARCH_FORMAT_VERSION);
+                          in.line, v, GS_SEARCH_FORMAT_VERSION);
         goto fail;
       }
       r->format_version = (int32_t)v;
@@ -512,43 +467,43 @@ gs_status gs_search_result_load(gs_search_result *out, const char *path, gs_erro
     }
     if (r->format_version >= 2 && !strcmp(key, "model")) {
       if (r->model_count == GS_SEARCH_MAX_MODELS) {
-        st = gs_error_set(err, GS_ERR_RANGE, "%s:%ld: more than %d model lines", path, lineno,
+        st = gs_error_set(err, GS_ERR_RANGE, "%s:%ld: more than %d model lines", path, in.line,
                           GS_SEARCH_MAX_MODELS);
         goto fail;
       }
       gs_search_model *m = &r->models[r->model_count];
-      GS_TRY(parse_model(m, val, path, lineno, err));
+      GS_TRY(parse_model(m, val, path, in.line, err));
       if (m->kind != GS_SEARCH_MODEL_CANDIDATE) {
         if (kind_line[m->kind]) {
           st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: a second %s model (the first is on line "
-                            "%ld)", path, lineno, model_kind_names[m->kind], kind_line[m->kind]);
+                            "%ld)", path, in.line, model_kind_names[m->kind], kind_line[m->kind]);
           goto fail;
         }
-        kind_line[m->kind] = lineno;
+        kind_line[m->kind] = in.line;
       }
       r->model_count++;
       continue;
     }
     if (r->format_version == 1 && !strcmp(key, "model")) {
       st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: model lines need format version 2 (this file "
-                        "says version 1)", path, lineno);
+                        "says version 1)", path, in.line);
       goto fail;
     }
     if (r->format_version >= 2 && !strcmp(key, "models")) {
       if (models_declared >= 0) {
-        st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: key 'models' repeated", path, lineno);
+        st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: key 'models' repeated", path, in.line);
         goto fail;
       }
       char *end = NULL;
       errno = 0;
       long v = strtol(val, &end, 10);
       if (end == val || *end || errno == ERANGE || v < 0) {
-        st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: models = '%s' is not a count", path, lineno,
+        st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: models = '%s' is not a count", path, in.line,
                           val);
         goto fail;
       }
       if (v > GS_SEARCH_MAX_MODELS) {
-        st = gs_error_set(err, GS_ERR_RANGE, "%s:%ld: models = %ld, more than %d", path, lineno, v,
+        st = gs_error_set(err, GS_ERR_RANGE, "%s:%ld: models = %ld, more than %d", path, in.line, v,
                           GS_SEARCH_MAX_MODELS);
         goto fail;
       }
@@ -559,11 +514,11 @@ gs_status gs_search_result_load(gs_search_result *out, const char *path, gs_erro
     for (int i = 0; i < NKEYS; i++)
       if (!strcmp(keys[i].name, key)) k = i;
     if (k < 0) {
-      st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: unknown key '%s'", path, lineno, key);
+      st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: unknown key '%s'", path, in.line, key);
       goto fail;
     }
     if (seen[k]) {
-      st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: key '%s' repeated", path, lineno, key);
+      st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: key '%s' repeated", path, in.line, key);
       goto fail;
     }
     seen[k] = true;
@@ -572,14 +527,14 @@ gs_status gs_search_result_load(gs_search_result *out, const char *path, gs_erro
     errno = 0;
     if (keys[k].kind == KEY_STRING) {
       if (strlen(val) >= sizeof r->dataset) {
-        st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: %s is too long", path, lineno, key);
+        st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: %s is too long", path, in.line, key);
         goto fail;
       }
       snprintf(p, sizeof r->dataset, "%s", val);
     } else if (keys[k].kind == KEY_DOUBLE) {
       double v = strtod(val, &end);
       if (end == val || *end || errno == ERANGE) {
-        st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: %s = '%s' is not a number", path, lineno,
+        st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: %s = '%s' is not a number", path, in.line,
                           key, val);
         goto fail;
       }
@@ -588,7 +543,7 @@ gs_status gs_search_result_load(gs_search_result *out, const char *path, gs_erro
       long long v = strtoll(val, &end, 10);
       if (end == val || *end || errno == ERANGE ||
           (keys[k].kind == KEY_INT && (v < INT32_MIN || v > INT32_MAX))) {
-        st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: %s = '%s' is not an integer", path, lineno,
+        st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: %s = '%s' is not an integer", path, in.line,
                           key, val);
         goto fail;
       }
@@ -596,42 +551,38 @@ gs_status gs_search_result_load(gs_search_result *out, const char *path, gs_erro
       else *(int64_t *)(void *)p = (int64_t)v;
     }
   }
-  if (ferror(fp)) {
-    st = gs_error_set(err, GS_ERR_IO, "%s:%ld: read failed", path, lineno);
-    goto fail;
-  }
   if (!have_version) {
-    st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: missing key 'version'", path, lineno);
+    st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: missing key 'version'", path, in.line);
     goto fail;
   }
   for (int i = 0; i < NKEYS; i++)
     if (!seen[i]) {
-      st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: missing key '%s'", path, lineno, keys[i].name);
+      st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: missing key '%s'", path, in.line, keys[i].name);
       goto fail;
     }
   if (r->format_version >= 2) {
     if (models_declared < 0) {
-      st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: missing key 'models'", path, lineno);
+      st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: missing key 'models'", path, in.line);
       goto fail;
     }
     if (models_declared != r->model_count) {
       st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: models = %ld, but the file has %d model lines",
-                        path, lineno, models_declared, (int)r->model_count);
+                        path, in.line, models_declared, (int)r->model_count);
       goto fail;
     }
   }
   char why[256];
   if (!result_valid(r, why, sizeof why)) {
-    st = gs_error_set(err, GS_ERR_RANGE, "%s:%ld: %s", path, lineno, why);
+    st = gs_error_set(err, GS_ERR_RANGE, "%s:%ld: %s", path, in.line, why);
     goto fail;
   }
   if (r->format_version == 1) synthesise_models(r);
-  fclose(fp);
+  gs_line_close(&in);
   *out = *r;
   free(rp);
   return GS_OK;
 fail:
-  fclose(fp);
+  gs_line_close(&in);
   free(rp);
   return st;
 }

@@ -11,9 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/flops.h" /* the FLOP counters every kernel feeds (they live in gnn/ for now) */
 #include "core/mem.h"
 #include "core/runtime.h"
-#include "core/flops.h" /* the FLOP counters every kernel feeds (they live in gnn/ for now) */
+#include "core/stats.h"
 #include "sparse/csr_impl.h"
 
 /* Counts beyond these are rejected before anything is allocated: 24·nedges + 20·n bytes (the
@@ -69,14 +70,9 @@ void gs_graph_free(gs_graph **g) {
   *g = NULL;
 }
 
-static int compare_int64(const void *x, const void *y) {
-  int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
-  return (a > b) - (a < b);
-}
-
 static void sort_int64(int64_t *v, int64_t len) {
   if (len > GS__INSERTION_SORT_MAX) {
-    qsort(v, (size_t)len, sizeof *v, compare_int64);
+    qsort(v, (size_t)len, sizeof *v, gs_compare_int64);
     return;
   }
   for (int64_t i = 1; i < len; i++) {

@@ -239,7 +239,7 @@ START_TEST(test_result_other_errors) {
   ck_assert_ptr_nonnull(strstr(err.msg, "repeated"));
   ck_assert_int_eq(load_edited("gamma = 1\n", "gamma = 0.5\n", &err), GS_ERR_RANGE);
   ck_assert_int_eq(load_edited("gamma = 1\n", "gamma 1\n", &err), GS_ERR_PARSE);
-  ck_assert_ptr_nonnull(strstr(err.msg, ":14: expected 'key = value'"));
+  ck_assert_ptr_nonnull(strstr(err.msg, ":14: expected \"key = value\""));
   ck_assert_int_eq(load_edited("gamma = 1\n", "colour = 1\n", &err), GS_ERR_PARSE);
   ck_assert_ptr_nonnull(strstr(err.msg, "unknown key 'colour'"));
   ck_assert_int_eq(gs_search_result_load(&r, "/nonexistent/gs_search.txt", &err), GS_ERR_NOT_FOUND);
