@@ -13,6 +13,7 @@
 #include "core/flops.h"
 #include "core/mem.h"
 #include "core/runtime.h"
+#include "core/stats.h"
 #include "datasets/colrank.h"
 #include "datasets/permute.h"
 #include "gnn/model.h"
@@ -30,13 +31,46 @@ typedef struct {
   gs_train_result r;
 } seed_run;
 
-static int compare_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
+/* What the command line asks for. */
+typedef struct {
+  const char *data, *split, *from_search, *profile_path;
+  gs_model_config cfg; /* depth and width set by the scaling rule when there is one */
+  gs_train_options topt;
+  gs_featprep prep;
+  gs_norm norm;
+  int64_t seeds, seed0, threads;
+  bool reorder_rcm, json, quiet;
+  bool have_strategy; /* a scaling rule sets depth, width and feature columns */
+  gs_scaling_rule rule;
+  double phi, resolution;
+} train_request;
 
+/* The prediction made before the features are loaded (dataset folders only). */
+typedef struct {
+  bool folder;           /* the data is a dataset folder (else an edge-list file) */
+  bool predicted;        /* cost holds a prediction */
+  int64_t features_kept; /* columns to load; -1: all */
+  gs_cost_data cdata;
+  int64_t *prefix; /* owned; cdata.column_nnz_prefix borrows it */
+  gs_scaling_spec spec;
+  gs_cost cost;
+  gs_profile profile;
+  char profile_note[4096 + 512];
+  int64_t rss_runtime, pricing_peak, rss_priced;
+} train_price;
 
-/* Resident set size now (not the high-water mark), from /proc/self/statm; -1 if unknown. */
+/* What the runs measured, and their summary over seeds. */
+typedef struct {
+  gs_dataset *ds;
+  gs_graph *g;
+  gs_graph_stats gst;
+  double t_load;
+  int64_t mem_base, counted_peak, model_params;
+  seed_run *runs;
+  double mean, std, epoch_median, peak;
+  int64_t rss;
+} train_outcome;
+
 /* Prints `key:{"aggregate":ms,...}`, one entry per kernel category (core/flops.h), from
  * seconds. */
 static void print_category_ms(const char *key, const double *seconds) {
@@ -159,361 +193,398 @@ static gs_status reorder_by_rcm(gs_dataset *ds, gs_graph **g, gs_norm norm, gs_e
   return gs_graph_new(g, ds->num_nodes, ds->src, ds->dst, ds->num_edge_lines, norm, err);
 }
 
-int gs_cmd_train(int argc, char **argv) {
-  const char *data = NULL, *split = NULL;
-  gs_model_config cfg = gs_model_config_default();
-  gs_train_options topt = gs_train_options_default();
-  gs_featprep prep = GS_FEATPREP_ROWNORM;
-  gs_norm norm = GS_NORM_SYM;
-  int64_t seeds = 1, seed0 = 0, threads = 0;
+/* Parses and checks the command line into *q. Returns GS_CLI_CONTINUE or an exit status. */
+static int parse_request(train_request *q, int argc, char **argv) {
+  memset(q, 0, sizeof *q);
+  q->cfg = gs_model_config_default();
+  q->topt = gs_train_options_default();
+  q->prep = GS_FEATPREP_ROWNORM;
+  q->norm = GS_NORM_SYM;
+  q->seeds = 1;
+  q->rule = gs_scaling_rule_default();
+  q->resolution = -1.0;
   enum { REORDER_NONE, REORDER_RCM } reorder = REORDER_NONE;
   static const gs_option_choice reorder_choices[] = {
       {"none", REORDER_NONE}, {"rcm", REORDER_RCM}, {NULL, 0}};
-  bool json = false, quiet = false;
-  const char *from_search = NULL, *profile_path = NULL;
-  gs_scaling_rule rule = gs_scaling_rule_default();
-  double phi = 0.0, resolution = -1.0;
   const gs_option options[] = {
-      GS_OPTS_DATA(&data, &split),
-      GS_OPT_ENUM("features", "rownorm|raw|binary", gs_cli_featprep_choices, &prep,
+      GS_OPTS_DATA(&q->data, &q->split),
+      GS_OPT_ENUM("features", "rownorm|raw|binary", gs_cli_featprep_choices, &q->prep,
                   "feature preprocessing (default rownorm)"),
       GS_OPT_ENUM("reorder", "none|rcm", reorder_choices, &reorder,
                   "renumber nodes by Reverse Cuthill-McKee before training, so that\n"
                   "aggregation reads nearby rows (default none; results differ only\n"
                   "by float summation order)"),
-      GS_OPTS_MODEL(&cfg, &norm),
-      GS_OPT_INT("depth", "L", 1, GS_MAX_LAYERS, &cfg.depth, "GCN layers (default 2)"),
-      GS_OPT_INT("width", "H", 1, 1 << 20, &cfg.width, "hidden width (default 16)"),
+      GS_OPTS_MODEL(&q->cfg, &q->norm),
+      GS_OPT_INT("depth", "L", 1, GS_MAX_LAYERS, &q->cfg.depth, "GCN layers (default 2)"),
+      GS_OPT_INT("width", "H", 1, 1 << 20, &q->cfg.width, "hidden width (default 16)"),
       GS_OPT_SECTION("training"),
-      GS_OPT_INT("epochs", "N", 1, 1000000, &topt.epochs, "maximum epochs (default 200)"),
-      GS_OPT_DOUBLE("lr", "X", 1e-12, 10.0, &topt.lr, "Adam learning rate (default 0.01)"),
-      GS_OPT_DOUBLE("weight-decay", "X", 0.0, 10.0, &topt.weight_decay,
+      GS_OPT_INT("epochs", "N", 1, 1000000, &q->topt.epochs, "maximum epochs (default 200)"),
+      GS_OPT_DOUBLE("lr", "X", 1e-12, 10.0, &q->topt.lr, "Adam learning rate (default 0.01)"),
+      GS_OPT_DOUBLE("weight-decay", "X", 0.0, 10.0, &q->topt.weight_decay,
                     "L2 on weights (default 5e-4)"),
-      GS_OPT_DECAY(&topt.decay_scope),
-      GS_OPT_PATIENCE(&topt.patience),
-      GS_OPT_INT("seed", "S", 0, INT64_MAX / 2, &seed0, "first seed (default 0)"),
-      GS_OPT_INT("seeds", "K", 1, MAX_SEEDS, &seeds,
+      GS_OPT_DECAY(&q->topt.decay_scope),
+      GS_OPT_PATIENCE(&q->topt.patience),
+      GS_OPT_INT("seed", "S", 0, INT64_MAX / 2, &q->seed0, "first seed (default 0)"),
+      GS_OPT_INT("seeds", "K", 1, MAX_SEEDS, &q->seeds,
                  "train K seeds S..S+K-1 and report mean ± std (default 1)"),
       GS_OPT_SECTION("scaling"),
-      GS_OPT_CUSTOM("strategy", "S", gs_cli_parse_strategy_option, &rule.strategy,
+      GS_OPT_CUSTOM("strategy", "S", gs_cli_parse_strategy_option, &q->rule.strategy,
                     "scale the base model: dwr (d0*alpha^phi, w0*beta^phi,\n"
                     "r0*gamma^phi), d, w, r (one dimension to 2^phi x the base\n"
                     "FLOPs), dWr (fast compound, --a), explicit (--depth, --width,\n"
                     "--resolution as given); sets depth, width and feature columns\n"
                     "(default dwr when --phi, --alpha, --base ... is given)"),
-      GS_OPT_DOUBLE("phi", "X", 0.0, 64.0, &phi, "scaling coefficient (default 0: the base)"),
-      GS_OPT_CONSTANTS(&rule),
-      GS_OPT_STRING("from-search", "FILE", &from_search,
+      GS_OPT_DOUBLE("phi", "X", 0.0, 64.0, &q->phi, "scaling coefficient (default 0: the base)"),
+      GS_OPT_CONSTANTS(&q->rule),
+      GS_OPT_STRING("from-search", "FILE", &q->from_search,
                     "dwr constants, base and width multiple from `gnnscale search`"),
-      GS_OPT_FAST_A(&rule),
-      GS_OPT_BASE(&rule),
-      GS_OPT_DOUBLE("resolution", "R", 1e-9, 1.0, &resolution,
+      GS_OPT_FAST_A(&q->rule),
+      GS_OPT_BASE(&q->rule),
+      GS_OPT_DOUBLE("resolution", "R", 1e-9, 1.0, &q->resolution,
                     "keep the top ceil(R*f0) feature columns by document frequency\n"
                     "(explicit strategy; alone it implies --strategy explicit)"),
-      GS_OPT_WIDTH_MULTIPLE(&rule),
-      GS_OPT_PROFILE(&profile_path),
+      GS_OPT_WIDTH_MULTIPLE(&q->rule),
+      GS_OPT_PROFILE(&q->profile_path),
       GS_OPT_SECTION("output"),
-      GS_OPT_JSON(&json),
-      GS_OPT_FLAG("quiet", &quiet, "no progress line"),
+      GS_OPT_JSON(&q->json),
+      GS_OPT_FLAG("quiet", &q->quiet, "no progress line"),
       GS_OPT_SECTION("run"),
-      GS_OPT_THREADS(&threads),
+      GS_OPT_THREADS(&q->threads),
   };
   gs_cli cli;
   int status = gs_cli_parse(&cli, "train", "--data DIR [options]", options, GS_CLI_ROWS(options),
                             argc, argv, 2);
   if (status != GS_CLI_CONTINUE) return status;
-  const bool reorder_rcm = reorder == REORDER_RCM;
-  const bool depth_given = gs_cli_given(&cli, "depth"), width_given = gs_cli_given(&cli, "width");
-  bool have_strategy = gs_cli_given(&cli, "strategy");
-  if (!data)
+  q->reorder_rcm = reorder == REORDER_RCM;
+  if (!q->data)
     return gs_cli_reject(&cli, "--data DIR is required (for example --data datasets/data/cora)");
+  gs_scaling_rule *rule = &q->rule;
+  const bool strategy_given = gs_cli_given(&cli, "strategy");
   /* --resolution alone asks for the explicit rule. */
-  if (!have_strategy && !from_search && resolution > 0) rule.strategy = GS_SCALE_EXPLICIT;
+  if (!strategy_given && !q->from_search && q->resolution > 0)
+    rule->strategy = GS_SCALE_EXPLICIT;
   gs_search_result searched;
-  status = gs_cli_scaling_rule(&cli, from_search, &rule, &searched);
+  status = gs_cli_scaling_rule(&cli, q->from_search, rule, &searched);
   if (status != GS_CLI_CONTINUE) return status;
   /* Any scaling option asks for the rule (dwr unless --strategy says otherwise): never ignored. */
-  static const char *const scaling_options[] = {"phi", "alpha", "beta", "gamma", "base",
-                                                "width-multiple", "a"};
+  static const char *const scaling_options[] = {"strategy", "phi", "alpha", "beta", "gamma",
+                                                "base", "width-multiple", "a"};
   for (size_t i = 0; i < sizeof scaling_options / sizeof scaling_options[0]; i++)
-    have_strategy = have_strategy || gs_cli_given(&cli, scaling_options[i]);
-  have_strategy = have_strategy || from_search || resolution > 0;
-  if (have_strategy && rule.strategy != GS_SCALE_EXPLICIT && (depth_given || width_given))
+    q->have_strategy = q->have_strategy || gs_cli_given(&cli, scaling_options[i]);
+  q->have_strategy = q->have_strategy || q->from_search || q->resolution > 0;
+  const bool explicit_rule = rule->strategy == GS_SCALE_EXPLICIT;
+  if (q->have_strategy && !explicit_rule && (gs_cli_given(&cli, "depth") || gs_cli_given(&cli, "width")))
     return gs_cli_reject(
         &cli, "--depth and --width are set by --strategy %s (use --base D,W,R for the base)",
-        gs_scaling_strategy_name(rule.strategy));
-  if (have_strategy && rule.strategy != GS_SCALE_EXPLICIT && resolution > 0)
+        gs_scaling_strategy_name(rule->strategy));
+  if (q->have_strategy && !explicit_rule && q->resolution > 0)
     return gs_cli_reject(
         &cli, "--resolution is set by --strategy %s (use --base D,W,R for the base)",
-        gs_scaling_strategy_name(rule.strategy));
-  if (have_strategy && rule.strategy == GS_SCALE_EXPLICIT && phi > 0)
+        gs_scaling_strategy_name(rule->strategy));
+  if (q->have_strategy && explicit_rule && q->phi > 0)
     return gs_cli_reject(&cli, "--phi has no meaning for --strategy explicit");
-  if (rule.strategy == GS_SCALE_EXPLICIT) {
-    rule.depth = cfg.depth;
-    rule.width = cfg.width;
-    rule.resolution = resolution > 0 ? resolution : 1.0;
+  if (explicit_rule) {
+    rule->depth = q->cfg.depth;
+    rule->width = q->cfg.width;
+    rule->resolution = q->resolution > 0 ? q->resolution : 1.0;
   }
+  return GS_CLI_CONTINUE;
+}
 
-  gs_error err;
-  gs_error_clear(&err);
+/* Prices a dataset folder before its features are loaded, so that the scaling rule can pick
+ * the columns to load (q->cfg takes the rule's depth and width) and the prediction stands
+ * next to the measurement. Without a scaling rule a failed prediction is only noted. */
+static gs_status price_request(train_price *p, train_request *q, gs_error *err) {
   gs_status st = GS_OK;
-  gs_dataset *ds = NULL;
-  gs_graph *g = NULL;
-  gs_model *m = NULL;
-  seed_run *runs = NULL;
-  int exit_code = 1;
-  int64_t *prefix = NULL;
-  gs_cost_data cdata;
-  gs_cost cost;
-  gs_scaling_spec spec;
-  gs_profile profile;
-  char profile_note[4096 + 512];
-  bool predicted = false;
   struct stat sb;
-  GS_TRY(gs_runtime_init((int)threads, &err));
-  const int64_t rss_runtime = baseline_rss();
-  /* Dataset folders are priced first (without their features), so the scaling rule can pick
-   * the columns to load and the prediction stands next to the measurement. */
-  const bool folder = stat(data, &sb) == 0 && S_ISDIR(sb.st_mode);
-  int64_t features_kept = -1;
-  gs_cost_options copt = gs_cost_options_default();
-  int64_t pricing_peak = 0;
-  if (folder) {
-    gs_mem_reset_peak();
-    const int64_t before_pricing = gs_mem_current();
-    st = cost_data_of_dir(&cdata, &prefix, data, split, norm, &err);
-    pricing_peak = gs_mem_peak() - before_pricing;
-    if (st == GS_OK)
-      st = gs_cli_load_profile(&profile, profile_path, profile_note, sizeof profile_note, &err);
-    copt.model = cfg;
-    copt.decay_scope = topt.decay_scope;
-    copt.weight_decay = topt.weight_decay;
-    copt.epochs = topt.epochs;
-    if (st == GS_OK) features_kept = cdata.file_features;
-    if (st == GS_OK && have_strategy) {
-      st = gs_scaling_apply(&spec, &rule, phi, &copt, &cdata, &err);
-      if (st == GS_OK) {
-        cfg.depth = spec.depth;
-        cfg.width = spec.width;
-        features_kept = spec.features;
-      }
-    }
-    if (st == GS_OK)
-      st = gs_cost_estimate(&cost, cfg.depth, cfg.width, features_kept, &copt, &cdata, &profile,
-                            &err);
-    if (st != GS_OK && have_strategy) goto fail;
-    if (st != GS_OK) {
-      /* Without a scaling rule the prediction is a report only: train anyway. */
-      if (!json) fprintf(stderr, "gnnscale train: note: no cost prediction: %s\n", err.msg);
-      gs_error_clear(&err);
-      st = GS_OK;
-      features_kept = -1;
-    } else {
-      predicted = true;
-      if (profile.threads != gs_runtime_threads() && !json)
-        fprintf(stderr,
-                "gnnscale train: note: the machine profile was measured with %d threads and this "
-                "run uses %d: predicted epoch times are for %d (run `gnnscale calibrate "
-                "--threads %d --out FILE` and pass --profile FILE)\n",
-                profile.threads, gs_runtime_threads(), profile.threads, gs_runtime_threads());
-    }
-  } else if (have_strategy) {
-    st = gs_error_set(&err, GS_ERR_INVALID, "%s: --strategy needs a dataset folder", data);
-    goto fail;
+  p->features_kept = -1;
+  p->rss_runtime = baseline_rss();
+  p->folder = stat(q->data, &sb) == 0 && S_ISDIR(sb.st_mode);
+  if (!p->folder) {
+    if (q->have_strategy)
+      return gs_error_set(err, GS_ERR_INVALID, "%s: --strategy needs a dataset folder", q->data);
+    return GS_OK;
   }
+  gs_cost_options copt = gs_cost_options_default();
+  gs_mem_reset_peak();
+  const int64_t before_pricing = gs_mem_current();
+  st = cost_data_of_dir(&p->cdata, &p->prefix, q->data, q->split, q->norm, err);
+  p->pricing_peak = gs_mem_peak() - before_pricing;
+  if (st == GS_OK)
+    st = gs_cli_load_profile(&p->profile, q->profile_path, p->profile_note,
+                             sizeof p->profile_note, err);
+  copt.model = q->cfg;
+  copt.decay_scope = q->topt.decay_scope;
+  copt.weight_decay = q->topt.weight_decay;
+  copt.epochs = q->topt.epochs;
+  if (st == GS_OK) p->features_kept = p->cdata.file_features;
+  if (st == GS_OK && q->have_strategy) {
+    st = gs_scaling_apply(&p->spec, &q->rule, q->phi, &copt, &p->cdata, err);
+    if (st == GS_OK) {
+      q->cfg.depth = p->spec.depth;
+      q->cfg.width = p->spec.width;
+      p->features_kept = p->spec.features;
+    }
+  }
+  if (st == GS_OK)
+    st = gs_cost_estimate(&p->cost, q->cfg.depth, q->cfg.width, p->features_kept, &copt,
+                          &p->cdata, &p->profile, err);
+  if (st != GS_OK && q->have_strategy) return st;
+  if (st != GS_OK) {
+    /* Without a scaling rule the prediction is a report only: train anyway. */
+    if (!q->json) fprintf(stderr, "gnnscale train: note: no cost prediction: %s\n", err->msg);
+    gs_error_clear(err);
+    p->features_kept = -1;
+    return GS_OK;
+  }
+  p->predicted = true;
+  if (p->profile.threads != gs_runtime_threads() && !q->json)
+    fprintf(stderr,
+            "gnnscale train: note: the machine profile was measured with %d threads and this "
+            "run uses %d: predicted epoch times are for %d (run `gnnscale calibrate "
+            "--threads %d --out FILE` and pass --profile FILE)\n",
+            p->profile.threads, gs_runtime_threads(), p->profile.threads, gs_runtime_threads());
+  return GS_OK;
+}
+
+/* Loads the data (the columns the price chose), reorders it if asked and checks it can be
+ * trained on; o->counted_peak starts as the load's peak over o->mem_base. */
+static gs_status load_data(train_outcome *o, train_price *p, const train_request *q,
+                           gs_error *err) {
   /* The predicted peak RSS: the resident bytes after the pricing pass (the runtime, and the
    * code and buffers that a load, a graph build and the column ranking touch for good: zlib,
    * GraphBLAS, OpenMP and stdio state, about 0.7 MiB here) plus the predicted peak of the
    * counting allocator. The pricing pass's own buffers are freed and, with the fixed mmap
    * threshold of gs_runtime_init, returned to the system. */
-  const int64_t rss_priced = gs_mem_current_rss();
-  const int64_t mem_base = gs_mem_current();
+  p->rss_priced = gs_mem_current_rss();
+  o->mem_base = gs_mem_current();
   gs_mem_reset_peak();
-  double t_load = gs_clock_seconds();
-  if (folder && features_kept > 0)
-    GS_TRY(load_at(&ds, &g, data, split, features_kept, cdata.file_features, prep, norm, &err));
+  o->t_load = gs_clock_seconds();
+  gs_status st;
+  if (p->folder && p->features_kept > 0)
+    st = load_at(&o->ds, &o->g, q->data, q->split, p->features_kept, p->cdata.file_features,
+                 q->prep, q->norm, err);
   else
-    GS_TRY(gs_cli_load(&ds, &g, data, split, prep, norm, &err));
-  if (reorder_rcm) GS_TRY(reorder_by_rcm(ds, &g, norm, &err));
-  t_load = gs_clock_seconds() - t_load;
-  int64_t counted_peak = gs_mem_peak() - mem_base;
-  int64_t rss_predicted = -1;
-  if (predicted) {
-    rss_predicted = rss_priced + cost.peak_bytes;
-  }
-  if (ds->x.kind == GS_FEATURES_NONE || !ds->labels || ds->num_train == 0) {
-    st = gs_error_set(&err, GS_ERR_INVALID,
-                      "%s has no features, labels or split: training needs all three", data);
-    goto fail;
-  }
-  runs = calloc((size_t)seeds, sizeof *runs);
-  if (!runs) {
-    st = gs_error_set(&err, GS_ERR_NOMEM, "out of memory");
-    goto fail;
-  }
-  bool show = !quiet && !json;
-  const gs_graph_stats gst = gs_graph_stats_of(g);
-  if (show) {
-    printf("dataset %s: %lld nodes, %lld non-zeros in A_hat, %lld features (%s, %.2f%% non-zero), "
-           "%d classes, split %s %lld/%lld/%lld (loaded in %.2f s)\n",
-           ds->name, (long long)ds->num_nodes, (long long)gst.nnz, (long long)ds->x.cols,
-           ds->x.kind == GS_FEATURES_SPARSE ? "sparse" : "dense",
-           100.0 * (double)ds->x.nnz / ((double)ds->x.rows * (double)ds->x.cols), ds->num_classes,
-           ds->split_name, (long long)ds->num_train, (long long)ds->num_valid,
-           (long long)ds->num_test, t_load);
-    if (have_strategy) {
-      printf("scaling: strategy %s", gs_scaling_strategy_name(rule.strategy));
-      if (rule.strategy != GS_SCALE_EXPLICIT)
-        printf(" at phi %g from base depth %d, width %lld, resolution %g", phi,
-               (int)rule.base_depth, (long long)rule.base_width, rule.base_resolution);
-      if (rule.strategy == GS_SCALE_DWR)
-        printf(" (alpha %g, beta %g, gamma %g%s)", rule.alpha, rule.beta, rule.gamma,
-               rule.constants_default ? ", EfficientNet's constants for CNNs" : "");
-      printf(": depth %d, width %lld, %lld of %lld features (r = %.4g); FLOPs %.3fx the base "
-             "(intended %.3fx)\n",
-             (int)spec.depth, (long long)spec.width, (long long)spec.features,
-             (long long)cdata.file_features, spec.resolution, spec.realised_factor,
-             spec.intended_factor);
-    }
-  }
-  int64_t model_params = 0;
-  for (int64_t s = 0; s < seeds; s++) {
-    cfg.seed = (uint64_t)(seed0 + s);
+    st = gs_cli_load(&o->ds, &o->g, q->data, q->split, q->prep, q->norm, err);
+  if (st == GS_OK && q->reorder_rcm) st = reorder_by_rcm(o->ds, &o->g, q->norm, err);
+  if (st != GS_OK) return st;
+  o->t_load = gs_clock_seconds() - o->t_load;
+  o->counted_peak = gs_mem_peak() - o->mem_base;
+  const gs_dataset *ds = o->ds;
+  if (ds->x.kind == GS_FEATURES_NONE || !ds->labels || ds->num_train == 0)
+    return gs_error_set(err, GS_ERR_INVALID,
+                        "%s has no features, labels or split: training needs all three", q->data);
+  o->gst = gs_graph_stats_of(o->g);
+  return GS_OK;
+}
+
+/* The lines before training: the dataset and the scaling rule. */
+static void print_header(const train_request *q, const train_price *p, const train_outcome *o) {
+  const gs_dataset *ds = o->ds;
+  const gs_scaling_rule *rule = &q->rule;
+  printf("dataset %s: %lld nodes, %lld non-zeros in A_hat, %lld features (%s, %.2f%% non-zero), "
+         "%d classes, split %s %lld/%lld/%lld (loaded in %.2f s)\n",
+         ds->name, (long long)ds->num_nodes, (long long)o->gst.nnz, (long long)ds->x.cols,
+         ds->x.kind == GS_FEATURES_SPARSE ? "sparse" : "dense",
+         100.0 * (double)ds->x.nnz / ((double)ds->x.rows * (double)ds->x.cols), ds->num_classes,
+         ds->split_name, (long long)ds->num_train, (long long)ds->num_valid,
+         (long long)ds->num_test, o->t_load);
+  if (!q->have_strategy) return;
+  printf("scaling: strategy %s", gs_scaling_strategy_name(rule->strategy));
+  if (rule->strategy != GS_SCALE_EXPLICIT)
+    printf(" at phi %g from base depth %d, width %lld, resolution %g", q->phi,
+           (int)rule->base_depth, (long long)rule->base_width, rule->base_resolution);
+  if (rule->strategy == GS_SCALE_DWR)
+    printf(" (alpha %g, beta %g, gamma %g%s)", rule->alpha, rule->beta, rule->gamma,
+           rule->constants_default ? ", EfficientNet's constants for CNNs" : "");
+  printf(": depth %d, width %lld, %lld of %lld features (r = %.4g); FLOPs %.3fx the base "
+         "(intended %.3fx)\n",
+         (int)p->spec.depth, (long long)p->spec.width, (long long)p->spec.features,
+         (long long)p->cdata.file_features, p->spec.resolution, p->spec.realised_factor,
+         p->spec.intended_factor);
+}
+
+static void print_model_line(const gs_model_config *cfg, const gs_model_layout *L) {
+  printf("model: GCN depth %d, width %lld, dropout %.2f%s%s, %lld parameters, layer order",
+         (int)cfg->depth, (long long)cfg->width, (double)cfg->dropout,
+         L->residual_mode ? ", residual" : "", cfg->norm ? ", layernorm" : "",
+         (long long)L->params);
+  for (int32_t l = 0; l < L->depth; l++)
+    printf(" %s", L->layer[l].aggregate_first ? "(AH)W" : "A(HW)");
+  printf("; %d threads\n", gs_runtime_threads());
+}
+
+/* Trains one model per seed; text lines as they finish unless quiet or JSON. */
+static gs_status run_seeds(train_outcome *o, train_request *q, gs_error *err) {
+  gs_status st = GS_OK;
+  gs_model *m = NULL;
+  const bool show = !q->quiet && !q->json;
+  o->runs = calloc((size_t)q->seeds, sizeof *o->runs);
+  if (!o->runs) return gs_error_set(err, GS_ERR_NOMEM, "out of memory");
+  for (int64_t s = 0; s < q->seeds; s++) {
+    q->cfg.seed = (uint64_t)(q->seed0 + s);
     gs_mem_reset_peak();
-    GS_TRY(gs_model_new(&m, &cfg, g, &ds->x, ds->num_classes, &err));
+    GS_TRY(gs_model_new(&m, &q->cfg, o->g, &o->ds->x, o->ds->num_classes, err));
     const gs_model_layout *L = gs_model_layout_of(m);
-    model_params = L->params;
-    if (show && s == 0) {
-      printf("model: GCN depth %d, width %lld, dropout %.2f%s%s, %lld parameters, layer order",
-             (int)cfg.depth, (long long)cfg.width, (double)cfg.dropout,
-             L->residual_mode ? ", residual" : "", cfg.norm ? ", layernorm" : "",
-             (long long)L->params);
-      for (int32_t l = 0; l < L->depth; l++)
-        printf(" %s", L->layer[l].aggregate_first ? "(AH)W" : "A(HW)");
-      printf("; %d threads\n", gs_runtime_threads());
-    }
+    o->model_params = L->params;
+    if (show && s == 0) print_model_line(&q->cfg, L);
     char label[64];
-    snprintf(label, sizeof label, "seed %lld", (long long)cfg.seed);
-    topt.progress = quiet || json ? NULL : stderr;
-    topt.progress_label = label;
-    st = gs_train(&runs[s].r, m, ds, &topt, &err);
+    snprintf(label, sizeof label, "seed %lld", (long long)q->cfg.seed);
+    q->topt.progress = show ? stderr : NULL;
+    q->topt.progress_label = label;
+    st = gs_train(&o->runs[s].r, m, o->ds, &q->topt, err);
     gs_model_free(&m);
-    if (st != GS_OK) goto fail;
-    runs[s].seed = cfg.seed;
-    const gs_train_result *r = &runs[s].r;
-    if (r->peak_bytes - mem_base > counted_peak) counted_peak = r->peak_bytes - mem_base;
+    if (st != GS_OK) return st;
+    o->runs[s].seed = q->cfg.seed;
+    const gs_train_result *r = &o->runs[s].r;
+    if (r->peak_bytes - o->mem_base > o->counted_peak) o->counted_peak = r->peak_bytes - o->mem_base;
     if (show)
       printf("seed %-4lld test %.2f%%  val %.2f%%  best epoch %d of %d  epoch %.2f ms "
              "(train %.2f, eval %.2f)\n",
-             (long long)cfg.seed, 100 * r->test_acc, 100 * r->best_val_acc, r->best_epoch,
+             (long long)q->cfg.seed, 100 * r->test_acc, 100 * r->best_val_acc, r->best_epoch,
              r->epochs_run, 1e3 * r->epoch_seconds_median, 1e3 * r->train_seconds_median,
              1e3 * r->eval_seconds_median);
   }
-  /* Summary over seeds: sample standard deviation, median of the per-seed epoch medians. */
-  double mean = 0, var = 0, peak = 0;
-  double *med = calloc((size_t)(seeds > 0 ? seeds : 1), sizeof *med);
-  if (!med) {
-    st = gs_error_set(&err, GS_ERR_NOMEM, "out of memory");
-    goto fail;
-  }
-  for (int64_t s = 0; s < seeds; s++) {
-    mean += runs[s].r.test_acc;
-    med[s] = runs[s].r.epoch_seconds_median;
-    if ((double)runs[s].r.peak_bytes > peak) peak = (double)runs[s].r.peak_bytes;
-  }
-  mean /= (double)seeds;
-  for (int64_t s = 0; s < seeds; s++) var += (runs[s].r.test_acc - mean) * (runs[s].r.test_acc - mean);
-  double std = seeds > 1 ? sqrt(var / (double)(seeds - 1)) : 0.0;
-  qsort(med, (size_t)seeds, sizeof *med, compare_double);
-  double epoch_median = seeds % 2 ? med[seeds / 2] : 0.5 * (med[seeds / 2 - 1] + med[seeds / 2]);
-  free(med);
-  int64_t rss = gs_mem_peak_rss();
-  if (json) {
-    printf("{\"command\":\"train\",\"dataset\":");
-    gs_json_string(stdout, ds->name);
-    printf(",\"split\":");
-    gs_json_string(stdout, ds->split_name);
-    printf(",\"nodes\":%lld,\"adj_nnz\":%lld,\"features\":%lld,\"classes\":%d,"
-           "\"depth\":%d,\"width\":%lld,\"dropout\":%g,\"residual\":%s,\"layernorm\":%s,"
-           "\"params\":%lld,\"threads\":%d,\"epochs\":%d,\"lr\":%g,\"weight_decay\":%g,"
-           "\"load_seconds\":%.4f,\"runs\":[",
-           (long long)ds->num_nodes, (long long)gst.nnz, (long long)ds->x.cols, ds->num_classes,
-           (int)cfg.depth, (long long)cfg.width, (double)cfg.dropout,
-           cfg.residual ? "true" : "false", cfg.norm ? "true" : "false", (long long)model_params,
-           gs_runtime_threads(), (int)topt.epochs, topt.lr, topt.weight_decay, t_load);
-    for (int64_t s = 0; s < seeds; s++) {
-      const gs_train_result *r = &runs[s].r;
-      printf("%s{\"seed\":%llu,\"test_acc\":%.6f,\"val_acc\":%.6f,\"val_loss\":%.6f,"
-             "\"train_acc\":%.6f,\"best_epoch\":%d,\"epochs_run\":%d,\"epoch_ms\":%.4f,"
-             "\"train_ms\":%.4f,\"eval_ms\":%.4f,\"peak_bytes\":%lld,\"flops_per_epoch\":%lld",
-             s ? "," : "", (unsigned long long)runs[s].seed, r->test_acc, r->best_val_acc,
-             r->best_val_loss, r->train_acc, r->best_epoch, r->epochs_run,
-             1e3 * r->epoch_seconds_median, 1e3 * r->train_seconds_median,
-             1e3 * r->eval_seconds_median, (long long)r->peak_bytes, (long long)r->flops_per_epoch);
-      print_category_ms(",\"kernel_ms\"", r->kernel_seconds_median);
-      printf("}");
-    }
-    printf("],\"test_acc_mean\":%.6f,\"test_acc_std\":%.6f,\"epoch_ms_median\":%.4f,"
-           "\"peak_bytes\":%.0f,\"peak_rss_bytes\":%lld",
-           mean, std, 1e3 * epoch_median, peak, (long long)rss);
-    printf(",\"counted_peak_bytes\":%lld,\"rss_after_pricing_bytes\":%lld,\"rss_after_runtime_bytes\":%lld,"
-           "\"pricing_peak_bytes\":%lld",
-           (long long)counted_peak, (long long)rss_priced, (long long)rss_runtime,
-           (long long)pricing_peak);
-    if (have_strategy) {
-      printf(",\"scaling\":{\"strategy\":\"%s\",\"phi\":%.17g,\"base\":{\"depth\":%d,"
-             "\"width\":%lld,\"resolution\":%.17g},\"alpha\":%.17g,\"beta\":%.17g,"
-             "\"gamma\":%.17g,\"a\":%.17g,\"depth\":%d,\"width\":%lld,\"features\":%lld,"
-             "\"file_features\":%lld,\"resolution\":%.17g,\"intended_factor\":%.17g,"
-             "\"realised_factor\":%.17g}",
-             gs_scaling_strategy_name(rule.strategy), spec.phi, (int)rule.base_depth,
-             (long long)rule.base_width, rule.base_resolution, rule.alpha, rule.beta, rule.gamma,
-             rule.a, (int)spec.depth, (long long)spec.width, (long long)spec.features,
-             (long long)cdata.file_features, spec.resolution, spec.intended_factor,
-             spec.realised_factor);
-    }
-    if (predicted) {
-      printf(",\"predicted\":{\"peak_bytes\":%lld,\"peak_phase\":\"%s\",\"peak_rss_bytes\":%lld,"
-             "\"epoch_ms\":%.4f,\"flops_per_epoch\":%lld,\"features\":%lld,\"profile_threads\":%d,"
-             "\"profile\":",
-             (long long)cost.peak_bytes, gs_cost_phase_name(cost.peak_phase),
-             (long long)rss_predicted, 1e3 * cost.seconds_per_epoch,
-             (long long)cost.epoch.total, (long long)cost.features, profile.threads);
-      gs_json_string(stdout, profile_note);
-      print_category_ms(",\"kernel_ms\"", cost.seconds_category);
-      printf("}");
-    }
-    printf("}\n");
-  } else {
-    char b1[32], b2[32];
-    printf("test accuracy %.2f ± %.2f %% over %lld seed%s; epoch time median %.2f ms; "
-           "peak memory %s counted, %s RSS\n",
-           100 * mean, 100 * std, (long long)seeds, seeds > 1 ? "s" : "", 1e3 * epoch_median,
-           gs_format_bytes((int64_t)peak, b1, sizeof b1), gs_format_bytes(rss, b2, sizeof b2));
-    if (predicted) {
-      char b3[32], b4[32], b5[32];
-      printf("predicted: peak %s counted (measured %s, %+.1f%%, %s phase), RSS %s (measured %s, "
-             "%+.1f%%; %s resident before the load), epoch %.2f ms (measured %.2f ms, %+.1f%%)\n"
-             "  epoch time from the profile: %s\n",
-             gs_format_bytes(cost.peak_bytes, b1, sizeof b1),
-             gs_format_bytes(counted_peak, b2, sizeof b2),
-             100.0 * ((double)cost.peak_bytes / (double)counted_peak - 1.0),
-             gs_cost_phase_name(cost.peak_phase),
-             gs_format_bytes(rss_predicted, b3, sizeof b3),
-             gs_format_bytes(rss, b4, sizeof b4),
-             100.0 * ((double)rss_predicted / (double)rss - 1.0),
-             gs_format_bytes(rss_priced, b5, sizeof b5), 1e3 * cost.seconds_per_epoch,
-             1e3 * epoch_median, 100.0 * (cost.seconds_per_epoch / epoch_median - 1.0),
-             profile_note);
-    }
-  }
-  exit_code = 0;
+  return GS_OK;
 fail:
-  if (st != GS_OK) exit_code = gs_cli_fail("train", &err);
-  free(runs);
-  free(prefix);
   gs_model_free(&m);
-  gs_graph_free(&g);
-  gs_dataset_free(&ds);
-  return exit_code;
+  return st;
+}
+
+/* Summary over seeds: mean and sample standard deviation of the test accuracy, median of the
+ * per-seed epoch medians, the largest counted peak, the peak RSS. */
+static gs_status summarise(train_outcome *o, int64_t seeds, gs_error *err) {
+  double *x = calloc((size_t)seeds, sizeof *x);
+  if (!x) return gs_error_set(err, GS_ERR_NOMEM, "out of memory");
+  o->peak = 0;
+  for (int64_t s = 0; s < seeds; s++) {
+    x[s] = o->runs[s].r.test_acc;
+    if ((double)o->runs[s].r.peak_bytes > o->peak) o->peak = (double)o->runs[s].r.peak_bytes;
+  }
+  gs_mean_std(x, seeds, &o->mean, &o->std);
+  for (int64_t s = 0; s < seeds; s++) x[s] = o->runs[s].r.epoch_seconds_median;
+  o->epoch_median = gs_median(x, seeds);
+  free(x);
+  o->rss = gs_mem_peak_rss();
+  return GS_OK;
+}
+
+static void print_json_runs(const train_outcome *o, int64_t seeds) {
+  for (int64_t s = 0; s < seeds; s++) {
+    const gs_train_result *r = &o->runs[s].r;
+    printf("%s{\"seed\":%llu,\"test_acc\":%.6f,\"val_acc\":%.6f,\"val_loss\":%.6f,"
+           "\"train_acc\":%.6f,\"best_epoch\":%d,\"epochs_run\":%d,\"epoch_ms\":%.4f,"
+           "\"train_ms\":%.4f,\"eval_ms\":%.4f,\"peak_bytes\":%lld,\"flops_per_epoch\":%lld",
+           s ? "," : "", (unsigned long long)o->runs[s].seed, r->test_acc, r->best_val_acc,
+           r->best_val_loss, r->train_acc, r->best_epoch, r->epochs_run,
+           1e3 * r->epoch_seconds_median, 1e3 * r->train_seconds_median,
+           1e3 * r->eval_seconds_median, (long long)r->peak_bytes, (long long)r->flops_per_epoch);
+    print_category_ms(",\"kernel_ms\"", r->kernel_seconds_median);
+    printf("}");
+  }
+}
+
+static void print_json_prediction(const train_request *q, const train_price *p) {
+  const gs_scaling_rule *rule = &q->rule;
+  const gs_scaling_spec *spec = &p->spec;
+  if (q->have_strategy)
+    printf(",\"scaling\":{\"strategy\":\"%s\",\"phi\":%.17g,\"base\":{\"depth\":%d,"
+           "\"width\":%lld,\"resolution\":%.17g},\"alpha\":%.17g,\"beta\":%.17g,"
+           "\"gamma\":%.17g,\"a\":%.17g,\"depth\":%d,\"width\":%lld,\"features\":%lld,"
+           "\"file_features\":%lld,\"resolution\":%.17g,\"intended_factor\":%.17g,"
+           "\"realised_factor\":%.17g}",
+           gs_scaling_strategy_name(rule->strategy), spec->phi, (int)rule->base_depth,
+           (long long)rule->base_width, rule->base_resolution, rule->alpha, rule->beta,
+           rule->gamma, rule->a, (int)spec->depth, (long long)spec->width,
+           (long long)spec->features, (long long)p->cdata.file_features, spec->resolution,
+           spec->intended_factor, spec->realised_factor);
+  if (!p->predicted) return;
+  printf(",\"predicted\":{\"peak_bytes\":%lld,\"peak_phase\":\"%s\",\"peak_rss_bytes\":%lld,"
+         "\"epoch_ms\":%.4f,\"flops_per_epoch\":%lld,\"features\":%lld,\"profile_threads\":%d,"
+         "\"profile\":",
+         (long long)p->cost.peak_bytes, gs_cost_phase_name(p->cost.peak_phase),
+         (long long)(p->rss_priced + p->cost.peak_bytes), 1e3 * p->cost.seconds_per_epoch,
+         (long long)p->cost.epoch.total, (long long)p->cost.features, p->profile.threads);
+  gs_json_string(stdout, p->profile_note);
+  print_category_ms(",\"kernel_ms\"", p->cost.seconds_category);
+  printf("}");
+}
+
+static void print_json(const train_request *q, const train_price *p, const train_outcome *o) {
+  const gs_dataset *ds = o->ds;
+  const gs_model_config *cfg = &q->cfg;
+  printf("{\"command\":\"train\",\"dataset\":");
+  gs_json_string(stdout, ds->name);
+  printf(",\"split\":");
+  gs_json_string(stdout, ds->split_name);
+  printf(",\"nodes\":%lld,\"adj_nnz\":%lld,\"features\":%lld,\"classes\":%d,"
+         "\"depth\":%d,\"width\":%lld,\"dropout\":%g,\"residual\":%s,\"layernorm\":%s,"
+         "\"params\":%lld,\"threads\":%d,\"epochs\":%d,\"lr\":%g,\"weight_decay\":%g,"
+         "\"load_seconds\":%.4f,\"runs\":[",
+         (long long)ds->num_nodes, (long long)o->gst.nnz, (long long)ds->x.cols, ds->num_classes,
+         (int)cfg->depth, (long long)cfg->width, (double)cfg->dropout,
+         cfg->residual ? "true" : "false", cfg->norm ? "true" : "false",
+         (long long)o->model_params, gs_runtime_threads(), (int)q->topt.epochs, q->topt.lr,
+         q->topt.weight_decay, o->t_load);
+  print_json_runs(o, q->seeds);
+  printf("],\"test_acc_mean\":%.6f,\"test_acc_std\":%.6f,\"epoch_ms_median\":%.4f,"
+         "\"peak_bytes\":%.0f,\"peak_rss_bytes\":%lld",
+         o->mean, o->std, 1e3 * o->epoch_median, o->peak, (long long)o->rss);
+  printf(",\"counted_peak_bytes\":%lld,\"rss_after_pricing_bytes\":%lld,"
+         "\"rss_after_runtime_bytes\":%lld,\"pricing_peak_bytes\":%lld",
+         (long long)o->counted_peak, (long long)p->rss_priced, (long long)p->rss_runtime,
+         (long long)p->pricing_peak);
+  print_json_prediction(q, p);
+  printf("}\n");
+}
+
+static void print_text(const train_request *q, const train_price *p, const train_outcome *o) {
+  char b1[32], b2[32];
+  printf("test accuracy %.2f ± %.2f %% over %lld seed%s; epoch time median %.2f ms; "
+         "peak memory %s counted, %s RSS\n",
+         100 * o->mean, 100 * o->std, (long long)q->seeds, q->seeds > 1 ? "s" : "",
+         1e3 * o->epoch_median, gs_format_bytes((int64_t)o->peak, b1, sizeof b1),
+         gs_format_bytes(o->rss, b2, sizeof b2));
+  if (!p->predicted) return;
+  char b3[32], b4[32], b5[32];
+  const int64_t rss_predicted = p->rss_priced + p->cost.peak_bytes;
+  printf("predicted: peak %s counted (measured %s, %+.1f%%, %s phase), RSS %s (measured %s, "
+         "%+.1f%%; %s resident before the load), epoch %.2f ms (measured %.2f ms, %+.1f%%)\n"
+         "  epoch time from the profile: %s\n",
+         gs_format_bytes(p->cost.peak_bytes, b1, sizeof b1),
+         gs_format_bytes(o->counted_peak, b2, sizeof b2),
+         100.0 * ((double)p->cost.peak_bytes / (double)o->counted_peak - 1.0),
+         gs_cost_phase_name(p->cost.peak_phase), gs_format_bytes(rss_predicted, b3, sizeof b3),
+         gs_format_bytes(o->rss, b4, sizeof b4),
+         100.0 * ((double)rss_predicted / (double)o->rss - 1.0),
+         gs_format_bytes(p->rss_priced, b5, sizeof b5), 1e3 * p->cost.seconds_per_epoch,
+         1e3 * o->epoch_median, 100.0 * (p->cost.seconds_per_epoch / o->epoch_median - 1.0),
+         p->profile_note);
+}
+
+int gs_cmd_train(int argc, char **argv) {
+  train_request q;
+  int status = parse_request(&q, argc, argv);
+  if (status != GS_CLI_CONTINUE) return status;
+  gs_error err;
+  gs_error_clear(&err);
+  gs_status st = GS_OK;
+  train_price p;
+  memset(&p, 0, sizeof p);
+  train_outcome o;
+  memset(&o, 0, sizeof o);
+  GS_TRY(gs_runtime_init((int)q.threads, &err));
+  GS_TRY(price_request(&p, &q, &err));
+  GS_TRY(load_data(&o, &p, &q, &err));
+  if (!q.quiet && !q.json) print_header(&q, &p, &o);
+  GS_TRY(run_seeds(&o, &q, &err));
+  GS_TRY(summarise(&o, q.seeds, &err));
+  if (q.json) print_json(&q, &p, &o);
+  else print_text(&q, &p, &o);
+fail:
+  free(o.runs);
+  free(p.prefix);
+  gs_graph_free(&o.g);
+  gs_dataset_free(&o.ds);
+  return st == GS_OK ? 0 : gs_cli_fail("train", &err);
 }
