@@ -556,110 +556,195 @@ fail:
   return st;
 }
 
-int gs_cmd_plan(int argc, char **argv) {
-  const char *data_dir = NULL, *split = NULL, *profile_path = NULL, *from_search = NULL;
-  gs_plan_options o = gs_plan_options_default();
-  gs_norm norm = GS_NORM_SYM;
-  int64_t mem = 0, threads = 0;
+/* What the command line asks for. */
+typedef struct {
+  const char *data_dir, *split, *profile_path, *from_search;
+  gs_plan_options o;
+  gs_norm norm;
+  int64_t mem, threads;
+  bool mem_basis_rss, json, measure, all_rows, have_lambda;
+  double lambda, sparse_below;
+  accuracy_file_list acc;
+  gs_search_result searched; /* with from_search */
+} plan_request;
+
+/* Parses and checks the command line into *q. Returns GS_CLI_CONTINUE or an exit status. */
+static int parse_request(plan_request *q, int argc, char **argv) {
+  memset(q, 0, sizeof *q);
+  q->o = gs_plan_options_default();
+  q->norm = GS_NORM_SYM;
+  q->sparse_below = GS_COST_SPARSE_BELOW;
   enum { BASIS_RSS, BASIS_COUNTED } mem_basis = BASIS_RSS;
   static const gs_option_choice basis_choices[] = {
       {"rss", BASIS_RSS}, {"counted", BASIS_COUNTED}, {NULL, 0}};
-  double sparse_below = GS_COST_SPARSE_BELOW;
-  bool json = false, measure = false, all_rows = false;
-  double lambda = 0.0;
-  accuracy_file_list acc = {{NULL}, 0};
   const gs_option options[] = {
-      GS_OPTS_DATA(&data_dir, &split),
+      GS_OPTS_DATA(&q->data_dir, &q->split),
       GS_OPT_SECTION("budgets"),
-      GS_OPT_SIZE("mem", "SIZE", 1, &mem, "peak memory budget, e.g. 512MiB, 2GiB (required)"),
+      GS_OPT_SIZE("mem", "SIZE", 1, &q->mem, "peak memory budget, e.g. 512MiB, 2GiB (required)"),
       GS_OPT_ENUM("mem-basis", "rss|counted", basis_choices, &mem_basis,
                   "rss: the budget bounds the process's peak RSS, the counted peak\n"
                   "plus what is resident besides (code, libraries, runtime; measured\n"
                   "by this process after loading the data); counted: the counting\n"
                   "allocator's peak alone (default rss)"),
-      GS_OPT_SECONDS("epoch-time", "T", &o.limit[GS_PLAN_TIME],
+      GS_OPT_SECONDS("epoch-time", "T", &q->o.limit[GS_PLAN_TIME],
                      "epoch-time budget, e.g. 2s, 150ms (measures the machine unless\n"
                      "--profile is given)"),
-      GS_OPT_DOUBLE("time-headroom", "X", 0.0, 10.0, &o.time_headroom,
+      GS_OPT_DOUBLE("time-headroom", "X", 0.0, 10.0, &q->o.time_headroom,
                     "count each model's predicted epoch time as (1 + X) times it\n"
                     "against --epoch-time (e.g. 0.2: the time model is within about\n"
                     "20% on the validation grid; default 0)"),
-      GS_OPT_CUSTOM("flops", "N", parse_count, &o.limit[GS_PLAN_FLOPS],
+      GS_OPT_CUSTOM("flops", "N", parse_count, &q->o.limit[GS_PLAN_FLOPS],
                     "FLOPs-per-epoch budget, e.g. 5e9 or 5G"),
       GS_OPT_SECTION("scaling"),
-      GS_OPT_CUSTOM("strategy", "S", parse_plan_strategy, &o.rule.strategy,
+      GS_OPT_CUSTOM("strategy", "S", parse_plan_strategy, &q->o.rule.strategy,
                     "dwr: compound d0*alpha^phi, w0*beta^phi, r0*gamma^phi;\n"
                     "d, w, r: one dimension, to 2^phi times the base FLOPs;\n"
                     "dWr: fast compound (Dollar et al.), exponents from the cost\n"
                     "elasticities, width emphasis --a"),
-      GS_OPT_CONSTANTS(&o.rule),
-      GS_OPT_STRING("from-search", "FILE", &from_search,
+      GS_OPT_CONSTANTS(&q->o.rule),
+      GS_OPT_STRING("from-search", "FILE", &q->from_search,
                     "dwr constants, base and width multiple found by `gnnscale search`\n"
                     "(and the validation accuracies of the models it trained)"),
-      GS_OPT_BASE(&o.rule),
-      GS_OPT_FAST_A(&o.rule),
-      GS_OPT_WIDTH_MULTIPLE(&o.rule),
-      GS_OPT_DOUBLE("phi-step", "X", 1e-3, 16.0, &o.phi_step, "grid step (default 0.25)"),
-      GS_OPT_DOUBLE("phi-max", "X", 0.0, GS_PLAN_PHI_LIMIT, &o.phi_max,
+      GS_OPT_BASE(&q->o.rule),
+      GS_OPT_FAST_A(&q->o.rule),
+      GS_OPT_WIDTH_MULTIPLE(&q->o.rule),
+      GS_OPT_DOUBLE("phi-step", "X", 1e-3, 16.0, &q->o.phi_step, "grid step (default 0.25)"),
+      GS_OPT_DOUBLE("phi-max", "X", 0.0, GS_PLAN_PHI_LIMIT, &q->o.phi_max,
                     "last phi (default: stop once every further model is far over)"),
       GS_OPT_SECTION("known accuracies"),
-      GS_OPT_CUSTOM("accuracies", "FILE", add_accuracy_file, &acc,
+      GS_OPT_CUSTOM("accuracies", "FILE", add_accuracy_file, &q->acc,
                     "known validation accuracies, one model a line:\n"
                     "'depth width features val_acc' (val_acc a fraction in [0, 1];\n"
                     "'#' starts a comment); repeatable; a model listed again (here\n"
                     "or after --from-search) takes the later accuracy"),
-      GS_OPT_DOUBLE("lambda", "X", 0.0, 1e6, &lambda,
+      GS_OPT_DOUBLE("lambda", "X", 0.0, 1e6, &q->lambda,
                     "rank the models of known accuracy by the utility\n"
                     "U = val_acc - X*log2(cost / base cost), cost = FLOPs per epoch\n"
                     "by the exact cost model: X = 0.01 trades one accuracy point per\n"
                     "doubling of cost (X >= 0; needs --from-search or --accuracies)"),
-      GS_OPTS_MODEL(&o.cost.model, &norm),
+      GS_OPTS_MODEL(&q->o.cost.model, &q->norm),
       GS_OPT_SECTION("training (what the run will do)"),
-      GS_OPT_EPOCHS(&o.cost.epochs),
-      GS_OPT_DECAY(&o.cost.decay_scope),
+      GS_OPT_EPOCHS(&q->o.cost.epochs),
+      GS_OPT_DECAY(&q->o.cost.decay_scope),
       GS_OPT_SECTION("cost model"),
-      GS_OPT_PROFILE(&profile_path),
-      GS_OPT_FLAG("measure", &measure,
+      GS_OPT_PROFILE(&q->profile_path),
+      GS_OPT_FLAG("measure", &q->measure,
                   "measure the machine's rates now (about 2 s) for the epoch times;\n"
                   "without the kernel fit of `gnnscale calibrate`, so rougher"),
-      GS_OPT_DOUBLE("sparse-below", "X", 0.0, 1.0, &sparse_below,
+      GS_OPT_DOUBLE("sparse-below", "X", 0.0, 1.0, &q->sparse_below,
                     "the loader's CSR threshold on feature density (default 0.25)"),
-      GS_OPT_DOUBLE("theta", "X", 0.0, 1.0, &o.cost.theta,
+      GS_OPT_DOUBLE("theta", "X", 0.0, 1.0, &q->o.cost.theta,
                     "SpMM cache-miss fraction in [0, 1] (default: the profile's gather\n"
                     "curve by operand size)"),
       GS_OPT_SECTION("output"),
-      GS_OPT_FLAG("all-rows", &all_rows, "one line per grid point (default: one per distinct model)"),
-      GS_OPT_FLAG("json", &json, "print one JSON object (every grid point)"),
+      GS_OPT_FLAG("all-rows", &q->all_rows, "one line per grid point (default: one per distinct model)"),
+      GS_OPT_FLAG("json", &q->json, "print one JSON object (every grid point)"),
       GS_OPT_SECTION("run"),
-      GS_OPT_THREADS(&threads),
+      GS_OPT_THREADS(&q->threads),
   };
   gs_cli cli;
   int status = gs_cli_parse(&cli, "plan", "--data DIR --mem SIZE --strategy dwr|dWr|d|w|r [options]",
                             options, GS_CLI_ROWS(options), argc, argv, 2);
   if (status != GS_CLI_CONTINUE) return status;
-  const bool have_strategy = gs_cli_given(&cli, "strategy");
-  const bool have_lambda = gs_cli_given(&cli, "lambda");
-  const int accuracy_count = acc.count;
-  const char *const *accuracy_files = acc.files;
-  const bool mem_basis_rss = mem_basis == BASIS_RSS;
-  if (!data_dir)
+  q->have_lambda = gs_cli_given(&cli, "lambda");
+  q->mem_basis_rss = mem_basis == BASIS_RSS;
+  if (!q->data_dir)
     return gs_cli_reject(&cli, "--data DIR is required (for example --data datasets/data/cora)");
-  if (mem <= 0) return gs_cli_reject(&cli, "--mem SIZE is required (for example --mem 512MiB)");
-  if (!have_strategy && !from_search)
+  if (q->mem <= 0) return gs_cli_reject(&cli, "--mem SIZE is required (for example --mem 512MiB)");
+  if (!gs_cli_given(&cli, "strategy") && !q->from_search)
     return gs_cli_reject(&cli, "--strategy dwr|dWr|d|w|r (or --from-search FILE) is required");
-  if (have_lambda && !from_search && accuracy_count == 0)
+  if (q->have_lambda && !q->from_search && q->acc.count == 0)
     return gs_cli_reject(&cli, "--lambda ranks models of known accuracy: give --from-search FILE or "
                                "--accuracies FILE");
-  gs_search_result searched;
-  status = gs_cli_scaling_rule(&cli, from_search, &o.rule, &searched);
+  status = gs_cli_scaling_rule(&cli, q->from_search, &q->o.rule, &q->searched);
   if (status != GS_CLI_CONTINUE) return status;
-  o.limit[GS_PLAN_MEMORY] = (double)mem;
+  q->o.limit[GS_PLAN_MEMORY] = (double)q->mem;
+  return GS_CLI_CONTINUE;
+}
 
+/* The machine profile for the epoch times, and a sentence saying where it came from: measured
+ * now with --measure, else the file given or saved by `gnnscale calibrate`, else measured now
+ * when there is an epoch-time budget, else the rough built-in one. */
+static gs_status choose_profile(gs_profile *profile, char *note, size_t cap,
+                                const plan_request *q, gs_error *err) {
+  char default_profile[4096];
+  struct stat sb;
+  const bool have_file = q->profile_path ||
+                         (gs_cli_default_profile_path(default_profile, sizeof default_profile,
+                                                      NULL) == GS_OK &&
+                          stat(default_profile, &sb) == 0);
+  if (have_file && !q->measure)
+    return gs_cli_load_profile(profile, q->profile_path, note, cap, err);
+  *profile = gs_profile_default();
+  if (q->measure || q->o.limit[GS_PLAN_TIME] > 0) {
+    gs_status st = gs_profile_measure(profile, (int)q->threads, PLAN_MEASURE_SECONDS, err);
+    if (st != GS_OK) return st;
+    snprintf(note, cap,
+             "measured now in %.1f s, rates only (%s, %d threads; `gnnscale calibrate` also fits "
+             "the kernel times%s)",
+             profile->measure_seconds, profile->machine, profile->threads,
+             q->measure ? "" : " and saves the profile");
+    return GS_OK;
+  }
+  snprintf(note, cap, "%s: rough; run `gnnscale calibrate`, or pass --profile FILE or --measure",
+           profile->machine);
+  return GS_OK;
+}
+
+/* Notes on a search result that does not quite fit the dataset. */
+static void note_search(const plan_request *q, const gs_dataset *ds) {
+  if (!q->from_search) return;
+  if (strcmp(q->searched.dataset, ds->name) != 0)
+    fprintf(stderr, "gnnscale plan: note: %s was searched on %s, not %s\n", q->from_search,
+            q->searched.dataset, ds->name);
+  if (q->searched.format_version < 2 && (q->have_lambda || !q->json))
+    fprintf(stderr, "gnnscale plan: note: %s is a version %d search result: only the base's and "
+            "the best candidate's accuracies are known (a new `gnnscale search` records every "
+            "model)\n", q->from_search, (int)q->searched.format_version);
+}
+
+/* Loads the dataset and describes it for the cost model (*prefix owns the column ranking);
+ * with the RSS basis, also measures what is resident besides the counted bytes. */
+static gs_status describe_data(gs_cost_data *data, int64_t **prefix, gs_dataset **ds,
+                               plan_request *q, gs_error *err) {
+  gs_status st = GS_OK;
+  gs_graph *g = NULL;
+  GS_TRY(gs_cli_load(ds, &g, q->data_dir, q->split, GS_FEATPREP_RAW, q->norm, err));
+  if ((*ds)->x.kind == GS_FEATURES_NONE || !(*ds)->labels || (*ds)->num_train == 0) {
+    st = gs_error_set(err, GS_ERR_INVALID,
+                      "%s has no features, labels or split: planning a GCN needs all three",
+                      q->data_dir);
+    goto fail;
+  }
+  note_search(q, *ds);
+  if (q->mem_basis_rss) {
+    /* Resident bytes besides the counted ones, now that the data is loaded (zlib, GraphBLAS
+     * and OpenMP state touched, as in a training run's pricing pass). */
+    int64_t rss = gs_mem_current_rss();
+    if (rss < 0) {
+      st = gs_error_set(err, GS_ERR_IO,
+                        "cannot read this process's resident size (/proc/self/statm): use "
+                        "--mem-basis counted");
+      goto fail;
+    }
+    int64_t resident = rss - gs_mem_current();
+    q->o.resident_bytes = resident > 0 ? (double)resident : 0.0;
+  }
+  GS_TRY(gs_cost_data_of(data, prefix, *ds, g, err));
+  data->sparse_below = q->sparse_below;
+fail:
+  gs_graph_free(&g);
+  return st;
+}
+
+int gs_cmd_plan(int argc, char **argv) {
+  plan_request q;
+  int status = parse_request(&q, argc, argv);
+  if (status != GS_CLI_CONTINUE) return status;
   gs_error err;
   gs_error_clear(&err);
   gs_status st = GS_OK;
   gs_dataset *ds = NULL;
-  gs_graph *g = NULL;
   int64_t *prefix = NULL;
   gs_plan plan;
   memset(&plan, 0, sizeof plan);
@@ -668,98 +753,35 @@ int gs_cmd_plan(int argc, char **argv) {
   memset(&known, 0, sizeof known);
   gs_plan_utility util;
   memset(&util, 0, sizeof util);
-  known_view kv = {NULL, NULL, have_lambda};
-  int exit_code = 1;
-  gs_profile profile = gs_profile_default();
+  known_view kv = {NULL, NULL, q.have_lambda};
+  gs_profile profile;
   char profile_note[4096 + GS_PROFILE_MACHINE_MAX + 128];
-  GS_TRY(gs_runtime_init((int)threads, &err));
-  /* Read before the dataset: a bad line fails at once. */
-  for (int i = 0; i < accuracy_count; i++)
-    GS_TRY(gs_plan_known_read(&from_files, accuracy_files[i], &err));
-  char default_profile[4096];
-  struct stat sb;
-  const bool have_default = !profile_path &&
-                            gs_cli_default_profile_path(default_profile, sizeof default_profile,
-                                                        NULL) == GS_OK &&
-                            stat(default_profile, &sb) == 0;
-  if (measure) {
-    GS_TRY(gs_profile_measure(&profile, (int)threads, PLAN_MEASURE_SECONDS, &err));
-    snprintf(profile_note, sizeof profile_note,
-             "measured now in %.1f s, rates only (%s, %d threads; `gnnscale calibrate` also fits "
-             "the kernel times)",
-             profile.measure_seconds, profile.machine, profile.threads);
-  } else if (profile_path || have_default) {
-    const char *pp = profile_path ? profile_path : default_profile;
-    GS_TRY(gs_profile_load(&profile, pp, &err));
-    snprintf(profile_note, sizeof profile_note, "%s (%s, %d threads)", pp, profile.machine,
-             profile.threads);
-  } else if (o.limit[GS_PLAN_TIME] > 0) {
-    GS_TRY(gs_profile_measure(&profile, (int)threads, PLAN_MEASURE_SECONDS, &err));
-    snprintf(profile_note, sizeof profile_note,
-             "measured now in %.1f s, rates only (%s, %d threads; `gnnscale calibrate` also fits "
-             "the kernel times and saves the profile)",
-             profile.measure_seconds, profile.machine, profile.threads);
-  } else {
-    snprintf(profile_note, sizeof profile_note,
-             "%s: rough; run `gnnscale calibrate`, or pass --profile FILE or --measure",
-             profile.machine);
-  }
-
-  GS_TRY(gs_cli_load(&ds, &g, data_dir, split, GS_FEATPREP_RAW, norm, &err));
-  if (ds->x.kind == GS_FEATURES_NONE || !ds->labels || ds->num_train == 0) {
-    st = gs_error_set(&err, GS_ERR_INVALID,
-                      "%s has no features, labels or split: planning a GCN needs all three", data_dir);
-    goto fail;
-  }
-  if (from_search && strcmp(searched.dataset, ds->name) != 0)
-    fprintf(stderr, "gnnscale plan: note: %s was searched on %s, not %s\n", from_search,
-            searched.dataset, ds->name);
-  if (from_search && searched.format_version < 2 && (have_lambda || !json))
-    fprintf(stderr, "gnnscale plan: note: %s is a version %d search result: only the base's and "
-            "the best candidate's accuracies are known (a new `gnnscale search` records every "
-            "model)\n", from_search, (int)searched.format_version);
-  if (mem_basis_rss) {
-    /* Resident bytes besides the counted ones, now that the data is loaded (zlib, GraphBLAS
-     * and OpenMP state touched, as in a training run's pricing pass). */
-    int64_t rss = gs_mem_current_rss();
-    if (rss < 0) {
-      st = gs_error_set(&err, GS_ERR_IO,
-                        "cannot read this process's resident size (/proc/self/statm): use "
-                        "--mem-basis counted");
-      goto fail;
-    }
-    int64_t resident = rss - gs_mem_current();
-    o.resident_bytes = resident > 0 ? (double)resident : 0.0;
-  }
   gs_cost_data data;
-  GS_TRY(gs_cost_data_of(&data, &prefix, ds, g, &err));
-  data.sparse_below = sparse_below;
-  gs_graph_free(&g);
-  GS_TRY(gs_plan_make(&plan, &o, &data, &profile, &err));
-  if (from_search || accuracy_count > 0) {
-    GS_TRY(known_models(&known, from_search ? &searched : NULL, &from_files, &data, &err));
+  GS_TRY(gs_runtime_init((int)q.threads, &err));
+  /* Read before the dataset: a bad line fails at once. */
+  for (int i = 0; i < q.acc.count; i++)
+    GS_TRY(gs_plan_known_read(&from_files, q.acc.files[i], &err));
+  GS_TRY(choose_profile(&profile, profile_note, sizeof profile_note, &q, &err));
+  GS_TRY(describe_data(&data, &prefix, &ds, &q, &err));
+  GS_TRY(gs_plan_make(&plan, &q.o, &data, &profile, &err));
+  if (q.from_search || q.acc.count > 0) {
+    GS_TRY(known_models(&known, q.from_search ? &q.searched : NULL, &from_files, &data, &err));
     if (plan.count > 0 && plan.rows[0].status == GS_OK) {
-      GS_TRY(gs_plan_utility_make(&util, &plan, &o, known.items, known.count, lambda, &data,
+      GS_TRY(gs_plan_utility_make(&util, &plan, &q.o, known.items, known.count, q.lambda, &data,
                                   &profile, &err));
       kv.u = &util;
       kv.known = known.items;
     }
   }
-  if (json) print_json(&plan, &o, ds, &data, profile_note, &kv);
-  else print_table(&plan, &o, ds, &data, profile_note, all_rows, &kv);
-  if (plan.best < 0) {
-    st = gs_error_set(&err, GS_ERR_BUDGET, "nothing fits the budget (see above)");
-    goto fail;
-  }
-  exit_code = 0;
+  if (q.json) print_json(&plan, &q.o, ds, &data, profile_note, &kv);
+  else print_table(&plan, &q.o, ds, &data, profile_note, q.all_rows, &kv);
+  if (plan.best < 0) st = gs_error_set(&err, GS_ERR_BUDGET, "nothing fits the budget (see above)");
 fail:
-  if (st != GS_OK) exit_code = gs_cli_fail("plan", &err);
   gs_plan_utility_release(&util);
   gs_plan_known_release(&known);
   gs_plan_known_release(&from_files);
   gs_plan_release(&plan);
   gs_mem_free(prefix);
-  gs_graph_free(&g);
   gs_dataset_free(&ds);
-  return exit_code;
+  return st == GS_OK ? 0 : gs_cli_fail("plan", &err);
 }
