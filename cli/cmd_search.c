@@ -139,114 +139,94 @@ static void text_entry(const entry *e, bool best) {
          100 * e->acc.test_mean, 100 * e->acc.test_std, e->epoch_ms);
 }
 
-int gs_cmd_search(int argc, char **argv) {
-  const char *data = NULL, *split = NULL, *out = NULL;
-  gs_search_options so = gs_search_options_default();
-  gs_scaling_rule rule = gs_scaling_rule_default();
-  gs_train_options topt = gs_train_options_default();
-  int64_t seeds = 3, threads = 0, max_candidates = 12;
-  bool json = false;
+/* What the command line asks for. */
+typedef struct {
+  const char *data, *split, *out;
+  gs_search_options so;
+  gs_scaling_rule rule;
+  gs_train_options topt;
+  int64_t seeds, threads, max_candidates;
+  bool json;
+} search_request;
+
+/* The models of a search: the base, the three single-dimension scalings at the same cost,
+ * then the candidates trained (an evenly spaced subset of the `found` distinct ones). */
+typedef struct {
+  gs_search_candidate *cands; /* gs_mem_alloc'd */
+  int32_t found, ncand;
+  entry *entries; /* [count], calloc'd */
+  int32_t count;
+  int32_t best; /* index of the best candidate by validation accuracy */
+} search_models;
+
+static int parse_request(search_request *q, int argc, char **argv) {
+  memset(q, 0, sizeof *q);
+  q->so = gs_search_options_default();
+  q->rule = gs_scaling_rule_default();
+  q->topt = gs_train_options_default();
+  q->seeds = 3;
+  q->max_candidates = 12;
   const gs_option options[] = {
-      GS_OPTS_DATA(&data, &split),
+      GS_OPTS_DATA(&q->data, &q->split),
       GS_OPT_SECTION("search"),
-      GS_OPT_DOUBLE("factor", "X", 1.0001, 1e6, &so.factor, "cost factor at phi = 1 (default 2)"),
-      GS_OPT_DOUBLE("tolerance", "X", 1e-6, 0.99, &so.tolerance,
+      GS_OPT_DOUBLE("factor", "X", 1.0001, 1e6, &q->so.factor, "cost factor at phi = 1 (default 2)"),
+      GS_OPT_DOUBLE("tolerance", "X", 1e-6, 0.99, &q->so.tolerance,
                     "accept a realised factor within this fraction (default 0.1)"),
-      GS_OPT_DOUBLE("grid-step", "X", 1e-3, 10.0, &so.grid_step,
+      GS_OPT_DOUBLE("grid-step", "X", 1e-3, 10.0, &q->so.grid_step,
                     "grid step of alpha, beta, gamma from 1 (default 0.05)"),
-      GS_OPT_DOUBLE("alpha-max", "A", 1.0, 100.0, &so.alpha_max, "grid bound of alpha (default 4)"),
-      GS_OPT_DOUBLE("beta-max", "B", 1.0, 100.0, &so.beta_max, "grid bound of beta (default 4)"),
-      GS_OPT_DOUBLE("gamma-max", "G", 1.0, 100.0, &so.gamma_max,
+      GS_OPT_DOUBLE("alpha-max", "A", 1.0, 100.0, &q->so.alpha_max, "grid bound of alpha (default 4)"),
+      GS_OPT_DOUBLE("beta-max", "B", 1.0, 100.0, &q->so.beta_max, "grid bound of beta (default 4)"),
+      GS_OPT_DOUBLE("gamma-max", "G", 1.0, 100.0, &q->so.gamma_max,
                     "grid bound of gamma (default 1/r0)"),
-      GS_OPT_BASE(&rule),
-      GS_OPT_WIDTH_MULTIPLE(&rule),
-      GS_OPT_INT("max-candidates", "N", 0, SEARCH_MAX_CANDIDATES, &max_candidates,
+      GS_OPT_BASE(&q->rule),
+      GS_OPT_WIDTH_MULTIPLE(&q->rule),
+      GS_OPT_INT("max-candidates", "N", 0, SEARCH_MAX_CANDIDATES, &q->max_candidates,
                  "train at most N candidates, evenly spaced over the sorted list\n"
                  "(default 12; 0 = all, up to the result file's 252)"),
       GS_OPT_SECTION("training"),
-      GS_OPT_INT("seeds", "K", 1, SEARCH_MAX_SEEDS, &seeds, "seeds per model (default 3)"),
-      GS_OPT_EPOCHS(&topt.epochs),
-      GS_OPT_PATIENCE(&topt.patience),
+      GS_OPT_INT("seeds", "K", 1, SEARCH_MAX_SEEDS, &q->seeds, "seeds per model (default 3)"),
+      GS_OPT_EPOCHS(&q->topt.epochs),
+      GS_OPT_PATIENCE(&q->topt.patience),
       GS_OPT_SECTION("output"),
-      GS_OPT_STRING("out", "FILE", &out, "result file (default: <cache>/<dataset>.search.txt)"),
-      GS_OPT_JSON(&json),
+      GS_OPT_STRING("out", "FILE", &q->out, "result file (default: <cache>/<dataset>.search.txt)"),
+      GS_OPT_JSON(&q->json),
       GS_OPT_SECTION("run"),
-      GS_OPT_THREADS(&threads),
+      GS_OPT_THREADS(&q->threads),
   };
   gs_cli cli;
   int status = gs_cli_parse(&cli, "search", "--data DIR [options]", options, GS_CLI_ROWS(options),
                             argc, argv, 2);
   if (status != GS_CLI_CONTINUE) return status;
-  if (!data) return gs_cli_reject(&cli, "--data DIR is required");
+  if (!q->data) return gs_cli_reject(&cli, "--data DIR is required");
+  if (q->max_candidates == 0) q->max_candidates = SEARCH_MAX_CANDIDATES;
+  return GS_CLI_CONTINUE;
+}
 
-  gs_error err;
-  gs_error_clear(&err);
-  gs_status st = GS_OK;
-  gs_dataset *full = NULL;
-  gs_graph *g = NULL;
-  int64_t *prefix = NULL;
-  gs_search_candidate *cands = NULL;
-  entry *entries = NULL;
-  int32_t ncand = 0;
-  dataset_cache cache;
-  memset(&cache, 0, sizeof cache);
-  char path[4400];
-  const bool tty = !json && isatty(fileno(stderr));
-  int exit_code = 1;
-
-  GS_TRY(gs_runtime_init((int)threads, &err));
-  GS_TRY(gs_cli_load(&full, &g, data, split, GS_FEATPREP_ROWNORM, GS_NORM_SYM, &err));
-  if (full->x.kind == GS_FEATURES_NONE || !full->labels || full->num_train == 0) {
-    st = gs_error_set(&err, GS_ERR_INVALID, "%s has no features, labels or split", data);
-    goto fail;
-  }
-  gs_cost_data cd;
-  GS_TRY(gs_cost_data_of(&cd, &prefix, full, g, &err));
-  gs_cost_options co = gs_cost_options_default();
-  co.epochs = topt.epochs;
-  GS_TRY(gs_search_candidates(&cands, &ncand, &rule, &so, &co, &cd, &err));
-  const int32_t found = ncand;
-  if (max_candidates == 0) max_candidates = SEARCH_MAX_CANDIDATES;
-  if (ncand > max_candidates) {
-    /* An evenly spaced subset of the sorted list, first and last included. */
-    for (int64_t i = 0; i < max_candidates; i++) {
-      int64_t k = max_candidates > 1 ? (int64_t)llround((double)i * (ncand - 1) / (double)(max_candidates - 1)) : 0;
-      cands[i] = cands[k];
-    }
-    ncand = (int32_t)max_candidates;
-  }
-
-  /* Entries: base, the single-dimension scalings at the same cost, then the candidates. */
-  const int32_t nent = 4 + ncand;
-  entries = calloc((size_t)nent, sizeof *entries);
-  if (!entries) {
-    st = gs_error_set(&err, GS_ERR_NOMEM, "out of memory");
-    goto fail;
-  }
-  const double phi = log2(so.factor);
+/* The base and the single-dimension scalings (entries 0..3): a scaling that cannot reach the
+ * cost from this base is kept with a note instead of a model. */
+static gs_status price_fixed_entries(entry *entries, const search_request *q,
+                                     const gs_cost_options *co, const gs_cost_data *cd,
+                                     gs_error *err) {
+  const double phi = log2(q->so.factor);
   const gs_scaling_strategy single[3] = {GS_SCALE_DEPTH, GS_SCALE_WIDTH, GS_SCALE_RESOLUTION};
   const char *single_label[3] = {"depth only", "width only", "res. only"};
-  /* The kind of each entry in the result file, in the order of entries. */
-  const gs_search_model_kind entry_kind[4] = {GS_SEARCH_MODEL_BASE, GS_SEARCH_MODEL_DEPTH_ONLY,
-                                              GS_SEARCH_MODEL_WIDTH_ONLY, GS_SEARCH_MODEL_RES_ONLY};
   for (int i = 0; i < 4; i++) {
     entry *e = &entries[i];
     e->alpha = -1;
-    gs_scaling_rule r = rule;
+    gs_scaling_rule r = q->rule;
     r.strategy = i == 0 ? GS_SCALE_DWR : single[i - 1];
     gs_scaling_spec s;
     gs_error e2;
     e->label = i == 0 ? "base" : single_label[i - 1];
-    gs_status s2 = gs_scaling_apply(&s, &r, i == 0 ? 0.0 : phi, &co, &cd, &e2);
+    gs_status s2 = gs_scaling_apply(&s, &r, i == 0 ? 0.0 : phi, co, cd, &e2);
     if (s2 == GS_ERR_RANGE || (s2 == GS_OK && i == 3 && s.r_clipped)) {
       snprintf(e->note, sizeof e->note, "%s",
                s2 != GS_OK ? e2.msg : "resolution is capped at 1: not possible from this base");
       continue;
     }
     if (s2 != GS_OK) {
-      err = e2;
-      st = s2;
-      goto fail;
+      *err = e2;
+      return s2;
     }
     e->available = true;
     e->depth = s.depth;
@@ -254,142 +234,239 @@ int gs_cmd_search(int argc, char **argv) {
     e->features = s.features;
     e->factor = s.realised_factor;
   }
-  for (int32_t i = 0; i < ncand; i++) {
-    entry *e = &entries[4 + i];
+  return GS_OK;
+}
+
+/* Finds the candidates on the grid, keeps at most q->max_candidates of them (evenly spaced
+ * over the sorted list, first and last included) and prices every model of the search. */
+static gs_status price_models(search_models *m, const search_request *q, const gs_dataset *full,
+                              const gs_graph *g, gs_error *err) {
+  gs_status st = GS_OK;
+  int64_t *prefix = NULL;
+  gs_cost_data cd;
+  GS_TRY(gs_cost_data_of(&cd, &prefix, full, g, err));
+  gs_cost_options co = gs_cost_options_default();
+  co.epochs = q->topt.epochs;
+  GS_TRY(gs_search_candidates(&m->cands, &m->ncand, &q->rule, &q->so, &co, &cd, err));
+  m->found = m->ncand;
+  const int64_t keep = q->max_candidates;
+  if (m->ncand > keep) {
+    for (int64_t i = 0; i < keep; i++) {
+      int64_t k = keep > 1 ? (int64_t)llround((double)i * (m->ncand - 1) / (double)(keep - 1)) : 0;
+      m->cands[i] = m->cands[k];
+    }
+    m->ncand = (int32_t)keep;
+  }
+  m->count = 4 + m->ncand;
+  m->entries = calloc((size_t)m->count, sizeof *m->entries);
+  if (!m->entries) {
+    st = gs_error_set(err, GS_ERR_NOMEM, "out of memory");
+    goto fail;
+  }
+  GS_TRY(price_fixed_entries(m->entries, q, &co, &cd, err));
+  for (int32_t i = 0; i < m->ncand; i++) {
+    entry *e = &m->entries[4 + i];
+    const gs_search_candidate *c = &m->cands[i];
     e->label = "candidate";
-    e->alpha = cands[i].alpha;
-    e->beta = cands[i].beta;
-    e->gamma = cands[i].gamma;
-    e->depth = cands[i].spec.depth;
-    e->width = cands[i].spec.width;
-    e->features = cands[i].spec.features;
-    e->factor = cands[i].spec.realised_factor;
+    e->alpha = c->alpha;
+    e->beta = c->beta;
+    e->gamma = c->gamma;
+    e->depth = c->spec.depth;
+    e->width = c->spec.width;
+    e->features = c->spec.features;
+    e->factor = c->spec.realised_factor;
     e->available = true;
   }
-  if (!json)
-    printf("dataset %s: %lld nodes, %lld features; base depth %d, width %lld, resolution %g; "
-           "target cost factor %g ± %g%% at phi = 1; %d distinct models on a grid of step %g "
-           "(%d trained); %d seeds x %d epochs\n",
-           full->name, (long long)full->num_nodes, (long long)full->x.cols, (int)rule.base_depth,
-           (long long)rule.base_width, rule.base_resolution, so.factor, 100 * so.tolerance,
-           (int)found, so.grid_step, (int)ncand, (int)seeds, (int)topt.epochs);
-  for (int32_t i = 0; i < nent; i++) {
-    entry *e = &entries[i];
+fail:
+  gs_mem_free(prefix);
+  return st;
+}
+
+/* Trains every available model once (a model priced twice, e.g. width only = a candidate,
+ * copies the first one's results) and picks the best candidate by validation accuracy. */
+static gs_status train_models(search_models *m, const search_request *q, const gs_dataset *full,
+                              const gs_graph *g, gs_error *err) {
+  gs_status st = GS_OK;
+  dataset_cache cache;
+  memset(&cache, 0, sizeof cache);
+  const bool tty = !q->json && isatty(fileno(stderr));
+  for (int32_t i = 0; i < m->count; i++) {
+    entry *e = &m->entries[i];
     if (!e->available) continue;
-    /* A single-dimension model identical to a candidate or the base is trained once. */
     bool copied = false;
-    for (int32_t j = 0; j < i && !copied; j++)
-      if (entries[j].available && entries[j].depth == e->depth && entries[j].width == e->width &&
-          entries[j].features == e->features) {
-        e->acc = entries[j].acc;
-        e->epoch_ms = entries[j].epoch_ms;
+    for (int32_t j = 0; j < i && !copied; j++) {
+      const entry *o = &m->entries[j];
+      if (o->available && o->depth == e->depth && o->width == e->width &&
+          o->features == e->features) {
+        e->acc = o->acc;
+        e->epoch_ms = o->epoch_ms;
         copied = true;
       }
+    }
     if (copied) continue;
     if (tty)
       fprintf(stderr, "\r[%d/%d] training %s: depth %d, width %lld, %lld features...   ",
-              (int)i + 1, (int)nent, e->label, (int)e->depth, (long long)e->width,
+              (int)i + 1, (int)m->count, e->label, (int)e->depth, (long long)e->width,
               (long long)e->features);
-    GS_TRY(train_entry(e, &cache, data, split, full, g, (int)seeds, &topt, &err));
+    GS_TRY(train_entry(e, &cache, q->data, q->split, full, g, (int)q->seeds, &q->topt, err));
   }
   if (tty) fprintf(stderr, "\r%100s\r", "");
-  int32_t best = -1;
-  for (int32_t i = 4; i < nent; i++)
-    if (best < 0 || entries[i].acc.val_mean > entries[best].acc.val_mean) best = i;
-  if (best < 0) {
-    st = gs_error_set(&err, GS_ERR_BUDGET,
+  m->best = -1;
+  for (int32_t i = 4; i < m->count; i++)
+    if (m->best < 0 || m->entries[i].acc.val_mean > m->entries[m->best].acc.val_mean) m->best = i;
+  if (m->best < 0)
+    st = gs_error_set(err, GS_ERR_BUDGET,
                       "no (alpha, beta, gamma) on the grid gives a cost factor within %g%% of %g: "
                       "raise --tolerance or the grid bounds, or lower --grid-step",
-                      100 * so.tolerance, so.factor);
+                      100 * q->so.tolerance, q->so.factor);
+fail:
+  for (int32_t i = 0; i < cache.count; i++) gs_dataset_free(&cache.ds[i]);
+  return st;
+}
+
+/* The result file's content: the best constants and every model trained (so that
+ * `plan --lambda` can rank them all by utility). */
+static void make_result(gs_search_result *res, const search_models *m, const search_request *q,
+                        const char *dataset) {
+  /* The kind of each entry in the result file, in the order of entries. */
+  static const gs_search_model_kind entry_kind[4] = {
+      GS_SEARCH_MODEL_BASE, GS_SEARCH_MODEL_DEPTH_ONLY, GS_SEARCH_MODEL_WIDTH_ONLY,
+      GS_SEARCH_MODEL_RES_ONLY};
+  const entry *best = &m->entries[m->best];
+  memset(res, 0, sizeof *res);
+  snprintf(res->dataset, sizeof res->dataset, "%s", dataset);
+  res->factor = q->so.factor;
+  res->tolerance = q->so.tolerance;
+  res->grid_step = q->so.grid_step;
+  res->base_depth = q->rule.base_depth;
+  res->base_width = q->rule.base_width;
+  res->base_resolution = q->rule.base_resolution;
+  res->width_multiple = q->rule.width_multiple;
+  res->alpha = best->alpha;
+  res->beta = best->beta;
+  res->gamma = best->gamma;
+  res->depth = best->depth;
+  res->width = best->width;
+  res->features = best->features;
+  res->realised_factor = best->factor;
+  res->seeds = (int32_t)q->seeds;
+  res->epochs = q->topt.epochs;
+  res->candidates = m->found;
+  res->best = best->acc;
+  res->base = m->entries[0].acc;
+  for (int32_t i = 0; i < m->count; i++) {
+    const entry *e = &m->entries[i];
+    if (!e->available) continue;
+    gs_search_model *sm = &res->models[res->model_count++];
+    sm->kind = i < 4 ? entry_kind[i] : GS_SEARCH_MODEL_CANDIDATE;
+    sm->depth = e->depth;
+    sm->width = e->width;
+    sm->features = e->features;
+    sm->cost_factor = i == 0 ? 1.0 : e->factor;
+    sm->acc = e->acc;
+    if (i >= 4) {
+      sm->alpha = e->alpha;
+      sm->beta = e->beta;
+      sm->gamma = e->gamma;
+    }
+  }
+}
+
+/* --out, else <cache>/<dataset>.search.txt. */
+static gs_status result_path(char *path, size_t cap, const search_request *q, const char *dataset,
+                             gs_error *err) {
+  if (q->out) {
+    snprintf(path, cap, "%s", q->out);
+    return GS_OK;
+  }
+  char dir[4000];
+  gs_status st = gs_colrank_default_cache_dir(dir, sizeof dir, err);
+  if (st == GS_OK) snprintf(path, cap, "%s/%s.search.txt", dir, dataset);
+  return st;
+}
+
+static void print_json(const search_request *q, const search_models *m,
+                       const gs_search_result *res, const char *path) {
+  const gs_scaling_spec *s0 = m->ncand ? &m->cands[0].spec : NULL;
+  printf("{\"command\":\"search\",\"dataset\":");
+  gs_json_string(stdout, res->dataset);
+  printf(",\"distinct_models\":%d,\"trained_candidates\":%d", (int)m->found, (int)m->ncand);
+  printf(",\"factor\":%g,\"tolerance\":%g,\"grid_step\":%g,\"seeds\":%d,\"epochs\":%d,"
+         "\"base\":{\"depth\":%d,\"width\":%lld,\"resolution\":%g},"
+         "\"elasticities\":{\"depth\":%.4f,\"width\":%.4f,\"resolution\":%.4f},\"entries\":[",
+         q->so.factor, q->so.tolerance, q->so.grid_step, (int)q->seeds, (int)q->topt.epochs,
+         (int)q->rule.base_depth, (long long)q->rule.base_width, q->rule.base_resolution,
+         s0 ? s0->eps_d : 0.0, s0 ? s0->eps_w : 0.0, s0 ? s0->eps_r : 0.0);
+  for (int32_t i = 0; i < m->count; i++) json_entry(&m->entries[i], i == 0);
+  printf("],\"best\":{\"alpha\":%.6g,\"beta\":%.6g,\"gamma\":%.6g},\"file\":", res->alpha,
+         res->beta, res->gamma);
+  gs_json_string(stdout, path);
+  printf("}\n");
+}
+
+static void print_text(const search_models *m, const gs_search_result *res, const char *path) {
+  printf("elasticities of FLOPs/epoch at the base: depth %.3f, width %.3f, resolution %.3f\n\n",
+         m->cands[0].spec.eps_d, m->cands[0].spec.eps_w, m->cands[0].spec.eps_r);
+  printf("  %-12s %-16s %5s %6s %8s  %6s  %14s  %14s  %8s\n", "model", "alpha beta gamma",
+         "depth", "width", "features", "cost", "val acc %", "test acc %", "epoch ms");
+  for (int32_t i = 0; i < m->count; i++) {
+    if (i == 4) printf("\n");
+    text_entry(&m->entries[i], i == m->best);
+  }
+  printf("\nbest by validation accuracy: alpha %.2f, beta %.2f, gamma %.2f (depth %d, width %lld, "
+         "%lld features, %.2fx the base FLOPs): val %.2f ± %.2f %%, test %.2f ± %.2f %% "
+         "(base: test %.2f ± %.2f %%)\nsaved to %s (use: gnnscale plan --from-search %s)\n",
+         res->alpha, res->beta, res->gamma, (int)res->depth, (long long)res->width,
+         (long long)res->features, res->realised_factor, 100 * res->best.val_mean,
+         100 * res->best.val_std, 100 * res->best.test_mean, 100 * res->best.test_std,
+         100 * res->base.test_mean, 100 * res->base.test_std, path, path);
+}
+
+int gs_cmd_search(int argc, char **argv) {
+  search_request q;
+  int status = parse_request(&q, argc, argv);
+  if (status != GS_CLI_CONTINUE) return status;
+  gs_error err;
+  gs_error_clear(&err);
+  gs_status st = GS_OK;
+  gs_dataset *full = NULL;
+  gs_graph *g = NULL;
+  search_models m;
+  memset(&m, 0, sizeof m);
+  gs_search_result *res = NULL;
+  char path[4400];
+  GS_TRY(gs_runtime_init((int)q.threads, &err));
+  GS_TRY(gs_cli_load(&full, &g, q.data, q.split, GS_FEATPREP_ROWNORM, GS_NORM_SYM, &err));
+  if (full->x.kind == GS_FEATURES_NONE || !full->labels || full->num_train == 0) {
+    st = gs_error_set(&err, GS_ERR_INVALID, "%s has no features, labels or split", q.data);
     goto fail;
   }
-  gs_search_result res;
-  memset(&res, 0, sizeof res);
-  snprintf(res.dataset, sizeof res.dataset, "%s", full->name);
-  res.factor = so.factor;
-  res.tolerance = so.tolerance;
-  res.grid_step = so.grid_step;
-  res.base_depth = rule.base_depth;
-  res.base_width = rule.base_width;
-  res.base_resolution = rule.base_resolution;
-  res.width_multiple = rule.width_multiple;
-  res.alpha = entries[best].alpha;
-  res.beta = entries[best].beta;
-  res.gamma = entries[best].gamma;
-  res.depth = entries[best].depth;
-  res.width = entries[best].width;
-  res.features = entries[best].features;
-  res.realised_factor = entries[best].factor;
-  res.seeds = (int32_t)seeds;
-  res.epochs = topt.epochs;
-  res.candidates = found;
-  res.best = entries[best].acc;
-  res.base = entries[0].acc;
-  /* Every model trained, so that `plan --lambda` can rank them all by utility. */
-  for (int32_t i = 0; i < nent; i++) {
-    const entry *e = &entries[i];
-    if (!e->available) continue;
-    gs_search_model *m = &res.models[res.model_count++];
-    m->kind = i < 4 ? entry_kind[i] : GS_SEARCH_MODEL_CANDIDATE;
-    m->depth = e->depth;
-    m->width = e->width;
-    m->features = e->features;
-    m->cost_factor = i == 0 ? 1.0 : e->factor;
-    m->acc = e->acc;
-    if (i >= 4) {
-      m->alpha = e->alpha;
-      m->beta = e->beta;
-      m->gamma = e->gamma;
-    }
+  GS_TRY(price_models(&m, &q, full, g, &err));
+  if (!q.json)
+    printf("dataset %s: %lld nodes, %lld features; base depth %d, width %lld, resolution %g; "
+           "target cost factor %g ± %g%% at phi = 1; %d distinct models on a grid of step %g "
+           "(%d trained); %d seeds x %d epochs\n",
+           full->name, (long long)full->num_nodes, (long long)full->x.cols,
+           (int)q.rule.base_depth, (long long)q.rule.base_width, q.rule.base_resolution,
+           q.so.factor, 100 * q.so.tolerance, (int)m.found, q.so.grid_step, (int)m.ncand,
+           (int)q.seeds, (int)q.topt.epochs);
+  GS_TRY(train_models(&m, &q, full, g, &err));
+  /* About 23 KB: on the heap rather than the stack. */
+  res = calloc(1, sizeof *res);
+  if (!res) {
+    st = gs_error_set(&err, GS_ERR_NOMEM, "out of memory");
+    goto fail;
   }
-  if (out) snprintf(path, sizeof path, "%s", out);
-  else {
-    char dir[4000];
-    GS_TRY(gs_colrank_default_cache_dir(dir, sizeof dir, &err));
-    snprintf(path, sizeof path, "%s/%s.search.txt", dir, full->name);
-  }
-  GS_TRY(gs_search_result_save(&res, path, &err));
-  if (json) {
-    printf("{\"command\":\"search\",\"dataset\":");
-    gs_json_string(stdout, full->name);
-    printf(",\"distinct_models\":%d,\"trained_candidates\":%d", (int)found, (int)ncand);
-    printf(",\"factor\":%g,\"tolerance\":%g,\"grid_step\":%g,\"seeds\":%d,\"epochs\":%d,"
-           "\"base\":{\"depth\":%d,\"width\":%lld,\"resolution\":%g},"
-           "\"elasticities\":{\"depth\":%.4f,\"width\":%.4f,\"resolution\":%.4f},\"entries\":[",
-           so.factor, so.tolerance, so.grid_step, (int)seeds, (int)topt.epochs,
-           (int)rule.base_depth, (long long)rule.base_width, rule.base_resolution,
-           ncand ? cands[0].spec.eps_d : 0.0, ncand ? cands[0].spec.eps_w : 0.0,
-           ncand ? cands[0].spec.eps_r : 0.0);
-    for (int32_t i = 0; i < nent; i++) json_entry(&entries[i], i == 0);
-    printf("],\"best\":{\"alpha\":%.6g,\"beta\":%.6g,\"gamma\":%.6g},\"file\":", res.alpha,
-           res.beta, res.gamma);
-    gs_json_string(stdout, path);
-    printf("}\n");
-  } else {
-    printf("elasticities of FLOPs/epoch at the base: depth %.3f, width %.3f, resolution %.3f\n\n",
-           cands[0].spec.eps_d, cands[0].spec.eps_w, cands[0].spec.eps_r);
-    printf("  %-12s %-16s %5s %6s %8s  %6s  %14s  %14s  %8s\n", "model", "alpha beta gamma",
-           "depth", "width", "features", "cost", "val acc %", "test acc %", "epoch ms");
-    for (int32_t i = 0; i < nent; i++) {
-      if (i == 4) printf("\n");
-      text_entry(&entries[i], i == best);
-    }
-    printf("\nbest by validation accuracy: alpha %.2f, beta %.2f, gamma %.2f (depth %d, width %lld, "
-           "%lld features, %.2fx the base FLOPs): val %.2f ± %.2f %%, test %.2f ± %.2f %% "
-           "(base: test %.2f ± %.2f %%)\nsaved to %s (use: gnnscale plan --from-search %s)\n",
-           res.alpha, res.beta, res.gamma, (int)res.depth, (long long)res.width,
-           (long long)res.features, res.realised_factor, 100 * res.best.val_mean,
-           100 * res.best.val_std, 100 * res.best.test_mean, 100 * res.best.test_std,
-           100 * res.base.test_mean, 100 * res.base.test_std, path, path);
-  }
-  exit_code = 0;
+  make_result(res, &m, &q, full->name);
+  GS_TRY(result_path(path, sizeof path, &q, full->name, &err));
+  GS_TRY(gs_search_result_save(res, path, &err));
+  if (q.json) print_json(&q, &m, res, path);
+  else print_text(&m, res, path);
 fail:
-  if (st != GS_OK) exit_code = gs_cli_fail("search", &err);
-  free(entries);
-  gs_mem_free(cands);
-  gs_mem_free(prefix);
-  for (int32_t i = 0; i < cache.count; i++) gs_dataset_free(&cache.ds[i]);
+  free(res);
+  free(m.entries);
+  gs_mem_free(m.cands);
   gs_graph_free(&g);
   gs_dataset_free(&full);
-  return exit_code;
+  return st == GS_OK ? 0 : gs_cli_fail("search", &err);
 }
