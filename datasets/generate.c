@@ -199,60 +199,53 @@ static void draw_candidate(const gs_generate_options *o, const double *cdf, cons
   *v_out = v;
 }
 
-gs_status gs_dataset_generate(gs_dataset **out, const gs_generate_options *opts, gs_error *err) {
-  gs_status st = GS_OK;
-  gs_dataset *ds = NULL;
-  double *cdf = NULL, *ccdf = NULL;
-  int64_t *order = NULL, *class_start = NULL, *cu = NULL, *cv = NULL;
-  cand_key *keys = NULL;
-  uint8_t *keep = NULL;
-  float *centroids = NULL;
-  node_key *nk = NULL;
-  gs_error_clear(err);
-  if (!out || !opts) return gs_error_set(err, GS_ERR_INVALID, "generate: NULL argument");
-  const gs_generate_options o = *opts;
-  GS_TRY(check_options(&o, err));
-  const int64_t n = o.nodes, E = o.edges, F = o.features;
-  const int32_t C = o.classes;
-  const uint64_t seed = o.seed;
+/* The degree weights and class grouping that the edge draws sample from. */
+typedef struct {
+  double *cdf;          /* [n] running sum of the power-law weights in node order */
+  double *ccdf;         /* [n] running sums of the weights within each class, in `order` */
+  int64_t *order;       /* [n] nodes grouped by class, ascending ids within a class */
+  int64_t *class_start; /* [C + 1] where each class begins in `order` */
+} sampler;
 
-  GS_TRY(gs__dataset_new(&ds, err));
-  snprintf(ds->name, sizeof ds->name, "%s", o.name);
-  ds->num_nodes = n;
-  ds->num_classes = C;
-  ds->labels = gs_mem_alloc((size_t)n * sizeof(int32_t), "dataset-labels");
-  ds->src = gs_mem_alloc((size_t)(E > 0 ? E : 1) * sizeof(int64_t), "dataset-edges");
-  ds->dst = gs_mem_alloc((size_t)(E > 0 ? E : 1) * sizeof(int64_t), "dataset-edges");
-  cdf = gs_mem_alloc((size_t)n * sizeof(double), "dataset-tmp");
-  ccdf = gs_mem_alloc((size_t)n * sizeof(double), "dataset-tmp");
-  order = gs_mem_alloc((size_t)n * sizeof(int64_t), "dataset-tmp");
-  class_start = gs_mem_calloc((size_t)C + 1, sizeof(int64_t), "dataset-tmp");
-  if (!ds->labels || !ds->src || !ds->dst || !cdf || !ccdf || !order || !class_start) {
-    st = gs_error_set(err, GS_ERR_NOMEM, "generate: out of memory");
-    goto fail;
+static void sampler_release(sampler *w) {
+  gs_mem_free(w->cdf);
+  gs_mem_free(w->ccdf);
+  gs_mem_free(w->order);
+  gs_mem_free(w->class_start);
+}
+
+/* Draws each node's class and power-law weight (labels into ds), and groups the nodes by
+ * class with their running sums. */
+static gs_status draw_classes(sampler *w, gs_dataset *ds, const gs_generate_options *o,
+                              gs_error *err) {
+  const int64_t n = o->nodes;
+  const int32_t C = o->classes;
+  const uint64_t seed = o->seed;
+  w->cdf = gs_mem_alloc((size_t)n * sizeof(double), "dataset-tmp");
+  w->ccdf = gs_mem_alloc((size_t)n * sizeof(double), "dataset-tmp");
+  w->order = gs_mem_alloc((size_t)n * sizeof(int64_t), "dataset-tmp");
+  w->class_start = gs_mem_calloc((size_t)C + 1, sizeof(int64_t), "dataset-tmp");
+  int64_t *fill = gs_mem_alloc((size_t)C * sizeof(int64_t), "dataset-tmp");
+  if (!w->cdf || !w->ccdf || !w->order || !w->class_start || !fill) {
+    gs_mem_free(fill);
+    return gs_error_set(err, GS_ERR_NOMEM, "generate: out of memory");
   }
-
+  double *cdf = w->cdf, *ccdf = w->ccdf;
+  int64_t *order = w->order, *class_start = w->class_start;
   /* Classes and power-law weights; cdf = running sum of weights in node order. */
-  const double inv = -1.0 / (o.degree_exponent - 1.0);
+  const double inv = -1.0 / (o->degree_exponent - 1.0);
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < n; i++) {
     ds->labels[i] = (int32_t)below(gs_rng_at(seed, stream(S_CLASS), (uint64_t)i), C);
-    double w = pow(1.0 - uniform53(gs_rng_at(seed, stream(S_WEIGHT), (uint64_t)i)), inv);
-    cdf[i] = w < (double)n ? w : (double)n;
+    double wt = pow(1.0 - uniform53(gs_rng_at(seed, stream(S_WEIGHT), (uint64_t)i)), inv);
+    cdf[i] = wt < (double)n ? wt : (double)n;
   }
   /* Nodes grouped by class (ascending ids within a class), with per-class running sums. */
   for (int64_t i = 0; i < n; i++) class_start[ds->labels[i] + 1]++;
   for (int32_t c = 0; c < C; c++) class_start[c + 1] += class_start[c];
-  {
-    int64_t *fill = gs_mem_alloc((size_t)C * sizeof(int64_t), "dataset-tmp");
-    if (!fill) {
-      st = gs_error_set(err, GS_ERR_NOMEM, "generate: out of memory");
-      goto fail;
-    }
-    memcpy(fill, class_start, (size_t)C * sizeof(int64_t));
-    for (int64_t i = 0; i < n; i++) order[fill[ds->labels[i]]++] = i;
-    gs_mem_free(fill);
-  }
+  memcpy(fill, class_start, (size_t)C * sizeof(int64_t));
+  for (int64_t i = 0; i < n; i++) order[fill[ds->labels[i]]++] = i;
+  gs_mem_free(fill);
   for (int32_t c = 0; c < C; c++) {
     double acc = 0.0;
     for (int64_t k = class_start[c]; k < class_start[c + 1]; k++) {
@@ -261,147 +254,180 @@ gs_status gs_dataset_generate(gs_dataset **out, const gs_generate_options *opts,
     }
   }
   for (int64_t i = 1; i < n; i++) cdf[i] += cdf[i - 1];
+  return GS_OK;
+}
 
-  /* Edges. */
-  if (E > 0 && 2 * E > n * (n - 1) / 2) {
-    GS_TRY(edges_from_all_pairs(ds, &o, err));
-  } else if (E > 0) {
-    int64_t total = 0, cap_u = 0, cap_v = 0, cap_k = 0, cap_keep = 0, unique = 0;
-    for (int round = 0; unique < E; round++) {
-      if (round >= WEIGHTED_ROUNDS + UNIFORM_ROUNDS) {
-        st = gs_error_set(err, GS_ERR_INTERNAL, "generate: could not draw %lld distinct edges",
-                          (long long)E);
-        goto fail;
-      }
-      bool uniform = round >= WEIGHTED_ROUNDS;
-      /* The first round over-draws by 15% (duplicates are a few percent with hubs). */
-      int64_t batch = round == 0 ? E + E / 8 + 64 : 2 * (E - unique) + 64;
-      int64_t need = total + batch;
-      GS_TRY(gs__grow((void **)&cu, &cap_u, need, INT64_MAX / 64, sizeof(int64_t), "dataset-tmp",
-                      err));
-      GS_TRY(gs__grow((void **)&cv, &cap_v, need, INT64_MAX / 64, sizeof(int64_t), "dataset-tmp",
-                      err));
-      GS_TRY(gs__grow((void **)&keys, &cap_k, need, INT64_MAX / 64, sizeof(cand_key), "dataset-tmp",
-                      err));
-      GS_TRY(gs__grow((void **)&keep, &cap_keep, need, INT64_MAX / 64, 1, "dataset-tmp", err));
-#pragma omp parallel for schedule(static)
-      for (int64_t k = total; k < need; k++)
-        draw_candidate(&o, cdf, ccdf, order, class_start, ds->labels, uniform, k, &cu[k], &cv[k]);
-      total = need;
-      /* Keep the first draw of every pair (in draw order), never a self-loop. */
-#pragma omp parallel for schedule(static)
-      for (int64_t k = 0; k < total; k++) {
-        int64_t a = cu[k] < cv[k] ? cu[k] : cv[k], b = cu[k] < cv[k] ? cv[k] : cu[k];
-        keys[k].key = a == b ? UINT64_MAX : (uint64_t)a * (uint64_t)n + (uint64_t)b;
-        keys[k].index = k;
-      }
-      qsort(keys, (size_t)total, sizeof *keys, cmp_cand);
-      memset(keep, 0, (size_t)total);
-      unique = 0;
-      for (int64_t k = 0; k < total; k++)
-        if (keys[k].key != UINT64_MAX && (k == 0 || keys[k].key != keys[k - 1].key)) {
-          keep[keys[k].index] = 1;
-          unique++;
-        }
-    }
-    int64_t e = 0;
-    for (int64_t k = 0; k < total && e < E; k++)
-      if (keep[k]) {
-        ds->src[e] = cu[k];
-        ds->dst[e] = cv[k];
-        e++;
-      }
-  }
-  ds->num_edge_lines = E;
-
-  /* Features: centroid of the node's class plus noise, rounded to 4 decimals. */
-  if (F > 0) {
-    centroids = gs_mem_alloc((size_t)C * (size_t)F * sizeof(float), "dataset-tmp");
-    ds->x.dense = gs_mem_alloc((size_t)n * (size_t)F * sizeof(float), "features");
-    if (!centroids || !ds->x.dense) {
-      st = gs_error_set(err, GS_ERR_NOMEM, "generate: out of memory for %lld x %lld features",
-                        (long long)n, (long long)F);
+/* Draws E distinct undirected edges into ds->src/dst: rounds of candidate pairs (weighted
+ * first, uniform at the end), keeping the first draw of every pair and never a self-loop. */
+static gs_status draw_edges(gs_dataset *ds, const sampler *w, const gs_generate_options *o,
+                            gs_error *err) {
+  gs_status st = GS_OK;
+  const int64_t n = o->nodes, E = o->edges;
+  int64_t *cu = NULL, *cv = NULL;
+  cand_key *keys = NULL;
+  uint8_t *keep = NULL;
+  int64_t total = 0, cap_u = 0, cap_v = 0, cap_k = 0, cap_keep = 0, unique = 0;
+  for (int round = 0; unique < E; round++) {
+    if (round >= WEIGHTED_ROUNDS + UNIFORM_ROUNDS) {
+      st = gs_error_set(err, GS_ERR_INTERNAL, "generate: could not draw %lld distinct edges",
+                        (long long)E);
       goto fail;
     }
-    for (int64_t k = 0; k < (int64_t)C * F; k++)
-      centroids[k] =
-          (float)(o.centroid_scale * normal(gs_rng_at(seed, stream(S_CENTROID), (uint64_t)k)));
-    int64_t nnz = 0;
-#pragma omp parallel for schedule(static) reduction(+ : nnz)
-    for (int64_t i = 0; i < n; i++) {
-      const float *cen = centroids + (int64_t)ds->labels[i] * F;
-      float *row = ds->x.dense + i * F;
-      for (int64_t f = 0; f < F; f++) {
-        double x =
-            cen[f] + o.noise * normal(gs_rng_at(seed, stream(S_FEATURE), (uint64_t)(i * F + f)));
-        float v = (float)llrint(x * 1e4) / 1e4f;
-        row[f] = v;
-        nnz += v != 0.0f;
-      }
+    bool uniform = round >= WEIGHTED_ROUNDS;
+    /* The first round over-draws by 15% (duplicates are a few percent with hubs). */
+    int64_t batch = round == 0 ? E + E / 8 + 64 : 2 * (E - unique) + 64;
+    int64_t need = total + batch;
+    GS_TRY(gs__grow((void **)&cu, &cap_u, need, INT64_MAX / 64, sizeof(int64_t), "dataset-tmp",
+                    err));
+    GS_TRY(gs__grow((void **)&cv, &cap_v, need, INT64_MAX / 64, sizeof(int64_t), "dataset-tmp",
+                    err));
+    GS_TRY(gs__grow((void **)&keys, &cap_k, need, INT64_MAX / 64, sizeof(cand_key), "dataset-tmp",
+                    err));
+    GS_TRY(gs__grow((void **)&keep, &cap_keep, need, INT64_MAX / 64, 1, "dataset-tmp", err));
+#pragma omp parallel for schedule(static)
+    for (int64_t k = total; k < need; k++)
+      draw_candidate(o, w->cdf, w->ccdf, w->order, w->class_start, ds->labels, uniform, k,
+                     &cu[k], &cv[k]);
+    total = need;
+    /* Keep the first draw of every pair (in draw order), never a self-loop. */
+#pragma omp parallel for schedule(static)
+    for (int64_t k = 0; k < total; k++) {
+      int64_t a = cu[k] < cv[k] ? cu[k] : cv[k], b = cu[k] < cv[k] ? cv[k] : cu[k];
+      keys[k].key = a == b ? UINT64_MAX : (uint64_t)a * (uint64_t)n + (uint64_t)b;
+      keys[k].index = k;
     }
-    ds->x.kind = GS_FEATURES_DENSE;
-    ds->x.rows = n;
-    ds->x.cols = F;
-    ds->x.nnz = nnz;
-    ds->file_features = F;
+    qsort(keys, (size_t)total, sizeof *keys, cmp_cand);
+    memset(keep, 0, (size_t)total);
+    unique = 0;
+    for (int64_t k = 0; k < total; k++)
+      if (keys[k].key != UINT64_MAX && (k == 0 || keys[k].key != keys[k - 1].key)) {
+        keep[keys[k].index] = 1;
+        unique++;
+      }
   }
+  int64_t e = 0;
+  for (int64_t k = 0; k < total && e < E; k++)
+    if (keep[k]) {
+      ds->src[e] = cu[k];
+      ds->dst[e] = cv[k];
+      e++;
+    }
+fail:
+  gs_mem_free(cu);
+  gs_mem_free(cv);
+  gs_mem_free(keys);
+  gs_mem_free(keep);
+  return st;
+}
 
-  /* Split: per class, nodes in a random order; the first train_per_class train, the next
-   * valid_per_class valid, the rest test. */
-  nk = gs_mem_alloc((size_t)n * sizeof *nk, "dataset-tmp");
+/* Features: centroid of the node's class plus noise, rounded to 4 decimals. */
+static gs_status make_features(gs_dataset *ds, const gs_generate_options *o, gs_error *err) {
+  const int64_t n = o->nodes, F = o->features;
+  const int32_t C = o->classes;
+  const uint64_t seed = o->seed;
+  float *centroids = gs_mem_alloc((size_t)C * (size_t)F * sizeof(float), "dataset-tmp");
+  ds->x.dense = gs_mem_alloc((size_t)n * (size_t)F * sizeof(float), "features");
+  if (!centroids || !ds->x.dense) {
+    gs_mem_free(centroids);
+    return gs_error_set(err, GS_ERR_NOMEM, "generate: out of memory for %lld x %lld features",
+                        (long long)n, (long long)F);
+  }
+  for (int64_t k = 0; k < (int64_t)C * F; k++)
+    centroids[k] =
+        (float)(o->centroid_scale * normal(gs_rng_at(seed, stream(S_CENTROID), (uint64_t)k)));
+  int64_t nnz = 0;
+#pragma omp parallel for schedule(static) reduction(+ : nnz)
+  for (int64_t i = 0; i < n; i++) {
+    const float *cen = centroids + (int64_t)ds->labels[i] * F;
+    float *row = ds->x.dense + i * F;
+    for (int64_t f = 0; f < F; f++) {
+      double x =
+          cen[f] + o->noise * normal(gs_rng_at(seed, stream(S_FEATURE), (uint64_t)(i * F + f)));
+      float v = (float)llrint(x * 1e4) / 1e4f;
+      row[f] = v;
+      nnz += v != 0.0f;
+    }
+  }
+  gs_mem_free(centroids);
+  ds->x.kind = GS_FEATURES_DENSE;
+  ds->x.rows = n;
+  ds->x.cols = F;
+  ds->x.nnz = nnz;
+  ds->file_features = F;
+  return GS_OK;
+}
+
+/* Split: per class, nodes in a random order; the first train_per_class train, the next
+ * valid_per_class valid, the rest test. */
+static gs_status make_split(gs_dataset *ds, const sampler *w, const gs_generate_options *o,
+                            gs_error *err) {
+  const int64_t n = o->nodes;
+  node_key *nk = gs_mem_alloc((size_t)n * sizeof *nk, "dataset-tmp");
   ds->train = gs_mem_alloc((size_t)n * sizeof(int64_t), "dataset-split");
   ds->valid = gs_mem_alloc((size_t)n * sizeof(int64_t), "dataset-split");
   ds->test = gs_mem_alloc((size_t)n * sizeof(int64_t), "dataset-split");
   if (!nk || !ds->train || !ds->valid || !ds->test) {
-    st = gs_error_set(err, GS_ERR_NOMEM, "generate: out of memory");
-    goto fail;
+    gs_mem_free(nk);
+    return gs_error_set(err, GS_ERR_NOMEM, "generate: out of memory");
   }
-  for (int32_t c = 0; c < C; c++) {
-    int64_t lo = class_start[c], hi = class_start[c + 1];
+  for (int32_t c = 0; c < o->classes; c++) {
+    int64_t lo = w->class_start[c], hi = w->class_start[c + 1];
     node_key *seg = nk + lo;
     for (int64_t k = lo; k < hi; k++) {
-      nk[k].node = (uint64_t)order[k];
-      nk[k].key = gs_rng_at(seed, stream(S_SPLIT), (uint64_t)order[k]);
+      nk[k].node = (uint64_t)w->order[k];
+      nk[k].key = gs_rng_at(o->seed, stream(S_SPLIT), (uint64_t)w->order[k]);
     }
     qsort(seg, (size_t)(hi - lo), sizeof *seg, cmp_node_key);
     for (int64_t k = 0; k < hi - lo; k++) {
       int64_t v = (int64_t)seg[k].node;
-      if (k < o.train_per_class)
+      if (k < o->train_per_class)
         ds->train[ds->num_train++] = v;
-      else if (k < o.train_per_class + o.valid_per_class)
+      else if (k < o->train_per_class + o->valid_per_class)
         ds->valid[ds->num_valid++] = v;
       else
         ds->test[ds->num_test++] = v;
     }
   }
+  gs_mem_free(nk);
   qsort(ds->train, (size_t)ds->num_train, sizeof(int64_t), gs_compare_int64);
   qsort(ds->valid, (size_t)ds->num_valid, sizeof(int64_t), gs_compare_int64);
   qsort(ds->test, (size_t)ds->num_test, sizeof(int64_t), gs_compare_int64);
-  snprintf(ds->split_name, sizeof ds->split_name, "%s", o.split);
+  snprintf(ds->split_name, sizeof ds->split_name, "%s", o->split);
+  return GS_OK;
+}
 
-  gs_mem_free(cdf);
-  gs_mem_free(ccdf);
-  gs_mem_free(order);
-  gs_mem_free(class_start);
-  gs_mem_free(cu);
-  gs_mem_free(cv);
-  gs_mem_free(keys);
-  gs_mem_free(keep);
-  gs_mem_free(centroids);
-  gs_mem_free(nk);
+gs_status gs_dataset_generate(gs_dataset **out, const gs_generate_options *opts, gs_error *err) {
+  gs_status st = GS_OK;
+  gs_dataset *ds = NULL;
+  sampler w;
+  memset(&w, 0, sizeof w);
+  gs_error_clear(err);
+  if (!out || !opts) return gs_error_set(err, GS_ERR_INVALID, "generate: NULL argument");
+  const gs_generate_options o = *opts;
+  GS_TRY(check_options(&o, err));
+  const int64_t n = o.nodes, E = o.edges;
+  GS_TRY(gs__dataset_new(&ds, err));
+  snprintf(ds->name, sizeof ds->name, "%s", o.name);
+  ds->num_nodes = n;
+  ds->num_classes = o.classes;
+  ds->labels = gs_mem_alloc((size_t)n * sizeof(int32_t), "dataset-labels");
+  ds->src = gs_mem_alloc((size_t)(E > 0 ? E : 1) * sizeof(int64_t), "dataset-edges");
+  ds->dst = gs_mem_alloc((size_t)(E > 0 ? E : 1) * sizeof(int64_t), "dataset-edges");
+  if (!ds->labels || !ds->src || !ds->dst) {
+    st = gs_error_set(err, GS_ERR_NOMEM, "generate: out of memory");
+    goto fail;
+  }
+  GS_TRY(draw_classes(&w, ds, &o, err));
+  if (E > 0 && 2 * E > n * (n - 1) / 2) GS_TRY(edges_from_all_pairs(ds, &o, err));
+  else if (E > 0) GS_TRY(draw_edges(ds, &w, &o, err));
+  ds->num_edge_lines = E;
+  if (o.features > 0) GS_TRY(make_features(ds, &o, err));
+  GS_TRY(make_split(ds, &w, &o, err));
+  sampler_release(&w);
   *out = ds;
   return GS_OK;
 fail:
-  gs_mem_free(cdf);
-  gs_mem_free(ccdf);
-  gs_mem_free(order);
-  gs_mem_free(class_start);
-  gs_mem_free(cu);
-  gs_mem_free(cv);
-  gs_mem_free(keys);
-  gs_mem_free(keep);
-  gs_mem_free(centroids);
-  gs_mem_free(nk);
+  sampler_release(&w);
   gs_dataset_free(&ds);
   return st;
 }
