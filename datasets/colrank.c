@@ -252,76 +252,6 @@ gs_status gs_colrank_compute(gs_colrank *out, const gs_dataset *ds, gs_colrank_m
 
 /* ---------------------------------------------------------------- dataset files */
 
-/* Reads num-node-list.csv: one line holding N in [1, GS__MAX_NODES]. */
-static gs_status read_node_count(const char *path, int64_t *n, gs_error *err) {
-  gs_status st = GS_OK;
-  gs__reader r;
-  char *line;
-  size_t len;
-  GS_TRY(gs__reader_open(&r, path, err));
-  GS_TRY(gs__reader_next(&r, &line, &len, err));
-  if (!line) {
-    st = gs_error_set(err, GS_ERR_PARSE, "%s:1: empty file (expected the number of nodes)", path);
-    goto fail;
-  }
-  const char *p = line;
-  int64_t v = 0;
-  int rc = gs__parse_int64(&p, false, &v);
-  if (rc != GS__NUM_OK || *p != '\n') {
-    st = gs_error_set(err, rc == GS__NUM_OVERFLOW ? GS_ERR_RANGE : GS_ERR_PARSE,
-                      "%s:1: expected one non-negative integer", path);
-    goto fail;
-  }
-  if (v < 1 || v > GS__MAX_NODES) {
-    st = gs_error_set(err, GS_ERR_RANGE, "%s:1: %lld nodes is outside the accepted range [1, %lld]",
-                      path, (long long)v, (long long)GS__MAX_NODES);
-    goto fail;
-  }
-  gs__reader_close(&r);
-  *n = v;
-  return GS_OK;
-fail:
-  gs__reader_close(&r);
-  return st;
-}
-
-/* num_features from META.txt, -1 when the file or the key is absent; *line gets its line. */
-static gs_status read_meta_features(const char *path, int64_t *f, int64_t *line_no,
-                                    gs_error *err) {
-  gs_status st = GS_OK;
-  gs__reader r;
-  struct stat sb;
-  *f = -1;
-  *line_no = 0;
-  if (stat(path, &sb) != 0) return GS_OK;
-  static const char key[] = "num_features:";
-  GS_TRY(gs__reader_open(&r, path, err));
-  for (;;) {
-    char *line;
-    size_t len;
-    GS_TRY(gs__reader_next(&r, &line, &len, err));
-    if (!line) break;
-    if (len < sizeof key - 1 || memcmp(line, key, sizeof key - 1) != 0) continue;
-    const char *p = line + sizeof key - 1;
-    if (*p == ' ') p++;
-    int64_t v = 0;
-    int rc = gs__parse_int64(&p, false, &v);
-    if (rc != GS__NUM_OK || *p != '\n') {
-      st = gs_error_set(err, rc == GS__NUM_OVERFLOW ? GS_ERR_RANGE : GS_ERR_PARSE,
-                        "%s:%lld: num_features: not a non-negative integer", path,
-                        (long long)r.line);
-      goto fail;
-    }
-    *f = v;
-    *line_no = r.line;
-  }
-  gs__reader_close(&r);
-  return GS_OK;
-fail:
-  gs__reader_close(&r);
-  return st;
-}
-
 /* gs__dense_row's callback: adds value v of column col to the statistics. */
 static gs_status stats_value(void *ctx, int64_t row, int64_t col, float v, gs_error *err) {
   stats_add(ctx, col, v);
@@ -707,7 +637,7 @@ gs_status gs_colrank_load_or_compute(gs_colrank *out, const char *dataset_dir, g
   memset(&s, 0, sizeof s);
   gs_colrank r;
   memset(&r, 0, sizeof r);
-  char name[256], path[PATH_LEN], count_path[PATH_LEN], meta_path[PATH_LEN];
+  char name[256], path[PATH_LEN], count_path[PATH_LEN];
   char dir[PATH_LEN], cdir[PATH_LEN], cache_path[sizeof r.cache_path], fp[128], prefix[768];
   gs_error_clear(err);
   if (!out || !dataset_dir)
@@ -742,7 +672,7 @@ gs_status gs_colrank_load_or_compute(gs_colrank *out, const char *dataset_dir, g
   }
   GS_TRY(gs__path_join(count_path, sizeof count_path, dir, "raw/num-node-list.csv", err));
   int64_t n = 0;
-  GS_TRY(read_node_count(count_path, &n, err));
+  GS_TRY(gs__read_count(count_path, "nodes", 1, GS__MAX_NODES, &n, err));
   GS_TRY(fingerprint_file(path, fp, sizeof fp, err));
   cache_header_prefix(prefix, sizeof prefix, m, n,
                       sparse_file ? "node-feat-sparse.csv.gz" : "node-feat.csv.gz", fp);
@@ -776,19 +706,19 @@ gs_status gs_colrank_load_or_compute(gs_colrank *out, const char *dataset_dir, g
   }
 
   /* Miss: stream the feature file once. */
-  int64_t meta_f = -1, meta_line = 0;
-  GS_TRY(gs__path_join(meta_path, sizeof meta_path, dir, "META.txt", err));
-  GS_TRY(read_meta_features(meta_path, &meta_f, &meta_line, err));
+  gs__meta meta;
+  GS_TRY(gs__read_meta(dir, &meta, err));
+  const int64_t meta_f = meta.num_features;
   if (meta_f > GS__MAX_FEATURES) {
     st = gs_error_set(err, GS_ERR_RANGE, "%s:%lld: num_features %lld exceeds the limit of %lld",
-                      meta_path, (long long)meta_line, (long long)meta_f,
+                      meta.path, (long long)meta.num_features_line, (long long)meta_f,
                       (long long)GS__MAX_FEATURES);
     goto fail;
   }
   if (sparse_file)
     GS_TRY(stream_sparse(&s, path, n, meta_f, err));
   else
-    GS_TRY(stream_dense(&s, path, count_path, n, meta_f, meta_path, meta_line, err));
+    GS_TRY(stream_dense(&s, path, count_path, n, meta_f, meta.path, meta.num_features_line, err));
   GS_TRY(rank_from_stats(&r, m, &s, n, err));
   stats_release(&s);
 

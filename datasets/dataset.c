@@ -38,13 +38,7 @@ gs_dataset_options gs_dataset_options_default(void) {
 
 /* ---------------------------------------------------------------- helpers */
 
-/* META.txt values the reader checks; -1 (and line 0) when absent. */
-typedef struct {
-  bool present;
-  char path[PATH_MAX_LEN];
-  int64_t nodes, edges, num_features, num_classes;
-  int64_t nodes_line, edges_line, num_features_line, num_classes_line;
-} meta_info;
+typedef gs__meta meta_info;
 
 gs_dataset_load_sizes gs_dataset_load_allocations(void) {
   gs_dataset_load_sizes z;
@@ -102,9 +96,7 @@ static gs_status parse_int_fields(const gs__reader *r, const char *line, size_t 
   return GS_OK;
 }
 
-/* Reads META.txt when it exists ("key: value" per line; keys repeat with '+' for
- * continuation lines, which need nothing here). */
-static gs_status read_meta(const char *dir, meta_info *meta, gs_error *err) {
+gs_status gs__read_meta(const char *dir, meta_info *meta, gs_error *err) {
   gs_status st = GS_OK;
   gs__reader r;
   memset(&r, 0, sizeof r);
@@ -161,8 +153,7 @@ fail:
   return st;
 }
 
-/* Reads a one-line count file (num-node-list.csv, num-edge-list.csv). */
-static gs_status read_count(const char *path, const char *what, int64_t min, int64_t max,
+gs_status gs__read_count(const char *path, const char *what, int64_t min, int64_t max,
                             int64_t *value, gs_error *err) {
   gs_status st = GS_OK;
   gs__reader r;
@@ -881,13 +872,13 @@ gs_status gs_dataset_load(gs_dataset **out, const char *dir_in, const gs_dataset
     st = gs_error_set(err, GS_ERR_NOMEM, "out of memory");
     goto fail;
   }
-  GS_TRY(read_meta(dir, meta, err));
+  GS_TRY(gs__read_meta(dir, meta, err));
 
   GS_TRY(gs__path_join(nodes_path, sizeof nodes_path, dir, "raw/num-node-list.csv", err));
   GS_TRY(gs__path_join(edges_path, sizeof edges_path, dir, "raw/num-edge-list.csv", err));
-  GS_TRY(read_count(nodes_path, "nodes", 1, GS__MAX_NODES, &ds->num_nodes, err));
+  GS_TRY(gs__read_count(nodes_path, "nodes", 1, GS__MAX_NODES, &ds->num_nodes, err));
   int64_t num_edges = 0;
-  GS_TRY(read_count(edges_path, "edge lines", 0, GS__MAX_EDGES, &num_edges, err));
+  GS_TRY(gs__read_count(edges_path, "edge lines", 0, GS__MAX_EDGES, &num_edges, err));
   if (meta->nodes >= 0 && meta->nodes != ds->num_nodes) {
     st = gs_error_set(err, GS_ERR_MISMATCH, "%s:%lld: nodes: %lld, but %s gives %lld", meta->path,
                       (long long)meta->nodes_line, (long long)meta->nodes, nodes_path,

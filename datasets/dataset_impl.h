@@ -101,6 +101,23 @@ typedef size_t (*gs__format_rows_fn)(const void *ctx, int64_t begin, int64_t end
 gs_status gs__write_gz_rows(const char *path, int64_t nrows, gs__row_bound_fn bound,
                             gs__format_rows_fn fn, const void *ctx, int level, gs_error *err);
 
+/* META.txt values the readers check; -1 (and line 0) when absent. */
+typedef struct {
+  bool present;
+  char path[4352];
+  int64_t nodes, edges, num_features, num_classes;
+  int64_t nodes_line, edges_line, num_features_line, num_classes_line;
+} gs__meta;
+
+/* Reads dir/META.txt when it exists ("key: value" per line; keys repeat with '+' for
+ * continuation lines, which need nothing here). GS_ERR_PARSE or GS_ERR_RANGE with file:line. */
+gs_status gs__read_meta(const char *dir, gs__meta *meta, gs_error *err);
+
+/* Reads a one-line count file (num-node-list.csv, num-edge-list.csv) holding a value in
+ * [min, max]; `what` names it in messages ("nodes"). */
+gs_status gs__read_count(const char *path, const char *what, int64_t min, int64_t max,
+                         int64_t *value, gs_error *err);
+
 /* Grows an array of elem-byte items (gs_mem_alloc'd, may be NULL) so that it holds at least
  * `need` items: doubles the capacity but never beyond max_items (need <= max_items). Lets a
  * reader trust a count file only as far as the data bears it out. */
