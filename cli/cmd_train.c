@@ -124,22 +124,10 @@ static gs_status cost_data_of_dir(gs_cost_data *out, int64_t **prefix, const cha
     goto fail;
   }
   memcpy(p, rank.nnz_prefix, (size_t)(rank.f0 + 1) * sizeof *p);
-  const gs_graph_stats s = gs_graph_stats_of(g);
-  gs_cost_data d = gs_cost_data_default();
-  d.nodes = ds->num_nodes;
-  d.edge_lines = ds->num_edge_lines;
-  d.self_loop_lines = s.self_loop_lines;
-  d.symmetric_entries = s.symmetric_entries;
-  d.max_degree = s.max_degree;
-  d.adj_nnz = gs_graph_nnz(g);
-  d.norm = gs_graph_norm(g);
+  gs_cost_data d = gs_cost_data_counts(ds, g);
   d.file_features = rank.f0;
   d.feature_nnz = p[rank.f0];
   d.column_nnz_prefix = p;
-  d.classes = ds->num_classes;
-  d.num_train = ds->num_train;
-  d.num_valid = ds->num_valid;
-  d.num_test = ds->num_test;
   *out = d;
   *prefix = p;
   p = NULL;
@@ -273,7 +261,8 @@ static int parse_request(train_request *q, int argc, char **argv) {
     q->have_strategy = q->have_strategy || gs_cli_given(&cli, scaling_options[i]);
   q->have_strategy = q->have_strategy || q->from_search || q->resolution > 0;
   const bool explicit_rule = rule->strategy == GS_SCALE_EXPLICIT;
-  if (q->have_strategy && !explicit_rule && (gs_cli_given(&cli, "depth") || gs_cli_given(&cli, "width")))
+  const bool size_given = gs_cli_given(&cli, "depth") || gs_cli_given(&cli, "width");
+  if (q->have_strategy && !explicit_rule && size_given)
     return gs_cli_reject(
         &cli, "--depth and --width are set by --strategy %s (use --base D,W,R for the base)",
         gs_scaling_strategy_name(rule->strategy));
@@ -437,7 +426,8 @@ static gs_status run_seeds(train_outcome *o, train_request *q, gs_error *err) {
     if (st != GS_OK) return st;
     o->runs[s].seed = q->cfg.seed;
     const gs_train_result *r = &o->runs[s].r;
-    if (r->peak_bytes - o->mem_base > o->counted_peak) o->counted_peak = r->peak_bytes - o->mem_base;
+    if (r->peak_bytes - o->mem_base > o->counted_peak)
+      o->counted_peak = r->peak_bytes - o->mem_base;
     if (show)
       printf("seed %-4lld test %.2f%%  val %.2f%%  best epoch %d of %d  epoch %.2f ms "
              "(train %.2f, eval %.2f)\n",

@@ -62,15 +62,7 @@ gs_status gs_cost_column_ranking(int64_t **order, int64_t **prefix, const gs_fea
   return GS_OK;
 }
 
-gs_status gs_cost_data_of(gs_cost_data *out, int64_t **prefix, const gs_dataset *ds,
-                          const gs_graph *g, gs_error *err) {
-  if (ds->x.kind == GS_FEATURES_NONE || !ds->labels || ds->num_classes < 1)
-    return gs_error_set(err, GS_ERR_INVALID, "%s: the cost model needs features and labels",
-                        ds->name);
-  if (ds->kept_columns)
-    return gs_error_set(err, GS_ERR_INVALID,
-                        "%s: the cost model needs every file column loaded (got %lld of %lld)",
-                        ds->name, (long long)ds->x.cols, (long long)ds->file_features);
+gs_cost_data gs_cost_data_counts(const gs_dataset *ds, const gs_graph *g) {
   const gs_graph_stats s = gs_graph_stats_of(g);
   gs_cost_data d = gs_cost_data_default();
   d.nodes = ds->num_nodes;
@@ -80,12 +72,25 @@ gs_status gs_cost_data_of(gs_cost_data *out, int64_t **prefix, const gs_dataset 
   d.max_degree = s.max_degree;
   d.adj_nnz = gs_graph_nnz(g);
   d.norm = gs_graph_norm(g);
-  d.file_features = ds->x.cols;
-  d.feature_nnz = ds->x.nnz;
   d.classes = ds->num_classes;
   d.num_train = ds->num_train;
   d.num_valid = ds->num_valid;
   d.num_test = ds->num_test;
+  return d;
+}
+
+gs_status gs_cost_data_of(gs_cost_data *out, int64_t **prefix, const gs_dataset *ds,
+                          const gs_graph *g, gs_error *err) {
+  if (ds->x.kind == GS_FEATURES_NONE || !ds->labels || ds->num_classes < 1)
+    return gs_error_set(err, GS_ERR_INVALID, "%s: the cost model needs features and labels",
+                        ds->name);
+  if (ds->kept_columns)
+    return gs_error_set(err, GS_ERR_INVALID,
+                        "%s: the cost model needs every file column loaded (got %lld of %lld)",
+                        ds->name, (long long)ds->x.cols, (long long)ds->file_features);
+  gs_cost_data d = gs_cost_data_counts(ds, g);
+  d.file_features = ds->x.cols;
+  d.feature_nnz = ds->x.nnz;
   if (prefix) {
     int64_t *p = NULL;
     gs_status st = gs_cost_column_ranking(NULL, &p, &ds->x, err);

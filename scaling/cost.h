@@ -48,6 +48,11 @@ typedef struct {
  * default threshold. */
 gs_cost_data gs_cost_data_default(void);
 
+/* The counts of a dataset and its graph, without the feature counts (file_features,
+ * feature_nnz, column_nnz_prefix stay at their defaults): for a caller that loaded the
+ * dataset without its features and ranks the columns from the files. */
+gs_cost_data gs_cost_data_counts(const gs_dataset *ds, const gs_graph *g);
+
 /* Describes a loaded dataset and its graph. ds must hold all file columns (kept_columns NULL).
  * out->sparse_below is the loader's default: set it when the run loads with another.
  * When prefix is not NULL it receives a gs_mem_alloc'd [f0 + 1] array of ranked prefix sums
