@@ -417,173 +417,190 @@ static void synthesise_models(gs_search_result *r) {
   r->model_count = 2;
 }
 
+/* What the reader of a result file has seen so far. */
+typedef struct {
+  bool seen[NKEYS];
+  bool have_version;
+  long models_declared;                  /* the `models` key (version 2); -1: not yet */
+  long kind_line[GS_SEARCH_MODEL_KINDS]; /* line of the model of each kind, 0: none yet */
+} result_reading;
+
+/* The first key: the format version. */
+static gs_status read_version(gs_search_result *r, result_reading *t, const char *key,
+                              const char *val, const char *path, long line, gs_error *err) {
+  if (strcmp(key, "version")) {
+    return gs_error_set(err, GS_ERR_PARSE, "%s:%ld: expected 'version = %d' first, got key '%s'",
+                        path, line, GS_SEARCH_FORMAT_VERSION, key);
+  }
+  char *end = NULL;
+  long v = strtol(val, &end, 10);
+  if (end == val || *end) {
+    return gs_error_set(err, GS_ERR_PARSE, "%s:%ld: version '%s' is not an integer", path, line,
+                        val);
+  }
+  if (v < 1 || v > GS_SEARCH_FORMAT_VERSION) {
+    return gs_error_set(err, GS_ERR_MISMATCH,
+                        "%s:%ld: format version %ld, this gnnscale reads versions 1 to %d", path,
+                        line, v, GS_SEARCH_FORMAT_VERSION);
+  }
+  r->format_version = (int32_t)v;
+  t->have_version = true;
+  return GS_OK;
+}
+
+/* A `model = ...` line of a version 2 file. */
+static gs_status read_model(gs_search_result *r, result_reading *t, char *val,
+                            const char *path, long line, gs_error *err) {
+  if (r->model_count == GS_SEARCH_MAX_MODELS) {
+    return gs_error_set(err, GS_ERR_RANGE, "%s:%ld: more than %d model lines", path, line,
+                        GS_SEARCH_MAX_MODELS);
+  }
+  gs_search_model *m = &r->models[r->model_count];
+  gs_status st = parse_model(m, val, path, line, err);
+  if (st != GS_OK) return st;
+  if (m->kind != GS_SEARCH_MODEL_CANDIDATE) {
+    if (t->kind_line[m->kind]) {
+      return gs_error_set(err, GS_ERR_PARSE,
+                          "%s:%ld: a second %s model (the first is on line %ld)", path, line,
+                          model_kind_names[m->kind], t->kind_line[m->kind]);
+    }
+    t->kind_line[m->kind] = line;
+  }
+  r->model_count++;
+  return GS_OK;
+}
+
+/* The `models = N` count of a version 2 file. */
+static gs_status read_models_count(result_reading *t, const char *val, const char *path, long line,
+                                   gs_error *err) {
+  if (t->models_declared >= 0) {
+    return gs_error_set(err, GS_ERR_PARSE, "%s:%ld: key 'models' repeated", path, line);
+  }
+  char *end = NULL;
+  errno = 0;
+  long v = strtol(val, &end, 10);
+  if (end == val || *end || errno == ERANGE || v < 0) {
+    return gs_error_set(err, GS_ERR_PARSE, "%s:%ld: models = '%s' is not a count", path, line, val);
+  }
+  if (v > GS_SEARCH_MAX_MODELS) {
+    return gs_error_set(err, GS_ERR_RANGE, "%s:%ld: models = %ld, more than %d", path, line, v,
+                        GS_SEARCH_MAX_MODELS);
+  }
+  t->models_declared = v;
+  return GS_OK;
+}
+
+/* One of the plain keys of the table above. */
+static gs_status read_plain_key(gs_search_result *r, result_reading *t, const char *key,
+                                const char *val, const char *path, long line, gs_error *err) {
+  int k = -1;
+  for (int i = 0; i < NKEYS; i++)
+    if (!strcmp(keys[i].name, key)) k = i;
+  if (k < 0) {
+    return gs_error_set(err, GS_ERR_PARSE, "%s:%ld: unknown key '%s'", path, line, key);
+  }
+  if (t->seen[k]) {
+    return gs_error_set(err, GS_ERR_PARSE, "%s:%ld: key '%s' repeated", path, line, key);
+  }
+  t->seen[k] = true;
+  char *p = (char *)r + keys[k].offset;
+  char *end = NULL;
+  errno = 0;
+  if (keys[k].kind == KEY_STRING) {
+    if (strlen(val) >= sizeof r->dataset) {
+      return gs_error_set(err, GS_ERR_PARSE, "%s:%ld: %s is too long", path, line, key);
+    }
+    snprintf(p, sizeof r->dataset, "%s", val);
+  } else if (keys[k].kind == KEY_DOUBLE) {
+    double v = strtod(val, &end);
+    if (end == val || *end || errno == ERANGE) {
+      return gs_error_set(err, GS_ERR_PARSE, "%s:%ld: %s = '%s' is not a number", path, line, key,
+                          val);
+    }
+    *(double *)(void *)p = v;
+  } else {
+    long long v = strtoll(val, &end, 10);
+    if (end == val || *end || errno == ERANGE ||
+        (keys[k].kind == KEY_INT && (v < INT32_MIN || v > INT32_MAX))) {
+      return gs_error_set(err, GS_ERR_PARSE, "%s:%ld: %s = '%s' is not an integer", path, line, key,
+                          val);
+    }
+    if (keys[k].kind == KEY_INT)
+      *(int32_t *)(void *)p = (int32_t)v;
+    else
+      *(int64_t *)(void *)p = (int64_t)v;
+  }
+  return GS_OK;
+}
+
+/* After the last line: every key present and the model count right. */
+static gs_status check_complete(gs_search_result *r, const result_reading *t, const char *path,
+                                long line, gs_error *err) {
+  if (!t->have_version) {
+    return gs_error_set(err, GS_ERR_PARSE, "%s:%ld: missing key 'version'", path, line);
+  }
+  for (int i = 0; i < NKEYS; i++)
+    if (!t->seen[i]) {
+      return gs_error_set(err, GS_ERR_PARSE, "%s:%ld: missing key '%s'", path, line, keys[i].name);
+    }
+  if (r->format_version >= 2) {
+    if (t->models_declared < 0) {
+      return gs_error_set(err, GS_ERR_PARSE, "%s:%ld: missing key 'models'", path, line);
+    }
+    if (t->models_declared != r->model_count) {
+      return gs_error_set(err, GS_ERR_PARSE,
+                          "%s:%ld: models = %ld, but the file has %d model lines", path, line,
+                          t->models_declared, (int)r->model_count);
+    }
+  }
+  char why[256];
+  if (!result_valid(r, why, sizeof why)) {
+    return gs_error_set(err, GS_ERR_RANGE, "%s:%ld: %s", path, line, why);
+  }
+  return GS_OK;
+}
+
 gs_status gs_search_result_load(gs_search_result *out, const char *path, gs_error *err) {
-  char line[SEARCH_LINE_MAX];
+  char buf[SEARCH_LINE_MAX];
   gs_line_reader in;
-  gs_status st = gs_line_open(&in, path, line, sizeof line, err);
+  gs_status st = gs_line_open(&in, path, buf, sizeof buf, err);
   if (st != GS_OK) return st;
   /* About 23 KB, and callers keep their own copy on the stack: a transient heap copy, from
    * calloc rather than the counting allocator, whose figures `gnnscale train` compares with
    * the cost model's. */
-  gs_search_result *rp = calloc(1, sizeof *rp);
-  if (!rp) {
+  gs_search_result *r = calloc(1, sizeof *r);
+  if (!r) {
     gs_line_close(&in);
     return gs_error_set(err, GS_ERR_NOMEM, "%s: out of memory", path);
   }
-  gs_search_result *const r = rp;
-  bool seen[NKEYS];
-  memset(seen, 0, sizeof seen);
-  bool have_version = false;
-  long models_declared = -1;             /* the `models` key (version 2) */
-  long kind_line[GS_SEARCH_MODEL_KINDS]; /* line of the model of each kind, 0: none yet */
-  memset(kind_line, 0, sizeof kind_line);
+  result_reading t;
+  memset(&t, 0, sizeof t);
+  t.models_declared = -1;
   for (;;) {
     char *text = NULL, *key = NULL, *val = NULL;
     GS_TRY(gs_line_next(&in, &text, err));
     if (!text) break;
     GS_TRY(gs_line_key_value(&in, text, &key, &val, err));
-    if (!have_version) {
-      if (strcmp(key, "version")) {
-        st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: expected 'version = %d' first, got key '%s'",
-                          path, in.line, GS_SEARCH_FORMAT_VERSION, key);
-        goto fail;
-      }
-      char *end = NULL;
-      long v = strtol(val, &end, 10);
-      if (end == val || *end) {
-        st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: version '%s' is not an integer", path,
-                          in.line, val);
-        goto fail;
-      }
-      if (v < 1 || v > GS_SEARCH_FORMAT_VERSION) {
-        st = gs_error_set(err, GS_ERR_MISMATCH,
-                          "%s:%ld: format version %ld, this gnnscale reads versions 1 to %d", path,
-                          in.line, v, GS_SEARCH_FORMAT_VERSION);
-        goto fail;
-      }
-      r->format_version = (int32_t)v;
-      have_version = true;
-      continue;
-    }
-    if (r->format_version >= 2 && !strcmp(key, "model")) {
-      if (r->model_count == GS_SEARCH_MAX_MODELS) {
-        st = gs_error_set(err, GS_ERR_RANGE, "%s:%ld: more than %d model lines", path, in.line,
-                          GS_SEARCH_MAX_MODELS);
-        goto fail;
-      }
-      gs_search_model *m = &r->models[r->model_count];
-      GS_TRY(parse_model(m, val, path, in.line, err));
-      if (m->kind != GS_SEARCH_MODEL_CANDIDATE) {
-        if (kind_line[m->kind]) {
-          st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: a second %s model (the first is on line "
-                            "%ld)", path, in.line, model_kind_names[m->kind], kind_line[m->kind]);
-          goto fail;
-        }
-        kind_line[m->kind] = in.line;
-      }
-      r->model_count++;
-      continue;
-    }
-    if (r->format_version == 1 && !strcmp(key, "model")) {
-      st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: model lines need format version 2 (this file "
-                        "says version 1)", path, in.line);
-      goto fail;
-    }
-    if (r->format_version >= 2 && !strcmp(key, "models")) {
-      if (models_declared >= 0) {
-        st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: key 'models' repeated", path, in.line);
-        goto fail;
-      }
-      char *end = NULL;
-      errno = 0;
-      long v = strtol(val, &end, 10);
-      if (end == val || *end || errno == ERANGE || v < 0) {
-        st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: models = '%s' is not a count", path, in.line,
-                          val);
-        goto fail;
-      }
-      if (v > GS_SEARCH_MAX_MODELS) {
-        st = gs_error_set(err, GS_ERR_RANGE, "%s:%ld: models = %ld, more than %d", path, in.line, v,
-                          GS_SEARCH_MAX_MODELS);
-        goto fail;
-      }
-      models_declared = v;
-      continue;
-    }
-    int k = -1;
-    for (int i = 0; i < NKEYS; i++)
-      if (!strcmp(keys[i].name, key)) k = i;
-    if (k < 0) {
-      st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: unknown key '%s'", path, in.line, key);
-      goto fail;
-    }
-    if (seen[k]) {
-      st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: key '%s' repeated", path, in.line, key);
-      goto fail;
-    }
-    seen[k] = true;
-    char *p = (char *)r + keys[k].offset;
-    char *end = NULL;
-    errno = 0;
-    if (keys[k].kind == KEY_STRING) {
-      if (strlen(val) >= sizeof r->dataset) {
-        st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: %s is too long", path, in.line, key);
-        goto fail;
-      }
-      snprintf(p, sizeof r->dataset, "%s", val);
-    } else if (keys[k].kind == KEY_DOUBLE) {
-      double v = strtod(val, &end);
-      if (end == val || *end || errno == ERANGE) {
-        st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: %s = '%s' is not a number", path, in.line,
-                          key, val);
-        goto fail;
-      }
-      *(double *)(void *)p = v;
-    } else {
-      long long v = strtoll(val, &end, 10);
-      if (end == val || *end || errno == ERANGE ||
-          (keys[k].kind == KEY_INT && (v < INT32_MIN || v > INT32_MAX))) {
-        st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: %s = '%s' is not an integer", path, in.line,
-                          key, val);
-        goto fail;
-      }
-      if (keys[k].kind == KEY_INT) *(int32_t *)(void *)p = (int32_t)v;
-      else *(int64_t *)(void *)p = (int64_t)v;
-    }
+    const bool model = !strcmp(key, "model");
+    if (!t.have_version) st = read_version(r, &t, key, val, path, in.line, err);
+    else if (r->format_version == 1 && model)
+      st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: model lines need format version 2 (this "
+                        "file says version 1)", path, in.line);
+    else if (model) st = read_model(r, &t, val, path, in.line, err);
+    else if (r->format_version >= 2 && !strcmp(key, "models"))
+      st = read_models_count(&t, val, path, in.line, err);
+    else st = read_plain_key(r, &t, key, val, path, in.line, err);
+    if (st != GS_OK) goto fail;
   }
-  if (!have_version) {
-    st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: missing key 'version'", path, in.line);
-    goto fail;
-  }
-  for (int i = 0; i < NKEYS; i++)
-    if (!seen[i]) {
-      st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: missing key '%s'", path, in.line, keys[i].name);
-      goto fail;
-    }
-  if (r->format_version >= 2) {
-    if (models_declared < 0) {
-      st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: missing key 'models'", path, in.line);
-      goto fail;
-    }
-    if (models_declared != r->model_count) {
-      st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: models = %ld, but the file has %d model lines",
-                        path, in.line, models_declared, (int)r->model_count);
-      goto fail;
-    }
-  }
-  char why[256];
-  if (!result_valid(r, why, sizeof why)) {
-    st = gs_error_set(err, GS_ERR_RANGE, "%s:%ld: %s", path, in.line, why);
-    goto fail;
-  }
+  GS_TRY(check_complete(r, &t, path, in.line, err));
   if (r->format_version == 1) synthesise_models(r);
   gs_line_close(&in);
   *out = *r;
-  free(rp);
+  free(r);
   return GS_OK;
 fail:
   gs_line_close(&in);
-  free(rp);
+  free(r);
   return st;
 }
 
