@@ -335,11 +335,11 @@ static void print_utility(const gs_plan *plan, const gs_plan_options *o, const k
   }
 }
 
-static void print_table(const gs_plan *plan, const gs_plan_options *o, const gs_dataset *ds,
-                        const gs_cost_data *data, const char *profile_note, bool all_rows,
-                        const known_view *kv) {
+/* The lines above the table: dataset, rule, elasticities, budgets, profile. */
+static void print_preamble(const gs_plan *plan, const gs_plan_options *o, const gs_dataset *ds,
+                           const gs_cost_data *data, const char *profile_note) {
   const gs_scaling_rule *r = &o->rule;
-  char b1[48], b2[48], b3[48], b4[48], b5[48], b6[48];
+  char b1[48];
   printf("dataset %s: %lld nodes, %lld non-zeros in A_hat, %lld features (%lld non-zero), "
          "%lld classes, split %lld/%lld/%lld\n",
          ds->name, (long long)data->nodes, (long long)data->adj_nnz, (long long)data->file_features,
@@ -375,7 +375,13 @@ static void print_table(const gs_plan *plan, const gs_plan_options *o, const gs_
   }
   if (o->limit[GS_PLAN_FLOPS] > 0) printf(", %s FLOPs per epoch", format_si(o->limit[GS_PLAN_FLOPS], b1, sizeof b1));
   printf("\nepoch times from the machine profile: %s\n\n", profile_note);
+}
 
+/* The table, one line per distinct model (or grid point); returns the first φ whose
+ * resolution is clipped at 1, or -1. */
+static double print_rows(const gs_plan *plan, const gs_plan_options *o, bool all_rows,
+                         const known_view *kv) {
+  char b1[48], b2[48], b3[48], b4[48];
   const bool show_acc = kv->u != NULL, show_u = show_acc && kv->lambda;
   printf("%s  phi          depth  width  features     params  FLOPs/epoch  activations  %s  "
          "epoch time  %s%sbinds\n", show_u ? " " : "",
@@ -428,6 +434,14 @@ static void print_table(const gs_plan *plan, const gs_plan_options *o, const gs_
            format_seconds(c->seconds_per_epoch, b4, sizeof b4), acc, util, binds);
   }
   if (show_acc) print_known_table(kv);
+  return clipped_at;
+}
+
+/* The lines below the table: φ* and the budget that stops it, or why nothing fits. */
+static void print_outcome(const gs_plan *plan, const gs_plan_options *o,
+                          const gs_cost_data *data, double clipped_at) {
+  const gs_scaling_rule *r = &o->rule;
+  char b1[48], b2[48], b3[48], b4[48], b5[48], b6[48];
   printf("\n");
   if (clipped_at >= 0)
     printf("note: from phi = %.2f the resolution is clipped at 1 (every column)%s\n", clipped_at,
@@ -498,6 +512,14 @@ static void print_table(const gs_plan *plan, const gs_plan_options *o, const gs_
   } else if (plan->count > 0) {
     printf("nothing fits: at phi = 0: %s\n", plan->rows[0].note);
   }
+}
+
+static void print_table(const gs_plan *plan, const gs_plan_options *o, const gs_dataset *ds,
+                        const gs_cost_data *data, const char *profile_note, bool all_rows,
+                        const known_view *kv) {
+  print_preamble(plan, o, ds, data, profile_note);
+  const double clipped_at = print_rows(plan, o, all_rows, kv);
+  print_outcome(plan, o, data, clipped_at);
   if (kv->u) print_utility(plan, o, kv);
 }
 
@@ -637,14 +659,16 @@ static int parse_request(plan_request *q, int argc, char **argv) {
                     "SpMM cache-miss fraction in [0, 1] (default: the profile's gather\n"
                     "curve by operand size)"),
       GS_OPT_SECTION("output"),
-      GS_OPT_FLAG("all-rows", &q->all_rows, "one line per grid point (default: one per distinct model)"),
+      GS_OPT_FLAG("all-rows", &q->all_rows,
+                  "one line per grid point (default: one per distinct model)"),
       GS_OPT_FLAG("json", &q->json, "print one JSON object (every grid point)"),
       GS_OPT_SECTION("run"),
       GS_OPT_THREADS(&q->threads),
   };
   gs_cli cli;
-  int status = gs_cli_parse(&cli, "plan", "--data DIR --mem SIZE --strategy dwr|dWr|d|w|r [options]",
-                            options, GS_CLI_ROWS(options), argc, argv, 2);
+  int status =
+      gs_cli_parse(&cli, "plan", "--data DIR --mem SIZE --strategy dwr|dWr|d|w|r [options]",
+                   options, GS_CLI_ROWS(options), argc, argv, 2);
   if (status != GS_CLI_CONTINUE) return status;
   q->have_lambda = gs_cli_given(&cli, "lambda");
   q->mem_basis_rss = mem_basis == BASIS_RSS;
@@ -654,8 +678,8 @@ static int parse_request(plan_request *q, int argc, char **argv) {
   if (!gs_cli_given(&cli, "strategy") && !q->from_search)
     return gs_cli_reject(&cli, "--strategy dwr|dWr|d|w|r (or --from-search FILE) is required");
   if (q->have_lambda && !q->from_search && q->acc.count == 0)
-    return gs_cli_reject(&cli, "--lambda ranks models of known accuracy: give --from-search FILE or "
-                               "--accuracies FILE");
+    return gs_cli_reject(&cli, "--lambda ranks models of known accuracy: give --from-search "
+                               "FILE or --accuracies FILE");
   status = gs_cli_scaling_rule(&cli, q->from_search, &q->o.rule, &q->searched);
   if (status != GS_CLI_CONTINUE) return status;
   q->o.limit[GS_PLAN_MEMORY] = (double)q->mem;

@@ -246,7 +246,8 @@ int gs_cli_parse(gs_cli *cli, const char *command, const char *synopsis, const g
     return 2;
   }
   for (int i = 0; i < count; i++)
-    if (options[i].kind == GS_OPTION_FLAG) cli->flag_default_on[i] = *(const bool *)options[i].target;
+    if (options[i].kind == GS_OPTION_FLAG)
+      cli->flag_default_on[i] = *(const bool *)options[i].target;
   for (int i = 0; i < count; i++)
     if (options[i].kind == GS_OPTION_ENUM && options[i].size != sizeof(int)) {
       fprintf(stderr, "gnnscale %s: internal error: option --%s has no enum target\n", command,
