@@ -169,12 +169,12 @@ static void print_json_known(const gs_plan *plan, const known_view *kv) {
   else printf("null");
 }
 
-static void print_json(const gs_plan *plan, const gs_plan_options *o, const gs_dataset *ds,
+static void print_json(const gs_plan *plan, const gs_plan_options *o, const char *name,
                        const gs_cost_data *data, const char *profile_note,
                        const known_view *kv) {
   const gs_scaling_rule *r = &o->rule;
   printf("{\"command\":\"plan\",\"dataset\":");
-  gs_json_string(stdout, ds->name);
+  gs_json_string(stdout, name);
   printf(",\"nodes\":%lld,\"adj_nnz\":%lld,\"features\":%lld,\"feature_nnz\":%lld,\"classes\":%lld",
          (long long)data->nodes, (long long)data->adj_nnz, (long long)data->file_features,
          (long long)data->feature_nnz, (long long)data->classes);
@@ -336,13 +336,13 @@ static void print_utility(const gs_plan *plan, const gs_plan_options *o, const k
 }
 
 /* The lines above the table: dataset, rule, elasticities, budgets, profile. */
-static void print_preamble(const gs_plan *plan, const gs_plan_options *o, const gs_dataset *ds,
+static void print_preamble(const gs_plan *plan, const gs_plan_options *o, const char *name,
                            const gs_cost_data *data, const char *profile_note) {
   const gs_scaling_rule *r = &o->rule;
   char b1[48];
   printf("dataset %s: %lld nodes, %lld non-zeros in A_hat, %lld features (%lld non-zero), "
          "%lld classes, split %lld/%lld/%lld\n",
-         ds->name, (long long)data->nodes, (long long)data->adj_nnz, (long long)data->file_features,
+         name, (long long)data->nodes, (long long)data->adj_nnz, (long long)data->file_features,
          (long long)data->feature_nnz, (long long)data->classes, (long long)data->num_train,
          (long long)data->num_valid, (long long)data->num_test);
   printf("strategy %s from base depth %d, width %lld, resolution %.3g", gs_scaling_strategy_name(r->strategy),
@@ -514,10 +514,10 @@ static void print_outcome(const gs_plan *plan, const gs_plan_options *o,
   }
 }
 
-static void print_table(const gs_plan *plan, const gs_plan_options *o, const gs_dataset *ds,
+static void print_table(const gs_plan *plan, const gs_plan_options *o, const char *name,
                         const gs_cost_data *data, const char *profile_note, bool all_rows,
                         const known_view *kv) {
-  print_preamble(plan, o, ds, data, profile_note);
+  print_preamble(plan, o, name, data, profile_note);
   const double clipped_at = print_rows(plan, o, all_rows, kv);
   print_outcome(plan, o, data, clipped_at);
   if (kv->u) print_utility(plan, o, kv);
@@ -716,49 +716,38 @@ static gs_status choose_profile(gs_profile *profile, char *note, size_t cap,
 }
 
 /* Notes on a search result that does not quite fit the dataset. */
-static void note_search(const plan_request *q, const gs_dataset *ds) {
+static void note_search(const plan_request *q, const char *name) {
   if (!q->from_search) return;
-  if (strcmp(q->searched.dataset, ds->name) != 0)
+  if (strcmp(q->searched.dataset, name) != 0)
     fprintf(stderr, "gnnscale plan: note: %s was searched on %s, not %s\n", q->from_search,
-            q->searched.dataset, ds->name);
+            q->searched.dataset, name);
   if (q->searched.format_version < 2 && (q->have_lambda || !q->json))
     fprintf(stderr, "gnnscale plan: note: %s is a version %d search result: only the base's and "
             "the best candidate's accuracies are known (a new `gnnscale search` records every "
             "model)\n", q->from_search, (int)q->searched.format_version);
 }
 
-/* Loads the dataset and describes it for the cost model (*prefix owns the column ranking);
+/* Describes the dataset for the cost model (*prefix owns the column ranking) from its binary
+ * store's header and column counts (seconds and megabytes at any scale; built on first use);
  * with the RSS basis, also measures what is resident besides the counted bytes. */
-static gs_status describe_data(gs_cost_data *data, int64_t **prefix, gs_dataset **ds,
+static gs_status describe_data(gs_cost_data *data, int64_t **prefix, char *name, size_t cap,
                                plan_request *q, gs_error *err) {
-  gs_status st = GS_OK;
-  gs_graph *g = NULL;
-  GS_TRY(gs_cli_load(ds, &g, q->data_dir, q->split, GS_FEATPREP_RAW, q->norm, err));
-  if ((*ds)->x.kind == GS_FEATURES_NONE || !(*ds)->labels || (*ds)->num_train == 0) {
-    st = gs_error_set(err, GS_ERR_INVALID,
-                      "%s has no features, labels or split: planning a GCN needs all three",
-                      q->data_dir);
-    goto fail;
-  }
-  note_search(q, *ds);
+  gs_status st = gs_cli_cost_data(data, prefix, name, cap, q->data_dir, q->split, q->norm, err);
+  if (st != GS_OK) return st;
+  note_search(q, name);
   if (q->mem_basis_rss) {
-    /* Resident bytes besides the counted ones, now that the data is loaded (zlib, GraphBLAS
-     * and OpenMP state touched, as in a training run's pricing pass). */
+    /* Resident bytes besides the counted ones (runtime, libraries, stdio), as in a training
+     * run's pricing pass. */
     int64_t rss = gs_mem_current_rss();
-    if (rss < 0) {
-      st = gs_error_set(err, GS_ERR_IO,
-                        "cannot read this process's resident size (/proc/self/statm): use "
-                        "--mem-basis counted");
-      goto fail;
-    }
+    if (rss < 0)
+      return gs_error_set(err, GS_ERR_IO,
+                          "cannot read this process's resident size (/proc/self/statm): use "
+                          "--mem-basis counted");
     int64_t resident = rss - gs_mem_current();
     q->o.resident_bytes = resident > 0 ? (double)resident : 0.0;
   }
-  GS_TRY(gs_cost_data_of(data, prefix, *ds, g, err));
   data->sparse_below = q->sparse_below;
-fail:
-  gs_graph_free(&g);
-  return st;
+  return GS_OK;
 }
 
 int gs_cmd_plan(int argc, char **argv) {
@@ -768,7 +757,7 @@ int gs_cmd_plan(int argc, char **argv) {
   gs_error err;
   gs_error_clear(&err);
   gs_status st = GS_OK;
-  gs_dataset *ds = NULL;
+  char name[256];
   int64_t *prefix = NULL;
   gs_plan plan;
   memset(&plan, 0, sizeof plan);
@@ -786,7 +775,7 @@ int gs_cmd_plan(int argc, char **argv) {
   for (int i = 0; i < q.acc.count; i++)
     GS_TRY(gs_plan_known_read(&from_files, q.acc.files[i], &err));
   GS_TRY(choose_profile(&profile, profile_note, sizeof profile_note, &q, &err));
-  GS_TRY(describe_data(&data, &prefix, &ds, &q, &err));
+  GS_TRY(describe_data(&data, &prefix, name, sizeof name, &q, &err));
   GS_TRY(gs_plan_make(&plan, &q.o, &data, &profile, &err));
   if (q.from_search || q.acc.count > 0) {
     GS_TRY(known_models(&known, q.from_search ? &q.searched : NULL, &from_files, &data, &err));
@@ -797,8 +786,8 @@ int gs_cmd_plan(int argc, char **argv) {
       kv.known = known.items;
     }
   }
-  if (q.json) print_json(&plan, &q.o, ds, &data, profile_note, &kv);
-  else print_table(&plan, &q.o, ds, &data, profile_note, q.all_rows, &kv);
+  if (q.json) print_json(&plan, &q.o, name, &data, profile_note, &kv);
+  else print_table(&plan, &q.o, name, &data, profile_note, q.all_rows, &kv);
   if (plan.best < 0) st = gs_error_set(&err, GS_ERR_BUDGET, "nothing fits the budget (see above)");
 fail:
   gs_plan_utility_release(&util);
@@ -806,6 +795,5 @@ fail:
   gs_plan_known_release(&from_files);
   gs_plan_release(&plan);
   gs_mem_free(prefix);
-  gs_dataset_free(&ds);
   return st == GS_OK ? 0 : gs_cli_fail("plan", &err);
 }

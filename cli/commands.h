@@ -10,6 +10,7 @@
 #include "core/status.h"
 #include "datasets/dataset.h"
 #include "scaling/profile.h"
+#include "scaling/cost.h"
 #include "scaling/rules.h"
 #include "scaling/search.h"
 #include "sparse/graph.h"
@@ -20,6 +21,8 @@ int gs_cmd_plan(int argc, char **argv);
 int gs_cmd_generate(int argc, char **argv);
 int gs_cmd_calibrate(int argc, char **argv);
 int gs_cmd_search(int argc, char **argv);
+int gs_cmd_convert(int argc, char **argv);
+int gs_cmd_partition(int argc, char **argv);
 
 /* The default machine profile file: $GNNSCALE_CACHE/profile.txt, else
  * $XDG_CACHE_HOME/gnnscale/profile.txt, else ~/.cache/gnnscale/profile.txt (the folder of
@@ -55,5 +58,13 @@ int gs_cli_scaling_rule(const gs_cli *cli, const char *from_search, gs_scaling_r
 /* Loads a dataset folder (or an edge-list file) and builds its normalised graph. */
 gs_status gs_cli_load(gs_dataset **ds, gs_graph **g, const char *path, const char *split,
                       gs_featprep prep, gs_norm norm, gs_error *err);
+
+/* The counts the cost model needs for the dataset at path: for a folder, from its binary
+ * store's header and column counts (the store is built on first use; a few KiB read, at any
+ * scale), else (an edge-list file, or a folder whose store cannot be written) from the loaded
+ * data. name receives the dataset's name. *prefix as in gs_cost_data_of (gs_mem_free it).
+ * Errors: GS_ERR_INVALID when features, labels or a split are missing; those of the loaders. */
+gs_status gs_cli_cost_data(gs_cost_data *out, int64_t **prefix, char *name, size_t name_cap,
+                           const char *path, const char *split, gs_norm norm, gs_error *err);
 
 #endif

@@ -5,7 +5,11 @@
 #include <sys/stat.h>
 
 #include "cli/commands.h"
+#include "core/mem.h"
+#include "core/runtime.h"
+#include "datasets/store.h"
 #include "gnn/model.h"
+#include "scaling/cost.h"
 
 int gs_cli_fail(const char *command, const gs_error *err) {
   fprintf(stderr, "gnnscale %s: %s\n", command, err->msg[0] ? err->msg : gs_status_message(err->code));
@@ -90,4 +94,48 @@ int gs_cli_scaling_rule(const gs_cli *cli, const char *from_search, gs_scaling_r
     return gs_cli_fail(cli->command, &err);
   gs_search_result_rule(searched, rule);
   return GS_CLI_CONTINUE;
+}
+
+gs_status gs_cli_cost_data(gs_cost_data *out, int64_t **prefix, char *name, size_t name_cap,
+                           const char *path, const char *split, gs_norm norm, gs_error *err) {
+  gs_status st = GS_OK;
+  gs_dataset *ds = NULL;
+  gs_graph *g = NULL;
+  int64_t *column_nnz = NULL;
+  char store[4352], note[1200];
+  struct stat sb;
+  if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+    gs_store_outcome oc;
+    gs_store_info info;
+    GS_TRY(gs_store_ensure(store, sizeof store, path, split, false, &oc, note, sizeof note, err));
+    if (note[0]) fprintf(stderr, "gnnscale: %s\n", note);
+    if (oc != GS_STORE_TEXT_ONLY) {
+      GS_TRY(gs_store_read_info(&info, store, err));
+      GS_TRY(gs_store_read_section((void **)&column_nnz, NULL, store, GS_STORE_COLUMN_NNZ,
+                                   "store-io", err));
+      if (!column_nnz || info.num_train == 0) {
+        st = gs_error_set(err, GS_ERR_INVALID,
+                          "%s has no features, labels or split: planning a GCN needs all three",
+                          path);
+        goto fail;
+      }
+      GS_TRY(gs_cost_data_of_store(out, prefix, &info, column_nnz, norm, err));
+      snprintf(name, name_cap, "%s", info.name);
+      goto done;
+    }
+  }
+  GS_TRY(gs_cli_load(&ds, &g, path, split, GS_FEATPREP_RAW, norm, err));
+  if (ds->x.kind == GS_FEATURES_NONE || !ds->labels || ds->num_train == 0) {
+    st = gs_error_set(err, GS_ERR_INVALID,
+                      "%s has no features, labels or split: planning a GCN needs all three", path);
+    goto fail;
+  }
+  GS_TRY(gs_cost_data_of(out, prefix, ds, g, err));
+  snprintf(name, name_cap, "%s", ds->name);
+done:
+fail:
+  gs_mem_free(column_nnz);
+  gs_graph_free(&g);
+  gs_dataset_free(&ds);
+  return st;
 }

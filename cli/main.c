@@ -20,6 +20,8 @@ static void usage(FILE *f) {
       "  calibrate measure this machine for the cost model (sgemm, bandwidth) and save it\n"
       "  search  find the GNN's compound-scaling constants alpha, beta, gamma by training\n"
       "  generate  write a seeded synthetic graph (e.g. of ogbn-arxiv's shape) for scale runs\n"
+      "  convert write the binary graph store beside a dataset (built on first use anyway)\n"
+      "  partition  METIS parts of a dataset's graph for Cluster-GCN, kept beside the data\n"
       "\n"
       "Run 'gnnscale <command> --help' for the options of a command.\n",
       f);
@@ -62,6 +64,8 @@ int main(int argc, char **argv) {
   else if (!strcmp(cmd, "generate")) status = gs_cmd_generate(argc, argv);
   else if (!strcmp(cmd, "calibrate")) status = gs_cmd_calibrate(argc, argv);
   else if (!strcmp(cmd, "search")) status = gs_cmd_search(argc, argv);
+  else if (!strcmp(cmd, "convert")) status = gs_cmd_convert(argc, argv);
+  else if (!strcmp(cmd, "partition")) status = gs_cmd_partition(argc, argv);
   else if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
     usage(stdout);
     return 0;

@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -227,6 +228,15 @@ gs_status gs_colrank_features(gs_colrank *out, const gs_features *x, gs_colrank_
 fail:
   stats_release(&s);
   return st;
+}
+
+gs_status gs_colrank_counts(gs_colrank *out, const int64_t *column_nnz, int64_t f0, int64_t rows,
+                            gs_error *err) {
+  if (!out || !column_nnz || f0 < 1)
+    return gs_error_set(err, GS_ERR_INVALID, "gs_colrank_counts: no columns to rank");
+  /* Only the counts are read by the document-frequency ranking: borrow them. */
+  col_stats s = {.f = f0, .cap = f0, .nnz = (int64_t *)(uintptr_t)column_nnz};
+  return rank_from_stats(out, GS_COLRANK_DF, &s, rows, err);
 }
 
 gs_status gs_colrank_compute(gs_colrank *out, const gs_dataset *ds, gs_colrank_method method,

@@ -70,6 +70,12 @@ gs_status gs_colrank_compute(gs_colrank *out, const gs_dataset *ds, gs_colrank_m
 gs_status gs_colrank_features(gs_colrank *out, const gs_features *x, gs_colrank_method method,
                               gs_error *err);
 
+/* The document-frequency ranking from each column's non-zero count alone (column_nnz [f0], as
+ * the binary store keeps it), identical to gs_colrank_features's GS_COLRANK_DF on the matrix
+ * they were counted from; out->num_nodes = rows. Errors: GS_ERR_INVALID, GS_ERR_NOMEM. */
+gs_status gs_colrank_counts(gs_colrank *out, const int64_t *column_nnz, int64_t f0, int64_t rows,
+                            gs_error *err);
+
 /* Columns kept at resolution r: min(f0, max(1, ceil(r·f0))), where the ceiling forgives a
  * relative error of 1e-9 in r·f0 so that decimal r behave as written (r = 0.1, f0 = 30 keeps
  * 3, not 4; r = 0.5, f0 = 1433 keeps 717). r NaN or <= 0 keeps 1; r >= 1 keeps f0; f0 <= 0

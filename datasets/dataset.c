@@ -938,6 +938,10 @@ void gs_dataset_free(gs_dataset **pds) {
   gs_dataset *ds = *pds;
   gs_mem_free(ds->src);
   gs_mem_free(ds->dst);
+  gs_mem_free(ds->adj_rowptr);
+  gs_mem_free(ds->adj_col);
+  gs_mem_free(ds->part_start);
+  gs_mem_free(ds->original_id);
   gs_mem_free(ds->x.dense);
   gs_mem_free(ds->x.sparse.rowptr);
   gs_mem_free(ds->x.sparse.col);
@@ -949,6 +953,14 @@ void gs_dataset_free(gs_dataset **pds) {
   gs_mem_free(ds->test);
   gs_mem_free(ds);
   *pds = NULL;
+}
+
+gs_status gs_dataset_graph_new(gs_graph **out, const gs_dataset *ds, gs_norm norm, gs_error *err) {
+  if (!ds) return gs_error_set(err, GS_ERR_INVALID, "gs_dataset_graph_new: NULL dataset");
+  if (ds->adj_rowptr)
+    return gs_graph_new_adjacency(out, ds->num_nodes, ds->adj_rowptr, ds->adj_col, norm,
+                                  &ds->store_stats, err);
+  return gs_graph_new(out, ds->num_nodes, ds->src, ds->dst, ds->num_edge_lines, norm, err);
 }
 
 void gs_dataset_row_normalize(gs_dataset *ds) {

@@ -10,6 +10,7 @@
 
 #include "core/status.h"
 #include "sparse/csr.h"
+#include "sparse/graph.h"
 
 typedef enum { GS_FEATURES_NONE = 0, GS_FEATURES_DENSE = 1, GS_FEATURES_SPARSE = 2 } gs_feature_kind;
 
@@ -32,6 +33,19 @@ typedef struct {
   int64_t num_edge_lines; /* edge lines as stored (duplicates and self loops included) */
   int64_t *src;           /* [num_edge_lines] */
   int64_t *dst;           /* [num_edge_lines] */
+
+  /* Loaded from the binary store (datasets/store.h): the symmetrised graph without self loops
+   * in place of the edge lines (src and dst are then NULL and num_edge_lines 0), and what the
+   * graph builder found in the text's edge lines. NULL when read from text. */
+  int64_t *adj_rowptr;    /* [num_nodes + 1] */
+  uint32_t *adj_col;      /* [adj_rowptr[num_nodes]], ascending per row */
+  gs_graph_stats store_stats;
+  /* A partition-ordered store (gs_store_write_ordered): nodes renumbered so that part p is
+   * nodes [part_start[p], part_start[p + 1]); node i is the text's node original_id[i]. NULL
+   * and 0 otherwise. */
+  int32_t parts;
+  int64_t *part_start;    /* [parts + 1] */
+  int64_t *original_id;   /* [num_nodes] */
 
   int64_t file_features;  /* F in the file, before any column selection */
   gs_features x;          /* kind NONE for edge-list graphs */
@@ -88,6 +102,11 @@ gs_status gs_dataset_load(gs_dataset **out, const char *dir, const gs_dataset_op
  * GS_ERR_RANGE (index out of range), GS_ERR_MISMATCH (entry count vs the size line),
  * GS_ERR_NUMERIC (non-finite value). */
 gs_status gs_dataset_load_edgelist(gs_dataset **out, const char *path, gs_error *err);
+
+/* Builds the normalised graph of ds: from its edge lines (gs_graph_new) or, when it came from
+ * the binary store, from its adjacency (gs_graph_new_adjacency, reporting the text's edge-line
+ * statistics). Errors: those of the two builders. */
+gs_status gs_dataset_graph_new(gs_graph **out, const gs_dataset *ds, gs_norm norm, gs_error *err);
 
 /* Frees everything and clears *ds. NULL-safe. */
 void gs_dataset_free(gs_dataset **ds);

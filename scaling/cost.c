@@ -62,6 +62,40 @@ gs_status gs_cost_column_ranking(int64_t **order, int64_t **prefix, const gs_fea
   return GS_OK;
 }
 
+gs_status gs_cost_data_of_store(gs_cost_data *out, int64_t **prefix, const gs_store_info *info,
+                                const int64_t *column_nnz, gs_norm norm, gs_error *err) {
+  const int64_t f = info->file_features;
+  if (info->feature_kind == GS_FEATURES_NONE || f < 1 || info->num_classes < 1 || !column_nnz)
+    return gs_error_set(err, GS_ERR_INVALID, "%s: the cost model needs features and labels",
+                        info->name);
+  gs_cost_data d = gs_cost_data_default();
+  d.nodes = info->graph.nodes;
+  d.edge_lines = info->graph.edge_lines;
+  d.self_loop_lines = info->graph.self_loop_lines;
+  d.symmetric_entries = info->graph.symmetric_entries;
+  d.max_degree = info->graph.max_degree;
+  d.adj_nnz = info->graph.symmetric_entries + info->graph.nodes;
+  d.norm = norm;
+  d.file_features = f;
+  d.feature_nnz = info->feature_nnz;
+  d.classes = info->num_classes;
+  d.num_train = info->num_train;
+  d.num_valid = info->num_valid;
+  d.num_test = info->num_test;
+  if (prefix) {
+    /* The ranking of gs_cost_column_ranking, from the stored counts. */
+    gs_colrank r;
+    gs_status st = gs_colrank_counts(&r, column_nnz, f, info->graph.nodes, err);
+    if (st != GS_OK) return st;
+    d.column_nnz_prefix = r.nnz_prefix;
+    *prefix = r.nnz_prefix;
+    r.nnz_prefix = NULL;
+    gs_colrank_free(&r);
+  }
+  *out = d;
+  return GS_OK;
+}
+
 gs_cost_data gs_cost_data_counts(const gs_dataset *ds, const gs_graph *g) {
   const gs_graph_stats s = gs_graph_stats_of(g);
   gs_cost_data d = gs_cost_data_default();

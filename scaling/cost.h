@@ -12,6 +12,7 @@
 
 #include "core/status.h"
 #include "datasets/dataset.h"
+#include "datasets/store.h"
 #include "core/flops.h"
 #include "gnn/model.h"
 #include "gnn/train.h"
@@ -61,6 +62,13 @@ gs_cost_data gs_cost_data_counts(const gs_dataset *ds, const gs_graph *g);
  * features, labels or split, or a column subset), GS_ERR_NOMEM. */
 gs_status gs_cost_data_of(gs_cost_data *out, int64_t **prefix, const gs_dataset *ds,
                           const gs_graph *g, gs_error *err);
+
+/* Describes a dataset from its binary store's header and column counts alone (what `plan`
+ * reads, at any scale): the same counts as gs_cost_data_of on the loaded text, with the
+ * ranked prefix sums built from column_nnz [f0] (gs_mem_alloc'd into *prefix when prefix is
+ * not NULL, as there). Errors: GS_ERR_INVALID (no features or labels), GS_ERR_NOMEM. */
+gs_status gs_cost_data_of_store(gs_cost_data *out, int64_t **prefix, const gs_store_info *info,
+                                const int64_t *column_nnz, gs_norm norm, gs_error *err);
 
 /* The column ranking of DESIGN.md §1, gs_colrank_features by document frequency
  * (datasets/colrank.h): order[i] is the file column of rank i (descending number of

@@ -90,6 +90,81 @@ static int64_t parts_for(int64_t work) {
   return work < GS__SPMM_PARALLEL_MIN ? 1 : (int64_t)omp_get_max_threads();
 }
 
+/* Fills the values of Â from its columns and each node's scale (1/sqrt(deg+1) for SYM,
+ * 1/(deg+1) for ROW), products taken in double and rounded once to float:
+ *   SYM:  Â_ij = 1/sqrt(deg_i + 1) · 1/sqrt(deg_j + 1)
+ *   ROW:  Â_ij = 1/(deg_i + 1),  Âᵀ_ij = Â_ji = 1/(deg_j + 1)
+ *   NONE: Â_ij = 1.
+ * For ROW, Âᵀ's pattern is copied from Â's. */
+static void fill_values(gs_graph *g, const node_word *deg) {
+  const gs_norm norm = g->norm;
+  const int64_t n = g->a.nrows, nnz = g->a.nnz;
+  const int64_t parts = parts_for(nnz + n);
+  const int64_t *rowptr = g->a.rowptr, *col = g->a.col;
+  float *val = g->a.val, *val_t = g->at.val;
+#pragma omp parallel for schedule(static) num_threads((int)parts)
+  for (int64_t t = 0; t < parts; t++) {
+    const int64_t r0 = gs__csr_part_start(rowptr, n, t, parts);
+    const int64_t r1 = gs__csr_part_start(rowptr, n, t + 1, parts);
+    for (int64_t i = r0; i < r1; i++) {
+      const double si = deg[i].scale;
+      switch (norm) {
+        case GS_NORM_SYM:
+          for (int64_t q = rowptr[i]; q < rowptr[i + 1]; q++)
+            val[q] = (float)(si * deg[col[q]].scale);
+          break;
+        case GS_NORM_ROW:
+          for (int64_t q = rowptr[i]; q < rowptr[i + 1]; q++) {
+            val[q] = (float)si;
+            val_t[q] = (float)deg[col[q]].scale;
+          }
+          break;
+        case GS_NORM_NONE:
+          for (int64_t q = rowptr[i]; q < rowptr[i + 1]; q++) val[q] = 1.0f;
+          break;
+      }
+    }
+  }
+  if (norm == GS_NORM_ROW) {
+    memcpy(g->at.rowptr, g->a.rowptr, (size_t)(n + 1) * sizeof *g->at.rowptr);
+    memcpy(g->at.col, g->a.col, (size_t)nnz * sizeof *g->at.col);
+  }
+}
+
+/* The degree statistics of a filled Â (edge-line counts are set by the caller). The median
+ * is the lower one (element (n-1)/2 of the sorted degrees); its histogram, 8(max_degree+1)
+ * bytes under "graph-build", is freed before return. */
+static gs_status finish_stats(gs_graph *g, gs_error *err) {
+  gs_graph_stats *s = &g->stats;
+  const int64_t n = g->a.nrows;
+  const int64_t *rowptr = g->a.rowptr;
+  s->nodes = n;
+  s->nnz = g->a.nnz;
+  s->symmetric_entries = g->a.nnz - n;
+  s->mean_degree = (double)s->symmetric_entries / (double)n;
+  s->isolated_nodes = 0;
+  s->max_degree = 0;
+  for (int64_t i = 0; i < n; i++) {
+    const int64_t d = rowptr[i + 1] - rowptr[i] - 1;
+    if (d == 0) s->isolated_nodes++;
+    if (d > s->max_degree) s->max_degree = d;
+  }
+  int64_t *hist = gs_mem_calloc((size_t)s->max_degree + 1, sizeof *hist, "graph-build");
+  if (!hist)
+    return gs_error_set(err, GS_ERR_NOMEM, "out of memory for a degree histogram of %lld bins",
+                        (long long)s->max_degree + 1);
+  for (int64_t i = 0; i < n; i++) hist[rowptr[i + 1] - rowptr[i] - 1]++;
+  for (int64_t d = 0, seen = 0; d <= s->max_degree; d++) {
+    seen += hist[d];
+    if (seen > (n - 1) / 2) {
+      s->median_degree = d;
+      break;
+    }
+  }
+  gs_mem_free(hist);
+  return GS_OK;
+}
+
 gs_status gs_graph_new(gs_graph **out, int64_t n, const int64_t *src, const int64_t *dst,
                        int64_t nedges, gs_norm norm, gs_error *err) {
   gs_status st = GS_OK;
@@ -97,7 +172,6 @@ gs_status gs_graph_new(gs_graph **out, int64_t n, const int64_t *src, const int6
   int64_t *start = NULL; /* [n+1] start of each row's bucket in keys */
   int64_t *keys = NULL;  /* [2m] neighbour keys 2·id + (1 if from a reversed line) */
   node_word *deg = NULL; /* [n] fill cursor, distinct neighbours, then scale (node_word) */
-  int64_t *hist = NULL;  /* [max_degree+1] degree histogram, for the median */
 
   if (!out) return gs_error_set(err, GS_ERR_INVALID, "gs_graph_new: NULL output handle");
   if (n < 1)
@@ -200,16 +274,11 @@ gs_status gs_graph_new(gs_graph **out, int64_t n, const int64_t *src, const int6
     deg[i].scale = norm == GS_NORM_SYM ? 1.0 / sqrt(d) : 1.0 / d;
   }
 
-  /* Fill columns (the self loop merged in order) and values, products taken in double and
-   * rounded once to float:
-   *   SYM:  Â_ij = 1/sqrt(deg_i + 1) · 1/sqrt(deg_j + 1)
-   *   ROW:  Â_ij = 1/(deg_i + 1),  Âᵀ_ij = Â_ji = 1/(deg_j + 1)
-   *   NONE: Â_ij = 1. */
+  /* Fill columns, the self loop merged in order. */
   {
     const int64_t parts = parts_for(nnz + n);
     const int64_t *rowptr = g->a.rowptr;
     int64_t *col = g->a.col;
-    float *val = g->a.val, *val_t = g->at.val;
 #pragma omp parallel for schedule(static) num_threads((int)parts)
     for (int64_t t = 0; t < parts; t++) {
       const int64_t r0 = gs__csr_part_start(rowptr, n, t, parts);
@@ -221,56 +290,15 @@ gs_status gs_graph_new(gs_graph **out, int64_t n, const int64_t *src, const int6
         for (; p < len && nb[p] < i; p++) col[q++] = nb[p];
         col[q++] = i;
         for (; p < len; p++) col[q++] = nb[p];
-        const double si = deg[i].scale;
-        switch (norm) {
-          case GS_NORM_SYM:
-            for (q = rowptr[i]; q < rowptr[i + 1]; q++) val[q] = (float)(si * deg[col[q]].scale);
-            break;
-          case GS_NORM_ROW:
-            for (q = rowptr[i]; q < rowptr[i + 1]; q++) {
-              val[q] = (float)si;
-              val_t[q] = (float)deg[col[q]].scale;
-            }
-            break;
-          case GS_NORM_NONE:
-            for (q = rowptr[i]; q < rowptr[i + 1]; q++) val[q] = 1.0f;
-            break;
-        }
       }
     }
   }
-  if (norm == GS_NORM_ROW) {
-    memcpy(g->at.rowptr, g->a.rowptr, (size_t)(n + 1) * sizeof *g->at.rowptr);
-    memcpy(g->at.col, g->a.col, (size_t)nnz * sizeof *g->at.col);
-  }
+  fill_values(g, deg);
+  g->stats.edge_lines = nedges;
+  g->stats.duplicate_lines = duplicates;
+  g->stats.self_loop_lines = self_loops;
+  GS_TRY(finish_stats(g, err));
 
-  /* Statistics. The median is the lower one (element (n-1)/2 of the sorted degrees). */
-  gs_graph_stats *s = &g->stats;
-  s->nodes = n;
-  s->edge_lines = nedges;
-  s->duplicate_lines = duplicates;
-  s->self_loop_lines = self_loops;
-  s->symmetric_entries = symmetric;
-  s->nnz = nnz;
-  s->mean_degree = (double)symmetric / (double)n;
-  const int64_t *rowptr = g->a.rowptr;
-  for (int64_t i = 0; i < n; i++) {
-    const int64_t d = rowptr[i + 1] - rowptr[i] - 1;
-    if (d == 0) s->isolated_nodes++;
-    if (d > s->max_degree) s->max_degree = d;
-  }
-  hist = gs_mem_calloc((size_t)s->max_degree + 1, sizeof *hist, "graph-build");
-  if (!hist) goto nomem;
-  for (int64_t i = 0; i < n; i++) hist[rowptr[i + 1] - rowptr[i] - 1]++;
-  for (int64_t d = 0, seen = 0; d <= s->max_degree; d++) {
-    seen += hist[d];
-    if (seen > (n - 1) / 2) {
-      s->median_degree = d;
-      break;
-    }
-  }
-
-  gs_mem_free(hist);
   gs_mem_free(deg);
   gs_mem_free(keys);
   gs_mem_free(start);
@@ -281,7 +309,6 @@ nomem:
   st = gs_error_set(err, GS_ERR_NOMEM, "out of memory building a graph of %lld nodes and %lld edge lines",
                     (long long)n, (long long)nedges);
 fail:
-  gs_mem_free(hist);
   gs_mem_free(deg);
   gs_mem_free(keys);
   gs_mem_free(start);
@@ -412,4 +439,80 @@ void gs_graph_aggregate_reference(const gs_graph *g, float *Y, const float *X, i
                                   bool transpose) {
   const gs_csr *m = (transpose && g->norm == GS_NORM_ROW) ? &g->at : &g->a;
   gs_csr_spmm_reference(m, X, k, Y);
+}
+
+gs_status gs_graph_new_adjacency(gs_graph **out, int64_t n, const int64_t *rowptr,
+                                 const uint32_t *col, gs_norm norm,
+                                 const gs_graph_stats *lines, gs_error *err) {
+  gs_status st = GS_OK;
+  gs_graph *g = NULL;
+  node_word *deg = NULL; /* [n] the scale of each node's normalisation */
+  if (!out || !rowptr || (!col && n > 0 && rowptr[n] > 0))
+    return gs_error_set(err, GS_ERR_INVALID, "gs_graph_new_adjacency: NULL argument");
+  if (n < 1 || n > ((int64_t)1 << 32))
+    return gs_error_set(err, GS_ERR_INVALID, "a graph needs 1 to 2^32 nodes, got %lld",
+                        (long long)n);
+  if (norm != GS_NORM_SYM && norm != GS_NORM_ROW && norm != GS_NORM_NONE)
+    return gs_error_set(err, GS_ERR_INVALID, "unknown normalisation %d", (int)norm);
+  /* Each row ascending, in range, without self loops: what the store promises, checked rather
+   * than trusted (one pass; symmetry is not checked, it would need a search per entry). */
+  if (rowptr[0] != 0 || rowptr[n] < 0 || rowptr[n] > GS__GRAPH_MAX_EDGES)
+    return gs_error_set(err, GS_ERR_RANGE, "adjacency: row pointers start at %lld and end at %lld",
+                        (long long)rowptr[0], (long long)rowptr[n]);
+  int64_t bad = n;
+#pragma omp parallel for schedule(static) reduction(min : bad) if (n > GS__SPMM_PARALLEL_MIN)
+  for (int64_t i = 0; i < n; i++) {
+    bool ok = rowptr[i + 1] >= rowptr[i];
+    for (int64_t q = rowptr[i]; ok && q < rowptr[i + 1]; q++)
+      ok = (int64_t)col[q] < n && (int64_t)col[q] != i && (q == rowptr[i] || col[q] > col[q - 1]);
+    if (!ok && i < bad) bad = i;
+  }
+  if (bad < n)
+    return gs_error_set(err, GS_ERR_RANGE,
+                        "adjacency row %lld: entries out of order, out of range or a self loop",
+                        (long long)bad);
+  const int64_t nnz = rowptr[n] + n;
+  g = calloc(1, sizeof *g); /* a few words, outside the counting allocator: see gs_graph_bytes */
+  deg = gs_mem_alloc((size_t)n * sizeof *deg, "graph-build");
+  if (!g || !deg) {
+    st = gs_error_set(err, GS_ERR_NOMEM, "out of memory building a graph of %lld nodes",
+                      (long long)n);
+    goto fail;
+  }
+  g->norm = norm;
+  GS_TRY(gs_csr_alloc(&g->a, n, n, nnz, "graph", err));
+  if (norm == GS_NORM_ROW) GS_TRY(gs_csr_alloc(&g->at, n, n, nnz, "graph", err));
+  for (int64_t i = 0; i < n; i++) g->a.rowptr[i + 1] = rowptr[i + 1] + i + 1;
+  {
+    const int64_t parts = parts_for(nnz + n);
+    const int64_t *arow = g->a.rowptr;
+    int64_t *acol = g->a.col;
+#pragma omp parallel for schedule(static) num_threads((int)parts)
+    for (int64_t t = 0; t < parts; t++) {
+      const int64_t r0 = gs__csr_part_start(arow, n, t, parts);
+      const int64_t r1 = gs__csr_part_start(arow, n, t + 1, parts);
+      for (int64_t i = r0; i < r1; i++) {
+        int64_t q = arow[i], p = rowptr[i];
+        for (; p < rowptr[i + 1] && (int64_t)col[p] < i; p++) acol[q++] = col[p];
+        acol[q++] = i;
+        for (; p < rowptr[i + 1]; p++) acol[q++] = col[p];
+        const double d = (double)(rowptr[i + 1] - rowptr[i] + 1);
+        deg[i].scale = norm == GS_NORM_SYM ? 1.0 / sqrt(d) : 1.0 / d;
+      }
+    }
+  }
+  fill_values(g, deg);
+  if (lines) {
+    g->stats.edge_lines = lines->edge_lines;
+    g->stats.duplicate_lines = lines->duplicate_lines;
+    g->stats.self_loop_lines = lines->self_loop_lines;
+  }
+  GS_TRY(finish_stats(g, err));
+  gs_mem_free(deg);
+  *out = g;
+  return GS_OK;
+fail:
+  gs_mem_free(deg);
+  gs_graph_free(&g);
+  return st;
 }

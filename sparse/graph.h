@@ -71,6 +71,18 @@ typedef struct gs_graph gs_graph;
 gs_status gs_graph_new(gs_graph **out, int64_t n, const int64_t *src, const int64_t *dst,
                        int64_t nedges, gs_norm norm, gs_error *err);
 
+/* Builds Â from a symmetric adjacency pattern without self loops (the binary store's form):
+ * rowptr [n + 1], col [rowptr[n]] ascending within each row, ids below n (32-bit, so
+ * n <= 2^32). Â is the same as gs_graph_new gives for edge lines with this symmetrised
+ * pattern. Each row's order, range and the absence of self loops are checked (GS_ERR_RANGE
+ * naming the row); symmetry is the caller's promise. lines (may be NULL) gives the edge-line
+ * counts the stats report (edge_lines, duplicate_lines, self_loop_lines). Memory: Â as in
+ * gs_graph_new; transient 8n bytes under "graph-build", then the median's histogram.
+ * Errors: GS_ERR_INVALID (NULL, n outside [1, 2^32], unknown norm), GS_ERR_RANGE, GS_ERR_NOMEM. */
+gs_status gs_graph_new_adjacency(gs_graph **out, int64_t n, const int64_t *rowptr,
+                                 const uint32_t *col, gs_norm norm,
+                                 const gs_graph_stats *lines, gs_error *err);
+
 /* Frees the graph and clears *g. NULL-safe. */
 void gs_graph_free(gs_graph **g);
 

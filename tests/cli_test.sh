@@ -66,6 +66,19 @@ printf '0\n1\n0\n' | gzip > "$tmp/bad/raw/node-label.csv.gz"
 for f in train valid test; do printf '0\n' | gzip > "$tmp/bad/split/s/$f.csv.gz"; done
 expect 1 "edge.csv.gz:2:" -- "$bin" info --data "$tmp/bad"
 
+# the binary store and partitions (a copy of cora, so the repository stays clean)
+cp -r "$data/cora" "$tmp/cora"
+rm -f "$tmp/cora"/gnnscale*
+expect 0 "format version 1" -- "$bin" convert --data "$tmp/cora"
+expect 0 "nodes          2708" -- "$bin" info --data "$tmp/cora"
+printf 'X' | dd of="$tmp/cora/gnnscale.store" bs=1 seek=300 conv=notrunc 2>/dev/null
+expect 0 "header checksum mismatch (corrupt); rebuilt from the text" -- "$bin" info --data "$tmp/cora"
+expect 2 "--parts P is required" -- "$bin" partition --data "$tmp/cora"
+expect 1 "use full batching" -- "$bin" partition --data "$tmp/cora" --parts 1
+expect 1 "fewer parts than nodes" -- "$bin" partition --data "$tmp/cora" --parts 2708
+expect 0 "computed" -- "$bin" partition --data "$tmp/cora" --parts 4 --seed 2
+expect 0 "reused" -- "$bin" partition --data "$tmp/cora" --parts 4 --seed 2
+
 # plan with known accuracies: a search result of version 2 (written here, no training) and a
 # sweep file; bad lines name the file and line
 {

@@ -1,0 +1,151 @@
+/* gnnscale partition: METIS k-way parts of a dataset's graph for Cluster-GCN, kept beside the
+ * data (the assignment and a partition-ordered store) and reused while P, the seed and the
+ * graph stay the same. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "core/mem.h"
+#include "core/runtime.h"
+#include "datasets/store.h"
+#include "sparse/partition.h"
+
+/* Whether the partition-ordered store at path was made from the store with graph_key with
+ * these parts and seed. */
+static bool ordered_is_current(const char *path, uint64_t graph_key, int32_t parts, int64_t seed) {
+  gs_store_info info;
+  gs_error ignored;
+  return gs_store_read_info(&info, path, &ignored) == GS_OK && info.source_fingerprint == graph_key &&
+         info.parts == parts && info.partition_seed == seed;
+}
+
+int gs_cmd_partition(int argc, char **argv) {
+  const char *data = NULL, *split = NULL;
+  bool json = false;
+  int64_t threads = 0, parts = 0, seed = 0;
+  const gs_option options[] = {
+      GS_OPTS_DATA(&data, &split),
+      GS_OPT_SECTION("partition"),
+      GS_OPT_INT("parts", "P", 1, INT32_MAX, &parts,
+                 "number of parts (METIS k-way on the symmetrised graph without self loops)"),
+      GS_OPT_INT("seed", "S", 0, INT32_MAX, &seed, "METIS's seed (default 0)"),
+      GS_OPT_SECTION("run"),
+      GS_OPT_THREADS(&threads),
+      GS_OPT_JSON(&json),
+  };
+  gs_cli cli;
+  int status = gs_cli_parse(&cli, "partition",
+                            "--data DIR --parts P [options]\n"
+                            "  kept beside the data as gnnscale-P<P>-s<S>.parts and a "
+                            "partition-ordered store\n  gnnscale-P<P>-s<S>.store, reused while "
+                            "P, S and the graph stay the same",
+                            options, GS_CLI_ROWS(options), argc, argv, 2);
+  if (status != GS_CLI_CONTINUE) return status;
+  if (!data) return gs_cli_reject(&cli, "--data DIR is required");
+  if (parts == 0) return gs_cli_reject(&cli, "--parts P is required");
+  gs_error err;
+  gs_error_clear(&err);
+  gs_status st = GS_OK;
+  gs_dataset *ds = NULL;
+  int32_t *part = NULL;
+  char store[4352], parts_path[4352], ordered_path[4352], note[1200];
+  gs_store_outcome oc;
+  gs_store_info info;
+  gs_partition_report r;
+  const char *how = "computed";
+  GS_TRY(gs_runtime_init((int)threads, &err));
+  double t0 = gs_clock_seconds();
+  GS_TRY(gs_store_ensure(store, sizeof store, data, split, false, &oc, note, sizeof note, &err));
+  if (note[0]) fprintf(stderr, "gnnscale partition: %s\n", note);
+  if (oc == GS_STORE_TEXT_ONLY) {
+    st = gs_error_set(&err, GS_ERR_IO, "partitioning keeps its result beside the data: %s", note);
+    goto fail;
+  }
+  const double store_seconds = gs_clock_seconds() - t0;
+  GS_TRY(gs_store_read_info(&info, store, &err));
+  t0 = gs_clock_seconds();
+  GS_TRY(gs_store_load(&ds, store, &err));
+  const double load_seconds = gs_clock_seconds() - t0;
+  GS_TRY(gs_store_parts_path(parts_path, sizeof parts_path, data, (int32_t)parts, seed, false, &err));
+  GS_TRY(gs_store_parts_path(ordered_path, sizeof ordered_path, data, (int32_t)parts, seed, true,
+                             &err));
+  gs_error rerr;
+  gs_error_clear(&rerr);
+  gs_status rst = gs_store_parts_read(&part, &r, parts_path, ds->num_nodes, (int32_t)parts, seed,
+                                      info.graph_key, &rerr);
+  double partition_seconds = 0.0, ordered_seconds = 0.0;
+  if (rst == GS_OK) {
+    how = "reused";
+  } else {
+    if (rst != GS_ERR_NOT_FOUND)
+      fprintf(stderr, "gnnscale partition: %s; partitioning again\n", rerr.msg);
+    part = gs_mem_alloc((size_t)ds->num_nodes * sizeof *part, "partition");
+    if (!part) {
+      st = gs_error_set(&err, GS_ERR_NOMEM, "out of memory for the partition");
+      goto fail;
+    }
+    t0 = gs_clock_seconds();
+    st = gs_partition_kway(part, &r, ds->num_nodes, ds->adj_rowptr, ds->adj_col, (int32_t)parts,
+                           (uint64_t)seed, &err);
+    if (st != GS_OK) {
+      gs_error_prefix(&err, "%s: ", data);
+      goto fail;
+    }
+    partition_seconds = gs_clock_seconds() - t0;
+    GS_TRY(gs_store_parts_write(parts_path, part, &r, seed, info.graph_key, &err));
+  }
+  const bool ordered_reused = ordered_is_current(ordered_path, info.graph_key, (int32_t)parts, seed);
+  if (!ordered_reused) {
+    t0 = gs_clock_seconds();
+    GS_TRY(gs_store_write_ordered(ordered_path, ds, part, (int32_t)parts, seed, info.graph_key,
+                                  &err));
+    ordered_seconds = gs_clock_seconds() - t0;
+  }
+  char b1[32], b2[32], b3[32];
+  if (json) {
+    printf("{\"command\":\"partition\",\"dataset\":");
+    gs_json_string(stdout, info.name);
+    printf(",\"parts\":%lld,\"seed\":%lld,\"partition\":\"%s\",\"nodes\":%lld,\"edges\":%lld,"
+           "\"edge_cut\":%lld,\"metis_edge_cut\":%lld,\"balance\":%.6f,\"largest_part\":%lld,"
+           "\"smallest_part\":%lld,\"isolated_nodes\":%lld,\"metis_seconds\":%.4f,"
+           "\"metis_peak_bytes\":%lld,\"store_seconds\":%.4f,\"load_seconds\":%.4f,"
+           "\"partition_seconds\":%.4f,\"ordered_store_seconds\":%.4f,\"parts_file\":",
+           (long long)parts, (long long)seed, how, (long long)r.nodes, (long long)r.edges,
+           (long long)r.edge_cut, (long long)r.metis_edge_cut, r.balance,
+           (long long)r.largest_part, (long long)r.smallest_part, (long long)r.isolated_nodes,
+           r.metis_seconds, (long long)r.metis_peak_bytes, store_seconds, load_seconds,
+           partition_seconds, ordered_seconds);
+    gs_json_string(stdout, parts_path);
+    printf(",\"ordered_store\":");
+    gs_json_string(stdout, ordered_path);
+    printf(",\"peak_rss_bytes\":%lld}\n", (long long)gs_mem_peak_rss());
+  } else {
+    printf("%s: %lld parts (seed %lld), %s: %lld nodes, %lld edges\n", info.name,
+           (long long)parts, (long long)seed, how, (long long)r.nodes, (long long)r.edges);
+    printf("edge cut       %lld edges (%.2f%%; METIS reports %lld)\n", (long long)r.edge_cut,
+           r.edges ? 100.0 * (double)r.edge_cut / (double)r.edges : 0.0,
+           (long long)r.metis_edge_cut);
+    printf("balance        %.4f (parts of %lld to %lld nodes; %lld isolated nodes dealt to the "
+           "smallest parts)\n",
+           r.balance, (long long)r.smallest_part, (long long)r.largest_part,
+           (long long)r.isolated_nodes);
+    printf("METIS          %.3f s, peak memory +%s%s\n", r.metis_seconds,
+           r.metis_peak_bytes >= 0 ? gs_format_bytes(r.metis_peak_bytes, b1, sizeof b1) : "?",
+           !strcmp(how, "reused") ? " (when it was computed)" : "");
+    printf("times          store %.2f s, load %.2f s, partition %.2f s, ordered store %.2f s%s\n",
+           store_seconds, load_seconds, partition_seconds, ordered_seconds,
+           ordered_reused ? " (reused)" : "");
+    printf("files          %s, %s; peak %s counted, %s RSS\n", parts_path, ordered_path,
+           gs_format_bytes(gs_mem_peak(), b2, sizeof b2),
+           gs_format_bytes(gs_mem_peak_rss(), b3, sizeof b3));
+  }
+  gs_mem_free(part);
+  gs_dataset_free(&ds);
+  return 0;
+fail:
+  gs_mem_free(part);
+  gs_dataset_free(&ds);
+  return gs_cli_fail("partition", &err);
+}
