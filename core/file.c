@@ -115,9 +115,10 @@ void gs_line_close(gs_line_reader *r) {
 static gs_status make_one(const char *dir, gs_error *err) {
   struct stat sb;
   if (mkdir(dir, 0755) == 0) return GS_OK;
-  if (errno == EEXIST && stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode)) return GS_OK;
+  const int e = errno;
+  if (e == EEXIST && stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode)) return GS_OK;
   return gs_error_set(err, GS_ERR_IO, "%s: cannot create folder: %s", dir,
-                      errno == EEXIST ? "a file of that name is in the way" : strerror(errno));
+                      e == EEXIST ? "a file of that name is in the way" : strerror(e));
 }
 
 gs_status gs_mkdir_p(const char *path, gs_error *err) {

@@ -258,8 +258,8 @@ static gs_status read_labels(gs_dataset *ds, const char *path, const char *count
   int64_t cap = 0, count = 0, max_label = -1;
   const int64_t limit = meta->num_classes >= 0 ? meta->num_classes : (int64_t)INT32_MAX;
   GS_TRY(gs__reader_open(&r, path, err));
-  GS_TRY(gs__grow((void **)&ds->labels, &cap, n < TRUSTED_LABELS ? n : TRUSTED_LABELS, n, sizeof(int32_t),
-                  "dataset-labels", err));
+  GS_TRY(gs__grow((void **)&ds->labels, &cap, n < TRUSTED_LABELS ? n : TRUSTED_LABELS, n,
+                  sizeof(int32_t), "dataset-labels", err));
   for (;;) {
     char *line;
     size_t len;
@@ -371,8 +371,9 @@ static gs_status builder_init(feat_builder *b, int64_t n, int64_t cols, const in
     b->scratch = gs_mem_calloc((size_t)cols, sizeof(float), "dataset-tmp");
     if (!b->scratch) return gs_error_set(err, GS_ERR_NOMEM, "%s: out of memory", path);
   }
-  gs_status st = gs__grow((void **)&b->rowptr, &b->rowptr_cap, n + 1 < FIRST_ROWPTR ? n + 1 : FIRST_ROWPTR, n + 1,
-                          sizeof(int64_t), "features", err);
+  gs_status st = gs__grow((void **)&b->rowptr, &b->rowptr_cap,
+                          n + 1 < FIRST_ROWPTR ? n + 1 : FIRST_ROWPTR, n + 1, sizeof(int64_t),
+                          "features", err);
   if (st != GS_OK) return st;
   b->rowptr[0] = 0;
   if (b->threshold <= 0) return builder_to_dense(b, 0, path, err);
@@ -566,8 +567,8 @@ static gs_status read_sparse_features(gs_dataset *ds, const char *path, const me
   /* Collect in file columns, never dense (the switch happens once the width is known). */
   b.n = n;
   b.threshold = INFINITY;
-  GS_TRY(gs__grow((void **)&b.rowptr, &b.rowptr_cap, n + 1 < FIRST_ROWPTR ? n + 1 : FIRST_ROWPTR, n + 1,
-                  sizeof(int64_t), "features", err));
+  GS_TRY(gs__grow((void **)&b.rowptr, &b.rowptr_cap, n + 1 < FIRST_ROWPTR ? n + 1 : FIRST_ROWPTR,
+                  n + 1, sizeof(int64_t), "features", err));
   b.rowptr[0] = 0;
   for (;;) {
     char *line;
@@ -722,8 +723,8 @@ static gs_status read_split_file(const char *path, int set, const gs_dataset *ds
   bool sorted = true;
   const int64_t n = ds->num_nodes;
   GS_TRY(gs__reader_open(&r, path, err));
-  GS_TRY(
-      gs__grow((void **)&ids, &cap, FIRST_SPLIT_IDS < n ? FIRST_SPLIT_IDS : n, n, sizeof(int64_t), "dataset-split", err));
+  GS_TRY(gs__grow((void **)&ids, &cap, FIRST_SPLIT_IDS < n ? FIRST_SPLIT_IDS : n, n,
+                  sizeof(int64_t), "dataset-split", err));
   for (;;) {
     char *line;
     size_t len;
