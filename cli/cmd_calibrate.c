@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "core/file.h"
+#include "core/outpath.h"
 #include "core/runtime.h"
 #include "datasets/colrank.h"
 #include "scaling/calibrate.h"
@@ -59,6 +60,8 @@ int gs_cmd_calibrate(int argc, char **argv) {
   gs_profile p;
   if (out) snprintf(path, sizeof path, "%s", out);
   else GS_TRY(gs_cli_default_profile_path(path, sizeof path, &err));
+  /* Checked before the measurement (35 s), not after it. */
+  GS_TRY(gs_outpath_check_file(path, &err));
   GS_TRY(gs_mkdir_parent(path, &err));
   GS_TRY(gs_runtime_init((int)threads, &err));
   GS_TRY(gs_profile_measure(&p, (int)threads, seconds, &err));

@@ -1,11 +1,18 @@
 /* gnnscale generate: write a seeded synthetic graph (power-law degrees, planted classes,
  * dense features) in the datasets layout, for scale runs; never for accuracy claims. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "core/outpath.h"
 #include "core/runtime.h"
+#include "core/tempfile.h"
 #include "datasets/generate.h"
 
 /* --preset arxiv: the shape of ogbn-arxiv. Options after it override it (parsed in order). */
@@ -22,10 +29,57 @@ static bool parse_preset(const char *value, void *target, char *why, size_t cap)
   return true;
 }
 
+/* The output folder: new, empty, or (with --force) an existing dataset folder. */
+static gs_status check_out(const char *out, bool force, gs_error *err) {
+  gs_status st = gs_outpath_check_dir(out, force, err);
+  if (st != GS_OK || !gs_outpath_dir_nonempty(out)) return st;
+  char meta[PATH_MAX + 32], raw[PATH_MAX + 32];
+  snprintf(meta, sizeof meta, "%s/META.txt", out);
+  snprintf(raw, sizeof raw, "%s/raw", out);
+  struct stat sb;
+  if (stat(meta, &sb) != 0 && stat(raw, &sb) != 0)
+    return gs_error_set(err, GS_ERR_INVALID, "%s holds no META.txt or raw/: not a dataset folder, "
+                        "so --force does not replace it", out);
+  return GS_OK;
+}
+
+/* Writes ds so that out holds exactly the new dataset or (on failure or a signal) what it
+ * held before: a new folder is registered for removal while it is written; an existing one
+ * is written beside (`built`, "OUT.tmp.XXXXXX") and swapped into place. */
+static gs_status write_whole(const gs_dataset *ds, const char *out, char *built, size_t cap,
+                             gs_error *err) {
+  struct stat sb;
+  if (stat(out, &sb) != 0) {
+    gs_temp_register(out);
+    gs_status st = gs_dataset_write(ds, out, err);
+    if (st != GS_OK) gs_temp_remove(out);
+    gs_temp_forget(out);
+    return st;
+  }
+  char trimmed[PATH_MAX + 1];
+  snprintf(trimmed, sizeof trimmed, "%s", out);
+  for (size_t n = strlen(trimmed); n > 1 && trimmed[n - 1] == '/'; n--) trimmed[n - 1] = '\0';
+  snprintf(built, cap, "%s.tmp.XXXXXX", trimmed);
+  if (!mkdtemp(built)) {
+    gs_status st = gs_error_set(err, GS_ERR_IO, "%s: cannot create a folder beside it: %s", out,
+                                strerror(errno));
+    built[0] = '\0';
+    return st;
+  }
+  gs_temp_register(built);
+  gs_status st = gs_dataset_write(ds, built, err);
+  if (st == GS_OK) st = gs_outpath_swap_in(built, out, err);
+  if (st == GS_OK) {
+    gs_temp_forget(built);
+    built[0] = '\0';
+  }
+  return st;
+}
+
 int gs_cmd_generate(int argc, char **argv) {
   gs_generate_options o = gs_generate_options_default();
   const char *out = NULL, *name = NULL;
-  bool json = false;
+  bool json = false, force = false;
   int64_t threads = 0;
   const gs_option options[] = {
       GS_OPT_SECTION("graph"),
@@ -35,7 +89,7 @@ int gs_cmd_generate(int argc, char **argv) {
       GS_OPT_INT("nodes", "N", 1, INT32_MAX, &o.nodes, "nodes (default 10000)"),
       GS_OPT_INT("edges", "E", 0, INT64_MAX / 64, &o.edges,
                  "undirected edges, each written once (default 50000)"),
-      GS_OPT_INT("features", "F", 0, 1 << 20, &o.features, "dense feature width (default 64)"),
+      GS_OPT_INT("features", "F", 1, 1 << 20, &o.features, "dense feature width (default 64)"),
       GS_OPT_INT("classes", "C", 1, INT32_MAX, &o.classes, "classes (default 8)"),
       GS_OPT_INT("seed", "S", 0, INT64_MAX, &o.seed, "seed (default 1)"),
       GS_OPT_DOUBLE("p-in", "X", 0.0, 1.0, &o.p_in,
@@ -48,6 +102,8 @@ int gs_cmd_generate(int argc, char **argv) {
       GS_OPT_STRING("name", "NAME", &name,
                     "dataset name written to META.txt (default: the folder's name)"),
       GS_OPT_JSON(&json),
+      GS_OPT_FLAG("force", &force, "replace DIR when it is not empty (a dataset folder only: it\n"
+                  "must hold META.txt or raw/); the new folder is written beside it first"),
       GS_OPT_SECTION("run"),
       GS_OPT_THREADS(&threads),
   };
@@ -66,11 +122,13 @@ int gs_cmd_generate(int argc, char **argv) {
   gs_status st = GS_OK;
   gs_dataset *ds = NULL;
   int exit_code = 1;
+  char built[PATH_MAX + 32] = "";
+  GS_TRY(check_out(out, force, &err));
   GS_TRY(gs_runtime_init((int)threads, &err));
   double t0 = gs_clock_seconds();
   GS_TRY(gs_dataset_generate(&ds, &o, &err));
   double t1 = gs_clock_seconds();
-  GS_TRY(gs_dataset_write(ds, out, &err));
+  GS_TRY(write_whole(ds, out, built, sizeof built, &err));
   double t2 = gs_clock_seconds();
   if (json)
     printf("{\"command\":\"generate\",\"out\":\"%s\",\"nodes\":%lld,\"edges\":%lld,\"features\":%lld,"
@@ -85,6 +143,10 @@ int gs_cmd_generate(int argc, char **argv) {
   exit_code = 0;
 fail:
   if (st != GS_OK) exit_code = gs_cli_fail("generate", &err);
+  if (built[0]) {
+    gs_temp_remove(built);
+    gs_temp_forget(built);
+  }
   gs_dataset_free(&ds);
   return exit_code;
 }

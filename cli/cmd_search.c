@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "core/mem.h"
+#include "core/outpath.h"
 #include "core/runtime.h"
 #include "core/stats.h"
 #include "datasets/colrank.h"
@@ -19,6 +20,7 @@
 #include "gnn/train.h"
 #include "scaling/cost.h"
 #include "scaling/rules.h"
+#include "scaling/preflight.h"
 #include "scaling/search.h"
 
 #define SEARCH_MAX_SEEDS 100
@@ -146,7 +148,7 @@ typedef struct {
   gs_scaling_rule rule;
   gs_train_options topt;
   int64_t seeds, threads, max_candidates;
-  bool json;
+  bool json, force;
 } search_request;
 
 /* The models of a search: the base, the three single-dimension scalings at the same cost,
@@ -192,6 +194,8 @@ static int parse_request(search_request *q, int argc, char **argv) {
       GS_OPT_SECTION("output"),
       GS_OPT_STRING("out", "FILE", &q->out, "result file (default: <cache>/<dataset>.search.txt)"),
       GS_OPT_JSON(&q->json),
+      GS_OPT_FLAG("force", &q->force, "train even models whose predicted peak memory exceeds\n"
+                  "what this process can have"),
       GS_OPT_SECTION("run"),
       GS_OPT_THREADS(&q->threads),
   };
@@ -279,6 +283,12 @@ static gs_status price_models(search_models *m, const search_request *q, const g
     e->factor = c->spec.realised_factor;
     e->available = true;
   }
+  /* Every model is priced before the first is trained: a search that cannot hold its largest
+   * model stops now, not after hours of training the smaller ones. */
+  for (int32_t i = 0; i < m->count; i++)
+    if (m->entries[i].available)
+      GS_TRY(gs_preflight_check(NULL, m->entries[i].depth, m->entries[i].width,
+                                m->entries[i].features, &co, &cd, q->force, err));
 fail:
   gs_mem_free(prefix);
   return st;
@@ -439,10 +449,10 @@ int gs_cmd_search(int argc, char **argv) {
   char path[4400];
   GS_TRY(gs_runtime_init((int)q.threads, &err));
   GS_TRY(gs_cli_load(&full, &g, q.data, q.split, GS_FEATPREP_ROWNORM, GS_NORM_SYM, &err));
-  if (full->x.kind == GS_FEATURES_NONE || !full->labels || full->num_train == 0) {
-    st = gs_error_set(&err, GS_ERR_INVALID, "%s has no features, labels or split", q.data);
-    goto fail;
-  }
+  GS_TRY(gs_cli_check_trainable(full, q.data, true, &err));
+  /* The result's place is checked before hours of training, not after. */
+  GS_TRY(result_path(path, sizeof path, &q, full->name, &err));
+  GS_TRY(gs_outpath_check_file(path, &err));
   GS_TRY(price_models(&m, &q, full, g, &err));
   if (!q.json)
     printf("dataset %s: %lld nodes, %lld features; base depth %d, width %lld, resolution %g; "
@@ -460,7 +470,6 @@ int gs_cmd_search(int argc, char **argv) {
     goto fail;
   }
   make_result(res, &m, &q, full->name);
-  GS_TRY(result_path(path, sizeof path, &q, full->name, &err));
   GS_TRY(gs_search_result_save(res, path, &err));
   if (q.json) print_json(&q, &m, res, path);
   else print_text(&m, res, path);

@@ -19,6 +19,7 @@
 #include "gnn/model.h"
 #include "gnn/train.h"
 #include "scaling/cost.h"
+#include "scaling/preflight.h"
 #include "scaling/profile.h"
 #include "scaling/rules.h"
 #include "scaling/search.h"
@@ -39,7 +40,7 @@ typedef struct {
   gs_featprep prep;
   gs_norm norm;
   int64_t seeds, seed0, threads;
-  bool reorder_rcm, json, quiet;
+  bool reorder_rcm, json, quiet, force;
   bool have_strategy; /* a scaling rule sets depth, width and feature columns */
   gs_scaling_rule rule;
   double phi, resolution;
@@ -112,10 +113,7 @@ static gs_status cost_data_of_dir(gs_cost_data *out, int64_t **prefix, const cha
   o.split = split;
   o.load_features = false;
   GS_TRY(gs_dataset_load(&ds, dir, &o, err));
-  if (!ds->labels || ds->num_train == 0 || ds->num_classes < 1) {
-    st = gs_error_set(err, GS_ERR_INVALID, "%s has no labels or split: training needs both", dir);
-    goto fail;
-  }
+  GS_TRY(gs_cli_check_trainable(ds, dir, false, err));
   GS_TRY(gs_graph_new(&g, ds->num_nodes, ds->src, ds->dst, ds->num_edge_lines, norm, err));
   GS_TRY(gs_colrank_load_or_compute(&rank, dir, GS_COLRANK_DF, NULL, err));
   p = malloc((size_t)(rank.f0 + 1) * sizeof *p);
@@ -236,6 +234,8 @@ static int parse_request(train_request *q, int argc, char **argv) {
       GS_OPT_SECTION("output"),
       GS_OPT_JSON(&q->json),
       GS_OPT_FLAG("quiet", &q->quiet, "no progress line"),
+      GS_OPT_FLAG("force", &q->force, "train even when the predicted peak memory exceeds what\n"
+                  "this process can have (cgroup limit, ulimit -v, MemAvailable)"),
       GS_OPT_SECTION("run"),
       GS_OPT_THREADS(&q->threads),
   };
@@ -292,6 +292,12 @@ static gs_status price_request(train_price *p, train_request *q, gs_error *err) 
   if (!p->folder) {
     if (q->have_strategy)
       return gs_error_set(err, GS_ERR_INVALID, "%s: --strategy needs a dataset folder", q->data);
+    /* An edge-list file (SNAP, Matrix Market) has no features, labels or split: say so before
+     * reading it, rather than after building a graph that cannot be trained on. */
+    if (stat(q->data, &sb) == 0)
+      return gs_error_set(err, GS_ERR_INVALID, "%s is a file: training needs a dataset folder "
+                          "with features, labels and a split (an edge list has none of them)",
+                          q->data);
     return GS_OK;
   }
   gs_cost_options copt = gs_cost_options_default();
@@ -299,6 +305,8 @@ static gs_status price_request(train_price *p, train_request *q, gs_error *err) 
   const int64_t before_pricing = gs_mem_current();
   st = cost_data_of_dir(&p->cdata, &p->prefix, q->data, q->split, q->norm, err);
   p->pricing_peak = gs_mem_peak() - before_pricing;
+  /* Bad or incomplete data fails here, once, rather than again on load. */
+  if (st != GS_OK) return st;
   if (st == GS_OK)
     st = gs_cli_load_profile(&p->profile, q->profile_path, p->profile_note,
                              sizeof p->profile_note, err);
@@ -327,6 +335,10 @@ static gs_status price_request(train_price *p, train_request *q, gs_error *err) 
     return GS_OK;
   }
   p->predicted = true;
+  /* Refuse before the load what the memory limits cannot hold. */
+  st = gs_preflight_check(NULL, q->cfg.depth, q->cfg.width, p->features_kept, &copt, &p->cdata,
+                          q->force, err);
+  if (st != GS_OK) return st;
   if (p->profile.threads != gs_runtime_threads() && !q->json)
     fprintf(stderr,
             "gnnscale train: note: the machine profile was measured with %d threads and this "
@@ -360,9 +372,8 @@ static gs_status load_data(train_outcome *o, train_price *p, const train_request
   o->t_load = gs_clock_seconds() - o->t_load;
   o->counted_peak = gs_mem_peak() - o->mem_base;
   const gs_dataset *ds = o->ds;
-  if (ds->x.kind == GS_FEATURES_NONE || !ds->labels || ds->num_train == 0)
-    return gs_error_set(err, GS_ERR_INVALID,
-                        "%s has no features, labels or split: training needs all three", q->data);
+  st = gs_cli_check_trainable(ds, q->data, true, err);
+  if (st != GS_OK) return st;
   o->gst = gs_graph_stats_of(o->g);
   return GS_OK;
 }

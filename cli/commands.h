@@ -55,6 +55,11 @@ bool gs_cli_parse_base(const char *s, gs_scaling_rule *rule);
 int gs_cli_scaling_rule(const gs_cli *cli, const char *from_search, gs_scaling_rule *rule,
                         gs_search_result *searched);
 
+/* GS_OK when ds can be trained on (features when need_features, labels, a split with a
+ * non-empty train set, a class); else GS_ERR_INVALID naming what is missing under path. */
+gs_status gs_cli_check_trainable(const gs_dataset *ds, const char *path, bool need_features,
+                                 gs_error *err);
+
 /* Loads a dataset folder (or an edge-list file) and builds its normalised graph. */
 gs_status gs_cli_load(gs_dataset **ds, gs_graph **g, const char *path, const char *split,
                       gs_featprep prep, gs_norm norm, gs_error *err);

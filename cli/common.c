@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "core/mem.h"
+#include "core/memlimit.h"
 #include "core/runtime.h"
 #include "datasets/store.h"
 #include "gnn/model.h"
@@ -13,8 +14,42 @@
 
 int gs_cli_fail(const char *command, const gs_error *err) {
   fprintf(stderr, "gnnscale %s: %s\n", command, err->msg[0] ? err->msg : gs_status_message(err->code));
+  /* Out of memory inside a library call: say which allocation failed and what the limits
+   * left, unless the message already gave the figures. */
+  const char *tag = NULL;
+  const int64_t bytes = gs_mem_last_failure(&tag);
+  if (err->code == GS_ERR_NOMEM && bytes >= 0 && !strstr(err->msg, "this process can have")) {
+    gs_memlimit lim;
+    gs_memlimit_query(&lim);
+    char need[32], room[512];
+    gs_memlimit_describe(&lim, room, sizeof room);
+    fprintf(stderr, "gnnscale %s: the allocation that failed: %s for %s; %s\n", command,
+            gs_memlimit_format(bytes, need, sizeof need), tag ? tag : "(untagged)", room);
+  }
   return 1;
 }
+
+gs_status gs_cli_check_trainable(const gs_dataset *ds, const char *path, bool need_features,
+                                 gs_error *err) {
+  if (need_features && ds->x.kind == GS_FEATURES_NONE)
+    return gs_error_set(err, GS_ERR_INVALID, "%s has no features (raw/node-feat.csv.gz or "
+                        "raw/node-feat-sparse.csv.gz): training needs them", path);
+  if (!ds->labels)
+    return gs_error_set(err, GS_ERR_INVALID, "%s has no labels (raw/node-label.csv.gz): training "
+                        "needs them", path);
+  if (!ds->split_name[0])
+    return gs_error_set(err, GS_ERR_INVALID, "%s has no split (split/NAME/train.csv.gz, "
+                        "valid.csv.gz, test.csv.gz): training needs one", path);
+  if (ds->num_train == 0)
+    return gs_error_set(err, GS_ERR_INVALID, "%s: split '%s' has an empty train set "
+                        "(split/%s/train.csv.gz lists no node): training needs at least one",
+                        path, ds->split_name, ds->split_name);
+  if (ds->num_classes < 1)
+    return gs_error_set(err, GS_ERR_INVALID, "%s: no node has a label: training needs classes",
+                        path);
+  return GS_OK;
+}
+
 
 gs_status gs_cli_load(gs_dataset **ds_out, gs_graph **g_out, const char *path, const char *split,
                       gs_featprep prep, gs_norm norm, gs_error *err) {

@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "core/runtime.h"
+#include "core/tempfile.h"
 
 static void usage(FILE *f) {
   fputs(
@@ -40,6 +41,14 @@ static void tune_thread_waiting(char **argv) {
     setenv("OPENBLAS_THREAD_TIMEOUT", "4", 0);
     changed = true;
   }
+  /* OpenBLAS runs single-threaded inside our OpenMP threads (gs_runtime_init), so its own
+   * pool is never used; but each pool thread maps a 128 MiB work buffer when the library
+   * loads and, under `ulimit -v`, retries that mapping for ever (a hang at start and at exit).
+   * One thread: no pool. */
+  if (!getenv("OPENBLAS_NUM_THREADS")) {
+    setenv("OPENBLAS_NUM_THREADS", "1", 0);
+    changed = true;
+  }
   if (!getenv("GOMP_SPINCOUNT") && !getenv("OMP_WAIT_POLICY")) {
     setenv("GOMP_SPINCOUNT", "20000", 0);
     changed = true;
@@ -52,6 +61,7 @@ static void tune_thread_waiting(char **argv) {
 
 int main(int argc, char **argv) {
   tune_thread_waiting(argv);
+  gs_temp_install_handlers();
   if (argc < 2) {
     usage(stderr);
     return 2;

@@ -7,13 +7,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/tempfile.h"
+
 gs_status gs_atomic_open(gs_atomic_file *a, const char *path, gs_error *err) {
   memset(a, 0, sizeof *a);
   a->path = path;
   int n = snprintf(a->tmp, sizeof a->tmp, "%s.tmp.XXXXXX", path);
   if (n < 0 || (size_t)n >= sizeof a->tmp)
     return gs_error_set(err, GS_ERR_IO, "%s: path too long", path);
-  int fd = mkstemp(a->tmp);
+  /* Registered, so that SIGINT or SIGTERM removes it (core/tempfile.h). */
+  int fd = gs_temp_mkstemp(a->tmp);
   if (fd < 0)
     return gs_error_set(err, GS_ERR_IO, "%s: cannot create a temporary file: %s", path,
                         strerror(errno));
@@ -26,6 +29,7 @@ gs_status gs_atomic_open(gs_atomic_file *a, const char *path, gs_error *err) {
     int e = errno;
     close(fd);
     unlink(a->tmp);
+    gs_temp_forget(a->tmp);
     return gs_error_set(err, GS_ERR_IO, "%s: cannot open a temporary file: %s", path,
                         strerror(e));
   }
@@ -43,6 +47,7 @@ gs_status gs_atomic_close(gs_atomic_file *a, gs_status st, gs_error *err) {
     st = gs_error_set(err, GS_ERR_IO, "%s: cannot rename the temporary file into place: %s",
                       a->path, strerror(errno));
   if (st != GS_OK) unlink(a->tmp);
+  gs_temp_forget(a->tmp);
   return st;
 }
 

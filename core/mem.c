@@ -3,7 +3,10 @@
  * from inside its own parallel regions. */
 #include "core/mem.h"
 
+#include "core/memlimit.h"
+
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -71,12 +74,37 @@ static int injected_failure(void) {
   return 0;
 }
 
+/* The last failed allocation, for the program's out-of-memory message. */
+static _Atomic int64_t failed_bytes = -1;
+static _Atomic uint64_t failed_tag;
+
+static void *fail_alloc(size_t bytes, uint64_t tag_index) {
+  atomic_store(&failed_bytes, bytes > (size_t)INT64_MAX ? INT64_MAX : (int64_t)bytes);
+  atomic_store(&failed_tag, tag_index);
+  return NULL;
+}
+
+/* A block this large must fit in what the process can still have (core/memlimit.h, swap
+ * counted): with Linux's overcommit, malloc grants blocks that the kernel's OOM killer then
+ * answers with SIGKILL once they are touched, so the size is refused here instead. The limits
+ * are read per large block only (about 50 us, next to the milliseconds of touching it). */
+#define GUARD_BYTES ((size_t)64 << 20)
+
+static bool beyond_limits(size_t bytes) {
+  if (bytes < GUARD_BYTES) return false;
+  gs_memlimit m;
+  gs_memlimit_query(&m);
+  int64_t room = m.headroom;
+  if (!strcmp(m.binding, "MemAvailable") && m.swap_free > 0) room += m.swap_free;
+  return (int64_t)bytes > room;
+}
+
 static void *alloc_tagged(size_t bytes, uint64_t tag_index, int zero) {
-  if (bytes > (size_t)INT64_MAX - 2 * GS_MEM_ALIGN) return NULL;
-  if (injected_failure()) return NULL;
+  if (bytes > (size_t)INT64_MAX - 2 * GS_MEM_ALIGN) return fail_alloc(bytes, tag_index);
+  if (injected_failure() || beyond_limits(bytes)) return fail_alloc(bytes, tag_index);
   size_t total = (bytes + sizeof(block_header) + GS_MEM_ALIGN - 1) / GS_MEM_ALIGN * GS_MEM_ALIGN;
   block_header *h = aligned_alloc(GS_MEM_ALIGN, total);
-  if (!h) return NULL;
+  if (!h) return fail_alloc(bytes, tag_index);
   h->magic = GS_MEM_MAGIC;
   h->bytes = bytes;
   h->tag_index = tag_index;
@@ -89,7 +117,7 @@ static void *alloc_tagged(size_t bytes, uint64_t tag_index, int zero) {
 void *gs_mem_alloc(size_t bytes, const char *tag) { return alloc_tagged(bytes, tag_lookup(tag), 0); }
 
 void *gs_mem_calloc(size_t count, size_t size, const char *tag) {
-  if (size != 0 && count > SIZE_MAX / size) return NULL;
+  if (size != 0 && count > SIZE_MAX / size) return fail_alloc(SIZE_MAX, tag_lookup(tag));
   return alloc_tagged(count * size, tag_lookup(tag), 1);
 }
 
@@ -128,6 +156,12 @@ int64_t gs_mem_current(void) { return atomic_load(&current_bytes); }
 int64_t gs_mem_peak(void) { return atomic_load(&peak_bytes); }
 void gs_mem_reset_peak(void) { atomic_store(&peak_bytes, atomic_load(&current_bytes)); }
 void gs_mem_fail_after(int64_t n) { atomic_store(&fail_countdown, n); }
+
+int64_t gs_mem_last_failure(const char **tag) {
+  int64_t bytes = atomic_load(&failed_bytes);
+  if (tag) *tag = bytes < 0 ? NULL : tag_names[atomic_load(&failed_tag)];
+  return bytes;
+}
 
 int64_t gs_mem_current_tag(const char *tag) {
   int count = atomic_load(&tag_count);

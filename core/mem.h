@@ -12,8 +12,10 @@
 #define GS_MEM_ALIGN 64
 
 /* Allocates `bytes` (64-byte aligned, uninitialised) and counts them under `tag`, a string
- * with static storage duration ("weights", "graph", ...). Returns NULL when out of memory or
- * when a failure was injected (gs_mem_fail_after). bytes == 0 returns a valid unique block. */
+ * with static storage duration ("weights", "graph", ...). Returns NULL when out of memory,
+ * when a block of 64 MiB or more exceeds what the process can still have (cgroup limit,
+ * ulimit -v, MemAvailable plus free swap), or when a failure was injected
+ * (gs_mem_fail_after). bytes == 0 returns a valid unique block. */
 void *gs_mem_alloc(size_t bytes, const char *tag);
 
 /* As gs_mem_alloc, zero-filled. Overflow of count * size returns NULL. */
@@ -47,6 +49,11 @@ int64_t gs_mem_current_tag(const char *tag);
 /* Testing aid: after `n` more successful allocations, every allocation fails until
  * gs_mem_fail_after(-1). Lets tests make allocation fail at every point in turn. */
 void gs_mem_fail_after(int64_t n);
+
+/* The size of the last allocation that failed (injected, refused because it exceeds what
+ * the process can still have (core/memlimit.h: blocks of 64 MiB or more are checked), or
+ * refused by the system), -1 when none has; *tag (if tag is not NULL) receives its tag. */
+int64_t gs_mem_last_failure(const char **tag);
 
 /* Entry points with the C library's signatures, for GraphBLAS's GxB_init. */
 void *gs__mem_malloc_graphblas(size_t bytes);

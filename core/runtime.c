@@ -7,13 +7,56 @@
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "core/mem.h"
+#include "core/memlimit.h"
 
 static bool graphblas_ready;
 static int current_threads = 1;
+static int blas_ready_threads;
+
+/* OpenBLAS maps a work buffer (GS_BLAS_BUFFER_BYTES) for each call that runs while the others
+ * hold theirs, and when that mmap fails (under `ulimit -v`) it retries for ever inside
+ * cblas_sgemm. So the buffers are made here, before any data: first a probe that the address
+ * space has room for one per thread (else GS_ERR_NOMEM, with the limit), then rounds of one
+ * product per OpenMP thread until every thread's call overlapped all the others' (checked
+ * from their clocks), so that OpenBLAS holds as many buffers as gs_dense_matmul can use at
+ * once and never maps again. */
+static gs_status blas_warm_up(int nthreads, gs_error *err) {
+  if (nthreads <= blas_ready_threads) return GS_OK;
+  gs_status st = gs_memlimit_blas_reserve(nthreads, err);
+  if (st != GS_OK) return st;
+  /* Plain malloc: a transient buffer that must not move the counting allocator's peak. */
+  enum { DIM = 256, MAX_ROUNDS = 12 };
+  float *buf = calloc((size_t)nthreads * 3 * DIM * DIM, sizeof *buf);
+  if (!buf) return gs_error_set(err, GS_ERR_NOMEM, "out of memory for the BLAS warm-up");
+  double start[1024], end[1024];
+  for (int round = 0; round < MAX_ROUNDS; round++) {
+    const int dim = round < 2 ? DIM / 4 : DIM;
+#pragma omp parallel num_threads(nthreads)
+    {
+      const int t = omp_get_thread_num();
+      float *a = buf + (size_t)t * 3 * DIM * DIM, *b = a + DIM * DIM, *c = b + DIM * DIM;
+#pragma omp barrier
+      start[t] = omp_get_wtime();
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, dim, dim, dim, 1.0f, a, dim, b, dim,
+                  0.0f, c, dim);
+      end[t] = omp_get_wtime();
+    }
+    double last_start = start[0], first_end = end[0];
+    for (int t = 1; t < nthreads; t++) {
+      if (start[t] > last_start) last_start = start[t];
+      if (end[t] < first_end) first_end = end[t];
+    }
+    if (last_start < first_end) break;
+  }
+  free(buf);
+  blas_ready_threads = nthreads;
+  return GS_OK;
+}
 
 gs_status gs_runtime_init(int nthreads, gs_error *err) {
   if (nthreads < 0 || nthreads > 1024)
@@ -47,7 +90,7 @@ gs_status gs_runtime_init(int nthreads, gs_error *err) {
   /* OpenBLAS stays single-threaded: gs_dense_matmul splits products over OpenMP threads. */
   openblas_set_num_threads(1);
   current_threads = nthreads;
-  return GS_OK;
+  return blas_warm_up(nthreads, err);
 }
 
 int gs_runtime_threads(void) { return current_threads; }

@@ -296,7 +296,7 @@ static gs_status stream_sparse(col_stats *s, const char *path, int64_t n, int64_
                                gs_error *err) {
   gs_status st = GS_OK;
   gs__reader r;
-  int64_t prev_node = -1, prev_col = -1, max_col = -1;
+  int64_t prev_node = -1, prev_col = -1, max_col = -1, max_col_line = 0;
   const int64_t limit = meta_f >= 0 ? meta_f : GS__MAX_FEATURES;
   GS_TRY(gs__reader_open(&r, path, err));
   if (meta_f > 0) GS_TRY(stats_reserve(s, meta_f, err));
@@ -356,6 +356,7 @@ static gs_status stream_sparse(col_stats *s, const char *path, int64_t n, int64_
     prev_col = c;
     if (c > max_col) {
       max_col = c;
+      max_col_line = r.line;
       GS_TRY(stats_reserve(s, c + 1, err));
     }
     if (v != 0.0f) stats_add(s, c, v);
@@ -364,6 +365,7 @@ static gs_status stream_sparse(col_stats *s, const char *path, int64_t n, int64_
     st = gs_error_set(err, GS_ERR_PARSE, "%s:1: empty file", path);
     goto fail;
   }
+  if (meta_f < 0) GS_TRY(gs__check_width(path, max_col, max_col_line, r.line, err));
   s->f = meta_f >= 0 ? meta_f : max_col + 1;
   if (s->f < 1) {
     st = gs_error_set(err, GS_ERR_INVALID, "%s: no feature columns", path);

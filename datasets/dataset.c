@@ -52,9 +52,11 @@ gs_dataset_load_sizes gs_dataset_load_allocations(void) {
   return z;
 }
 
+/* The name exists (a symlink counts even when it loops or dangles, so that opening it reports
+ * why, rather than the file being taken as absent). */
 static bool file_exists(const char *path) {
   struct stat sb;
-  return stat(path, &sb) == 0;
+  return stat(path, &sb) == 0 || lstat(path, &sb) == 0;
 }
 
 static bool dir_exists(const char *path) {
@@ -250,12 +252,15 @@ fail:
 }
 
 /* Reads node-label.csv.gz: one label per node, in [-1, C). */
+/* Without META: classes beyond the labelled nodes accepted (tiny test graphs). */
+#define CLASS_SLACK 16
+
 static gs_status read_labels(gs_dataset *ds, const char *path, const char *count_path,
                              const meta_info *meta, gs_error *err) {
   gs_status st = GS_OK;
   gs__reader r;
   const int64_t n = ds->num_nodes;
-  int64_t cap = 0, count = 0, max_label = -1;
+  int64_t cap = 0, count = 0, max_label = -1, max_label_line = 0, labelled = 0;
   const int64_t limit = meta->num_classes >= 0 ? meta->num_classes : (int64_t)INT32_MAX;
   GS_TRY(gs__reader_open(&r, path, err));
   GS_TRY(gs__grow((void **)&ds->labels, &cap, n < TRUSTED_LABELS ? n : TRUSTED_LABELS, n,
@@ -291,7 +296,8 @@ static gs_status read_labels(gs_dataset *ds, const char *path, const char *count
       GS_TRY(gs__grow((void **)&ds->labels, &cap, count + 1, n, sizeof(int32_t), "dataset-labels",
                       err));
     ds->labels[count++] = (int32_t)v;
-    if (v > max_label) max_label = v;
+    if (v >= 0) labelled++;
+    if (v > max_label) max_label = v, max_label_line = r.line;
   }
   if (count == 0) {
     st = gs_error_set(err, GS_ERR_PARSE, "%s:1: empty file (expected %lld labels)", path,
@@ -302,6 +308,19 @@ static gs_status read_labels(gs_dataset *ds, const char *path, const char *count
     st = gs_error_set(err, GS_ERR_MISMATCH,
                       "%s:%lld: file ends after %lld labels, but %s gives %lld nodes", path,
                       (long long)r.line, (long long)count, count_path, (long long)n);
+    goto fail;
+  }
+  /* Without META the class count is the largest label + 1, and class-sized buffers (counts,
+   * logits, the output layer) follow it: one stray label must not make a million classes.
+   * More classes than labelled nodes (beyond a small slack for tiny graphs) is refused. */
+  if (meta->num_classes < 0 && max_label + 1 > labelled + CLASS_SLACK) {
+    st = gs_error_set(err, GS_ERR_RANGE,
+                      "%s:%lld: label %lld implies %lld classes for %lld labelled nodes (at least "
+                      "%lld classes without a node); fix the label, or give num_classes in %s if "
+                      "this is meant",
+                      path, (long long)max_label_line, (long long)max_label,
+                      (long long)(max_label + 1), (long long)labelled,
+                      (long long)(max_label + 1 - labelled), meta->path);
     goto fail;
   }
   ds->num_classes = (int32_t)(meta->num_classes >= 0 ? meta->num_classes : max_label + 1);
@@ -562,7 +581,7 @@ static gs_status read_sparse_features(gs_dataset *ds, const char *path, const me
   int64_t *colmap = NULL, *kept = NULL;
   const int64_t n = ds->num_nodes;
   const int64_t meta_f = meta->num_features;
-  int64_t prev_node = -1, prev_col = -1, max_col = -1, rows_done = 0;
+  int64_t prev_node = -1, prev_col = -1, max_col = -1, max_col_line = 0, rows_done = 0;
   GS_TRY(gs__reader_open(&r, path, err));
   /* Collect in file columns, never dense (the switch happens once the width is known). */
   b.n = n;
@@ -623,7 +642,7 @@ static gs_status read_sparse_features(gs_dataset *ds, const char *path, const me
     }
     prev_node = node;
     prev_col = c;
-    if (c > max_col) max_col = c;
+    if (c > max_col) max_col = c, max_col_line = r.line;
     if (v != 0.0f) GS_TRY(builder_append(&b, c, v, err));
   }
   if (r.line == 0) {
@@ -634,6 +653,7 @@ static gs_status read_sparse_features(gs_dataset *ds, const char *path, const me
     GS_TRY(builder_end_row(&b, rows_done, path, err));
     rows_done++;
   }
+  if (meta_f < 0) GS_TRY(gs__check_width(path, max_col, max_col_line, r.line, err));
   const int64_t F = meta_f >= 0 ? meta_f : max_col + 1;
   GS_TRY(make_colmap(o, F, path, &colmap, &kept, err));
   b.cols = F;

@@ -125,6 +125,12 @@ gs_status gs__grow(void **array, int64_t *capacity, int64_t need, int64_t max_it
                    const char *tag, gs_error *err);
 
 /* Writes "a/b" into out (size cap); GS_ERR_INVALID "path too long" when it does not fit. */
+/* Without META the feature width is the largest column + 1 and the first layer is sized by
+ * it, so one stray column id must not make millions of columns: a width beyond twice the
+ * entries (lines) plus 1024 is GS_ERR_RANGE naming the line of the largest column. */
+gs_status gs__check_width(const char *path, int64_t max_col, int64_t max_col_line,
+                          int64_t entries, gs_error *err);
+
 gs_status gs__path_join(char *out, size_t cap, const char *a, const char *b, gs_error *err);
 
 /* Sets err for a bad field (1-based) of the reader's current line from a parser result rc:

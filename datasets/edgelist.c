@@ -198,12 +198,17 @@ fail:
   return st;
 }
 
+/* A SNAP file whose largest id gives more than 2^20 nodes and more than this many nodes per
+ * edge end is refused as sparse ids (real SNAP graphs have at most a few isolated ids). */
+#define SNAP_SPARSE_MIN_NODES (INT64_C(1) << 20)
+#define SNAP_SPARSE_RATIO 64
+
 static gs_status read_snap(gs_dataset *ds, gs__reader *r, gs_error *err) {
   gs_status st = GS_OK;
   char *line;
   size_t len;
   tokens t;
-  int64_t cap = 0, count = 0, max_id = -1;
+  int64_t cap = 0, count = 0, max_id = -1, max_line = 0;
   for (;;) {
     GS_TRY(gs__reader_next(r, &line, &len, err));
     if (!line) break;
@@ -219,7 +224,7 @@ static gs_status read_snap(gs_dataset *ds, gs__reader *r, gs_error *err) {
         return gs_error_set(err, GS_ERR_RANGE, "%s:%lld: node id %lld exceeds the limit of %lld",
                             r->path, (long long)r->line, (long long)uv[k],
                             (long long)GS__MAX_NODES);
-      if (uv[k] > max_id) max_id = uv[k];
+      if (uv[k] > max_id) max_id = uv[k], max_line = r->line;
     }
     if (count >= GS__MAX_EDGES)
       return gs_error_set(err, GS_ERR_RANGE, "%s:%lld: more than %lld edges", r->path,
@@ -230,6 +235,15 @@ static gs_status read_snap(gs_dataset *ds, gs__reader *r, gs_error *err) {
   if (count == 0)
     return gs_error_set(err, GS_ERR_PARSE, "%s:%lld: no edges in the file", r->path,
                         (long long)(r->line > 0 ? r->line : 1));
+  /* The node count comes from the largest id alone, and everything after is sized by it: a
+   * stray id (one edge "0 100000000") would otherwise cost gigabytes of isolated nodes. */
+  if (max_id + 1 > SNAP_SPARSE_MIN_NODES && max_id + 1 > SNAP_SPARSE_RATIO * 2 * count)
+    return gs_error_set(err, GS_ERR_RANGE,
+                        "%s:%lld: node id %lld implies %lld nodes for %lld edge lines (at least "
+                        "%lld nodes without an edge); SNAP ids must be 0-based and dense: "
+                        "renumber them", r->path, (long long)max_line, (long long)max_id,
+                        (long long)(max_id + 1), (long long)count,
+                        (long long)(max_id + 1 - 2 * count));
   ds->num_nodes = max_id + 1;
   ds->num_edge_lines = count;
   return GS_OK;

@@ -17,9 +17,28 @@
 
 /* ---------------------------------------------------------------- reader */
 
+/* zlib's messages start with the path, which ours already give: the rest of msg. */
+static const char *strip_path(const char *msg, const char *path) {
+  size_t plen = strlen(path);
+  if (strncmp(msg, path, plen) == 0 && msg[plen] == ':')
+    msg += plen + (msg[plen + 1] == ' ' ? 2 : 1);
+  return msg;
+}
+
 gs_status gs__reader_open(gs__reader *r, const char *path, gs_error *err) {
   memset(r, 0, sizeof *r);
   r->path = path;
+  /* The type first: opening a FIFO would block until a writer comes, and a folder or a
+   * device is no data file. */
+  struct stat sb;
+  if (stat(path, &sb) != 0)
+    return gs_error_set(err, GS_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  if (!S_ISREG(sb.st_mode))
+    return gs_error_set(err, GS_ERR_IO, "%s: not a regular file (%s)", path,
+                        S_ISFIFO(sb.st_mode)  ? "a FIFO: it would block the read"
+                        : S_ISDIR(sb.st_mode) ? "a folder"
+                        : S_ISSOCK(sb.st_mode) ? "a socket"
+                                               : "a device");
   errno = 0;
   r->gz = gzopen(path, "rb");
   if (!r->gz) {
@@ -29,6 +48,16 @@ gs_status gs__reader_open(gs__reader *r, const char *path, gs_error *err) {
   }
   /* zlib's own input buffer; our buffer below receives the decompressed text. */
   gzbuffer(r->gz, 1u << 18);
+  /* zlib reads anything that is not gzip as plain text: a name ending in ".gz" promises
+   * gzip, so plain text or random bytes under that name are refused (gzdirect looks at the
+   * first bytes). An empty file is left to the callers' "empty file" message. */
+  size_t plen = strlen(path);
+  if (plen > 3 && strcmp(path + plen - 3, ".gz") == 0 && sb.st_size > 0 && gzdirect(r->gz)) {
+    gzclose(r->gz);
+    r->gz = NULL;
+    return gs_error_set(err, GS_ERR_PARSE, "%s: not gzip data (the name ends in .gz but the "
+                        "file does not start with the gzip magic bytes 1f 8b)", path);
+  }
   r->cap = GS__READ_CHUNK;
   r->buf = gs_mem_alloc(r->cap + GS__READ_PAD, "dataset-io");
   if (!r->buf) {
@@ -71,19 +100,22 @@ static gs_status reader_fill(gs__reader *r, gs_error *err) {
   int n = gzread(r->gz, r->buf + r->len, (unsigned)want);
   if (n < 0) {
     int code = 0;
-    const char *msg = gzerror(r->gz, &code);
-    return gs_error_set(err, GS_ERR_IO, "%s:%lld: read error: %s", r->path,
-                        (long long)(r->line + 1), code == Z_ERRNO ? strerror(errno) : msg);
+    const char *msg = strip_path(gzerror(r->gz, &code), r->path);
+    if (code == Z_ERRNO)
+      return gs_error_set(err, GS_ERR_IO, "%s: read error after line %lld: %s", r->path,
+                          (long long)r->line, strerror(errno));
+    /* zlib checks the CRC over the whole stream at its end, so no line is to blame. */
+    if (strstr(msg, "incorrect data check") || strstr(msg, "incorrect length check"))
+      return gs_error_set(err, GS_ERR_IO, "%s: corrupt gzip file: %s (the checksum of the "
+                          "whole file does not match its data)", r->path, msg);
+    return gs_error_set(err, GS_ERR_IO, "%s: corrupt gzip data after line %lld: %s", r->path,
+                        (long long)r->line, msg);
   }
   if (n == 0) {
     /* gzread returns 0 both at a clean end and when the compressed stream stops early;
      * only gzerror tells them apart (Z_BUF_ERROR: "unexpected end of file"). */
     int code = 0;
-    const char *msg = gzerror(r->gz, &code);
-    /* zlib prefixes its message with the path, which ours already starts with. */
-    size_t plen = strlen(r->path);
-    if (strncmp(msg, r->path, plen) == 0 && msg[plen] == ':')
-      msg += plen + (msg[plen + 1] == ' ' ? 2 : 1);
+    const char *msg = strip_path(gzerror(r->gz, &code), r->path);
     if (code != Z_OK)
       return gs_error_set(err, GS_ERR_IO, "%s:%lld: %s (truncated or corrupt gzip file)", r->path,
                           (long long)(r->line + 1), msg);
@@ -339,6 +371,17 @@ gs_status gs__grow(void **array, int64_t *capacity, int64_t need, int64_t max_it
   *array = grown;
   *capacity = cap;
   return GS_OK;
+}
+
+gs_status gs__check_width(const char *path, int64_t max_col, int64_t max_col_line,
+                          int64_t entries, gs_error *err) {
+  if (max_col + 1 <= 2 * entries + 1024) return GS_OK;
+  return gs_error_set(err, GS_ERR_RANGE,
+                      "%s:%lld: column %lld implies %lld feature columns for %lld entries (at "
+                      "least %lld columns without an entry); fix the column, or give "
+                      "num_features in META.txt if this is meant",
+                      path, (long long)max_col_line, (long long)max_col, (long long)(max_col + 1),
+                      (long long)entries, (long long)(max_col + 1 - entries));
 }
 
 gs_status gs__path_join(char *out, size_t cap, const char *a, const char *b, gs_error *err) {

@@ -272,6 +272,10 @@ static void profile_fields(field *f) {
 }
 
 /* Checks one field's value in *p; on failure writes why into `why` and returns the status. */
+/* Bounds of every positive profile figure (GFLOP/s, GB/s, seconds, scale factors). */
+#define PLAUSIBLE_MIN 1e-9
+#define PLAUSIBLE_MAX 1e9
+
 static gs_status check_field(const gs_profile *p, const field *f, char *why, size_t why_size) {
   const char *base = (const char *)p + f->offset;
   switch (f->kind) {
@@ -309,6 +313,13 @@ static gs_status check_field(const gs_profile *p, const field *f, char *why, siz
       }
       if (v < 0) {
         snprintf(why, why_size, "%s = %g must not be negative", f->name, v);
+        return GS_ERR_RANGE;
+      }
+      /* Rates, seconds and scales far outside any machine's (1e-300 GFLOP/s once printed a
+       * 300-digit epoch time): a hand-edited or corrupt profile, refused. */
+      if (v > PLAUSIBLE_MAX || (f->kind == FIELD_DOUBLE && v < PLAUSIBLE_MIN)) {
+        snprintf(why, why_size, "%s = %g is outside the plausible range [%g, %g]", f->name, v,
+                 f->kind == FIELD_DOUBLE ? PLAUSIBLE_MIN : 0.0, PLAUSIBLE_MAX);
         return GS_ERR_RANGE;
       }
       return GS_OK;

@@ -9,6 +9,8 @@ PACKAGES=(gcc libc6-dev pkg-config meson ninja-build libgraphblas-dev libopenbla
           libmetis-dev check zlib1g-dev)
 # Extra packages for the benchmarks (PyTorch peer) only when asked: they are large.
 if [ "${GS_WITH_BENCH:-0}" = 1 ]; then PACKAGES+=(python3 python3-torch); fi
+# clang and its libFuzzer runtime for the fuzz targets that .ci/run runs (GS_WITH_FUZZ=1).
+if [ "${GS_WITH_FUZZ:-0}" = 1 ]; then PACKAGES+=(clang libclang-rt-14-dev); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -24,6 +26,11 @@ fi
 
 options=(--buildtype=release)
 if [ "${CI:-}" = true ]; then options+=(-Dwerror_ci=true); fi
+# The sanitizer build of .ci/run: ASan and UBSan, with symbols for their reports.
+if [ "${GS_SANITIZE:-0}" = 1 ]; then
+  options=(--buildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false)
+  if [ "${CI:-}" = true ]; then options+=(-Dwerror_ci=true); fi
+fi
 if [ -f "$BUILD_DIR/build.ninja" ]; then
   meson configure "$BUILD_DIR" "${options[@]}" >/dev/null
 else

@@ -141,5 +141,22 @@ expect 0 '"test_acc_mean"' -- "$bin" train --data "$data/cora" --epochs 20 --jso
 expect 0 "wrote" -- "$bin" generate --out "$tmp/gen" --nodes 500 --edges 2000 --features 8 --classes 3
 expect 0 "4500 non-zeros" -- "$bin" info --data "$tmp/gen"
 
+# hardening (issue 12): memory preflight, safe outputs, shape sanity
+expect 1 "out of memory before the start" -- "$bin" train --data "$data/cora" --width 1048576 --epochs 1
+# (not under AddressSanitizer, whose shadow memory alone exceeds any such limit)
+if [ -z "${ASAN_OPTIONS:-}" ]; then
+  expect 1 "OpenBLAS needs" -- bash -c "ulimit -v 300000; \"$bin\" train --data \"$data/cora\" --epochs 2 --threads 1"
+fi
+printf '0 100000000\n' > "$tmp/one-edge.txt"
+expect 1 "is a file: training needs a dataset folder" -- "$bin" train --data "$tmp/one-edge.txt"
+expect 1 "node id 100000000 implies 100000001 nodes" -- "$bin" info --data "$tmp/one-edge.txt"
+expect 1 "is not empty" -- "$bin" generate --out "$tmp/gen" --nodes 50 --edges 100 --features 4
+expect 0 "wrote" -- "$bin" generate --out "$tmp/gen" --nodes 50 --edges 100 --features 4 --force
+expect 0 "nodes          50" -- "$bin" info --data "$tmp/gen"
+expect 1 "root folder" -- "$bin" generate --out / --nodes 50 --edges 100
+expect 2 "option --features" -- "$bin" generate --out "$tmp/g0" --features 0
+expect 1 "is a folder" -- "$bin" calibrate --out "$tmp" --seconds 0.2
+expect 1 "cannot write there" -- "$bin" search --data "$data/cora" --factor 2 --out /proc/gs.txt
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
