@@ -11,6 +11,9 @@
 /* Room left under the lowered limit: enough for the test's own small allocations. */
 #define ROOM_BYTES (INT64_C(96) << 20)
 
+/* AddressSanitizer maps terabytes of shadow memory and cannot run under a lowered
+ * address-space limit: the tests that lower it are built in the plain build only. */
+#ifndef __SANITIZE_ADDRESS__
 static struct rlimit saved;
 
 /* Lowers RLIMIT_AS to the address space mapped now plus ROOM_BYTES. */
@@ -25,17 +28,6 @@ static void limit_address_space(void) {
 }
 
 static void restore_address_space(void) { ck_assert_int_eq(setrlimit(RLIMIT_AS, &saved), 0); }
-
-START_TEST(test_memlimit_query_reads_the_machine) {
-  gs_memlimit m;
-  gs_memlimit_query(&m);
-  ck_assert_int_gt(m.mem_available, 0);
-  ck_assert_int_gt(m.rss, 0);
-  ck_assert_int_gt(m.as_used, m.rss / 2);
-  ck_assert_int_le(m.headroom, m.mem_available);
-  ck_assert_ptr_nonnull(m.binding);
-}
-END_TEST
 
 START_TEST(test_memlimit_address_space_binds) {
   limit_address_space();
@@ -81,6 +73,19 @@ START_TEST(test_memlimit_blas_reserve_fails_cleanly) {
 }
 END_TEST
 
+#endif
+
+START_TEST(test_memlimit_query_reads_the_machine) {
+  gs_memlimit m;
+  gs_memlimit_query(&m);
+  ck_assert_int_gt(m.mem_available, 0);
+  ck_assert_int_gt(m.rss, 0);
+  ck_assert_int_gt(m.as_used, m.rss / 2);
+  ck_assert_int_le(m.headroom, m.mem_available);
+  ck_assert_ptr_nonnull(m.binding);
+}
+END_TEST
+
 START_TEST(test_memlimit_format) {
   char b[32];
   ck_assert_str_eq(gs_memlimit_format(INT64_C(3) << 20, b, sizeof b), "3.0 MiB");
@@ -95,8 +100,6 @@ Suite *gs_memlimit_suite(void) {
   tcase_add_test(tc, test_memlimit_query_reads_the_machine);
   tcase_add_test(tc, test_memlimit_format);
 #ifndef __SANITIZE_ADDRESS__
-  /* AddressSanitizer maps terabytes of shadow memory and cannot run under a lowered
-   * address-space limit: these run in the plain build only. */
   tcase_add_test(tc, test_memlimit_address_space_binds);
   tcase_add_test(tc, test_memlimit_allocator_refuses_beyond_the_limit);
   tcase_add_test(tc, test_memlimit_blas_reserve_fails_cleanly);
