@@ -21,6 +21,73 @@ static bool ordered_is_current(const char *path, uint64_t graph_key, int32_t par
          info.parts == parts && info.partition_seed == seed;
 }
 
+gs_status gs_cli_partition_ensure(gs_cli_partition *out, const char *data, const char *split,
+                                  int32_t parts, int64_t seed, gs_error *err) {
+  gs_status st = GS_OK;
+  gs_dataset *ds = NULL;
+  int32_t *part = NULL;
+  char note[1200];
+  gs_store_outcome oc;
+  gs_cli_partition *pr = out;
+  memset(pr, 0, sizeof *pr);
+  double t0 = gs_clock_seconds();
+  GS_TRY(gs_store_ensure(pr->store, sizeof pr->store, data, split, false, &oc, note, sizeof note,
+                         err));
+  if (note[0]) fprintf(stderr, "gnnscale: %s\n", note);
+  if (oc == GS_STORE_TEXT_ONLY) {
+    st = gs_error_set(err, GS_ERR_IO, "partitioning keeps its result beside the data: %s", note);
+    goto fail;
+  }
+  pr->store_seconds = gs_clock_seconds() - t0;
+  GS_TRY(gs_store_read_info(&pr->info, pr->store, err));
+  GS_TRY(gs_store_parts_path(pr->parts_path, sizeof pr->parts_path, data, parts, seed, false, err));
+  GS_TRY(gs_store_parts_path(pr->ordered_path, sizeof pr->ordered_path, data, parts, seed, true,
+                             err));
+  gs_error rerr;
+  gs_error_clear(&rerr);
+  gs_status rst = gs_store_parts_read(&part, &pr->report, pr->parts_path, pr->info.graph.nodes,
+                                      parts, seed, pr->info.graph_key, &rerr);
+  pr->ordered_reused = ordered_is_current(pr->ordered_path, pr->info.graph_key, parts, seed);
+  if (rst == GS_OK && pr->ordered_reused) {
+    pr->reused = true; /* nothing to do: the data need not be loaded */
+    goto fail;
+  }
+  t0 = gs_clock_seconds();
+  GS_TRY(gs_store_load(&ds, pr->store, err));
+  pr->load_seconds = gs_clock_seconds() - t0;
+  if (rst == GS_OK) {
+    pr->reused = true;
+  } else {
+    if (rst != GS_ERR_NOT_FOUND) fprintf(stderr, "gnnscale: %s; partitioning again\n", rerr.msg);
+    gs_mem_free(part);
+    part = gs_mem_alloc((size_t)ds->num_nodes * sizeof *part, "partition");
+    if (!part) {
+      st = gs_error_set(err, GS_ERR_NOMEM, "out of memory for the partition");
+      goto fail;
+    }
+    t0 = gs_clock_seconds();
+    st = gs_partition_kway(part, &pr->report, ds->num_nodes, ds->adj_rowptr, ds->adj_col, parts,
+                           (uint64_t)seed, err);
+    if (st != GS_OK) {
+      gs_error_prefix(err, "%s: ", data);
+      goto fail;
+    }
+    pr->partition_seconds = gs_clock_seconds() - t0;
+    GS_TRY(gs_store_parts_write(pr->parts_path, part, &pr->report, seed, pr->info.graph_key, err));
+    pr->ordered_reused = false;
+  }
+  if (!pr->ordered_reused) {
+    t0 = gs_clock_seconds();
+    GS_TRY(gs_store_write_ordered(pr->ordered_path, ds, part, parts, seed, pr->info.graph_key,
+                                  err));
+    pr->ordered_seconds = gs_clock_seconds() - t0;
+  }
+fail:
+  gs_mem_free(part);
+  gs_dataset_free(&ds);
+  return st;
+}
+
 int gs_cmd_partition(int argc, char **argv) {
   const char *data = NULL, *split = NULL;
   bool json = false;
@@ -48,61 +115,16 @@ int gs_cmd_partition(int argc, char **argv) {
   gs_error err;
   gs_error_clear(&err);
   gs_status st = GS_OK;
-  gs_dataset *ds = NULL;
-  int32_t *part = NULL;
-  char store[4352], parts_path[4352], ordered_path[4352], note[1200];
-  gs_store_outcome oc;
-  gs_store_info info;
-  gs_partition_report r;
-  const char *how = "computed";
+  gs_cli_partition pr;
   GS_TRY(gs_runtime_init((int)threads, &err));
-  double t0 = gs_clock_seconds();
-  GS_TRY(gs_store_ensure(store, sizeof store, data, split, false, &oc, note, sizeof note, &err));
-  if (note[0]) fprintf(stderr, "gnnscale partition: %s\n", note);
-  if (oc == GS_STORE_TEXT_ONLY) {
-    st = gs_error_set(&err, GS_ERR_IO, "partitioning keeps its result beside the data: %s", note);
-    goto fail;
-  }
-  const double store_seconds = gs_clock_seconds() - t0;
-  GS_TRY(gs_store_read_info(&info, store, &err));
-  t0 = gs_clock_seconds();
-  GS_TRY(gs_store_load(&ds, store, &err));
-  const double load_seconds = gs_clock_seconds() - t0;
-  GS_TRY(gs_store_parts_path(parts_path, sizeof parts_path, data, (int32_t)parts, seed, false, &err));
-  GS_TRY(gs_store_parts_path(ordered_path, sizeof ordered_path, data, (int32_t)parts, seed, true,
-                             &err));
-  gs_error rerr;
-  gs_error_clear(&rerr);
-  gs_status rst = gs_store_parts_read(&part, &r, parts_path, ds->num_nodes, (int32_t)parts, seed,
-                                      info.graph_key, &rerr);
-  double partition_seconds = 0.0, ordered_seconds = 0.0;
-  if (rst == GS_OK) {
-    how = "reused";
-  } else {
-    if (rst != GS_ERR_NOT_FOUND)
-      fprintf(stderr, "gnnscale partition: %s; partitioning again\n", rerr.msg);
-    part = gs_mem_alloc((size_t)ds->num_nodes * sizeof *part, "partition");
-    if (!part) {
-      st = gs_error_set(&err, GS_ERR_NOMEM, "out of memory for the partition");
-      goto fail;
-    }
-    t0 = gs_clock_seconds();
-    st = gs_partition_kway(part, &r, ds->num_nodes, ds->adj_rowptr, ds->adj_col, (int32_t)parts,
-                           (uint64_t)seed, &err);
-    if (st != GS_OK) {
-      gs_error_prefix(&err, "%s: ", data);
-      goto fail;
-    }
-    partition_seconds = gs_clock_seconds() - t0;
-    GS_TRY(gs_store_parts_write(parts_path, part, &r, seed, info.graph_key, &err));
-  }
-  const bool ordered_reused = ordered_is_current(ordered_path, info.graph_key, (int32_t)parts, seed);
-  if (!ordered_reused) {
-    t0 = gs_clock_seconds();
-    GS_TRY(gs_store_write_ordered(ordered_path, ds, part, (int32_t)parts, seed, info.graph_key,
-                                  &err));
-    ordered_seconds = gs_clock_seconds() - t0;
-  }
+  GS_TRY(gs_cli_partition_ensure(&pr, data, split, (int32_t)parts, seed, &err));
+  const gs_partition_report r = pr.report;
+  const gs_store_info info = pr.info;
+  const char *how = pr.reused ? "reused" : "computed";
+  const char *parts_path = pr.parts_path, *ordered_path = pr.ordered_path;
+  const bool ordered_reused = pr.ordered_reused;
+  const double store_seconds = pr.store_seconds, load_seconds = pr.load_seconds;
+  const double partition_seconds = pr.partition_seconds, ordered_seconds = pr.ordered_seconds;
   char b1[32], b2[32], b3[32];
   if (json) {
     printf("{\"command\":\"partition\",\"dataset\":");
@@ -141,11 +163,7 @@ int gs_cmd_partition(int argc, char **argv) {
            gs_format_bytes(gs_mem_peak(), b2, sizeof b2),
            gs_format_bytes(gs_mem_peak_rss(), b3, sizeof b3));
   }
-  gs_mem_free(part);
-  gs_dataset_free(&ds);
   return 0;
 fail:
-  gs_mem_free(part);
-  gs_dataset_free(&ds);
   return gs_cli_fail("partition", &err);
 }

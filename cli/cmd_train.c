@@ -44,6 +44,9 @@ typedef struct {
   bool have_strategy; /* a scaling rule sets depth, width and feature columns */
   gs_scaling_rule rule;
   double phi, resolution;
+  int batching; /* 0 full, 1 cluster (Cluster-GCN: cli/cmd_train_cluster.c) */
+  int64_t parts, clusters_per_batch;
+  double diag_lambda;
 } train_request;
 
 /* The prediction made before the features are loaded (dataset folders only). */
@@ -192,6 +195,8 @@ static int parse_request(train_request *q, int argc, char **argv) {
   enum { REORDER_NONE, REORDER_RCM } reorder = REORDER_NONE;
   static const gs_option_choice reorder_choices[] = {
       {"none", REORDER_NONE}, {"rcm", REORDER_RCM}, {NULL, 0}};
+  static const gs_option_choice batching_choices[] = {{"full", 0}, {"cluster", 1}, {NULL, 0}};
+  q->clusters_per_batch = 1;
   const gs_option options[] = {
       GS_OPTS_DATA(&q->data, &q->split),
       GS_OPT_ENUM("features", "rownorm|raw|binary", gs_cli_featprep_choices, &q->prep,
@@ -213,6 +218,15 @@ static int parse_request(train_request *q, int argc, char **argv) {
       GS_OPT_INT("seed", "S", 0, INT64_MAX / 2, &q->seed0, "first seed (default 0)"),
       GS_OPT_INT("seeds", "K", 1, MAX_SEEDS, &q->seeds,
                  "train K seeds S..S+K-1 and report mean ± std (default 1)"),
+      GS_OPT_SECTION("batching"),
+      GS_OPT_ENUM("batching", "full|cluster", batching_choices, &q->batching,
+                  "full: the whole graph each step (default); cluster: Cluster-GCN\n"
+                  "mini-batches of METIS parts (partitioned first if not stored)"),
+      GS_OPT_INT("parts", "P", 2, INT32_MAX, &q->parts, "METIS parts for --batching cluster"),
+      GS_OPT_INT("clusters-per-batch", "Q", 1, INT32_MAX, &q->clusters_per_batch,
+                 "parts per Cluster-GCN batch (default 1)"),
+      GS_OPT_DOUBLE("diag-lambda", "X", 0.0, 1e6, &q->diag_lambda,
+                    "Cluster-GCN diagonal enhancement: A_hat + X diag(A_hat) (default 0)"),
       GS_OPT_SECTION("scaling"),
       GS_OPT_CUSTOM("strategy", "S", gs_cli_parse_strategy_option, &q->rule.strategy,
                     "scale the base model: dwr (d0*alpha^phi, w0*beta^phi,\n"
@@ -246,6 +260,23 @@ static int parse_request(train_request *q, int argc, char **argv) {
   q->reorder_rcm = reorder == REORDER_RCM;
   if (!q->data)
     return gs_cli_reject(&cli, "--data DIR is required (for example --data datasets/data/cora)");
+  if (q->batching == 1) {
+    if (q->parts < 2) return gs_cli_reject(&cli, "--batching cluster needs --parts P (P >= 2)");
+    if (q->clusters_per_batch > q->parts)
+      return gs_cli_reject(&cli, "--clusters-per-batch %lld exceeds --parts %lld",
+                           (long long)q->clusters_per_batch, (long long)q->parts);
+    static const char *const full_only[] = {"strategy", "phi", "resolution", "from-search",
+                                            "reorder", "base", "alpha"};
+    for (size_t i = 0; i < sizeof full_only / sizeof full_only[0]; i++)
+      if (gs_cli_given(&cli, full_only[i]))
+        return gs_cli_reject(&cli, "--%s is not available with --batching cluster (it trains "
+                                   "--depth and --width on every feature column)", full_only[i]);
+    return GS_CLI_CONTINUE;
+  }
+  if (gs_cli_given(&cli, "parts") || gs_cli_given(&cli, "clusters-per-batch") ||
+      gs_cli_given(&cli, "diag-lambda"))
+    return gs_cli_reject(&cli, "--parts, --clusters-per-batch and --diag-lambda need "
+                               "--batching cluster");
   gs_scaling_rule *rule = &q->rule;
   const bool strategy_given = gs_cli_given(&cli, "strategy");
   /* --resolution alone asks for the explicit rule. */
@@ -567,6 +598,14 @@ int gs_cmd_train(int argc, char **argv) {
   train_request q;
   int status = parse_request(&q, argc, argv);
   if (status != GS_CLI_CONTINUE) return status;
+  if (q.batching == 1) {
+    gs_cli_cluster_run run = {.data = q.data, .split = q.split, .cfg = q.cfg, .topt = q.topt,
+                              .prep = q.prep, .norm = q.norm, .seeds = q.seeds, .seed0 = q.seed0,
+                              .threads = (int)q.threads, .parts = (int32_t)q.parts,
+                              .clusters_per_batch = (int32_t)q.clusters_per_batch,
+                              .diag_lambda = q.diag_lambda, .json = q.json, .quiet = q.quiet};
+    return gs_cli_train_cluster(&run);
+  }
   gs_error err;
   gs_error_clear(&err);
   gs_status st = GS_OK;

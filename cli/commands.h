@@ -9,7 +9,10 @@
 #include "cli/options.h"
 #include "core/status.h"
 #include "datasets/dataset.h"
+#include "datasets/store.h"
 #include "scaling/profile.h"
+#include "gnn/model.h"
+#include "gnn/train.h"
 #include "scaling/cost.h"
 #include "scaling/rules.h"
 #include "scaling/search.h"
@@ -71,5 +74,40 @@ gs_status gs_cli_load(gs_dataset **ds, gs_graph **g, const char *path, const cha
  * Errors: GS_ERR_INVALID when features, labels or a split are missing; those of the loaders. */
 gs_status gs_cli_cost_data(gs_cost_data *out, int64_t **prefix, char *name, size_t name_cap,
                            const char *path, const char *split, gs_norm norm, gs_error *err);
+
+/* A partition of a dataset folder kept beside it (gnnscale partition), and what it took. */
+typedef struct {
+  char store[4352];        /* the dataset's store */
+  char parts_path[4352];   /* the assignment */
+  char ordered_path[4352]; /* the partition-ordered store */
+  gs_store_info info;      /* of the dataset's store */
+  gs_partition_report report;
+  bool reused, ordered_reused;
+  double store_seconds, load_seconds, partition_seconds, ordered_seconds;
+} gs_cli_partition;
+
+/* Makes sure the dataset folder data has its store, the partition into `parts` parts with seed
+ * and its partition-ordered store, computing what is missing or stale (notes on stderr). When
+ * both are current the data is not loaded. Errors: those of the store, METIS's guards. */
+gs_status gs_cli_partition_ensure(gs_cli_partition *out, const char *data, const char *split,
+                                  int32_t parts, int64_t seed, gs_error *err);
+
+/* What `train --batching cluster` runs with, as parsed by gs_cmd_train. */
+typedef struct {
+  const char *data, *split;
+  gs_model_config cfg;
+  gs_train_options topt;
+  gs_featprep prep;
+  gs_norm norm;
+  int64_t seeds, seed0; /* seed0 also seeds METIS */
+  int threads;
+  int32_t parts, clusters_per_batch;
+  double diag_lambda;
+  bool json, quiet;
+} gs_cli_cluster_run;
+
+/* Cluster-GCN training (gnn/cluster.h) over the partition-ordered store of a->data, made first
+ * when missing; prints accuracy, epoch time, measured and predicted peaks. Exit status. */
+int gs_cli_train_cluster(const gs_cli_cluster_run *a);
 
 #endif

@@ -463,6 +463,14 @@ gs_status gs_store_read_section(void **out, int64_t *bytes, const char *path,
   return st;
 }
 
+int64_t gs_store_load_bytes(const gs_store_info *info) {
+  int64_t bytes = (int64_t)sizeof(gs_dataset);
+  for (int s2 = 0; s2 < GS_STORE_SECTIONS; s2++)
+    if (s2 != GS_STORE_COLUMN_NNZ) bytes += info->section_bytes[s2];
+  if (info->section_bytes[GS_STORE_ADJ_COL] == 0) bytes += sizeof(uint32_t); /* no edges */
+  return bytes;
+}
+
 gs_status gs_store_load(gs_dataset **out, const char *path, gs_error *err) {
   gs_status st = GS_OK;
   gs_dataset *ds = NULL;

@@ -88,6 +88,10 @@ gs_status gs_store_read_info(gs_store_info *out, const char *path, gs_error *err
  * labels, GS_ERR_NOMEM. */
 gs_status gs_store_load(gs_dataset **out, const char *path, gs_error *err);
 
+/* Bytes gs_store_load holds in the counting allocator for the store described by info: the
+ * dataset object and every section but the column counts (4 bytes for an empty adjacency). */
+int64_t gs_store_load_bytes(const gs_store_info *info);
+
 /* A 64-bit fingerprint of the text files of the dataset folder dir (names, sizes and
  * modification times of META.txt, raw/ and the split folder `split`, NULL for the loader's
  * default), so that a store built from other text is recognised as stale. */

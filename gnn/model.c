@@ -265,6 +265,8 @@ struct gs_model {
   void *buf[GS_MAX_BUFFERS];
   gs_csr xt;        /* sparse input: Xᵀ, arrays owned through buf[] */
   int64_t *perm;
+  int64_t nodes;    /* rows of the bound graph: layout.shape.nodes, or fewer after
+                       gs_model_bind (a Cluster-GCN batch in buffers sized for the largest) */
 };
 
 int64_t gs_model_object_bytes(void) { return (int64_t)sizeof(gs_model); }
@@ -296,21 +298,12 @@ static void init_params(gs_model *m) {
   }
 }
 
-gs_status gs_model_new(gs_model **out, const gs_model_config *cfg, const gs_graph *g,
-                       const gs_features *x, int64_t classes, gs_error *err) {
+gs_status gs_model_new_capacity(gs_model **out, const gs_model_config *cfg,
+                                const gs_model_shape *capacity, gs_error *err) {
   gs_status st = GS_OK;
-  gs_model *m = NULL;
-  if (x->kind == GS_FEATURES_NONE)
-    return gs_error_set(err, GS_ERR_INVALID, "the model needs node features");
-  if (x->rows != gs_graph_nodes(g))
-    return gs_error_set(err, GS_ERR_MISMATCH, "features have %lld rows but the graph %lld nodes",
-                        (long long)x->rows, (long long)gs_graph_nodes(g));
-  m = gs_mem_calloc(1, sizeof *m, "model");
+  gs_model *m = gs_mem_calloc(1, sizeof *m, "model");
   if (!m) return gs_error_set(err, GS_ERR_NOMEM, "out of memory for the model");
-  gs_model_shape shape = gs_model_shape_of(g, x, classes);
-  GS_TRY(layout_make(&m->layout, &m->roles, cfg, &shape, err));
-  m->graph = g;
-  m->x = x;
+  GS_TRY(layout_make(&m->layout, &m->roles, cfg, capacity, err));
   for (int i = 0; i < m->layout.num_buffers; i++) {
     const gs_buffer_desc *b = &m->layout.buffer[i];
     m->buf[i] = gs_mem_alloc((size_t)b->bytes, b->tag);
@@ -321,12 +314,11 @@ gs_status gs_model_new(gs_model **out, const gs_model_config *cfg, const gs_grap
     }
   }
   const buffer_roles *r = &m->roles;
-  if (shape.sparse_features) {
+  if (capacity->sparse_features) {
     m->xt.rowptr = m->buf[r->features_t_rowptr];
     m->xt.col = m->buf[r->features_t];
     m->xt.val = m->buf[r->features_t_val];
     m->perm = m->buf[r->features_perm];
-    gs_input_transpose_into(&m->xt, m->perm, &x->sparse);
   }
   memset(m->buf[r->adam_m], 0, (size_t)m->layout.params * sizeof(float));
   memset(m->buf[r->adam_v], 0, (size_t)m->layout.params * sizeof(float));
@@ -338,6 +330,52 @@ fail:
   gs_model_free(&m);
   return st;
 }
+
+gs_status gs_model_new(gs_model **out, const gs_model_config *cfg, const gs_graph *g,
+                       const gs_features *x, int64_t classes, gs_error *err) {
+  gs_model *m = NULL;
+  if (x->kind == GS_FEATURES_NONE)
+    return gs_error_set(err, GS_ERR_INVALID, "the model needs node features");
+  if (x->rows != gs_graph_nodes(g))
+    return gs_error_set(err, GS_ERR_MISMATCH, "features have %lld rows but the graph %lld nodes",
+                        (long long)x->rows, (long long)gs_graph_nodes(g));
+  gs_model_shape shape = gs_model_shape_of(g, x, classes);
+  gs_status st = gs_model_new_capacity(&m, cfg, &shape, err);
+  if (st == GS_OK) st = gs_model_bind(m, g, x, err);
+  if (st != GS_OK) {
+    gs_model_free(&m);
+    return st;
+  }
+  *out = m;
+  return GS_OK;
+}
+
+gs_status gs_model_bind(gs_model *m, const gs_graph *g, const gs_features *x, gs_error *err) {
+  const gs_model_shape *c = &m->layout.shape;
+  const int64_t n = gs_graph_nodes(g);
+  if (!g || !x || x->rows != n || x->cols != c->features ||
+      (x->kind == GS_FEATURES_SPARSE) != c->sparse_features)
+    return gs_error_set(err, GS_ERR_MISMATCH,
+                        "gs_model_bind: a graph of %lld nodes with %lld x %lld features of "
+                        "another kind or width than the model's %lld",
+                        (long long)n, (long long)(x ? x->rows : 0), (long long)(x ? x->cols : 0),
+                        (long long)c->features);
+  if (n > c->nodes || gs_graph_nnz(g) > c->adj_nnz ||
+      (c->sparse_features && x->sparse.nnz > c->feature_nnz))
+    return gs_error_set(err, GS_ERR_RANGE,
+                        "gs_model_bind: %lld nodes, %lld entries of A_hat, %lld feature entries "
+                        "exceed the model's capacity (%lld, %lld, %lld)",
+                        (long long)n, (long long)gs_graph_nnz(g),
+                        (long long)(c->sparse_features ? x->sparse.nnz : 0), (long long)c->nodes,
+                        (long long)c->adj_nnz, (long long)c->feature_nnz);
+  m->graph = g;
+  m->x = x;
+  m->nodes = n;
+  if (c->sparse_features) gs_input_transpose_into(&m->xt, m->perm, &x->sparse);
+  return GS_OK;
+}
+
+int64_t gs_model_nodes(const gs_model *m) { return m->nodes; }
 
 const gs_model_layout *gs_model_layout_of(const gs_model *m) { return &m->layout; }
 float *gs_model_params(gs_model *m) { return B(m, m->roles.params); }
@@ -376,7 +414,7 @@ static const float *layer_input(gs_model *m, int32_t l, bool training) {
 static gs_status conv_forward(gs_model *m, int32_t l, float *Z, bool training, int64_t epoch,
                               gs_error *err) {
   const gs_layer_dims *d = &m->layout.layer[l];
-  const int64_t n = m->layout.shape.nodes;
+  const int64_t n = m->nodes;
   const float *W = gs_model_params(m) + d->w_offset;
   float *work = B(m, m->roles.work);
   gs_status st = GS_OK;
@@ -405,7 +443,7 @@ gs_status gs_model_forward(gs_model *m, bool training, int64_t epoch, const floa
                            gs_error *err) {
   const gs_model_layout *L = &m->layout;
   const buffer_roles *r = &m->roles;
-  const int64_t n = L->shape.nodes;
+  const int64_t n = m->nodes;
   const float rate = training ? L->config.dropout : 0.0f;
   const uint64_t seed = L->config.seed;
   gs_status st = GS_OK;
@@ -457,7 +495,7 @@ gs_status gs_model_forward(gs_model *m, bool training, int64_t epoch, const floa
 static gs_status conv_backward(gs_model *m, int32_t l, const float *dZ, float *dHin,
                                int64_t epoch, gs_error *err) {
   const gs_layer_dims *d = &m->layout.layer[l];
-  const int64_t n = m->layout.shape.nodes;
+  const int64_t n = m->nodes;
   const float *W = gs_model_params(m) + d->w_offset;
   float *dW = gs_model_grads(m) + d->w_offset;
   float *work = B(m, m->roles.work);
@@ -489,7 +527,7 @@ static gs_status conv_backward(gs_model *m, int32_t l, const float *dZ, float *d
 gs_status gs_model_backward(gs_model *m, const float *dlogits, int64_t epoch, gs_error *err) {
   const gs_model_layout *L = &m->layout;
   const buffer_roles *r = &m->roles;
-  const int64_t n = L->shape.nodes;
+  const int64_t n = m->nodes;
   const float rate = L->config.dropout;
   const uint64_t seed = L->config.seed;
   gs_status st = GS_OK;

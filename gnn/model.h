@@ -116,9 +116,27 @@ void gs_model_free(gs_model **m);
  * allocator beside the buffers of its layout (the cost model counts both). */
 int64_t gs_model_object_bytes(void);
 
+/* Allocates and initialises a model as gs_model_new does, for the shape `capacity` rather than
+ * a given graph: every buffer is sized by it, and no graph is bound until gs_model_bind (which
+ * must come before the first pass). For Cluster-GCN, whose batches vary in size below the
+ * largest one. Errors: those of gs_model_layout_make, GS_ERR_NOMEM. */
+gs_status gs_model_new_capacity(gs_model **out, const gs_model_config *cfg,
+                                const gs_model_shape *capacity, gs_error *err);
+
+/* Binds the model to another graph and its features, as Cluster-GCN does for each batch: the
+ * buffers stay those sized by the shape the model was made for (its capacity), the passes run
+ * over the bound graph's nodes, and for sparse features Xᵀ is rebuilt in place. Parameters,
+ * gradients and Adam's moments are untouched. g and x are borrowed until the next bind or
+ * free. Errors: GS_ERR_MISMATCH (feature width or kind differ, rows != nodes), GS_ERR_RANGE
+ * (nodes, entries of Â or feature entries beyond the capacity). Allocates nothing. */
+gs_status gs_model_bind(gs_model *m, const gs_graph *g, const gs_features *x, gs_error *err);
+
+/* Rows of the graph bound now (the capacity's until gs_model_bind). */
+int64_t gs_model_nodes(const gs_model *m);
+
 const gs_model_layout *gs_model_layout_of(const gs_model *m);
 
-/* Forward pass over all nodes. training: dropout on, with masks from (seed, epoch, layer).
+/* Forward pass over all nodes of the bound graph. training: dropout on, with masks from (seed, epoch, layer).
  * Returns the logits (n x classes, owned by the model) through *logits. */
 gs_status gs_model_forward(gs_model *m, bool training, int64_t epoch, const float **logits,
                            gs_error *err);

@@ -16,6 +16,8 @@
 #include "core/runtime.h"
 #include "core/stats.h"
 #include "sparse/csr_impl.h"
+#include "sparse/graph_impl.h"
+#include "sparse/subgraph.h"
 
 /* Counts beyond these are rejected before anything is allocated: 24·nedges + 20·n bytes (the
  * sort keys plus Â) then stays far below INT64_MAX, so no size computation can overflow. */
@@ -24,21 +26,6 @@
 
 /* Rows shorter than this are sorted by insertion, longer ones by qsort. */
 #define GS__INSERTION_SORT_MAX 32
-
-/* A node's word during the build: its fill cursor, then its count of distinct neighbours,
- * finally the scale its normalisation applies (1/sqrt(deg+1) for SYM, 1/(deg+1) for ROW), so
- * that an entry costs one multiply instead of a square root and a division. */
-typedef union {
-  int64_t count;
-  double scale;
-} node_word;
-
-struct gs_graph {
-  gs_norm norm;
-  gs_csr a;  /* Â, n x n, rows sorted, one self loop per row */
-  gs_csr at; /* Âᵀ for GS_NORM_ROW (same pattern as Â, values 1/(deg_j+1)); empty otherwise */
-  gs_graph_stats stats;
-};
 
 int64_t gs_graph_nodes(const gs_graph *g) { return g ? g->a.nrows : 0; }
 int64_t gs_graph_nnz(const gs_graph *g) { return g ? g->a.nnz : 0; }
@@ -57,6 +44,8 @@ gs_graph_stats gs_graph_stats_of(const gs_graph *g) {
 
 int64_t gs_graph_bytes(const gs_graph *g) {
   if (!g) return 0;
+  if (g->capacity_nodes > 0) /* a batch graph: its capacity, scratch included */
+    return gs_graph_batch_bytes(g->capacity_nodes, g->capacity_entries, g->parts, g->norm);
   int64_t bytes = gs_csr_bytes(g->a.nrows, g->a.nnz);
   if (g->norm == GS_NORM_ROW) bytes += gs_csr_bytes(g->at.nrows, g->at.nnz);
   return bytes;
@@ -66,6 +55,8 @@ void gs_graph_free(gs_graph **g) {
   if (!g || !*g) return;
   gs_csr_release(&(*g)->a);
   gs_csr_release(&(*g)->at);
+  gs_mem_free((*g)->scale);
+  gs_mem_free((*g)->part_base);
   free(*g);
   *g = NULL;
 }
@@ -96,7 +87,7 @@ static int64_t parts_for(int64_t work) {
  *   ROW:  Â_ij = 1/(deg_i + 1),  Âᵀ_ij = Â_ji = 1/(deg_j + 1)
  *   NONE: Â_ij = 1.
  * For ROW, Âᵀ's pattern is copied from Â's. */
-static void fill_values(gs_graph *g, const node_word *deg) {
+void gs__graph_fill_values(gs_graph *g, const gs__node_word *deg) {
   const gs_norm norm = g->norm;
   const int64_t n = g->a.nrows, nnz = g->a.nnz;
   const int64_t parts = parts_for(nnz + n);
@@ -171,7 +162,7 @@ gs_status gs_graph_new(gs_graph **out, int64_t n, const int64_t *src, const int6
   gs_graph *g = NULL;
   int64_t *start = NULL; /* [n+1] start of each row's bucket in keys */
   int64_t *keys = NULL;  /* [2m] neighbour keys 2·id + (1 if from a reversed line) */
-  node_word *deg = NULL; /* [n] fill cursor, distinct neighbours, then scale (node_word) */
+  gs__node_word *deg = NULL; /* [n] fill cursor, distinct neighbours, then scale (gs__node_word) */
 
   if (!out) return gs_error_set(err, GS_ERR_INVALID, "gs_graph_new: NULL output handle");
   if (n < 1)
@@ -293,7 +284,7 @@ gs_status gs_graph_new(gs_graph **out, int64_t n, const int64_t *src, const int6
       }
     }
   }
-  fill_values(g, deg);
+  gs__graph_fill_values(g, deg);
   g->stats.edge_lines = nedges;
   g->stats.duplicate_lines = duplicates;
   g->stats.self_loop_lines = self_loops;
@@ -446,7 +437,7 @@ gs_status gs_graph_new_adjacency(gs_graph **out, int64_t n, const int64_t *rowpt
                                  const gs_graph_stats *lines, gs_error *err) {
   gs_status st = GS_OK;
   gs_graph *g = NULL;
-  node_word *deg = NULL; /* [n] the scale of each node's normalisation */
+  gs__node_word *deg = NULL; /* [n] the scale of each node's normalisation */
   if (!out || !rowptr || (!col && n > 0 && rowptr[n] > 0))
     return gs_error_set(err, GS_ERR_INVALID, "gs_graph_new_adjacency: NULL argument");
   if (n < 1 || n > ((int64_t)1 << 32))
@@ -501,7 +492,7 @@ gs_status gs_graph_new_adjacency(gs_graph **out, int64_t n, const int64_t *rowpt
       }
     }
   }
-  fill_values(g, deg);
+  gs__graph_fill_values(g, deg);
   if (lines) {
     g->stats.edge_lines = lines->edge_lines;
     g->stats.duplicate_lines = lines->duplicate_lines;

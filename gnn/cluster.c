@@ -1,0 +1,393 @@
+/* Cluster-GCN batches and their training loop (cluster.h). */
+#include "gnn/cluster.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "core/progress.h"
+#include "core/rng.h"
+#include "core/runtime.h"
+#include "gnn/adam.h"
+#include "gnn/loss.h"
+#include "sparse/subgraph.h"
+
+gs_cluster_options gs_cluster_options_default(void) {
+  gs_cluster_options o = {.clusters_per_batch = 1, .diag_lambda = 0.0, .norm = GS_NORM_SYM};
+  return o;
+}
+
+struct gs_cluster {
+  const gs_dataset *ds;
+  gs_cluster_capacity cap;
+  gs_cluster_options opts;
+  gs_graph *g;           /* the batch graph */
+  gs_features x;         /* the batch's features */
+  int32_t *labels;       /* [cap.nodes] local labels */
+  int64_t *idx[3];       /* [cap.nodes] local ids of the batch's train, valid, test nodes */
+  int64_t count[3];
+  uint8_t *marker;       /* [n] 1 + split set of each node, 0 for none */
+  int32_t *order;        /* [parts] part order of the epoch */
+  int32_t *chosen;       /* [Q] the batch's parts, ascending */
+};
+
+/* Sum of the q largest of v[0..n) (v is reordered). */
+static int64_t sum_largest(int64_t *v, int32_t n, int32_t q) {
+  int64_t sum = 0;
+  for (int32_t k = 0; k < q; k++) { /* q partial selection passes: q and n are small */
+    int32_t best = k;
+    for (int32_t i = k + 1; i < n; i++)
+      if (v[i] > v[best]) best = i;
+    int64_t t = v[k];
+    v[k] = v[best];
+    v[best] = t;
+    sum += v[k];
+  }
+  return sum;
+}
+
+gs_status gs_cluster_capacity_of(gs_cluster_capacity *out, const gs_dataset *ds, int32_t q,
+                                 gs_error *err) {
+  if (!ds || ds->parts < 1 || !ds->part_start || !ds->adj_rowptr)
+    return gs_error_set(err, GS_ERR_INVALID,
+                        "Cluster-GCN needs a partition-ordered store (gnnscale partition)");
+  const int32_t P = ds->parts;
+  if (q < 1 || q > P)
+    return gs_error_set(err, GS_ERR_INVALID, "%d clusters per batch: expected 1 to %d (the parts)",
+                        q, P);
+  int64_t *v = malloc((size_t)P * 3 * sizeof *v);
+  if (!v) return gs_error_set(err, GS_ERR_NOMEM, "out of memory");
+  int64_t *nodes = v, *entries = v + P, *fnnz = v + 2 * P;
+  const int64_t *ps = ds->part_start;
+  for (int32_t p = 0; p < P; p++) {
+    nodes[p] = ps[p + 1] - ps[p];
+    entries[p] = ds->adj_rowptr[ps[p + 1]] - ds->adj_rowptr[ps[p]] + nodes[p];
+    fnnz[p] = ds->x.kind == GS_FEATURES_SPARSE
+                  ? ds->x.sparse.rowptr[ps[p + 1]] - ds->x.sparse.rowptr[ps[p]]
+                  : 0;
+  }
+  gs_cluster_capacity c = {.parts = P, .clusters_per_batch = q};
+  c.nodes = sum_largest(nodes, P, q);
+  c.entries = sum_largest(entries, P, q);
+  c.feature_nnz = sum_largest(fnnz, P, q);
+  free(v);
+  *out = c;
+  return GS_OK;
+}
+
+gs_model_shape gs_cluster_shape(const gs_cluster_capacity *cap, const gs_dataset *ds,
+                                gs_norm norm) {
+  gs_model_shape s = {0};
+  s.nodes = cap->nodes;
+  s.adj_nnz = cap->entries;
+  s.adj_transpose = norm == GS_NORM_ROW;
+  s.features = ds->x.cols;
+  s.sparse_features = ds->x.kind == GS_FEATURES_SPARSE;
+  s.feature_nnz = s.sparse_features ? cap->feature_nnz : cap->nodes * ds->x.cols;
+  s.classes = ds->num_classes;
+  return s;
+}
+
+int64_t gs_cluster_state_bytes(const gs_cluster_capacity *cap, int64_t graph_nodes, int64_t f,
+                               bool sparse_features, gs_norm norm) {
+  const int64_t nb = cap->nodes;
+  int64_t bytes = gs_graph_batch_bytes(nb, cap->entries, cap->parts, norm);
+  bytes += sparse_features ? gs_csr_bytes(nb, cap->feature_nnz) : 4 * nb * f;
+  bytes += 4 * nb + 3 * 8 * nb + graph_nodes + 4 * (int64_t)cap->parts +
+           4 * (int64_t)cap->clusters_per_batch;
+  return bytes;
+}
+
+void gs_cluster_free(gs_cluster **pc) {
+  if (!pc || !*pc) return;
+  gs_cluster *c = *pc;
+  gs_graph_free(&c->g);
+  gs_mem_free(c->x.dense);
+  gs_csr_release(&c->x.sparse);
+  gs_mem_free(c->labels);
+  for (int s = 0; s < 3; s++) gs_mem_free(c->idx[s]);
+  gs_mem_free(c->marker);
+  gs_mem_free(c->order);
+  gs_mem_free(c->chosen);
+  free(c);
+  *pc = NULL;
+}
+
+const gs_features *gs_cluster_features(const gs_cluster *c) { return &c->x; }
+
+gs_status gs_cluster_new(gs_cluster **out, const gs_dataset *ds, const gs_cluster_capacity *cap,
+                         const gs_cluster_options *opts, gs_error *err) {
+  gs_status st = GS_OK;
+  if (!out || !ds || !cap || !opts || ds->x.kind == GS_FEATURES_NONE || !ds->labels)
+    return gs_error_set(err, GS_ERR_INVALID, "Cluster-GCN needs features and labels");
+  if (opts->diag_lambda < 0.0 || !isfinite(opts->diag_lambda))
+    return gs_error_set(err, GS_ERR_INVALID, "diagonal enhancement %g must be >= 0",
+                        opts->diag_lambda);
+  gs_cluster *c = calloc(1, sizeof *c); /* a few words, as a graph's handle */
+  if (!c) return gs_error_set(err, GS_ERR_NOMEM, "out of memory");
+  c->ds = ds;
+  c->cap = *cap;
+  c->opts = *opts;
+  const int64_t nb = cap->nodes, n = ds->num_nodes, f = ds->x.cols;
+  GS_TRY(gs_graph_batch_new(&c->g, nb, cap->entries, cap->parts, opts->norm, err));
+  c->x.kind = ds->x.kind;
+  c->x.rows = nb;
+  c->x.cols = f;
+  if (ds->x.kind == GS_FEATURES_DENSE) {
+    c->x.nnz = nb * f;
+    c->x.dense = gs_mem_calloc((size_t)(nb * f), sizeof(float), "cluster");
+    if (!c->x.dense) goto nomem;
+  } else {
+    GS_TRY(gs_csr_alloc(&c->x.sparse, nb, f, cap->feature_nnz, "cluster", err));
+    /* At capacity until the first batch: zero columns, so that a model made from it can
+     * transpose it. */
+    memset(c->x.sparse.col, 0, (size_t)cap->feature_nnz * sizeof(int64_t));
+    memset(c->x.sparse.val, 0, (size_t)cap->feature_nnz * sizeof(float));
+    for (int64_t i = 0; i <= nb; i++) c->x.sparse.rowptr[i] = i < nb ? 0 : cap->feature_nnz;
+    c->x.nnz = cap->feature_nnz;
+  }
+  c->labels = gs_mem_alloc((size_t)nb * sizeof *c->labels, "cluster");
+  for (int s = 0; s < 3; s++) c->idx[s] = gs_mem_alloc((size_t)nb * sizeof(int64_t), "cluster");
+  c->marker = gs_mem_calloc((size_t)n, 1, "cluster");
+  c->order = gs_mem_alloc((size_t)cap->parts * sizeof *c->order, "cluster");
+  c->chosen = gs_mem_alloc((size_t)cap->clusters_per_batch * sizeof *c->chosen, "cluster");
+  if (!c->labels || !c->idx[0] || !c->idx[1] || !c->idx[2] || !c->marker || !c->order ||
+      !c->chosen)
+    goto nomem;
+  const int64_t *sets[3] = {ds->train, ds->valid, ds->test};
+  const int64_t counts[3] = {ds->num_train, ds->num_valid, ds->num_test};
+  for (int s = 0; s < 3; s++)
+    for (int64_t k = 0; k < counts[s]; k++) c->marker[sets[s][k]] = (uint8_t)(s + 1);
+  *out = c;
+  return GS_OK;
+nomem:
+  st = gs_error_set(err, GS_ERR_NOMEM, "out of memory for Cluster-GCN batches of %lld nodes",
+                    (long long)nb);
+fail:
+  gs_cluster_free(&c);
+  return st;
+}
+
+/* Builds the batch of parts order[first .. first + count): graph, features, local labels and
+ * the local split lists. */
+static gs_status make_batch(gs_cluster *c, const int32_t *parts, int32_t count, gs_error *err) {
+  const gs_dataset *ds = c->ds;
+  const int64_t *ps = ds->part_start;
+  for (int32_t k = 0; k < count; k++) { /* ascending (insertion sort: count is small) */
+    int32_t v = parts[k], j = k;
+    while (j > 0 && c->chosen[j - 1] > v) {
+      c->chosen[j] = c->chosen[j - 1];
+      j--;
+    }
+    c->chosen[j] = v;
+  }
+  gs_status st = gs_graph_induce(c->g, ds->adj_rowptr, ds->adj_col, ps, c->chosen, count,
+                                 c->opts.diag_lambda, err);
+  if (st != GS_OK) return st;
+  const int64_t f = ds->x.cols;
+  int64_t local = 0, fnnz = 0;
+  c->count[0] = c->count[1] = c->count[2] = 0;
+  for (int32_t k = 0; k < count; k++) {
+    const int64_t v0 = ps[c->chosen[k]], v1 = ps[c->chosen[k] + 1], len = v1 - v0;
+    if (ds->x.kind == GS_FEATURES_DENSE) {
+      memcpy(c->x.dense + local * f, ds->x.dense + v0 * f, (size_t)(len * f) * sizeof(float));
+    } else {
+      const gs_csr *x = &ds->x.sparse;
+      const int64_t e0 = x->rowptr[v0], e1 = x->rowptr[v1];
+      memcpy(c->x.sparse.col + fnnz, x->col + e0, (size_t)(e1 - e0) * sizeof(int64_t));
+      memcpy(c->x.sparse.val + fnnz, x->val + e0, (size_t)(e1 - e0) * sizeof(float));
+      for (int64_t v = v0; v < v1; v++)
+        c->x.sparse.rowptr[local + (v - v0) + 1] = fnnz + x->rowptr[v + 1] - e0;
+      fnnz += e1 - e0;
+    }
+    for (int64_t v = v0; v < v1; v++, local++) {
+      c->labels[local] = ds->labels[v];
+      const int s = c->marker[v];
+      if (s) c->idx[s - 1][c->count[s - 1]++] = local;
+    }
+  }
+  c->x.rows = local;
+  if (ds->x.kind == GS_FEATURES_DENSE) {
+    c->x.nnz = local * f;
+  } else {
+    c->x.sparse.rowptr[0] = 0;
+    c->x.sparse.nrows = local;
+    c->x.sparse.nnz = fnnz;
+    c->x.nnz = fnnz;
+  }
+  return GS_OK;
+}
+
+static int compare_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static double median(double *v, int32_t count) {
+  if (count <= 0) return 0.0;
+  qsort(v, (size_t)count, sizeof *v, compare_double);
+  return count % 2 ? v[count / 2] : 0.5 * (v[count / 2 - 1] + v[count / 2]);
+}
+
+/* Evaluation over all parts, Q at a time in order: validation loss and accuracy, test and
+ * training accuracy, each over all of its nodes. */
+static gs_status evaluate(gs_cluster *c, gs_model *m, int64_t step, double *val_loss,
+                          double acc[3], gs_error *err) {
+  const int32_t P = c->cap.parts, Q = c->cap.clusters_per_batch;
+  const int64_t classes = gs_model_layout_of(m)->shape.classes;
+  double loss_sum = 0.0, correct[3] = {0, 0, 0};
+  int64_t total[3] = {0, 0, 0};
+  for (int32_t p = 0; p < P; p++) c->order[p] = p;
+  for (int32_t b = 0; b < P; b += Q) {
+    const int32_t count = P - b < Q ? P - b : Q;
+    gs_status st = make_batch(c, c->order + b, count, err);
+    if (st == GS_OK) st = gs_model_bind(m, c->g, &c->x, err);
+    const float *logits = NULL;
+    if (st == GS_OK) st = gs_model_forward(m, false, step, &logits, err);
+    if (st != GS_OK) return st;
+    const int64_t nb = gs_model_nodes(m);
+    if (c->count[1] > 0)
+      loss_sum += gs_softmax_xent(NULL, logits, c->labels, c->idx[1], c->count[1], nb, classes) *
+                  (double)c->count[1];
+    for (int s = 0; s < 3; s++) {
+      if (c->count[s] == 0) continue;
+      correct[s] += gs_accuracy(logits, c->labels, c->idx[s], c->count[s], classes) *
+                    (double)c->count[s];
+      total[s] += c->count[s];
+    }
+  }
+  *val_loss = total[1] ? loss_sum / (double)total[1] : 0.0;
+  for (int s = 0; s < 3; s++) acc[s] = total[s] ? correct[s] / (double)total[s] : 0.0;
+  return GS_OK;
+}
+
+gs_status gs_cluster_train(gs_train_result *result, gs_model *m, gs_cluster *c,
+                           const gs_train_options *opts, gs_error *err) {
+  gs_status st = GS_OK;
+  double *times = NULL, *train_times = NULL, *eval_times = NULL, *kernel_times = NULL;
+  const gs_dataset *ds = c->ds;
+  const gs_model_layout *L = gs_model_layout_of(m);
+  const int64_t classes = L->shape.classes;
+  const int32_t P = c->cap.parts, Q = c->cap.clusters_per_batch;
+  if (ds->num_train < 1 || ds->num_valid < 1)
+    return gs_error_set(err, GS_ERR_INVALID,
+                        "split '%s' needs training and validation nodes (has %lld and %lld)",
+                        ds->split_name, (long long)ds->num_train, (long long)ds->num_valid);
+  if (opts->epochs < 1) return gs_error_set(err, GS_ERR_INVALID, "epochs must be at least 1");
+  if (!(opts->lr > 0.0) || !isfinite(opts->lr))
+    return gs_error_set(err, GS_ERR_INVALID, "learning rate %g must be positive", opts->lr);
+  const int32_t epochs = opts->epochs;
+  times = gs_mem_alloc((size_t)epochs * sizeof *times, "train_log");
+  train_times = gs_mem_alloc((size_t)epochs * sizeof *train_times, "train_log");
+  eval_times = gs_mem_alloc((size_t)epochs * sizeof *eval_times, "train_log");
+  kernel_times = gs_mem_alloc((size_t)epochs * GS_FLOPS_CATEGORIES * sizeof *kernel_times,
+                              "train_log");
+  if (!times || !train_times || !eval_times || !kernel_times) {
+    st = gs_error_set(err, GS_ERR_NOMEM, "out of memory for the training log");
+    goto fail;
+  }
+  gs_train_result res;
+  memset(&res, 0, sizeof res);
+  res.best_val_acc = -1.0;
+  res.best_val_loss = INFINITY;
+  gs_adam_config adam = gs_adam_default();
+  adam.lr = opts->lr;
+  gs_progress progress;
+  gs_progress_start(&progress, opts->progress, opts->progress_label, epochs, opts->progress == NULL);
+  int32_t since_best = 0;
+  double best_loss_seen = INFINITY, best_acc_seen = -1.0;
+  const double started = gs_clock_seconds();
+  double kernel_clock[GS_FLOPS_CATEGORIES];
+  float *dlogits = gs_model_dlogits(m);
+  const uint64_t seed = L->config.seed;
+  int64_t step = 0;
+  for (int32_t epoch = 1; epoch <= epochs; epoch++) {
+    for (int i = 0; i < GS_FLOPS_CATEGORIES; i++)
+      kernel_clock[i] = gs_flops_seconds((gs_flops_category)i);
+    const double t0 = gs_clock_seconds();
+    /* The epoch's part order: Fisher-Yates on the counter generator (seed, epoch). */
+    const uint64_t stream = gs_rng_stream(GS_RNG_STREAM_SHUFFLE, (uint64_t)epoch, 0);
+    for (int32_t p = 0; p < P; p++) c->order[p] = p;
+    for (int32_t p = P - 1; p > 0; p--) {
+      int32_t j = (int32_t)(gs_rng_at(seed, stream, (uint64_t)p) % (uint64_t)(p + 1));
+      int32_t t = c->order[p];
+      c->order[p] = c->order[j];
+      c->order[j] = t;
+    }
+    double loss_sum = 0.0;
+    int64_t loss_nodes = 0;
+    for (int32_t b = 0; b < P; b += Q) {
+      const int32_t count = P - b < Q ? P - b : Q;
+      GS_TRY(make_batch(c, c->order + b, count, err));
+      if (c->count[0] == 0) continue; /* no training node in this batch: nothing to learn */
+      GS_TRY(gs_model_bind(m, c->g, &c->x, err));
+      step++;
+      const float *logits = NULL;
+      GS_TRY(gs_model_forward(m, true, step, &logits, err));
+      const double loss = gs_softmax_xent(dlogits, logits, c->labels, c->idx[0], c->count[0],
+                                          gs_model_nodes(m), classes);
+      if (!isfinite(loss)) {
+        st = gs_error_set(err, GS_ERR_NUMERIC, "training loss became %g at epoch %d", loss, epoch);
+        goto fail;
+      }
+      loss_sum += loss * (double)c->count[0];
+      loss_nodes += c->count[0];
+      gs_model_zero_grad(m);
+      GS_TRY(gs_model_backward(m, dlogits, step, err));
+      gs_model_apply_decay(m, opts->weight_decay, opts->decay_scope);
+      gs_adam_step(gs_model_params(m), gs_model_grads(m), gs_model_adam_m(m), gs_model_adam_v(m),
+                   L->params, step, &adam);
+    }
+    const double t1 = gs_clock_seconds();
+    double val_loss = 0.0, acc[3];
+    GS_TRY(evaluate(c, m, step, &val_loss, acc, err));
+    const double t2 = gs_clock_seconds();
+    const double val_acc = acc[1];
+    train_times[epoch - 1] = t1 - t0;
+    eval_times[epoch - 1] = t2 - t1;
+    times[epoch - 1] = t2 - t0;
+    res.epochs_run = epoch;
+    res.final_train_loss = loss_nodes ? loss_sum / (double)loss_nodes : 0.0;
+    for (int i = 0; i < GS_FLOPS_CATEGORIES; i++)
+      kernel_times[i * epochs + epoch - 1] =
+          gs_flops_seconds((gs_flops_category)i) - kernel_clock[i];
+    if (val_acc > res.best_val_acc || (val_acc == res.best_val_acc && val_loss < res.best_val_loss)) {
+      res.best_val_acc = val_acc;
+      res.best_val_loss = val_loss;
+      res.best_epoch = epoch;
+      res.test_acc = acc[2];
+      res.train_acc = acc[0];
+    }
+    if (val_acc > best_acc_seen || val_loss < best_loss_seen) {
+      since_best = 0;
+      if (val_acc > best_acc_seen) best_acc_seen = val_acc;
+      if (val_loss < best_loss_seen) best_loss_seen = val_loss;
+    } else {
+      since_best++;
+    }
+    char detail[128];
+    snprintf(detail, sizeof detail, "loss %.4f  val %.2f%%  best %.2f%% @%d", res.final_train_loss,
+             100 * val_acc, 100 * res.best_val_acc, res.best_epoch);
+    gs_progress_update(&progress, epoch, detail);
+    if (opts->patience > 0 && since_best >= opts->patience) break;
+  }
+  gs_progress_finish(&progress);
+  res.total_seconds = gs_clock_seconds() - started;
+  res.epoch_seconds_median = median(times, res.epochs_run);
+  res.train_seconds_median = median(train_times, res.epochs_run);
+  res.eval_seconds_median = median(eval_times, res.epochs_run);
+  for (int i = 0; i < GS_FLOPS_CATEGORIES; i++) {
+    double *log = kernel_times + i * epochs;
+    res.kernel_seconds_median[i] = res.epochs_run > 1 ? median(log + 1, res.epochs_run - 1) : log[0];
+  }
+  res.peak_bytes = gs_mem_peak();
+  res.flops_per_epoch = 0; /* batches vary in size: not priced per epoch here */
+  *result = res;
+fail:
+  gs_mem_free(times);
+  gs_mem_free(train_times);
+  gs_mem_free(eval_times);
+  gs_mem_free(kernel_times);
+  return st;
+}

@@ -1,0 +1,184 @@
+/* Tests of Cluster-GCN: the induced subgraph of chosen parts (hand graph: kept and dropped
+ * links, per-batch degrees, diagonal enhancement; all parts of cora: the full Â bit for bit),
+ * capacity errors, the predicted peak equal to the counted peak of a training run, and
+ * Cluster-GCN learning cora. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "core/status.h"
+#include "datasets/dataset.h"
+#include "datasets/store.h"
+#include "gnn/cluster.h"
+#include "gnn/model.h"
+#include "scaling/cluster_cost.h"
+#include "sparse/graph.h"
+#include "sparse/partition.h"
+#include "sparse/subgraph.h"
+#include "tests/test_files.h"
+#include "tests/test_helpers.h"
+
+Suite *gs_cluster_suite(void);
+
+#define VALUE_TOL 1e-6
+/* Cluster-GCN on cora (10 parts, 2 per batch, 2 x 16, 100 epochs) reaches about 78% on this
+ * split; full batch about 81%. */
+#define CORA_CLUSTER_MIN_ACC 0.72
+
+/* Path 0-1-2-3-4-5 in parts {0,1}, {2,3}, {4,5}. */
+static const int64_t path_rowptr[7] = {0, 1, 3, 5, 7, 9, 10};
+static const uint32_t path_col[10] = {1, 0, 2, 1, 3, 2, 4, 3, 5, 4};
+static const int64_t path_parts[4] = {0, 2, 4, 6};
+
+START_TEST(test_induce_path_keeps_links_between_chosen_parts) {
+  gs_graph *g = NULL;
+  gs_error err;
+  GS_ASSERT_OK(gs_graph_batch_new(&g, 6, 16, 3, GS_NORM_SYM, &err), err);
+  int32_t chosen[2] = {0, 2};
+  GS_ASSERT_OK(gs_graph_induce(g, path_rowptr, path_col, path_parts, chosen, 2, 0.0, &err), err);
+  /* Local nodes 0,1 (global 0,1) and 2,3 (global 4,5): edges 0-1 and 2-3 only; 1-2 and 3-4
+   * leave the batch. Degrees inside: all 1, so every entry is 1/2. */
+  const gs_csr *a = gs_graph_csr(g);
+  ck_assert_int_eq(a->nrows, 4);
+  ck_assert_int_eq(a->nnz, 8);
+  const int64_t want_col[8] = {0, 1, 0, 1, 2, 3, 2, 3};
+  for (int k = 0; k < 8; k++) {
+    ck_assert_int_eq(a->col[k], want_col[k]);
+    ck_assert_double_eq_tol(a->val[k], 0.5, VALUE_TOL);
+  }
+  /* Adjacent parts 0 and 1: the link 1-2 is kept; node 1 has degree 2 in the batch. */
+  int32_t adjacent[2] = {0, 1};
+  GS_ASSERT_OK(gs_graph_induce(g, path_rowptr, path_col, path_parts, adjacent, 2, 0.0, &err), err);
+  ck_assert_int_eq(a->nnz, 4 + 6);
+  ck_assert_double_eq_tol(a->val[a->rowptr[1] + 1], 1.0 / 3.0, VALUE_TOL); /* (1,1): 1/3 */
+  ck_assert_double_eq_tol(a->val[a->rowptr[1]], 1.0 / sqrt(6.0), VALUE_TOL); /* (1,0) */
+  ck_assert_double_eq_tol(a->val[a->rowptr[1] + 2], 1.0 / 3.0, VALUE_TOL);     /* (1,2) */
+  /* Diagonal enhancement: Â + λ diag(Â). */
+  GS_ASSERT_OK(gs_graph_induce(g, path_rowptr, path_col, path_parts, adjacent, 2, 1.0, &err), err);
+  ck_assert_double_eq_tol(a->val[a->rowptr[1] + 1], 2.0 / 3.0, VALUE_TOL);
+  ck_assert_double_eq_tol(a->val[a->rowptr[1]], 1.0 / sqrt(6.0), VALUE_TOL);
+  /* Errors. */
+  int32_t unsorted[2] = {2, 0};
+  ck_assert_int_eq(gs_graph_induce(g, path_rowptr, path_col, path_parts, unsorted, 2, 0, &err),
+                   GS_ERR_INVALID);
+  gs_graph_free(&g);
+  GS_ASSERT_OK(gs_graph_batch_new(&g, 3, 16, 3, GS_NORM_SYM, &err), err);
+  ck_assert_int_eq(gs_graph_induce(g, path_rowptr, path_col, path_parts, chosen, 2, 0, &err),
+                   GS_ERR_RANGE);
+  ck_assert_msg(strstr(err.msg, "capacity"), "%s", err.msg);
+  gs_graph_free(&g);
+}
+END_TEST
+
+/* Writes cora's store and its partition-ordered store (p parts) into the scratch folder and
+ * returns the ordered store's path. */
+static const char *cora_ordered(int32_t p) {
+  gs_dataset *ds = NULL, *st = NULL;
+  gs_graph *g = NULL;
+  gs_error err;
+  gs_dataset_options o = gs_dataset_options_default();
+  GS_ASSERT_OK(gs_dataset_load(&ds, gs_test_data("cora"), &o, &err), err);
+  GS_ASSERT_OK(gs_dataset_graph_new(&g, ds, GS_NORM_NONE, &err), err);
+  const char *base = gs_test_path("cora.store");
+  GS_ASSERT_OK(gs_store_write(base, ds, g, 0, NULL, NULL, 0, 0, &err), err);
+  GS_ASSERT_OK(gs_store_load(&st, base, &err), err);
+  int32_t *part = malloc((size_t)st->num_nodes * sizeof *part);
+  GS_ASSERT_OK(gs_partition_kway(part, NULL, st->num_nodes, st->adj_rowptr, st->adj_col, p, 0,
+                                 &err), err);
+  const char *ordered = gs_test_path("ordered.store");
+  GS_ASSERT_OK(gs_store_write_ordered(ordered, st, part, p, 0, 1, &err), err);
+  free(part);
+  gs_graph_free(&g);
+  gs_dataset_free(&st);
+  gs_dataset_free(&ds);
+  return ordered;
+}
+
+/* All parts chosen: the batch is the whole graph, Â bit for bit. */
+START_TEST(test_induce_all_parts_is_the_graph) {
+  gs_test_make_tmp();
+  gs_dataset *ds = NULL;
+  gs_graph *full = NULL, *b = NULL;
+  gs_error err;
+  GS_ASSERT_OK(gs_store_load(&ds, cora_ordered(5), &err), err);
+  GS_ASSERT_OK(gs_dataset_graph_new(&full, ds, GS_NORM_SYM, &err), err);
+  gs_cluster_capacity cap;
+  GS_ASSERT_OK(gs_cluster_capacity_of(&cap, ds, 5, &err), err);
+  ck_assert_int_eq(cap.nodes, 2708);
+  GS_ASSERT_OK(gs_graph_batch_new(&b, cap.nodes, cap.entries, 5, GS_NORM_SYM, &err), err);
+  int32_t all[5] = {0, 1, 2, 3, 4};
+  GS_ASSERT_OK(gs_graph_induce(b, ds->adj_rowptr, ds->adj_col, ds->part_start, all, 5, 0, &err),
+               err);
+  const gs_csr *x = gs_graph_csr(full), *y = gs_graph_csr(b);
+  ck_assert_int_eq(x->nnz, y->nnz);
+  ck_assert_mem_eq(x->rowptr, y->rowptr, 2709 * sizeof(int64_t));
+  ck_assert_mem_eq(x->col, y->col, (size_t)x->nnz * sizeof(int64_t));
+  ck_assert_mem_eq(x->val, y->val, (size_t)x->nnz * sizeof(float));
+  /* Two parts: gs_graph_induced_size agrees with the built batch. */
+  int32_t two[2] = {1, 3};
+  int64_t nodes, entries;
+  gs_graph_induced_size(ds->adj_rowptr, ds->adj_col, ds->part_start, 5, two, 2, &nodes, &entries);
+  GS_ASSERT_OK(gs_graph_induce(b, ds->adj_rowptr, ds->adj_col, ds->part_start, two, 2, 0, &err),
+               err);
+  ck_assert_int_eq(gs_graph_nodes(b), nodes);
+  ck_assert_int_eq(gs_graph_nnz(b), entries);
+  gs_graph_free(&b);
+  gs_graph_free(&full);
+  gs_dataset_free(&ds);
+  gs_test_clean_tmp();
+}
+END_TEST
+
+/* The run as `train --batching cluster` makes it: the counted peak from an empty allocator is
+ * the predicted one, byte for byte, and Cluster-GCN learns cora. */
+START_TEST(test_cluster_peak_predicted_and_learns_cora) {
+  gs_test_make_tmp();
+  gs_error err;
+  const char *path = cora_ordered(10);
+  gs_store_info info;
+  GS_ASSERT_OK(gs_store_read_info(&info, path, &err), err);
+  gs_dataset *ds = NULL;
+  gs_cluster *c = NULL;
+  gs_model *m = NULL;
+  const int64_t base = gs_mem_current();
+  gs_mem_reset_peak();
+  GS_ASSERT_OK(gs_store_load(&ds, path, &err), err);
+  gs_dataset_row_normalize(ds);
+  gs_cluster_capacity cap;
+  GS_ASSERT_OK(gs_cluster_capacity_of(&cap, ds, 2, &err), err);
+  gs_cluster_options co = gs_cluster_options_default();
+  co.clusters_per_batch = 2;
+  GS_ASSERT_OK(gs_cluster_new(&c, ds, &cap, &co, &err), err);
+  gs_model_config cfg = gs_model_config_default();
+  const gs_model_shape shape = gs_cluster_shape(&cap, ds, GS_NORM_SYM);
+  GS_ASSERT_OK(gs_model_new_capacity(&m, &cfg, &shape, &err), err);
+  gs_train_options t = gs_train_options_default();
+  t.epochs = 100;
+  gs_train_result r;
+  GS_ASSERT_OK(gs_cluster_train(&r, m, c, &t, &err), err);
+  const int64_t counted = gs_mem_peak() - base;
+  gs_cluster_cost pred;
+  GS_ASSERT_OK(gs_cluster_cost_estimate(&pred, &cfg, &info, &cap, GS_NORM_SYM, t.epochs, &err),
+               err);
+  ck_assert_int_eq(pred.peak_bytes, counted);
+  ck_assert_msg(r.test_acc >= CORA_CLUSTER_MIN_ACC, "test accuracy %f", r.test_acc);
+  gs_model_free(&m);
+  gs_cluster_free(&c);
+  gs_dataset_free(&ds);
+  ck_assert_int_eq(gs_mem_current(), base);
+  gs_test_clean_tmp();
+}
+END_TEST
+
+Suite *gs_cluster_suite(void) {
+  Suite *s = suite_create("cluster");
+  TCase *t = tcase_create("cluster");
+  tcase_set_timeout(t, 120);
+  tcase_add_test(t, test_induce_path_keeps_links_between_chosen_parts);
+  tcase_add_test(t, test_induce_all_parts_is_the_graph);
+  tcase_add_test(t, test_cluster_peak_predicted_and_learns_cora);
+  suite_add_tcase(s, t);
+  return s;
+}
