@@ -99,45 +99,9 @@ static int64_t baseline_rss(void) {
   return gs_mem_current_rss();
 }
 
-/* The counts the cost model needs, without holding the feature matrix: the dataset without
- * features and its graph (freed again), and the document-frequency ranking of the columns
- * (cached, streamed from the file once). *prefix receives a malloc'd copy of the ranked
- * non-zero prefix sums that out->column_nnz_prefix borrows. Nothing stays in the counting
- * allocator, so the run's peak is measured from an empty allocator as the model predicts. */
-static gs_status cost_data_of_dir(gs_cost_data *out, int64_t **prefix, const char *dir,
-                                  const char *split, gs_norm norm, gs_error *err) {
-  gs_status st = GS_OK;
-  gs_dataset *ds = NULL;
-  gs_graph *g = NULL;
-  gs_colrank rank;
-  memset(&rank, 0, sizeof rank);
-  int64_t *p = NULL;
-  gs_dataset_options o = gs_dataset_options_default();
-  o.split = split;
-  o.load_features = false;
-  GS_TRY(gs_dataset_load(&ds, dir, &o, err));
-  GS_TRY(gs_cli_check_trainable(ds, dir, false, err));
-  GS_TRY(gs_graph_new(&g, ds->num_nodes, ds->src, ds->dst, ds->num_edge_lines, norm, err));
-  GS_TRY(gs_colrank_load_or_compute(&rank, dir, GS_COLRANK_DF, NULL, err));
-  p = malloc((size_t)(rank.f0 + 1) * sizeof *p);
-  if (!p) {
-    st = gs_error_set(err, GS_ERR_NOMEM, "out of memory");
-    goto fail;
-  }
-  memcpy(p, rank.nnz_prefix, (size_t)(rank.f0 + 1) * sizeof *p);
-  gs_cost_data d = gs_cost_data_counts(ds, g);
-  d.file_features = rank.f0;
-  d.feature_nnz = p[rank.f0];
-  d.column_nnz_prefix = p;
-  *out = d;
-  *prefix = p;
-  p = NULL;
-fail:
-  free(p);
-  gs_colrank_free(&rank);
-  gs_graph_free(&g);
-  gs_dataset_free(&ds);
-  return st;
+/* gs_cost_data_load's check of a dataset loaded without features: what training needs. */
+static gs_status check_trainable_counts(const gs_dataset *ds, const char *dir, gs_error *err) {
+  return gs_cli_check_trainable(ds, dir, false, err);
 }
 
 /* Loads dir keeping the top `features` columns by document frequency (all when features is
@@ -334,7 +298,8 @@ static gs_status price_request(train_price *p, train_request *q, gs_error *err) 
   gs_cost_options copt = gs_cost_options_default();
   gs_mem_reset_peak();
   const int64_t before_pricing = gs_mem_current();
-  st = cost_data_of_dir(&p->cdata, &p->prefix, q->data, q->split, q->norm, err);
+  st = gs_cost_data_load(&p->cdata, &p->prefix, q->data, q->split, q->norm,
+                         check_trainable_counts, err);
   p->pricing_peak = gs_mem_peak() - before_pricing;
   /* Bad or incomplete data fails here, once, rather than again on load. */
   if (st != GS_OK) return st;
@@ -505,10 +470,10 @@ static void print_json_runs(const train_outcome *o, int64_t seeds) {
   for (int64_t s = 0; s < seeds; s++) {
     const gs_train_result *r = &o->runs[s].r;
     printf("%s{\"seed\":%llu,\"test_acc\":%.6f,\"val_acc\":%.6f,\"val_loss\":%.6f,"
-           "\"train_acc\":%.6f,\"best_epoch\":%d,\"epochs_run\":%d,\"epoch_ms\":%.4f,"
+           "\"train_acc\":%.6f,\"final_train_loss\":%.6f,\"best_epoch\":%d,\"epochs_run\":%d,\"epoch_ms\":%.4f,"
            "\"train_ms\":%.4f,\"eval_ms\":%.4f,\"peak_bytes\":%lld,\"flops_per_epoch\":%lld",
            s ? "," : "", (unsigned long long)o->runs[s].seed, r->test_acc, r->best_val_acc,
-           r->best_val_loss, r->train_acc, r->best_epoch, r->epochs_run,
+           r->best_val_loss, r->train_acc, r->final_train_loss, r->best_epoch, r->epochs_run,
            1e3 * r->epoch_seconds_median, 1e3 * r->train_seconds_median,
            1e3 * r->eval_seconds_median, (long long)r->peak_bytes, (long long)r->flops_per_epoch);
     print_category_ms(",\"kernel_ms\"", r->kernel_seconds_median);

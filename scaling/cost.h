@@ -70,6 +70,20 @@ gs_status gs_cost_data_of(gs_cost_data *out, int64_t **prefix, const gs_dataset 
 gs_status gs_cost_data_of_store(gs_cost_data *out, int64_t **prefix, const gs_store_info *info,
                                 const int64_t *column_nnz, gs_norm norm, gs_error *err);
 
+/* The same counts for a dataset folder, read without its feature matrix: the dataset without
+ * features and its graph (freed again), and the document-frequency ranking of the columns
+ * (cached, streamed from the file once). *prefix receives a malloc'd copy of the ranked
+ * non-zero prefix sums that out->column_nnz_prefix borrows (free it after the last use of
+ * out). Nothing stays in the counting allocator, so a run's peak can then be measured from an
+ * empty allocator as the model predicts. Errors: those of loading, GS_ERR_INVALID (no labels
+ * or split), GS_ERR_NOMEM. check (may be NULL) is called on the dataset before its graph is
+ * built, for the caller's own checks and messages; its failure is returned.
+ * (scaling/cost_load.c) */
+typedef gs_status (*gs_cost_data_check)(const gs_dataset *ds, const char *dir, gs_error *err);
+gs_status gs_cost_data_load(gs_cost_data *out, int64_t **prefix, const char *dir,
+                            const char *split, gs_norm norm, gs_cost_data_check check,
+                            gs_error *err);
+
 /* The column ranking of DESIGN.md §1, gs_colrank_features by document frequency
  * (datasets/colrank.h): order[i] is the file column of rank i (descending number of
  * non-zeros, ties by ascending index), so that keeping the first f columns for a larger f
