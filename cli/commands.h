@@ -26,6 +26,8 @@ int gs_cmd_calibrate(int argc, char **argv);
 int gs_cmd_search(int argc, char **argv);
 int gs_cmd_convert(int argc, char **argv);
 int gs_cmd_partition(int argc, char **argv);
+int gs_cmd_sweep(int argc, char **argv);
+int gs_cmd_report(int argc, char **argv);
 
 /* The default machine profile file: $GNNSCALE_CACHE/profile.txt, else
  * $XDG_CACHE_HOME/gnnscale/profile.txt, else ~/.cache/gnnscale/profile.txt (the folder of

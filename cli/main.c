@@ -23,6 +23,8 @@ static void usage(FILE *f) {
       "  generate  write a seeded synthetic graph (e.g. of ogbn-arxiv's shape) for scale runs\n"
       "  convert write the binary graph store beside a dataset (built on first use anyway)\n"
       "  partition  METIS parts of a dataset's graph for Cluster-GCN, kept beside the data\n"
+      "  sweep   run the trainings a sweep file describes, resumably, one JSON line each\n"
+      "  report  tables and plots (gnuplot) of a sweep's results\n"
       "\n"
       "Run 'gnnscale <command> --help' for the options of a command.\n",
       f);
@@ -76,6 +78,8 @@ int main(int argc, char **argv) {
   else if (!strcmp(cmd, "search")) status = gs_cmd_search(argc, argv);
   else if (!strcmp(cmd, "convert")) status = gs_cmd_convert(argc, argv);
   else if (!strcmp(cmd, "partition")) status = gs_cmd_partition(argc, argv);
+  else if (!strcmp(cmd, "sweep")) status = gs_cmd_sweep(argc, argv);
+  else if (!strcmp(cmd, "report")) status = gs_cmd_report(argc, argv);
   else if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
     usage(stdout);
     return 0;

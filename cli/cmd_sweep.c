@@ -1,0 +1,371 @@
+/* gnnscale sweep: expand a sweep file (docs/SWEEPS.md) into its unique runs, price them with the
+ * cost model (--dry-run lists them and the totals), refuse a sweep whose runs do not fit
+ * --mem, and run the pending ones J at a time, appending one JSON line per run to the results
+ * file; a sweep started again resumes where the file ends. This file only parses and prints:
+ * the work is in experiments/. */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "cli/version.h"
+#include "core/mem.h"
+#include "core/runtime.h"
+#include "experiments/results.h"
+#include "experiments/runner.h"
+#include "experiments/sweep.h"
+
+static void sweep_usage(FILE *f) {
+  fputs(
+      "usage: gnnscale sweep FILE [options]\n"
+      "  FILE                  a sweep file: axes and how they combine (docs/SWEEPS.md)\n"
+      "  --out RESULTS.jsonl   results file, one JSON line per run; runs it already holds are\n"
+      "                        not run again (default: FILE's name with .jsonl for .sweep)\n"
+      "  --jobs J              runs at a time, the threads divided among them (default 1)\n"
+      "  --threads T           threads in all (default 0: all cores)\n"
+      "  --dry-run             list the runs with their predicted memory and time, and the\n"
+      "                        totals; run nothing\n"
+      "  --mem B               refuse a sweep whose runs would not fit B of memory (peak RSS;\n"
+      "                        with --jobs J, the J largest together), e.g. 4GiB\n"
+      "  --profile FILE        machine profile for the predicted times (default: calibrate's)\n"
+      "  --json                print one JSON object on stdout\n"
+      "  --quiet               no progress line\n",
+      f);
+}
+
+/* A boolean flag takes no value: "--json=false" is refused rather than read as --json. */
+static bool flag_without_value(gs_args *a) {
+  if (!a->pending_value) return true;
+  gs_args_fail(a, "option %s takes no value", a->name);
+  return false;
+}
+
+/* "host, CPU model, N cores online" for the results. */
+static void machine_name(char *out, size_t cap) {
+  struct utsname u;
+  char cpu[256] = "unknown CPU";
+  FILE *f = fopen("/proc/cpuinfo", "r");
+  if (f) {
+    char line[512];
+    while (fgets(line, sizeof line, f))
+      if (!strncmp(line, "model name", 10) && strchr(line, ':')) {
+        const char *v = strchr(line, ':') + 1;
+        while (*v == ' ') v++;
+        snprintf(cpu, sizeof cpu, "%s", v);
+        cpu[strcspn(cpu, "\n")] = '\0';
+        break;
+      }
+    fclose(f);
+  }
+  snprintf(out, cap, "%s, %s, %ld cores online", uname(&u) == 0 ? u.nodename : "unknown host",
+           cpu, sysconf(_SC_NPROCESSORS_ONLN));
+}
+
+/* The help text of this program's train command, read by running it (so the check sees the
+ * options of the binary that will run, whatever was merged since this file was written). */
+static char *train_help(const char *exe) {
+  char cmd[PATH_MAX + 64];
+  snprintf(cmd, sizeof cmd, "'%s' train --help", exe);
+  FILE *p = popen(cmd, "r");
+  if (!p) return NULL;
+  size_t cap = 1 << 16, len = 0;
+  char *buf = malloc(cap);
+  if (buf) {
+    size_t got;
+    while ((got = fread(buf + len, 1, cap - 1 - len, p)) > 0) len += got;
+    buf[len] = '\0';
+  }
+  pclose(p);
+  return buf;
+}
+
+static void default_out(char *out, size_t cap, const char *file) {
+  const char *base = strrchr(file, '/');
+  base = base ? base + 1 : file;
+  size_t n = strlen(base);
+  if (n > 6 && !strcmp(base + n - 6, ".sweep")) n -= 6;
+  snprintf(out, cap, "%.*s.jsonl", (int)n, base);
+}
+
+static void print_dry_run(const gs_sweep *sw, const gs_sweep_prediction *pred,
+                          const bool *done, bool json, int jobs) {
+  int64_t n;
+  const gs_sweep_run *runs = gs_sweep_runs(sw, &n);
+  double total = 0, pending_total = 0;
+  int64_t pending = 0, unpriced = 0, max_rss = 0;
+  for (int64_t i = 0; i < n; i++) {
+    if (!pred[i].ok) unpriced++;
+    if (pred[i].ok && pred[i].run_seconds > 0) total += pred[i].run_seconds;
+    if (!done[i]) {
+      pending++;
+      if (pred[i].ok && pred[i].run_seconds > 0) pending_total += pred[i].run_seconds;
+    }
+    if (pred[i].ok && pred[i].peak_rss_bytes > max_rss) max_rss = pred[i].peak_rss_bytes;
+  }
+  if (json) {
+    printf("{\"command\":\"sweep\",\"dry_run\":true,\"sweep\":");
+    gs_json_string(stdout, gs_sweep_name(sw));
+    printf(",\"combinations\":%lld,\"runs\":%lld,\"pending\":%lld,\"done\":%lld,"
+           "\"unpriced\":%lld,\"predicted_seconds\":%.3f,\"predicted_pending_seconds\":%.3f,"
+           "\"predicted_wall_seconds\":%.3f,\"max_predicted_peak_rss_bytes\":%lld,\"list\":[",
+           (long long)gs_sweep_combinations(sw), (long long)n, (long long)pending,
+           (long long)(n - pending), (long long)unpriced, total, pending_total,
+           pending_total / jobs, (long long)max_rss);
+    for (int64_t i = 0; i < n; i++) {
+      printf("%s{\"run_id\":\"%s\",\"done\":%s,\"config\":", i ? "," : "", runs[i].run_id,
+             done[i] ? "true" : "false");
+      gs_json_string(stdout, runs[i].canonical);
+      if (pred[i].ok)
+        printf(",\"depth\":%d,\"width\":%lld,\"features\":%lld,\"flops_per_epoch\":%lld,"
+               "\"peak_bytes\":%lld,\"peak_rss_bytes\":%lld,\"epoch_ms\":%.4f,"
+               "\"run_seconds\":%.3f,\"family_priced\":%s}",
+               pred[i].depth, (long long)pred[i].width, (long long)pred[i].features,
+               (long long)pred[i].flops_per_epoch, (long long)pred[i].peak_bytes,
+               (long long)pred[i].peak_rss_bytes, 1e3 * pred[i].epoch_seconds,
+               pred[i].run_seconds, pred[i].family_priced ? "true" : "false");
+      else {
+        printf(",\"error\":");
+        gs_json_string(stdout, pred[i].error);
+        printf("}");
+      }
+    }
+    printf("]}\n");
+    return;
+  }
+  printf("%-16s %-4s %5s %7s %6s %12s %10s %10s %9s  %s\n", "run_id", "done", "depth", "width",
+         "feat", "FLOPs/epoch", "peak RSS", "epoch ms", "run s", "configuration");
+  for (int64_t i = 0; i < n; i++) {
+    char b[32];
+    if (pred[i].ok)
+      printf("%-16s %-4s %5d %7lld %6lld %12.4g %10s %10.2f %9.1f  %s%s\n", runs[i].run_id,
+             done[i] ? "yes" : "", pred[i].depth, (long long)pred[i].width,
+             (long long)pred[i].features, (double)pred[i].flops_per_epoch,
+             gs_format_bytes(pred[i].peak_rss_bytes, b, sizeof b), 1e3 * pred[i].epoch_seconds,
+             pred[i].run_seconds, runs[i].canonical,
+             pred[i].family_priced ? "" : " (priced as a GCN)");
+    else
+      printf("%-16s %-4s cannot be priced: %s  %s\n", runs[i].run_id, done[i] ? "yes" : "",
+             pred[i].error, runs[i].canonical);
+  }
+  char b[32];
+  printf("%lld runs (%lld combinations of the axes), %lld done, %lld to run; predicted "
+         "%.1f s of training for those (%.1f s for all; at most the epochs given, runs may stop "
+         "early), about %.1f s of wall time with %d job%s; largest predicted peak RSS %s\n",
+         (long long)n, (long long)gs_sweep_combinations(sw), (long long)(n - pending),
+         (long long)pending, pending_total, total, pending_total / jobs, jobs,
+         jobs > 1 ? "s" : "", gs_format_bytes(max_rss, b, sizeof b));
+}
+
+static int compare_desc(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x < y) - (x > y);
+}
+
+/* 0 when the runs to do fit mem with `jobs` at a time (the jobs largest together), else prints
+ * why to stderr and returns 1. */
+static int check_memory(const gs_sweep *sw, const gs_sweep_prediction *pred, const bool *done,
+                        int64_t mem, int jobs) {
+  int64_t n;
+  const gs_sweep_run *runs = gs_sweep_runs(sw, &n);
+  int64_t *peaks = calloc((size_t)(n > 0 ? n : 1), sizeof *peaks);
+  if (!peaks) return 1;
+  int64_t m = 0, over = 0, worst = -1;
+  for (int64_t i = 0; i < n; i++)
+    if (!done[i] && pred[i].ok) {
+      peaks[m++] = pred[i].peak_rss_bytes;
+      if (pred[i].peak_rss_bytes > mem) over++;
+      if (worst < 0 || pred[i].peak_rss_bytes > pred[worst].peak_rss_bytes) worst = i;
+    }
+  qsort(peaks, (size_t)m, sizeof *peaks, compare_desc);
+  int64_t together = 0;
+  for (int64_t i = 0; i < m && i < jobs; i++) together += peaks[i];
+  free(peaks);
+  if (together <= mem) return 0;
+  char b1[32], b2[32], b3[32];
+  if (over > 0)
+    fprintf(stderr, "gnnscale sweep: %lld run%s would not fit --mem %s: the largest, %s (%s), "
+            "is predicted at %s of peak RSS\n", (long long)over, over > 1 ? "s" : "",
+            gs_format_bytes(mem, b1, sizeof b1), runs[worst].run_id, runs[worst].canonical,
+            gs_format_bytes(pred[worst].peak_rss_bytes, b2, sizeof b2));
+  else
+    fprintf(stderr, "gnnscale sweep: with --jobs %d the %d largest runs together are predicted "
+            "at %s of peak RSS, over --mem %s (use fewer jobs)\n", jobs, jobs,
+            gs_format_bytes(together, b3, sizeof b3), gs_format_bytes(mem, b1, sizeof b1));
+  return 1;
+}
+
+int gs_cmd_sweep(int argc, char **argv) {
+  const char *file = NULL, *out = NULL, *profile_path = NULL;
+  int64_t jobs = 1, threads = 0, mem = -1;
+  bool dry_run = false, json = false, quiet = false;
+  gs_args a;
+  gs_args_init(&a, argc, argv, 2);
+  const char *opt;
+  while ((opt = gs_args_next(&a))) {
+    if (!strcmp(opt, "--help") || !strcmp(opt, "-h")) {
+      sweep_usage(stdout);
+      return 0;
+    } else if (!strcmp(opt, "--out")) out = gs_args_value(&a);
+    else if (!strcmp(opt, "--jobs")) gs_args_int(&a, 1, 256, &jobs);
+    else if (!strcmp(opt, "--threads")) gs_args_int(&a, 0, 1024, &threads);
+    else if (!strcmp(opt, "--mem")) gs_args_bytes(&a, &mem);
+    else if (!strcmp(opt, "--profile")) profile_path = gs_args_value(&a);
+    else if (!strcmp(opt, "--dry-run")) dry_run = flag_without_value(&a);
+    else if (!strcmp(opt, "--json")) json = flag_without_value(&a);
+    else if (!strcmp(opt, "--quiet")) quiet = flag_without_value(&a);
+    else if (opt[0] != '-' && !file) file = a.argv[a.index - 1];
+    else if (opt[0] != '-') gs_args_fail(&a, "one sweep file only ('%s' is a second)", opt);
+    else gs_args_fail(&a, "unknown option '%s'", opt);
+  }
+  if (!a.failed && !file) gs_args_fail(&a, "a sweep FILE is required (e.g. examples/smoke.sweep)");
+  if (a.failed) {
+    fprintf(stderr, "gnnscale sweep: %s\n", a.error);
+    sweep_usage(stderr);
+    return 2;
+  }
+  gs_error err;
+  gs_error_clear(&err);
+  gs_status st = GS_OK;
+  int exit_code = 1;
+  gs_sweep *sw = NULL;
+  gs_sweep_pricer *pricer = NULL;
+  gs_sweep_prediction *pred = NULL;
+  bool *done = NULL;
+  double *seconds = NULL;
+  char *help = NULL;
+  gs_results res;
+  memset(&res, 0, sizeof res);
+  res.fd = -1;
+  gs_profile profile;
+  char profile_note[4096 + 512], out_buf[PATH_MAX], exe[PATH_MAX], machine[512];
+
+  GS_TRY(gs_runtime_init((int)threads, &err));
+  const int total_threads = gs_runtime_threads();
+  const int64_t rss_before = gs_mem_current_rss();
+  GS_TRY(gs_sweep_load(&sw, file, &err));
+  const int64_t sweep_bytes = gs_mem_current_rss() - rss_before;
+  if (!out) {
+    default_out(out_buf, sizeof out_buf, file);
+    out = out_buf;
+  }
+  int64_t n;
+  const gs_sweep_run *runs = gs_sweep_runs(sw, &n);
+  GS_TRY(gs_cli_load_profile(&profile, profile_path, profile_note, sizeof profile_note, &err));
+  /* Price every run. The resident bytes a train process holds besides its counted buffers are
+   * taken as this process's after pricing (runtime, libraries, first-use buffers), less the
+   * sweep's own tables. */
+  GS_TRY(gs_sweep_pricer_new(&pricer, gs_sweep_data_root(sw), &profile, 0, &err));
+  pred = calloc((size_t)(n > 0 ? n : 1), sizeof *pred);
+  done = calloc((size_t)(n > 0 ? n : 1), sizeof *done);
+  seconds = calloc((size_t)(n > 0 ? n : 1), sizeof *seconds);
+  if (!pred || !done || !seconds) {
+    st = gs_error_set(&err, GS_ERR_NOMEM, "out of memory");
+    goto fail;
+  }
+  for (int64_t i = 0; i < n; i++) GS_TRY(gs_sweep_price(&pred[i], pricer, &runs[i], &err));
+  const int64_t resident = gs_mem_current_rss() - (sweep_bytes > 0 ? sweep_bytes : 0);
+  int64_t unpriced = 0;
+  for (int64_t i = 0; i < n; i++) {
+    if (pred[i].ok) pred[i].peak_rss_bytes += resident;
+    else unpriced++;
+    seconds[i] = pred[i].ok ? pred[i].run_seconds : -1;
+  }
+  /* Runs already in the results file (read without locking or repairing it for a dry run). */
+  if (dry_run) {
+    if (access(out, F_OK) == 0) {
+      GS_TRY(gs_results_open(&res, out, &err));
+      for (int64_t i = 0; i < n; i++) done[i] = gs_results_has(&res, runs[i].run_id);
+      gs_results_close(&res);
+    }
+    print_dry_run(sw, pred, done, json, (int)jobs);
+    exit_code = 0;
+    if (mem > 0 && check_memory(sw, pred, done, mem, (int)jobs)) exit_code = 1;
+    if (unpriced > 0) {
+      fprintf(stderr, "gnnscale sweep: %lld run%s cannot be priced (listed above)\n",
+              (long long)unpriced, unpriced > 1 ? "s" : "");
+      exit_code = 1;
+    }
+    goto done;
+  }
+  if (unpriced > 0) {
+    for (int64_t i = 0; i < n; i++)
+      if (!pred[i].ok) {
+        st = gs_error_set(&err, GS_ERR_INVALID, "%s: run %s (%s) cannot be priced: %s "
+                          "(%lld such runs; --dry-run lists them)", file, runs[i].run_id,
+                          runs[i].canonical, pred[i].error, (long long)unpriced);
+        goto fail;
+      }
+  }
+  ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (len <= 0) {
+    st = gs_error_set(&err, GS_ERR_IO, "cannot find this program (/proc/self/exe)");
+    goto fail;
+  }
+  exe[len] = '\0';
+  help = train_help(exe);
+  if (!help) {
+    st = gs_error_set(&err, GS_ERR_IO, "cannot run %s train --help", exe);
+    goto fail;
+  }
+  GS_TRY(gs_sweep_check_support(sw, help, &err));
+  GS_TRY(gs_results_open(&res, out, &err));
+  for (int64_t i = 0; i < n; i++) done[i] = gs_results_has(&res, runs[i].run_id);
+  if (mem > 0 && check_memory(sw, pred, done, mem, (int)jobs)) goto done;
+  if (res.dropped_bytes > 0)
+    fprintf(stderr, "gnnscale sweep: %s: cut a partial last line (%lld bytes) left by an "
+            "interrupted write; its run will be done again\n", out, (long long)res.dropped_bytes);
+  if (res.bad_lines > 0)
+    fprintf(stderr, "gnnscale sweep: %s: %lld line%s (the first on line %lld) %s not a sweep "
+            "result; left as they are\n", out, (long long)res.bad_lines,
+            res.bad_lines > 1 ? "s" : "", (long long)res.first_bad_line,
+            res.bad_lines > 1 ? "are" : "is");
+  machine_name(machine, sizeof machine);
+  gs_runner_options ro;
+  ro.exe = exe;
+  ro.jobs = (int)jobs;
+  ro.threads = total_threads / (int)jobs > 0 ? total_threads / (int)jobs : 1;
+  ro.predicted_seconds = seconds;
+  ro.progress = quiet || json ? NULL : stderr;
+  ro.git_rev = GS_GIT_REVISION;
+  ro.machine = machine;
+  gs_runner_summary sum;
+  st = gs_runner_run(&sum, sw, &res, &ro, &err);
+  if (st != GS_OK) goto fail;
+  if (json) {
+    printf("{\"command\":\"sweep\",\"dry_run\":false,\"sweep\":");
+    gs_json_string(stdout, file);
+    printf(",\"out\":");
+    gs_json_string(stdout, out);
+    printf(",\"runs\":%lld,\"already_done\":%lld,\"ran\":%lld,\"failed\":%lld,"
+           "\"jobs\":%d,\"threads_per_run\":%d,\"wall_seconds\":%.3f,\"train_seconds\":%.3f,"
+           "\"predicted_seconds\":%.3f}\n",
+           (long long)sum.runs, (long long)sum.already_done, (long long)sum.ran,
+           (long long)sum.failed, ro.jobs, ro.threads, sum.wall_seconds, sum.train_seconds,
+           sum.predicted_seconds);
+  } else {
+    printf("sweep %s: %lld runs, %lld already in %s, ran %lld (%lld failed) in %.1f s with %d "
+           "job%s of %d thread%s; training took %.1f s (epochs run x epoch time) against %.1f s "
+           "predicted for the epochs given\n",
+           file, (long long)sum.runs, (long long)sum.already_done, out, (long long)sum.ran,
+           (long long)sum.failed, sum.wall_seconds, ro.jobs, ro.jobs > 1 ? "s" : "", ro.threads,
+           ro.threads > 1 ? "s" : "", sum.train_seconds, sum.predicted_seconds);
+  }
+  exit_code = sum.failed > 0 ? 1 : 0;
+  if (sum.failed > 0)
+    fprintf(stderr, "gnnscale sweep: %lld run%s failed; their lines in %s say why\n",
+            (long long)sum.failed, sum.failed > 1 ? "s" : "", out);
+done:
+fail:
+  if (st != GS_OK) exit_code = gs_cli_fail("sweep", &err);
+  gs_results_close(&res);
+  free(help);
+  free(pred);
+  free(done);
+  free(seconds);
+  gs_sweep_pricer_free(&pricer);
+  gs_sweep_free(&sw);
+  return exit_code;
+}

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# End-to-end tests of `gnnscale sweep` and `gnnscale report`: the dry-run count, file:line
+# errors, the smoke sweep (examples/smoke.sweep, 15 short runs on Cora) with its report,
+# resuming after a cut-short last line (exactly the cut run is done again), a second start that
+# runs nothing, and skipped lines named by number. Prints "N passed, N failed".
+set -u
+bin=$(realpath "$1")
+root=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export GNNSCALE_CACHE="$tmp/cache" # the user's machine profile plays no part
+cd "$root"
+passed=0
+failed=0
+check() { # check DESCRIPTION CONDITION...
+  local what=$1
+  shift
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $what"; fi
+}
+# expect CODE SUBSTRING -- command...
+expect() {
+  local code=$1 text=$2
+  shift 3
+  local out
+  out=$("$@" 2>&1)
+  local got=$?
+  if [ "$got" -eq "$code" ] && [[ "$out" == *"$text"* ]]; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL: $* -> exit $got (want $code), output: ${out:0:400} (want '$text')"
+  fi
+}
+
+smoke=examples/smoke.sweep
+expect 0 '"runs":15' -- "$bin" sweep "$smoke" --dry-run --json --out "$tmp/none.jsonl"
+expect 0 "15 runs (24 combinations of the axes), 0 done, 15 to run" -- \
+  "$bin" sweep "$smoke" --dry-run --out "$tmp/none.jsonl"
+expect 1 "would not fit --mem 1.0 MiB" -- "$bin" sweep "$smoke" --dry-run --mem 1MiB --out "$tmp/none.jsonl"
+expect 2 "a sweep FILE is required" -- "$bin" sweep
+expect 2 "option --dry-run takes no value" -- "$bin" sweep "$smoke" --dry-run=no
+printf 'dataset cora\nstrategy w\nphi 1 two\n' > "$tmp/bad.sweep"
+expect 1 "bad.sweep:3: phi: 'two' is not a number" -- "$bin" sweep "$tmp/bad.sweep" --dry-run
+printf 'dataset cora\nflag.nosuch-option true\nepochs 1\n' > "$tmp/unsupported.sweep"
+expect 1 "unsupported.sweep:2: flag.nosuch-option true: this gnnscale's train has no --nosuch-option option" -- \
+  "$bin" sweep "$tmp/unsupported.sweep" --out "$tmp/u.jsonl"
+printf 'dataset nosuchgraph\nepochs 1\n' > "$tmp/missing.sweep"
+expect 1 "cannot be priced" -- "$bin" sweep "$tmp/missing.sweep" --dry-run
+
+# The smoke sweep, then its report.
+out="$tmp/smoke.jsonl"
+expect 0 "ran 15 (0 failed)" -- "$bin" sweep "$smoke" --out "$out"
+check "15 result lines" [ "$(wc -l < "$out")" -eq 15 ]
+check "15 distinct run_ids" [ "$(grep -o '"run_id":"[0-9a-f]*"' "$out" | sort -u | wc -l)" -eq 15 ]
+expect 0 "15 results in 5 groups" -- "$bin" report "$out" --out "$tmp/report"
+for f in results.md results.csv acc_vs_flops.svg acc_vs_flops.png acc_vs_memory.png \
+         acc_vs_time.png predicted_vs_measured_memory.png predicted_vs_measured_time.svg \
+         acc_vs_flops.gp panel1.dat predicted.dat; do
+  check "report wrote $f" [ -s "$tmp/report/$f" ]
+done
+check "PNG signature" [ "$(head -c 4 "$tmp/report/acc_vs_flops.png" | tail -c 3)" = PNG ]
+check "table row of width scaling" grep -q '^| w | 1 |' "$tmp/report/results.md"
+
+# Resume: cut the last line short, as a kill in the middle of a write would leave it.
+last_id=$(tail -n 1 "$out" | grep -o '"run_id":"[0-9a-f]*"')
+size=$(stat -c %s "$out")
+truncate -s $((size - 40)) "$out"
+expect 0 "ran 1 (0 failed)" -- "$bin" sweep "$smoke" --out "$out"
+check "15 lines after resuming" [ "$(wc -l < "$out")" -eq 15 ]
+check "the cut run done again, once" [ "$(grep -c "$last_id" "$out")" -eq 1 ]
+expect 0 "15 already in" -- "$bin" sweep "$smoke" --out "$out"
+expect 0 '"done":15' -- "$bin" sweep "$smoke" --dry-run --json --out "$out"
+
+# Lines that are not results are named by number and left out.
+cp "$out" "$tmp/mixed.jsonl"
+printf 'garbage\n{"run_id":"x","status":"failed","config":{},"error":"boom"}\n' >> "$tmp/mixed.jsonl"
+head -n 1 "$out" >> "$tmp/mixed.jsonl"
+expect 0 "mixed.jsonl:16: not JSON" -- "$bin" report "$tmp/mixed.jsonl" --out "$tmp/r2" --no-render
+expect 0 "mixed.jsonl:17: run x failed (boom): left out" -- "$bin" report "$tmp/mixed.jsonl" --out "$tmp/r2" --no-render
+expect 0 "mixed.jsonl:18: run" -- "$bin" report "$tmp/mixed.jsonl" --out "$tmp/r2" --no-render
+expect 1 "no usable result" -- "$bin" report "$tmp/bad.sweep" --out "$tmp/r3"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
