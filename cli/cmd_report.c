@@ -6,19 +6,8 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "experiments/report.h"
-
-static void report_usage(FILE *f) {
-  fputs(
-      "usage: gnnscale report RESULTS.jsonl --out DIR [options]\n"
-      "  RESULTS.jsonl         results file of `gnnscale sweep`\n"
-      "  --out DIR             folder for results.md, results.csv, the figures (.svg, .png),\n"
-      "                        their data (.dat) and gnuplot scripts (.gp)\n"
-      "  --gnuplot PROGRAM     gnuplot to render with (default gnuplot)\n"
-      "  --no-render           write data and scripts only\n"
-      "  --json                print one JSON object on stdout\n",
-      f);
-}
 
 static void print_note(void *ctx, const char *message) {
   (void)ctx;
@@ -28,30 +17,23 @@ static void print_note(void *ctx, const char *message) {
 int gs_cmd_report(int argc, char **argv) {
   const char *file = NULL, *out = NULL, *gnuplot = "gnuplot";
   bool json = false, render = true;
-  gs_args a;
-  gs_args_init(&a, argc, argv, 2);
-  const char *opt;
-  while ((opt = gs_args_next(&a))) {
-    if (!strcmp(opt, "--help") || !strcmp(opt, "-h")) {
-      report_usage(stdout);
-      return 0;
-    } else if (!strcmp(opt, "--out")) out = gs_args_value(&a);
-    else if (!strcmp(opt, "--gnuplot")) gnuplot = gs_args_value(&a);
-    else if (!strcmp(opt, "--json") || !strcmp(opt, "--no-render")) {
-      if (a.pending_value) gs_args_fail(&a, "option %s takes no value", opt);
-      else if (!strcmp(opt, "--json")) json = true;
-      else render = false;
-    } else if (opt[0] != '-' && !file) file = a.argv[a.index - 1];
-    else if (opt[0] != '-') gs_args_fail(&a, "one results file only ('%s' is a second)", opt);
-    else gs_args_fail(&a, "unknown option '%s'", opt);
-  }
-  if (!a.failed && !file) gs_args_fail(&a, "a RESULTS.jsonl file is required");
-  if (!a.failed && !out) gs_args_fail(&a, "--out DIR is required");
-  if (a.failed) {
-    fprintf(stderr, "gnnscale report: %s\n", a.error);
-    report_usage(stderr);
-    return 2;
-  }
+  const gs_option options[] = {
+      GS_OPT_SECTION("report"),
+      GS_OPT_STRING("out", "DIR", &out,
+                    "folder for results.md, results.csv, the figures (.svg, .png),\n"
+                    "their data (.dat) and gnuplot scripts (.gp)"),
+      GS_OPT_STRING("gnuplot", "PROGRAM", &gnuplot, "gnuplot to render with (default gnuplot)"),
+      GS_OPT_FLAG("render", &render, "render the figures (--no-render: data and scripts only)"),
+      GS_OPT_JSON(&json),
+  };
+  int first = 2;
+  if (argc > 2 && argv[2][0] != '-') file = argv[first++];
+  gs_cli cli;
+  int status = gs_cli_parse(&cli, "report", "RESULTS.jsonl --out DIR [options]", options,
+                            GS_CLI_ROWS(options), argc, argv, first);
+  if (status != GS_CLI_CONTINUE) return status;
+  if (!file) return gs_cli_reject(&cli, "a RESULTS.jsonl file is required");
+  if (!out) return gs_cli_reject(&cli, "--out DIR is required");
   gs_error err;
   gs_error_clear(&err);
   gs_report_summary s;

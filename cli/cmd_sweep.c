@@ -11,37 +11,13 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "cli/version.h"
 #include "core/mem.h"
 #include "core/runtime.h"
 #include "experiments/results.h"
 #include "experiments/runner.h"
 #include "experiments/sweep.h"
-
-static void sweep_usage(FILE *f) {
-  fputs(
-      "usage: gnnscale sweep FILE [options]\n"
-      "  FILE                  a sweep file: axes and how they combine (docs/SWEEPS.md)\n"
-      "  --out RESULTS.jsonl   results file, one JSON line per run; runs it already holds are\n"
-      "                        not run again (default: FILE's name with .jsonl for .sweep)\n"
-      "  --jobs J              runs at a time, the threads divided among them (default 1)\n"
-      "  --threads T           threads in all (default 0: all cores)\n"
-      "  --dry-run             list the runs with their predicted memory and time, and the\n"
-      "                        totals; run nothing\n"
-      "  --mem B               refuse a sweep whose runs would not fit B of memory (peak RSS;\n"
-      "                        with --jobs J, the J largest together), e.g. 4GiB\n"
-      "  --profile FILE        machine profile for the predicted times (default: calibrate's)\n"
-      "  --json                print one JSON object on stdout\n"
-      "  --quiet               no progress line\n",
-      f);
-}
-
-/* A boolean flag takes no value: "--json=false" is refused rather than read as --json. */
-static bool flag_without_value(gs_args *a) {
-  if (!a->pending_value) return true;
-  gs_args_fail(a, "option %s takes no value", a->name);
-  return false;
-}
 
 /* "host, CPU model, N cores online" for the results. */
 static void machine_name(char *out, size_t cap) {
@@ -201,31 +177,33 @@ int gs_cmd_sweep(int argc, char **argv) {
   const char *file = NULL, *out = NULL, *profile_path = NULL;
   int64_t jobs = 1, threads = 0, mem = -1;
   bool dry_run = false, json = false, quiet = false;
-  gs_args a;
-  gs_args_init(&a, argc, argv, 2);
-  const char *opt;
-  while ((opt = gs_args_next(&a))) {
-    if (!strcmp(opt, "--help") || !strcmp(opt, "-h")) {
-      sweep_usage(stdout);
-      return 0;
-    } else if (!strcmp(opt, "--out")) out = gs_args_value(&a);
-    else if (!strcmp(opt, "--jobs")) gs_args_int(&a, 1, 256, &jobs);
-    else if (!strcmp(opt, "--threads")) gs_args_int(&a, 0, 1024, &threads);
-    else if (!strcmp(opt, "--mem")) gs_args_bytes(&a, &mem);
-    else if (!strcmp(opt, "--profile")) profile_path = gs_args_value(&a);
-    else if (!strcmp(opt, "--dry-run")) dry_run = flag_without_value(&a);
-    else if (!strcmp(opt, "--json")) json = flag_without_value(&a);
-    else if (!strcmp(opt, "--quiet")) quiet = flag_without_value(&a);
-    else if (opt[0] != '-' && !file) file = a.argv[a.index - 1];
-    else if (opt[0] != '-') gs_args_fail(&a, "one sweep file only ('%s' is a second)", opt);
-    else gs_args_fail(&a, "unknown option '%s'", opt);
-  }
-  if (!a.failed && !file) gs_args_fail(&a, "a sweep FILE is required (e.g. examples/smoke.sweep)");
-  if (a.failed) {
-    fprintf(stderr, "gnnscale sweep: %s\n", a.error);
-    sweep_usage(stderr);
-    return 2;
-  }
+  const gs_option options[] = {
+      GS_OPT_SECTION("sweep"),
+      GS_OPT_STRING("out", "RESULTS.jsonl", &out,
+                    "results file, one JSON line per run; runs it already holds are\n"
+                    "not run again (default: FILE's name, .sweep replaced by .jsonl)"),
+      GS_OPT_INT("jobs", "J", 1, 256, &jobs,
+                 "runs at a time, the threads divided among them (default 1)"),
+      GS_OPT_THREADS(&threads),
+      GS_OPT_FLAG("dry-run", &dry_run,
+                  "list the runs with their predicted memory and time, and the\n"
+                  "totals; run nothing"),
+      GS_OPT_SIZE("mem", "B", 1, &mem,
+                  "refuse a sweep whose runs would not fit B of peak RSS (with\n"
+                  "--jobs J, the J largest together), e.g. 4GiB"),
+      GS_OPT_STRING("profile", "FILE", &profile_path,
+                    "machine profile for the predicted times (default: calibrate's)"),
+      GS_OPT_JSON(&json),
+      GS_OPT_FLAG("quiet", &quiet, "no progress line"),
+  };
+  /* The sweep file comes first: FILE [options]. */
+  int first = 2;
+  if (argc > 2 && argv[2][0] != '-') file = argv[first++];
+  gs_cli cli;
+  int status = gs_cli_parse(&cli, "sweep", "FILE [options]  (FILE: a sweep file, docs/SWEEPS.md)",
+                            options, GS_CLI_ROWS(options), argc, argv, first);
+  if (status != GS_CLI_CONTINUE) return status;
+  if (!file) return gs_cli_reject(&cli, "a sweep FILE is required (e.g. examples/smoke.sweep)");
   gs_error err;
   gs_error_clear(&err);
   gs_status st = GS_OK;
@@ -267,10 +245,11 @@ int gs_cmd_sweep(int argc, char **argv) {
   }
   for (int64_t i = 0; i < n; i++) GS_TRY(gs_sweep_price(&pred[i], pricer, &runs[i], &err));
   const int64_t resident = gs_mem_current_rss() - (sweep_bytes > 0 ? sweep_bytes : 0);
-  int64_t unpriced = 0;
+  int64_t unpriced = 0, data_errors = 0;
   for (int64_t i = 0; i < n; i++) {
     if (pred[i].ok) pred[i].peak_rss_bytes += resident;
     else unpriced++;
+    if (pred[i].data_error) data_errors++;
     seconds[i] = pred[i].ok ? pred[i].run_seconds : -1;
   }
   /* Runs already in the results file (read without locking or repairing it for a dry run). */
@@ -283,22 +262,30 @@ int gs_cmd_sweep(int argc, char **argv) {
     print_dry_run(sw, pred, done, json, (int)jobs);
     exit_code = 0;
     if (mem > 0 && check_memory(sw, pred, done, mem, (int)jobs)) exit_code = 1;
-    if (unpriced > 0) {
-      fprintf(stderr, "gnnscale sweep: %lld run%s cannot be priced (listed above)\n",
-              (long long)unpriced, unpriced > 1 ? "s" : "");
+    if (unpriced > data_errors)
+      fprintf(stderr, "gnnscale sweep: %lld run%s cannot be priced (listed above): train "
+              "rejects such models too, so a sweep records them as failed runs\n",
+              (long long)(unpriced - data_errors), unpriced - data_errors > 1 ? "s" : "");
+    if (data_errors > 0) {
+      fprintf(stderr, "gnnscale sweep: %lld run%s cannot load their dataset (listed above)\n",
+              (long long)data_errors, data_errors > 1 ? "s" : "");
       exit_code = 1;
     }
     goto done;
   }
-  if (unpriced > 0) {
-    for (int64_t i = 0; i < n; i++)
-      if (!pred[i].ok) {
-        st = gs_error_set(&err, GS_ERR_INVALID, "%s: run %s (%s) cannot be priced: %s "
-                          "(%lld such runs; --dry-run lists them)", file, runs[i].run_id,
-                          runs[i].canonical, pred[i].error, (long long)unpriced);
-        goto fail;
-      }
-  }
+  /* A dataset that does not load is a mistake in the sweep file: refuse before any run. A model
+   * the rules reject is a result (a depth past the limit, say): its run fails and says so. */
+  for (int64_t i = 0; i < n && data_errors > 0; i++)
+    if (pred[i].data_error) {
+      st = gs_error_set(&err, GS_ERR_INVALID, "%s: run %s (%s): %s (%lld such runs; --dry-run "
+                        "lists them)", file, runs[i].run_id, runs[i].canonical, pred[i].error,
+                        (long long)data_errors);
+      goto fail;
+    }
+  if (unpriced > 0 && !json)
+    fprintf(stderr, "gnnscale sweep: note: %lld run%s cannot be priced (the rules reject the "
+            "model; --dry-run lists them): they will be recorded as failed\n",
+            (long long)unpriced, unpriced > 1 ? "s" : "");
   ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
   if (len <= 0) {
     st = gs_error_set(&err, GS_ERR_IO, "cannot find this program (/proc/self/exe)");

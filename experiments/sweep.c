@@ -311,11 +311,23 @@ static gs_status parse_line(gs_sweep *sw, char *text, int64_t line, int64_t *zip
   if (ax->count == 0)
     return gs_error_set(err, GS_ERR_PARSE, "%s:%lld: %s has no value", sw->name,
                         (long long)line, key);
-  for (int64_t i = 0; i < ax->count; i++)
-    for (int64_t j = 0; j < i; j++)
-      if (!strcmp(ax->values[i], ax->values[j]))
-        return gs_error_set(err, GS_ERR_PARSE, "%s:%lld: %s lists '%s' twice", sw->name,
-                            (long long)line, key, ax->values[i]);
+  return GS_OK;
+}
+
+/* An axis of its own (not zipped) lists each value once: a repeat is a typo, not a second run.
+ * Zipped axes may repeat values (strategy d d w w against phi 1 2 1 2). */
+static gs_status check_repeats(const gs_sweep *sw, gs_error *err) {
+  for (int32_t a = 0; a < sw->naxes; a++) {
+    const axis *ax = &sw->axes[a];
+    bool zipped = ax->group != a;
+    for (int32_t b = 0; b < sw->naxes && !zipped; b++) zipped = b != a && sw->axes[b].group == a;
+    if (zipped) continue;
+    for (int64_t i = 0; i < ax->count; i++)
+      for (int64_t j = 0; j < i; j++)
+        if (!strcmp(ax->values[i], ax->values[j]))
+          return gs_error_set(err, GS_ERR_PARSE, "%s:%lld: %s lists '%s' twice", sw->name,
+                              (long long)ax->line, ax->key, ax->values[i]);
+  }
   return GS_OK;
 }
 
@@ -503,6 +515,7 @@ gs_status gs_sweep_parse(gs_sweep **out, const char *text, const char *name, gs_
     p += len + (nl ? 1 : 0);
   }
   for (int32_t z = 0; z < nzips; z++) GS_TRY(apply_zip(sw, zips[z], zip_lines[z], err));
+  GS_TRY(check_repeats(sw, err));
   GS_TRY(expand(sw, err));
   free(zips);
   *out = sw;
@@ -761,6 +774,7 @@ gs_status gs_sweep_price(gs_sweep_prediction *out, gs_sweep_pricer *p, const gs_
                          err);
   if (st != GS_OK) return st;
   if (!d->ok) {
+    r.data_error = true;
     snprintf(r.error, sizeof r.error, "%s", d->error);
     *out = r;
     return GS_OK;

@@ -77,6 +77,8 @@ gs_status gs_sweep_check_support(const gs_sweep *sw, const char *train_help, gs_
  * family; `family_priced` false then). */
 typedef struct {
   bool ok;
+  bool data_error;           /* !ok because the dataset does not load (else: the rules or the
+                                cost model reject the model, and `train` would too) */
   char error[GS_ERROR_MSG_MAX]; /* when !ok: why the run cannot be priced */
   int32_t depth;
   int64_t width, features;

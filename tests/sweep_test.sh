@@ -38,14 +38,15 @@ expect 0 "15 runs (24 combinations of the axes), 0 done, 15 to run" -- \
   "$bin" sweep "$smoke" --dry-run --out "$tmp/none.jsonl"
 expect 1 "would not fit --mem 1.0 MiB" -- "$bin" sweep "$smoke" --dry-run --mem 1MiB --out "$tmp/none.jsonl"
 expect 2 "a sweep FILE is required" -- "$bin" sweep
-expect 2 "option --dry-run takes no value" -- "$bin" sweep "$smoke" --dry-run=no
+expect 2 "option --dry-run: 'maybe' is not true or false" -- "$bin" sweep "$smoke" --dry-run=maybe
 printf 'dataset cora\nstrategy w\nphi 1 two\n' > "$tmp/bad.sweep"
 expect 1 "bad.sweep:3: phi: 'two' is not a number" -- "$bin" sweep "$tmp/bad.sweep" --dry-run
 printf 'dataset cora\nflag.nosuch-option true\nepochs 1\n' > "$tmp/unsupported.sweep"
 expect 1 "unsupported.sweep:2: flag.nosuch-option true: this gnnscale's train has no --nosuch-option option" -- \
   "$bin" sweep "$tmp/unsupported.sweep" --out "$tmp/u.jsonl"
 printf 'dataset nosuchgraph\nepochs 1\n' > "$tmp/missing.sweep"
-expect 1 "cannot be priced" -- "$bin" sweep "$tmp/missing.sweep" --dry-run
+expect 1 "cannot load their dataset" -- "$bin" sweep "$tmp/missing.sweep" --dry-run
+expect 1 "nosuchgraph" -- "$bin" sweep "$tmp/missing.sweep" --out "$tmp/m.jsonl"
 
 # The smoke sweep, then its report.
 out="$tmp/smoke.jsonl"
