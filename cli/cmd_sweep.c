@@ -15,6 +15,7 @@
 #include "cli/version.h"
 #include "core/mem.h"
 #include "core/runtime.h"
+#include "core/stats.h"
 #include "experiments/results.h"
 #include "experiments/runner.h"
 #include "experiments/sweep.h"
@@ -135,11 +136,6 @@ static void print_dry_run(const gs_sweep *sw, const gs_sweep_prediction *pred,
          jobs > 1 ? "s" : "", gs_format_bytes(max_rss, b, sizeof b));
 }
 
-static int compare_desc(const void *a, const void *b) {
-  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-  return (x < y) - (x > y);
-}
-
 /* 0 when the runs to do fit mem with `jobs` at a time (the jobs largest together), else prints
  * why to stderr and returns 1. */
 static int check_memory(const gs_sweep *sw, const gs_sweep_prediction *pred, const bool *done,
@@ -155,9 +151,9 @@ static int check_memory(const gs_sweep *sw, const gs_sweep_prediction *pred, con
       if (pred[i].peak_rss_bytes > mem) over++;
       if (worst < 0 || pred[i].peak_rss_bytes > pred[worst].peak_rss_bytes) worst = i;
     }
-  qsort(peaks, (size_t)m, sizeof *peaks, compare_desc);
+  qsort(peaks, (size_t)m, sizeof *peaks, gs_compare_int64);
   int64_t together = 0;
-  for (int64_t i = 0; i < m && i < jobs; i++) together += peaks[i];
+  for (int64_t i = m - 1; i >= 0 && i >= m - jobs; i--) together += peaks[i];
   free(peaks);
   if (together <= mem) return 0;
   char b1[32], b2[32], b3[32];

@@ -470,7 +470,8 @@ static void print_json_runs(const train_outcome *o, int64_t seeds) {
   for (int64_t s = 0; s < seeds; s++) {
     const gs_train_result *r = &o->runs[s].r;
     printf("%s{\"seed\":%llu,\"test_acc\":%.6f,\"val_acc\":%.6f,\"val_loss\":%.6f,"
-           "\"train_acc\":%.6f,\"final_train_loss\":%.6f,\"best_epoch\":%d,\"epochs_run\":%d,\"epoch_ms\":%.4f,"
+           "\"train_acc\":%.6f,\"final_train_loss\":%.6f,\"best_epoch\":%d,\"epochs_run\":%d,"
+           "\"epoch_ms\":%.4f,"
            "\"train_ms\":%.4f,\"eval_ms\":%.4f,\"peak_bytes\":%lld,\"flops_per_epoch\":%lld",
            s ? "," : "", (unsigned long long)o->runs[s].seed, r->test_acc, r->best_val_acc,
            r->best_val_loss, r->train_acc, r->final_train_loss, r->best_epoch, r->epochs_run,

@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/file.h"
+#include "core/stats.h"
 #include "experiments/json.h"
 
 #define MAX_KEYS 48
@@ -194,15 +196,6 @@ static int32_t strategy_index(const char *s) {
   return NSTRATEGIES;
 }
 
-static void mean_std(const double *x, int64_t n, double *mean, double *std) {
-  double m = 0, v = 0;
-  for (int64_t i = 0; i < n; i++) m += x[i];
-  m /= (double)n;
-  for (int64_t i = 0; i < n; i++) v += (x[i] - m) * (x[i] - m);
-  *mean = m;
-  *std = n > 1 ? sqrt(v / (double)(n - 1)) : 0.0;
-}
-
 static int compare_groups(const void *pa, const void *pb) {
   const group *a = pa, *b = pb;
   int c = strcmp(a->panel, b->panel);
@@ -256,7 +249,7 @@ static gs_status build_groups(table *t, gs_error *err) {
       for (int k = 0; k < 9; k++) sums[k] += x[k];
     }
     G->n = n;
-    mean_std(acc, n, &G->acc_mean, &G->acc_std);
+    gs_mean_std(acc, n, &G->acc_mean, &G->acc_std);
     double *dst[9] = {&G->val_mean, &G->flops, &G->epoch_ms, &G->rss, &G->counted, &G->factor,
                       &G->pred_rss, &G->pred_counted, &G->pred_epoch_ms};
     for (int k = 0; k < 9; k++) *dst[k] = sums[k] / (double)n;
@@ -291,26 +284,15 @@ static bool out_begin(text_out *o) {
   return o->f != NULL;
 }
 
-/* Writes the text to dir/name through a temporary file and a rename. */
+/* Writes the text to dir/name through a temporary file and a rename (core/file.h). */
 static gs_status out_commit(text_out *o, const char *dir, const char *name, gs_error *err) {
   if (fclose(o->f) != 0 || !o->buf) {
     free(o->buf);
     return gs_error_set(err, GS_ERR_NOMEM, "out of memory");
   }
-  char path[4096], tmp[4200];
+  char path[GS_FILE_PATH_MAX];
   snprintf(path, sizeof path, "%s/%s", dir, name);
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
-  FILE *f = fopen(tmp, "wb");
-  gs_status st = GS_OK;
-  if (!f) st = gs_error_set(err, GS_ERR_IO, "%s: %s", tmp, strerror(errno));
-  else {
-    bool ok = fwrite(o->buf, 1, o->size, f) == o->size;
-    ok = (fclose(f) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0) {
-      st = gs_error_set(err, GS_ERR_IO, "%s: %s", path, strerror(errno));
-      unlink(tmp);
-    }
-  }
+  gs_status st = gs_atomic_write(path, o->buf, o->size, err);
   free(o->buf);
   return st;
 }
@@ -370,7 +352,8 @@ static gs_status write_tables(const table *t, const char *dir, const char *sourc
     fprintf(csv.f, "%s,", keys[j]);
   }
   fprintf(md.f, " seeds | test acc (%%) | val acc (%%) | depth | width | features | FLOPs/epoch "
-          "| × base | epoch ms | predicted | peak RSS MiB | predicted | counted MiB | predicted |\n|");
+          "| × base | epoch ms | predicted | peak RSS MiB | predicted | counted MiB "
+          "| predicted |\n|");
   fprintf(csv.f, "seeds,test_acc_mean,test_acc_std,val_acc_mean,depth,width,features,"
           "flops_per_epoch,cost_factor,epoch_ms,predicted_epoch_ms,peak_rss_mib,"
           "predicted_peak_rss_mib,counted_peak_mib,predicted_counted_peak_mib\n");
@@ -714,10 +697,8 @@ gs_status gs_report_write(gs_report_summary *summary, const char *path, const ch
                       (long long)sum.lines, sum.lines == 1 ? "" : "s");
     goto fail;
   }
-  if (mkdir(out_dir, 0755) != 0 && errno != EEXIST) {
-    st = gs_error_set(err, GS_ERR_IO, "%s: %s", out_dir, strerror(errno));
-    goto fail;
-  }
+  st = gs_mkdir_p(out_dir, err);
+  if (st != GS_OK) goto fail;
   st = build_groups(&t, err);
   if (st != GS_OK) goto fail;
   sum.groups = t.ng;

@@ -109,7 +109,8 @@ gs_status gs_results_append(gs_results *r, const char *run_id, const char *line,
   if (len == 0 || line[len - 1] != '\n' || memchr(line, '\n', len - 1))
     return gs_error_set(err, GS_ERR_INVALID, "%s: a result must be one line", r->path);
   struct stat sb;
-  if (fstat(r->fd, &sb) != 0) return gs_error_set(err, GS_ERR_IO, "%s: %s", r->path, strerror(errno));
+  if (fstat(r->fd, &sb) != 0)
+    return gs_error_set(err, GS_ERR_IO, "%s: %s", r->path, strerror(errno));
   ssize_t n = write(r->fd, line, len);
   if (n != (ssize_t)len) {
     int e = n < 0 ? errno : ENOSPC;

@@ -330,8 +330,10 @@ gs_status gs_runner_run(gs_runner_summary *summary, const gs_sweep *sw, gs_resul
       format_duration(eta, sizeof eta,
                       o->predicted_seconds ? (ratio * left + running_left) / o->jobs : -1);
       const gs_sweep_run *r = k < o->jobs ? &runs[slots[k].run] : NULL;
-      const char *ds = r ? gs_sweep_get(r, "dataset") : NULL, *sg = r ? gs_sweep_get(r, "strategy") : NULL;
-      const char *phi = r ? gs_sweep_get(r, "phi") : NULL, *seed = r ? gs_sweep_get(r, "seed") : NULL;
+      const char *ds = r ? gs_sweep_get(r, "dataset") : NULL;
+      const char *sg = r ? gs_sweep_get(r, "strategy") : NULL;
+      const char *phi = r ? gs_sweep_get(r, "phi") : NULL;
+      const char *seed = r ? gs_sweep_get(r, "seed") : NULL;
       snprintf(detail, sizeof detail, "left ~%s  now %s %s%s%s%s%s%s", eta,
                r ? r->run_id : "", ds ? ds : "", sg ? " " : "", sg ? sg : "",
                phi ? " phi " : "", phi ? phi : "", seed ? " seed " : "");

@@ -124,7 +124,8 @@ START_TEST(test_sweep_errors_name_line) {
   parse_fails("dataset cora\nwidht 16\n", "t.sweep:2: unknown key 'widht'");
   parse_fails("dataset cora\n\nphi 1 x\n", "t.sweep:3: phi: 'x' is not a number");
   parse_fails("dataset cora\nphi -1\n", "t.sweep:2: phi: -1 is outside");
-  parse_fails("dataset cora\nstrategy w\nstrategy d\n", "t.sweep:3: strategy was already given on line 2");
+  parse_fails("dataset cora\nstrategy w\nstrategy d\n",
+              "t.sweep:3: strategy was already given on line 2");
   parse_fails("dataset cora\nstrategy wd\n", "t.sweep:2: strategy: 'wd' is not dwr");
   parse_fails("dataset cora\nmodel gat\n", "t.sweep:2: model: 'gat' is not one of");
   parse_fails("dataset cora citeseer\nalpha 1\nzip dataset alpha\n",
