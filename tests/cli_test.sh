@@ -6,23 +6,7 @@ bin=$1
 data=$2/datasets/data
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-
-# expect CODE SUBSTRING -- command...
-expect() {
-  local code=$1 text=$2
-  shift 3
-  local out
-  out=$("$@" 2>&1)
-  local got=$?
-  if [ "$got" -eq "$code" ] && [[ "$out" == *"$text"* ]]; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $* -> exit $got (want $code), output: ${out:0:300} (want '$text')"
-  fi
-}
+source "$(dirname "$0")/expect.sh"
 
 expect 2 "unknown command" -- "$bin" bogus
 expect 2 "--data DIR is required" -- "$bin" train

@@ -6,30 +6,15 @@
 set -u
 bin=$(realpath "$1")
 root=$2
+source "$(dirname "$0")/expect.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export GNNSCALE_CACHE="$tmp/cache" # the user's machine profile plays no part
 cd "$root"
-passed=0
-failed=0
 check() { # check DESCRIPTION CONDITION...
   local what=$1
   shift
   if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $what"; fi
-}
-# expect CODE SUBSTRING -- command...
-expect() {
-  local code=$1 text=$2
-  shift 3
-  local out
-  out=$("$@" 2>&1)
-  local got=$?
-  if [ "$got" -eq "$code" ] && [[ "$out" == *"$text"* ]]; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $* -> exit $got (want $code), output: ${out:0:400} (want '$text')"
-  fi
 }
 
 smoke=examples/smoke.sweep
