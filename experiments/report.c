@@ -390,14 +390,35 @@ static gs_status write_tables(const table *t, const char *dir, const char *sourc
   return out_commit(&csv, dir, "results.csv", err);
 }
 
-/* A panel's title: its settings without the seed and the series keys. */
-static void panel_title(char *out, size_t cap, const char *panel) {
+/* True when the setting `token` ("key=value") is in panel (a "k=v;k=v" text). */
+static bool panel_has(const char *panel, const char *token, size_t len) {
+  for (const char *p = panel; *p;) {
+    const char *end = strchr(p, ';');
+    size_t n = end ? (size_t)(end - p) : strlen(p);
+    if (n == len && !strncmp(p, token, len)) return true;
+    p += n + (end ? 1 : 0);
+  }
+  return false;
+}
+
+/* A panel's title: the settings of panel p that not every panel shares (all of them when
+ * there is one panel), with gnuplot's enhanced-text markup escaped. */
+static void panel_title(char *out, size_t cap, const table *t, int64_t p) {
   size_t n = 0;
   out[0] = '\0';
-  for (const char *p = panel; *p && n + 2 < cap; p++) {
-    /* gnuplot's enhanced text treats _ ^ @ & { } as markup: escape them. */
-    if (strchr("_^@&{}", *p)) out[n++] = '\\';
-    out[n++] = *p == ';' ? ' ' : *p;
+  for (const char *tok = t->panels[p]; *tok && n + 4 < cap;) {
+    const char *end = strchr(tok, ';');
+    size_t len = end ? (size_t)(end - tok) : strlen(tok);
+    bool shared = t->npanels > 1;
+    for (int64_t q = 0; q < t->npanels && shared; q++) shared = panel_has(t->panels[q], tok, len);
+    if (!shared) {
+      if (n) out[n++] = ' ';
+      for (size_t i = 0; i < len && n + 3 < cap; i++) {
+        if (strchr("_^@&{}", tok[i])) out[n++] = '\\';
+        out[n++] = tok[i];
+      }
+    }
+    tok += len + (end ? 1 : 0);
   }
   out[n] = '\0';
 }
@@ -469,6 +490,8 @@ static gs_status write_accuracy_scripts(const table *t, const char *dir, int32_t
        4, true},
       {"acc_vs_time", "test accuracy against measured epoch time, by strategy",
        "epoch time (ms)", 5, true},
+      {"acc_vs_flops_top", "acc_vs_flops with each panel's accuracy axis from 6 points below "
+       "its best mean to 2 above (lines below it leave the panel)", "FLOPs per epoch", 1, true},
   };
   for (size_t fi = 0; fi < sizeof FIGS / sizeof FIGS[0]; fi++) {
     text_out o;
@@ -478,7 +501,14 @@ static gs_status write_accuracy_scripts(const table *t, const char *dir, int32_t
     fprintf(o.f, FIGS[fi].logx ? "  set logscale x\n" : "  unset logscale x\n");
     for (int64_t p = 0; p < t->npanels; p++) {
       char title[1024];
-      panel_title(title, sizeof title, t->panels[p]);
+      panel_title(title, sizeof title, t, p);
+      double best = -1;
+      for (int64_t g = 0; g < t->ng; g++)
+        if (!strcmp(t->g[g].panel, t->panels[p])) best = fmax(best, t->g[g].acc_mean);
+      if (!strcmp(FIGS[fi].name, "acc_vs_flops_top"))
+        fprintf(o.f, "  set yrange [%.2f:%.2f]\n", best - 6.0, best + 2.0);
+      else
+        fprintf(o.f, "  set autoscale y\n");
       fprintf(o.f, "  set title \"%s\" font \",9\"\n  plot \\\n", title);
       for (int32_t s = 0; s < nseries[p]; s++) {
         const int32_t k = series[p][s];
@@ -719,7 +749,8 @@ gs_status gs_report_write(gs_report_summary *summary, const char *path, const ch
   if (st == GS_OK) st = write_prediction_files(&t, out_dir, err);
   if (st != GS_OK) goto fail;
   if (gnuplot) {
-    static const char *const FIGS[] = {"acc_vs_flops", "acc_vs_memory", "acc_vs_time",
+    static const char *const FIGS[] = {"acc_vs_flops", "acc_vs_flops_top", "acc_vs_memory",
+                                       "acc_vs_time",
                                        "predicted_vs_measured_memory",
                                        "predicted_vs_measured_time"};
     for (size_t i = 0; i < sizeof FIGS / sizeof FIGS[0]; i++) {
