@@ -747,7 +747,7 @@ static gs_status data_of(priced_data **out, gs_sweep_pricer *p, const char *data
   snprintf(dir, sizeof dir, "%s/%s", p->data_root, dataset);
   gs_error e;
   gs_error_clear(&e);
-  gs_status st = gs_cost_data_load(&d->data, &d->prefix, dir, split, norm, &e);
+  gs_status st = gs_cost_data_load(&d->data, &d->prefix, dir, split, norm, NULL, &e);
   if (st == GS_ERR_NOMEM) return gs_error_set(err, st, "%s", e.msg);
   d->ok = st == GS_OK;
   if (!d->ok) snprintf(d->error, sizeof d->error, "%s", e.msg);
