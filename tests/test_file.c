@@ -24,23 +24,13 @@ static int temporary_files(void) {
   return count;
 }
 
-static char *read_all(const char *path) {
-  FILE *f = fopen(path, "rb");
-  ck_assert_ptr_nonnull(f);
-  static char buf[256];
-  size_t n = fread(buf, 1, sizeof buf - 1, f);
-  buf[n] = '\0';
-  fclose(f);
-  return buf;
-}
-
 START_TEST(test_atomic_write_replaces_and_leaves_no_temporary) {
   gs_test_make_tmp();
   gs_error err;
   const char *path = gs_test_path("out.txt");
   GS_ASSERT_OK(gs_atomic_write(path, "first\n", 6, &err), err);
   GS_ASSERT_OK(gs_atomic_write(path, "second\n", 7, &err), err);
-  ck_assert_str_eq(read_all(path), "second\n");
+  ck_assert_str_eq(gs_test_read_plain(path), "second\n");
   ck_assert_int_eq(temporary_files(), 0);
   /* A failure reported by the caller removes the temporary file and keeps the old one. */
   gs_atomic_file a;
@@ -50,7 +40,7 @@ START_TEST(test_atomic_write_replaces_and_leaves_no_temporary) {
   ck_assert_int_eq(gs_atomic_close(&a, GS_ERR_INVALID, &err), GS_ERR_INVALID);
   ck_assert_ptr_null(a.f);
   ck_assert_int_eq(temporary_files(), 0);
-  ck_assert_str_eq(read_all(path), "second\n");
+  ck_assert_str_eq(gs_test_read_plain(path), "second\n");
   /* A folder that does not exist: a clear message naming the path. */
   ck_assert_int_eq(gs_atomic_write(gs_test_path("no/such/out.txt"), "x", 1, &err), GS_ERR_IO);
   ck_assert_ptr_nonnull(strstr(err.msg, "no/such/out.txt: cannot create a temporary file"));

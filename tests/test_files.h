@@ -46,6 +46,17 @@ static inline void gs_test_write_plain(const char *rel, const char *text) {
   fclose(f);
 }
 
+/* The whole file at path (up to 8191 bytes) in a static buffer, NUL-terminated. */
+static inline const char *gs_test_read_plain(const char *path) {
+  static char buf[8192];
+  FILE *f = fopen(path, "rb");
+  ck_assert_ptr_nonnull(f);
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  buf[n] = '\0';
+  fclose(f);
+  return buf;
+}
+
 /* Writes text gzip-compressed as the file rel. */
 static inline void gs_test_write_gz(const char *rel, const char *text) {
   gzFile g = gzopen(gs_test_path(rel), "wb9");

@@ -14,6 +14,7 @@
 #include "experiments/results.h"
 #include "experiments/runner.h"
 #include "experiments/sweep.h"
+#include "tests/test_files.h"
 
 Suite *gs_sweep_suite(void);
 
@@ -195,35 +196,16 @@ START_TEST(test_sweep_support_check) {
 }
 END_TEST
 
-static char tmpdir[256];
-
-static void make_tmp(void) {
-  snprintf(tmpdir, sizeof tmpdir, "/tmp/gs_test_sweep_XXXXXX");
-  ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static char *slurp(const char *path) {
-  FILE *f = fopen(path, "rb");
-  ck_assert_ptr_nonnull(f);
-  static char buf[8192];
-  size_t n = fread(buf, 1, sizeof buf - 1, f);
-  buf[n] = '\0';
-  fclose(f);
-  return buf;
-}
-
 START_TEST(test_results_resume_cuts_partial_line) {
-  make_tmp();
+  gs_test_make_tmp();
   char path[512];
-  snprintf(path, sizeof path, "%s/r.jsonl", tmpdir);
-  FILE *f = fopen(path, "w");
+  snprintf(path, sizeof path, "%s", gs_test_path("r.jsonl"));
   /* Two whole results, a foreign line, and a result cut short by a kill. */
-  fputs("{\"run_id\":\"aaaa\",\"config\":{\"seed\":0},\"status\":\"ok\"}\n"
-        "not json\n"
-        "{\"run_id\":\"bbbb\",\"config\":{\"seed\":1},\"status\":\"ok\"}\n"
-        "{\"run_id\":\"cccc\",\"config\":{\"se",
-        f);
-  fclose(f);
+  gs_test_write_plain("r.jsonl",
+                      "{\"run_id\":\"aaaa\",\"config\":{\"seed\":0},\"status\":\"ok\"}\n"
+                      "not json\n"
+                      "{\"run_id\":\"bbbb\",\"config\":{\"seed\":1},\"status\":\"ok\"}\n"
+                      "{\"run_id\":\"cccc\",\"config\":{\"se");
   gs_results r;
   gs_error err;
   ck_assert_int_eq(gs_results_open(&r, path, &err), GS_OK);
@@ -243,13 +225,12 @@ START_TEST(test_results_resume_cuts_partial_line) {
   ck_assert(gs_results_has(&r, "cccc"));
   ck_assert_int_eq(gs_results_append(&r, "x", "two\nlines\n", 10, &err), GS_ERR_INVALID);
   gs_results_close(&r);
-  ck_assert_str_eq(slurp(path),
+  ck_assert_str_eq(gs_test_read_plain(path),
                    "{\"run_id\":\"aaaa\",\"config\":{\"seed\":0},\"status\":\"ok\"}\n"
                    "not json\n"
                    "{\"run_id\":\"bbbb\",\"config\":{\"seed\":1},\"status\":\"ok\"}\n"
                    "{\"run_id\":\"cccc\",\"config\":{\"seed\":2},\"status\":\"ok\"}\n");
-  unlink(path);
-  rmdir(tmpdir);
+  gs_test_clean_tmp();
 }
 END_TEST
 
