@@ -588,6 +588,7 @@ typedef struct {
   double lambda, sparse_below;
   accuracy_file_list acc;
   gs_search_result searched; /* with from_search */
+  int batching;              /* 0 full, 1 cluster, 2 auto (cli/plan_batching.c) */
 } plan_request;
 
 /* Parses and checks the command line into *q. Returns GS_CLI_CONTINUE or an exit status. */
@@ -599,8 +600,13 @@ static int parse_request(plan_request *q, int argc, char **argv) {
   enum { BASIS_RSS, BASIS_COUNTED } mem_basis = BASIS_RSS;
   static const gs_option_choice basis_choices[] = {
       {"rss", BASIS_RSS}, {"counted", BASIS_COUNTED}, {NULL, 0}};
+  static const gs_option_choice batching_choices[] = {
+      {"full", 0}, {"cluster", 1}, {"auto", 2}, {NULL, 0}};
   const gs_option options[] = {
       GS_OPTS_DATA(&q->data_dir, &q->split),
+      GS_OPT_ENUM("batching", "full|cluster|auto", batching_choices, &q->batching,
+                  "full: full-batch training (default); cluster: Cluster-GCN (P, Q)\n"
+                  "for every phi; auto: full-batch where it fits, else Cluster-GCN"),
       GS_OPT_SECTION("budgets"),
       GS_OPT_SIZE("mem", "SIZE", 1, &q->mem, "peak memory budget, e.g. 512MiB, 2GiB (required)"),
       GS_OPT_ENUM("mem-basis", "rss|counted", basis_choices, &mem_basis,
@@ -776,6 +782,19 @@ int gs_cmd_plan(int argc, char **argv) {
     GS_TRY(gs_plan_known_read(&from_files, q.acc.files[i], &err));
   GS_TRY(choose_profile(&profile, profile_note, sizeof profile_note, &q, &err));
   GS_TRY(describe_data(&data, &prefix, name, sizeof name, &q, &err));
+  if (q.batching != 0) {
+    /* The grid without the memory budget, which the batching plan applies per model. */
+    char store[4352];
+    gs_store_info info;
+    gs_plan_options unbounded = q.o;
+    unbounded.limit[GS_PLAN_MEMORY] = 1e18;
+    if (unbounded.phi_max <= 0.0) unbounded.phi_max = 4.0;
+    GS_TRY(gs_store_path(store, sizeof store, q.data_dir, &err));
+    GS_TRY(gs_store_read_info(&info, store, &err));
+    GS_TRY(gs_plan_make(&plan, &unbounded, &data, &profile, &err));
+    st = gs_cli_plan_batching(&plan, &q.o, &info, name, q.norm, q.batching == 2, q.json, &err);
+    goto fail;
+  }
   GS_TRY(gs_plan_make(&plan, &q.o, &data, &profile, &err));
   if (q.from_search || q.acc.count > 0) {
     GS_TRY(known_models(&known, q.from_search ? &q.searched : NULL, &from_files, &data, &err));

@@ -44,7 +44,8 @@ typedef struct {
   bool have_strategy; /* a scaling rule sets depth, width and feature columns */
   gs_scaling_rule rule;
   double phi, resolution;
-  int batching; /* 0 full, 1 cluster (Cluster-GCN: cli/cmd_train_cluster.c) */
+  int batching; /* 0 full, 1 cluster (Cluster-GCN: cli/cmd_train_cluster.c), 2 auto */
+  int64_t mem;  /* --mem for --batching auto */
   int64_t parts, clusters_per_batch;
   double diag_lambda;
 } train_request;
@@ -159,7 +160,8 @@ static int parse_request(train_request *q, int argc, char **argv) {
   enum { REORDER_NONE, REORDER_RCM } reorder = REORDER_NONE;
   static const gs_option_choice reorder_choices[] = {
       {"none", REORDER_NONE}, {"rcm", REORDER_RCM}, {NULL, 0}};
-  static const gs_option_choice batching_choices[] = {{"full", 0}, {"cluster", 1}, {NULL, 0}};
+  static const gs_option_choice batching_choices[] = {
+      {"full", 0}, {"cluster", 1}, {"auto", 2}, {NULL, 0}};
   q->clusters_per_batch = 1;
   const gs_option options[] = {
       GS_OPTS_DATA(&q->data, &q->split),
@@ -183,9 +185,11 @@ static int parse_request(train_request *q, int argc, char **argv) {
       GS_OPT_INT("seeds", "K", 1, MAX_SEEDS, &q->seeds,
                  "train K seeds S..S+K-1 and report mean ± std (default 1)"),
       GS_OPT_SECTION("batching"),
-      GS_OPT_ENUM("batching", "full|cluster", batching_choices, &q->batching,
+      GS_OPT_ENUM("batching", "full|cluster|auto", batching_choices, &q->batching,
                   "full: the whole graph each step (default); cluster: Cluster-GCN\n"
-                  "mini-batches of METIS parts (partitioned first if not stored)"),
+                  "mini-batches of METIS parts (partitioned first if not stored);\n"
+                  "auto: what `plan --batching auto` picks for this model under --mem"),
+      GS_OPT_SIZE("mem", "SIZE", 1, &q->mem, "peak RSS budget of --batching auto, e.g. 2GiB"),
       GS_OPT_INT("parts", "P", 2, INT32_MAX, &q->parts, "METIS parts for --batching cluster"),
       GS_OPT_INT("clusters-per-batch", "Q", 1, INT32_MAX, &q->clusters_per_batch,
                  "parts per Cluster-GCN batch (default 1)"),
@@ -224,6 +228,11 @@ static int parse_request(train_request *q, int argc, char **argv) {
   q->reorder_rcm = reorder == REORDER_RCM;
   if (!q->data)
     return gs_cli_reject(&cli, "--data DIR is required (for example --data datasets/data/cora)");
+  if (q->batching == 2 && q->mem <= 0)
+    return gs_cli_reject(&cli, "--batching auto needs --mem SIZE");
+  if (q->batching != 2 && q->mem > 0) return gs_cli_reject(&cli, "--mem needs --batching auto");
+  if (q->batching == 2 && (gs_cli_given(&cli, "parts") || gs_cli_given(&cli, "clusters-per-batch")))
+    return gs_cli_reject(&cli, "--batching auto chooses --parts and --clusters-per-batch");
   if (q->batching == 1) {
     if (q->parts < 2) return gs_cli_reject(&cli, "--batching cluster needs --parts P (P >= 2)");
     if (q->clusters_per_batch > q->parts)
@@ -564,6 +573,27 @@ int gs_cmd_train(int argc, char **argv) {
   train_request q;
   int status = parse_request(&q, argc, argv);
   if (status != GS_CLI_CONTINUE) return status;
+  if (q.batching == 2) {
+    /* Full-batch if the planned model fits --mem, else the (P, Q) the planner picks. */
+    gs_error e;
+    gs_cli_batching b;
+    gs_status bst = gs_runtime_init((int)q.threads, &e);
+    if (bst == GS_OK)
+      bst = gs_cli_train_batching(&b, &q.cfg, q.data, q.split, q.norm, &q.rule, q.have_strategy,
+                                  q.phi, &q.topt, (double)q.mem, &e);
+    if (bst != GS_OK) return gs_cli_fail("train", &e);
+    if (!q.json)
+      printf("batching auto under %lld bytes: %s (P = %d, Q = %d), predicted peak %lld bytes "
+             "counted\n", (long long)q.mem, b.cluster ? "Cluster-GCN" : "full-batch", b.parts,
+             b.clusters_per_batch, (long long)b.peak);
+    if (b.cluster) {
+      q.batching = 1;
+      q.parts = b.parts;
+      q.clusters_per_batch = b.clusters_per_batch;
+    } else {
+      q.batching = 0;
+    }
+  }
   if (q.batching == 1) {
     gs_cli_cluster_run run = {.data = q.data, .split = q.split, .cfg = q.cfg, .topt = q.topt,
                               .prep = q.prep, .norm = q.norm, .seeds = q.seeds, .seed0 = q.seed0,

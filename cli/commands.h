@@ -14,6 +14,7 @@
 #include "gnn/model.h"
 #include "gnn/train.h"
 #include "scaling/cost.h"
+#include "scaling/planner.h"
 #include "scaling/rules.h"
 #include "scaling/search.h"
 #include "sparse/graph.h"
@@ -111,5 +112,38 @@ typedef struct {
 /* Cluster-GCN training (gnn/cluster.h) over the partition-ordered store of a->data, made first
  * when missing; prints accuracy, epoch time, measured and predicted peaks. Exit status. */
 int gs_cli_train_cluster(const gs_cli_cluster_run *a);
+
+/* The batching chosen for one model under a memory budget (plan --batching, train --batching
+ * auto). parts = 1: full-batch. */
+typedef struct {
+  int32_t parts, clusters_per_batch;
+  int64_t peak;      /* predicted counted peak of the choice (the smallest tried when none fits) */
+  int64_t full_peak; /* of full-batch training */
+  bool cluster, fits;
+} gs_cli_batching;
+
+/* Full-batch when allow_full and full_peak + resident fits limit, else the Cluster-GCN (P, Q)
+ * with the fewest parts P of a fixed ladder (2 .. 16384, P <= n/2) for which some Q fits, and
+ * the largest such Q <= P/2; capacities estimated before partitioning
+ * (gs_cluster_cost_capacity_estimate). */
+gs_status gs_cli_choose_batching(gs_cli_batching *out, const gs_model_config *cfg,
+                                 const gs_store_info *info, gs_norm norm, int32_t epochs,
+                                 double limit, double resident, bool allow_full,
+                                 int64_t full_peak, gs_error *err);
+
+/* For train --batching auto: the model of the scaling rule at phi (when have_rule; cfg's depth
+ * and width are set to it) or cfg's, and the batching plan chooses for it under `limit` bytes
+ * of peak RSS (gs_cli_choose_batching; resident bytes measured now). Errors: GS_ERR_BUDGET
+ * when nothing fits, or when only Cluster-GCN would and the model keeps fewer columns. */
+gs_status gs_cli_train_batching(gs_cli_batching *out, gs_model_config *cfg, const char *data,
+                                const char *split, gs_norm norm, const gs_scaling_rule *rule,
+                                bool have_rule, double phi, const gs_train_options *topt,
+                                double limit, gs_error *err);
+
+/* Prints the batching plan over the rows of plan (made without the memory budget) and returns
+ * GS_ERR_BUDGET when no row fits. */
+int gs_cli_plan_batching(const gs_plan *plan, const gs_plan_options *o, const gs_store_info *info,
+                         const char *name, gs_norm norm, bool allow_full, bool json,
+                         gs_error *err);
 
 #endif

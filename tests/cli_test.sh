@@ -62,6 +62,16 @@ expect 1 "use full batching" -- "$bin" partition --data "$tmp/cora" --parts 1
 expect 1 "fewer parts than nodes" -- "$bin" partition --data "$tmp/cora" --parts 2708
 expect 0 "computed" -- "$bin" partition --data "$tmp/cora" --parts 4 --seed 2
 expect 0 "reused" -- "$bin" partition --data "$tmp/cora" --parts 4 --seed 2
+expect 2 "needs --parts P" -- "$bin" train --data "$tmp/cora" --batching cluster
+expect 2 "--batching auto needs --mem" -- "$bin" train --data "$tmp/cora" --batching auto
+expect 2 "need --batching cluster" -- "$bin" train --data "$tmp/cora" --parts 4
+expect 0 "(measured" -- "$bin" train --data "$tmp/cora" --batching cluster --parts 4 \
+  --clusters-per-batch 2 --seed 2 --epochs 3 --quiet
+# under 2 MiB counted, cora's full-batch model (2.9 MiB) does not fit: Cluster-GCN does
+expect 0 "Cluster-GCN P =" -- "$bin" plan --data "$tmp/cora" --mem 2MiB --mem-basis counted \
+  --strategy dwr --batching auto --phi-max 0.5
+expect 0 '"clusters_per_batch":' -- "$bin" plan --data "$tmp/cora" --mem 2MiB \
+  --mem-basis counted --strategy dwr --batching auto --phi-max 0.5 --json
 
 # plan with known accuracies: a search result of version 2 (written here, no training) and a
 # sweep file; bad lines name the file and line
