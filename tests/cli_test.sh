@@ -72,6 +72,12 @@ expect 0 "Cluster-GCN P =" -- "$bin" plan --data "$tmp/cora" --mem 2MiB --mem-ba
   --strategy dwr --batching auto --phi-max 0.5
 expect 0 '"clusters_per_batch":' -- "$bin" plan --data "$tmp/cora" --mem 2MiB \
   --mem-basis counted --strategy dwr --batching auto --phi-max 0.5 --json
+# a generated graph written straight into the store (no text), then partitioned and trained
+expect 0 "wrote" -- "$bin" generate --out "$tmp/genstore" --nodes 600 --edges 2400 --format store
+expect 0 "nodes          600" -- "$bin" info --data "$tmp/genstore"
+expect 0 "(measured" -- "$bin" train --data "$tmp/genstore" --batching cluster --parts 6 \
+  --clusters-per-batch 2 --epochs 2 --quiet
+expect 2 "unknown preset" -- "$bin" generate --out "$tmp/gen2" --preset papers
 
 # plan with known accuracies: a search result of version 2 (written here, no training) and a
 # sweep file; bad lines name the file and line
