@@ -13,8 +13,10 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "core/file.h"
 #include "core/mem.h"
 #include "core/runtime.h"
+#include "core/stats.h"
 #include "datasets/dataset_impl.h"
 
 #define STORE_MAGIC "GNNSTORE"
@@ -71,7 +73,7 @@ static uint32_t header_crc(const disk_header *h) {
 
 typedef struct {
   int fd;
-  const char *path; /* the temporary file, for messages */
+  const char *path; /* for messages */
   uint64_t pos;
 } out_file;
 
@@ -177,10 +179,11 @@ gs_status gs_store_write(const char *path, const gs_dataset *ds, const gs_graph 
                          const int64_t *part_start, int32_t parts, int64_t partition_seed,
                          gs_error *err) {
   gs_status st = GS_OK;
-  char tmp[PATH_CAP];
+  gs_atomic_file file;
+  memset(&file, 0, sizeof file);
   disk_header *h = NULL;
   int64_t *colnnz = NULL;
-  out_file f = {.fd = -1, .path = tmp, .pos = HEADER_BYTES};
+  out_file f = {.fd = -1, .path = path, .pos = HEADER_BYTES};
   if (!path || !ds || (!g && !ds->adj_rowptr))
     return gs_error_set(err, GS_ERR_INVALID, "gs_store_write: NULL argument");
   if (ds->kept_columns)
@@ -193,19 +196,15 @@ gs_status gs_store_write(const char *path, const gs_dataset *ds, const gs_graph 
   if (n > ((int64_t)1 << 32))
     return gs_error_set(err, GS_ERR_INVALID, "%s: %lld nodes: a store holds at most 2^32", path,
                         (long long)n);
-  if (snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >= (int)sizeof tmp)
-    return gs_error_set(err, GS_ERR_INVALID, "%s: path too long", path);
   h = calloc(1, HEADER_BYTES);
   colnnz = column_nnz(&ds->x);
   if (!h || !colnnz) {
     st = gs_error_set(err, GS_ERR_NOMEM, "out of memory writing %s", path);
     goto fail;
   }
-  f.fd = mkstemp(tmp);
-  if (f.fd < 0 || fchmod(f.fd, 0644) != 0) { /* mkstemp makes it 0600; a data file is shared */
-    st = gs_error_set(err, GS_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
-    goto fail;
-  }
+  /* Written with pwrite on the file's descriptor only (its stdio buffer stays empty). */
+  GS_TRY(gs_atomic_open(&file, path, err));
+  f.fd = fileno(file.f);
   memcpy(h->magic, STORE_MAGIC, 8);
   h->version = GS_STORE_VERSION;
   h->endian = STORE_ENDIAN;
@@ -265,22 +264,8 @@ gs_status gs_store_write(const char *path, const gs_dataset *ds, const gs_graph 
   h->header_crc = header_crc(h);
   f.pos = 0;
   GS_TRY(write_all(&f, h, HEADER_BYTES, err));
-  if (fsync(f.fd) != 0 || close(f.fd) != 0) {
-    f.fd = -1;
-    st = gs_error_set(err, GS_ERR_IO, "%s: cannot flush: %s", tmp, strerror(errno));
-    goto fail;
-  }
-  f.fd = -1;
-  if (rename(tmp, path) != 0) {
-    st = gs_error_set(err, GS_ERR_IO, "%s: cannot rename to %s: %s", tmp, path, strerror(errno));
-    goto fail;
-  }
-  free(h);
-  gs_mem_free(colnnz);
-  return GS_OK;
 fail:
-  if (f.fd >= 0) close(f.fd);
-  unlink(tmp);
+  st = gs_atomic_close(&file, st, err);
   free(h);
   gs_mem_free(colnnz);
   return st;
@@ -743,17 +728,13 @@ static uint32_t parts_header_crc(const parts_header *h) {
 gs_status gs_store_parts_write(const char *path, const int32_t *part,
                                const gs_partition_report *r, int64_t seed, uint64_t graph_key,
                                gs_error *err) {
-  gs_status st = GS_OK;
-  char tmp[PATH_CAP];
   parts_header h;
   memset(&h, 0, sizeof h);
-  if (snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >= (int)sizeof tmp)
-    return gs_error_set(err, GS_ERR_INVALID, "%s: path too long", path);
-  out_file f = {.fd = mkstemp(tmp), .path = tmp, .pos = sizeof h};
-  if (f.fd < 0 || fchmod(f.fd, 0644) != 0) {
-    st = gs_error_set(err, GS_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
-    goto fail;
-  }
+  gs_atomic_file file;
+  gs_status st = gs_atomic_open(&file, path, err);
+  if (st != GS_OK) return st;
+  /* Written with pwrite on the file's descriptor only (its stdio buffer stays empty). */
+  out_file f = {.fd = fileno(file.f), .path = path, .pos = sizeof h};
   memcpy(h.magic, PARTS_MAGIC, 8);
   h.version = PARTS_VERSION;
   h.endian = STORE_ENDIAN;
@@ -779,21 +760,8 @@ gs_status gs_store_parts_write(const char *path, const int32_t *part,
   GS_TRY(write_all(&f, part, bytes, err));
   f.pos = 0;
   GS_TRY(write_all(&f, &h, sizeof h, err));
-  if (fsync(f.fd) != 0 || close(f.fd) != 0) {
-    f.fd = -1;
-    st = gs_error_set(err, GS_ERR_IO, "%s: cannot flush: %s", tmp, strerror(errno));
-    goto fail;
-  }
-  f.fd = -1;
-  if (rename(tmp, path) != 0) {
-    st = gs_error_set(err, GS_ERR_IO, "%s: cannot rename to %s: %s", tmp, path, strerror(errno));
-    goto fail;
-  }
-  return GS_OK;
 fail:
-  if (f.fd >= 0) close(f.fd);
-  unlink(tmp);
-  return st;
+  return gs_atomic_close(&file, st, err);
 }
 
 gs_status gs_store_parts_read(int32_t **part, gs_partition_report *r, const char *path,
@@ -883,11 +851,6 @@ fail:
   return st;
 }
 
-static int cmp_i64(const void *a, const void *b) {
-  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-  return (x > y) - (x < y);
-}
-
 static int cmp_u32(const void *a, const void *b) {
   uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
   return (x > y) - (x < y);
@@ -971,7 +934,7 @@ gs_status gs_store_write_ordered(const char *path, const gs_dataset *ds, const i
     *osets[s] = gs_mem_alloc((size_t)counts[s] * sizeof(int64_t), "store-io");
     if (!*osets[s]) goto nomem;
     for (int64_t k = 0; k < counts[s]; k++) (*osets[s])[k] = newid[sets[s][k]];
-    qsort(*osets[s], (size_t)counts[s], sizeof(int64_t), cmp_i64);
+    qsort(*osets[s], (size_t)counts[s], sizeof(int64_t), gs_compare_int64);
   }
   /* A renumbered store of a renumbered store keeps ids of the text. */
   if (ds->original_id)
