@@ -448,7 +448,7 @@ int gs_cmd_search(int argc, char **argv) {
   gs_search_result *res = NULL;
   char path[4400];
   GS_TRY(gs_runtime_init((int)q.threads, &err));
-  GS_TRY(gs_cli_load(&full, &g, q.data, q.split, GS_FEATPREP_ROWNORM, GS_NORM_SYM, &err));
+  GS_TRY(gs_cli_load(&full, &g, q.data, q.split, GS_FEATPREP_AUTO, GS_NORM_SYM, &err));
   GS_TRY(gs_cli_check_trainable(full, q.data, true, &err));
   /* The result's place is checked before hours of training, not after. */
   GS_TRY(result_path(path, sizeof path, &q, full->name, &err));

@@ -123,8 +123,7 @@ static gs_status load_at(gs_dataset **ds_out, gs_graph **g_out, const char *dir,
                       (long long)ds->x.cols, (long long)features);
     goto fail;
   }
-  if (prep == GS_FEATPREP_ROWNORM) gs_dataset_row_normalize(ds);
-  else if (prep == GS_FEATPREP_BINARY) gs_dataset_binarize(ds);
+  gs_dataset_prepare_features(ds, prep);
   GS_TRY(gs_graph_new(&g, ds->num_nodes, ds->src, ds->dst, ds->num_edge_lines, norm, err));
   *ds_out = ds;
   *g_out = g;
@@ -152,7 +151,7 @@ static int parse_request(train_request *q, int argc, char **argv) {
   memset(q, 0, sizeof *q);
   q->cfg = gs_model_config_default();
   q->topt = gs_train_options_default();
-  q->prep = GS_FEATPREP_ROWNORM;
+  q->prep = GS_FEATPREP_AUTO;
   q->norm = GS_NORM_SYM;
   q->seeds = 1;
   q->rule = gs_scaling_rule_default();
@@ -165,8 +164,9 @@ static int parse_request(train_request *q, int argc, char **argv) {
   q->clusters_per_batch = 1;
   const gs_option options[] = {
       GS_OPTS_DATA(&q->data, &q->split),
-      GS_OPT_ENUM("features", "rownorm|raw|binary", gs_cli_featprep_choices, &q->prep,
-                  "feature preprocessing (default rownorm)"),
+      GS_OPT_ENUM("features", "auto|rownorm|raw|binary", gs_cli_featprep_choices, &q->prep,
+                  "feature preprocessing (default auto: raw when rows hold more than\n"
+                  "100 non-zeros on average, else rownorm; README)"),
       GS_OPT_ENUM("reorder", "none|rcm", reorder_choices, &reorder,
                   "renumber nodes by Reverse Cuthill-McKee before training, so that\n"
                   "aggregation reads nearby rows (default none; results differ only\n"
@@ -394,6 +394,12 @@ static void print_header(const train_request *q, const train_price *p, const tra
          100.0 * (double)ds->x.nnz / ((double)ds->x.rows * (double)ds->x.cols), ds->num_classes,
          ds->split_name, (long long)ds->num_train, (long long)ds->num_valid,
          (long long)ds->num_test, o->t_load);
+  printf("features: %s", gs_featprep_name(ds->features_prep));
+  if (q->prep == GS_FEATPREP_AUTO)
+    printf(" (auto: %.1f non-zeros per row %s %g, so %s)", (double)ds->x.nnz / (double)ds->x.rows,
+           ds->features_prep == GS_FEATPREP_RAW ? ">" : "<=", GS_FEATPREP_RAW_ROW_NNZ,
+           ds->features_prep == GS_FEATPREP_RAW ? "kept as stored" : "rows scaled to sum 1");
+  printf("\n");
   if (!q->have_strategy) return;
   printf("scaling: strategy %s", gs_scaling_strategy_name(rule->strategy));
   if (rule->strategy != GS_SCALE_EXPLICIT)
@@ -524,6 +530,7 @@ static void print_json(const train_request *q, const train_price *p, const train
   gs_json_string(stdout, ds->name);
   printf(",\"split\":");
   gs_json_string(stdout, ds->split_name);
+  printf(",\"features_prep\":\"%s\"", gs_featprep_name(ds->features_prep));
   printf(",\"nodes\":%lld,\"adj_nnz\":%lld,\"features\":%lld,\"classes\":%d,"
          "\"depth\":%d,\"width\":%lld,\"dropout\":%g,\"residual\":%s,\"layernorm\":%s,"
          "\"params\":%lld,\"threads\":%d,\"epochs\":%d,\"lr\":%g,\"weight_decay\":%g,"

@@ -45,7 +45,6 @@ gs_status gs_cli_load_profile(gs_profile *p, const char *path, char *note, size_
 int gs_cli_fail(const char *command, const gs_error *err);
 
 /* Feature preprocessing selectable with --features. */
-typedef enum { GS_FEATPREP_ROWNORM = 0, GS_FEATPREP_RAW = 1, GS_FEATPREP_BINARY = 2 } gs_featprep;
 
 
 /* Parses a base model "d0,w0" or "d0,w0,r0" (depth 1..GS_MAX_LAYERS, width 1..2^20, resolution

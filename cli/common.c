@@ -67,8 +67,7 @@ gs_status gs_cli_load(gs_dataset **ds_out, gs_graph **g_out, const char *path, c
     st = gs_dataset_load_edgelist(&ds, path, err);
   }
   if (st != GS_OK) goto fail;
-  if (prep == GS_FEATPREP_ROWNORM) gs_dataset_row_normalize(ds);
-  else if (prep == GS_FEATPREP_BINARY) gs_dataset_binarize(ds);
+  gs_dataset_prepare_features(ds, prep);
   st = gs_graph_new(&g, ds->num_nodes, ds->src, ds->dst, ds->num_edge_lines, norm, err);
   if (st != GS_OK) {
     gs_error_prefix(err, "%s: ", path);

@@ -23,7 +23,8 @@ const gs_option_choice gs_cli_norm_choices[] = {
     {"sym", GS_NORM_SYM}, {"row", GS_NORM_ROW}, {"none", GS_NORM_NONE}, {NULL, 0}};
 const gs_option_choice gs_cli_decay_choices[] = {
     {"first", GS_DECAY_FIRST}, {"all", GS_DECAY_ALL}, {NULL, 0}};
-const gs_option_choice gs_cli_featprep_choices[] = {{"rownorm", GS_FEATPREP_ROWNORM},
+const gs_option_choice gs_cli_featprep_choices[] = {{"auto", GS_FEATPREP_AUTO},
+                                                    {"rownorm", GS_FEATPREP_ROWNORM},
                                                     {"raw", GS_FEATPREP_RAW},
                                                     {"binary", GS_FEATPREP_BINARY},
                                                     {NULL, 0}};

@@ -1023,6 +1023,53 @@ void gs_dataset_binarize(gs_dataset *ds) {
   }
 }
 
+const char *gs_featprep_name(gs_featprep p) {
+  switch (p) {
+    case GS_FEATPREP_AUTO: return "auto";
+    case GS_FEATPREP_ROWNORM: return "rownorm";
+    case GS_FEATPREP_RAW: return "raw";
+    case GS_FEATPREP_BINARY: return "binary";
+  }
+  return "?";
+}
+
+bool gs_featprep_parse(const char *s, gs_featprep *out) {
+  for (int p = GS_FEATPREP_AUTO; p <= GS_FEATPREP_BINARY; p++)
+    if (!strcmp(s, gs_featprep_name((gs_featprep)p))) {
+      *out = (gs_featprep)p;
+      return true;
+    }
+  return false;
+}
+
+gs_feature_stats gs_feature_stats_of(const gs_features *x) {
+  gs_feature_stats s = {0.0, true};
+  if (!x || x->kind == GS_FEATURES_NONE || x->rows < 1) return s;
+  const float *v = x->kind == GS_FEATURES_DENSE ? x->dense : x->sparse.val;
+  const int64_t count = x->kind == GS_FEATURES_DENSE ? x->rows * x->cols : x->sparse.nnz;
+  bool binary = true;
+#pragma omp parallel for schedule(static) reduction(&& : binary)
+  for (int64_t k = 0; k < count; k++) binary = binary && (v[k] == 0.0f || v[k] == 1.0f);
+  s.binary = binary;
+  s.mean_row_nnz = (double)x->nnz / (double)x->rows;
+  return s;
+}
+
+gs_featprep gs_featprep_choose(const gs_feature_stats *s) {
+  return s->mean_row_nnz > GS_FEATPREP_RAW_ROW_NNZ ? GS_FEATPREP_RAW : GS_FEATPREP_ROWNORM;
+}
+
+gs_featprep gs_dataset_prepare_features(gs_dataset *ds, gs_featprep prep) {
+  if (prep == GS_FEATPREP_AUTO) {
+    gs_feature_stats s = gs_feature_stats_of(&ds->x);
+    prep = gs_featprep_choose(&s);
+  }
+  if (prep == GS_FEATPREP_ROWNORM) gs_dataset_row_normalize(ds);
+  else if (prep == GS_FEATPREP_BINARY) gs_dataset_binarize(ds);
+  ds->features_prep = prep;
+  return prep;
+}
+
 int64_t gs_features_bytes(const gs_features *x) {
   if (!x) return 0;
   if (x->kind == GS_FEATURES_DENSE) return 4 * x->rows * x->cols;

@@ -25,6 +25,14 @@ typedef struct {
   gs_csr sparse; /* when kind == GS_FEATURES_SPARSE */
 } gs_features;
 
+/* Feature preprocessing (`--features`). */
+typedef enum {
+  GS_FEATPREP_AUTO = 0,    /* chosen by gs_featprep_choose from the features' statistics */
+  GS_FEATPREP_ROWNORM = 1, /* gs_dataset_row_normalize */
+  GS_FEATPREP_RAW = 2,     /* as stored */
+  GS_FEATPREP_BINARY = 3   /* gs_dataset_binarize */
+} gs_featprep;
+
 typedef struct {
   char name[256];  /* the folder's base name, e.g. "cora" */
   char path[4096]; /* the folder or file it was read from */
@@ -50,6 +58,7 @@ typedef struct {
   int64_t file_features;  /* F in the file, before any column selection */
   gs_features x;          /* kind NONE for edge-list graphs */
   int64_t *kept_columns;  /* [x.cols] file column of each kept column, or NULL if all kept */
+  gs_featprep features_prep; /* applied by gs_dataset_prepare_features (AUTO until then) */
 
   int32_t num_classes;    /* 0 when there are no labels */
   int32_t *labels;        /* [num_nodes], -1 = unlabelled; NULL when there are no labels */
@@ -116,6 +125,30 @@ void gs_dataset_row_normalize(gs_dataset *ds);
 
 /* Replaces every non-zero feature by 1 (Shchur et al. 2018). */
 void gs_dataset_binarize(gs_dataset *ds);
+
+/* "auto", "rownorm", "raw" or "binary". */
+const char *gs_featprep_name(gs_featprep p);
+
+/* Parses one of those names; false (out unchanged) otherwise. */
+bool gs_featprep_parse(const char *s, gs_featprep *out);
+
+/* What gs_featprep_choose looks at. */
+typedef struct {
+  double mean_row_nnz; /* non-zeros per row */
+  bool binary;         /* every stored value is 0 or 1 */
+} gs_feature_stats;
+
+gs_feature_stats gs_feature_stats_of(const gs_features *x);
+
+/* Rows with more non-zeros than this on average are fed raw by gs_featprep_choose. */
+#define GS_FEATPREP_RAW_ROW_NNZ 100.0
+
+/* The automatic choice (DOCUMENTED RULE, README "Feature preprocessing"): see dataset.c. */
+gs_featprep gs_featprep_choose(const gs_feature_stats *s);
+
+/* Applies prep to ds's features (GS_FEATPREP_AUTO resolved by gs_featprep_choose on them),
+ * records it in ds->features_prep and returns it (never GS_FEATPREP_AUTO). Call it once. */
+gs_featprep gs_dataset_prepare_features(gs_dataset *ds, gs_featprep prep);
 
 /* Writes ds in the layout of datasets/data/README.md into dir (created if missing), every
  * file through a temporary name and rename(2), so an interrupted write leaves no half file.

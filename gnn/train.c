@@ -29,6 +29,29 @@ int64_t gs_train_extra_flops(const gs_model_layout *layout, int64_t train_nodes,
   return 5 * train_nodes * layout->shape.classes + 2 * decayed + 10 * layout->params;
 }
 
+gs_status gs_train_step(gs_model *m, const gs_dataset *ds, const gs_train_options *opts,
+                        int32_t epoch, double *loss, gs_error *err) {
+  const gs_model_layout *L = gs_model_layout_of(m);
+  const float *logits = NULL;
+  float *dlogits = gs_model_dlogits(m);
+  gs_status st = gs_model_forward(m, true, epoch, &logits, err);
+  if (st != GS_OK) return st;
+  double l = gs_softmax_xent(dlogits, logits, ds->labels, ds->train, ds->num_train,
+                             L->shape.nodes, L->shape.classes);
+  *loss = l;
+  if (!isfinite(l))
+    return gs_error_set(err, GS_ERR_NUMERIC, "training loss became %g at epoch %d", l, epoch);
+  gs_model_zero_grad(m);
+  st = gs_model_backward(m, dlogits, epoch, err);
+  if (st != GS_OK) return st;
+  gs_model_apply_decay(m, opts->weight_decay, opts->decay_scope);
+  gs_adam_config adam = gs_adam_default();
+  adam.lr = opts->lr;
+  gs_adam_step(gs_model_params(m), gs_model_grads(m), gs_model_adam_m(m), gs_model_adam_v(m),
+               L->params, epoch, &adam);
+  return GS_OK;
+}
+
 gs_status gs_train(gs_train_result *result, gs_model *m, const gs_dataset *ds,
                    const gs_train_options *opts, gs_error *err) {
   gs_status st = GS_OK;
@@ -60,33 +83,20 @@ gs_status gs_train(gs_train_result *result, gs_model *m, const gs_dataset *ds,
   memset(&res, 0, sizeof res);
   res.best_val_acc = -1.0;
   res.best_val_loss = INFINITY;
-  gs_adam_config adam = gs_adam_default();
-  adam.lr = opts->lr;
   gs_progress progress;
   gs_progress_start(&progress, opts->progress, opts->progress_label, epochs, opts->progress == NULL);
   int32_t since_best = 0;
   double best_loss_seen = INFINITY, best_acc_seen = -1.0;
   const double started = gs_clock_seconds();
   double kernel_clock[GS_FLOPS_CATEGORIES]; /* category clocks at the epoch's start */
-  float *dlogits = gs_model_dlogits(m);
 
   for (int32_t epoch = 1; epoch <= epochs; epoch++) {
     for (int i = 0; i < GS_FLOPS_CATEGORIES; i++)
       kernel_clock[i] = gs_flops_seconds((gs_flops_category)i);
     double t0 = gs_clock_seconds();
     const float *logits = NULL;
-    GS_TRY(gs_model_forward(m, true, epoch, &logits, err));
-    double loss = gs_softmax_xent(dlogits, logits, ds->labels, ds->train, ds->num_train,
-                                  L->shape.nodes, c);
-    if (!isfinite(loss)) {
-      st = gs_error_set(err, GS_ERR_NUMERIC, "training loss became %g at epoch %d", loss, epoch);
-      goto fail;
-    }
-    gs_model_zero_grad(m);
-    GS_TRY(gs_model_backward(m, dlogits, epoch, err));
-    gs_model_apply_decay(m, opts->weight_decay, opts->decay_scope);
-    gs_adam_step(gs_model_params(m), gs_model_grads(m), gs_model_adam_m(m), gs_model_adam_v(m),
-                 L->params, epoch, &adam);
+    double loss = 0.0;
+    GS_TRY(gs_train_step(m, ds, opts, epoch, &loss, err));
     double t1 = gs_clock_seconds();
 
     GS_TRY(gs_model_forward(m, false, epoch, &logits, err));

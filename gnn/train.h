@@ -54,6 +54,16 @@ typedef struct {
 gs_status gs_train(gs_train_result *result, gs_model *m, const gs_dataset *ds,
                    const gs_train_options *opts, gs_error *err);
 
+/* One training step at `epoch` (1-based; it picks the dropout masks and Adam's bias
+ * correction): forward with dropout, softmax cross-entropy over ds's training nodes,
+ * backward, weight decay on the weights in opts->decay_scope, one Adam step with opts->lr.
+ * *loss receives the training loss before the update; the model's gradient block holds the
+ * gradient that was applied (weight decay included). GS_ERR_NUMERIC when the loss is not
+ * finite (the parameters are then left unchanged). The trainer's epoch calls it, and so does
+ * bench/step_dump.c, which compares it with PyTorch. */
+gs_status gs_train_step(gs_model *m, const gs_dataset *ds, const gs_train_options *opts,
+                        int32_t epoch, double *loss, gs_error *err);
+
 /* FLOPs the trainer adds per epoch to the layout's: loss and gradient on the training nodes,
  * weight decay and Adam. */
 int64_t gs_train_extra_flops(const gs_model_layout *layout, int64_t train_nodes,

@@ -1,0 +1,251 @@
+#!/usr/bin/python3
+"""gnnscale's training step against PyTorch autograd on the same weights and dropout masks.
+
+Runs build/bench/step_dump (gnnscale's gs_train_step for --steps epochs), loads its initial
+parameters into a PyTorch GCN that computes what gnnscale's model computes (the layers of
+gnn/model.c: Z = A_hat H W + b, LayerNorm, ReLU, residual, inverted dropout with gnnscale's
+own masks regenerated from its counter RNG), and repeats the same steps with autograd and
+torch.optim.Adam. Prints, for step 1, the loss and the largest relative difference of every
+parameter block's gradient and of its Adam update, then the training loss of both over all
+steps and the final parameters' difference. Agreement to float rounding over many steps
+means the two steps are the same function; the first block that disagrees names the cause.
+
+    /usr/bin/python3 bench/step_compare.py datasets/data/amazon-photo --features raw --steps 200
+    /usr/bin/python3 bench/step_compare.py datasets/data/cora --depth 4 --residual --layernorm
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+import peer_torch  # noqa: E402
+
+MASK64 = (1 << 64) - 1
+GOLDEN = 0x9E3779B97F4A7C15
+STREAM_DROPOUT = 2
+LAYERNORM_EPS = 1e-5
+
+
+# --- gnnscale's counter RNG and dropout masks (core/rng.h, gnn/dense.h), in numpy ---------
+
+def mix64(z):
+    with np.errstate(over="ignore"):
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
+
+
+def rng_key(seed, stream):
+    h = int(mix64(np.uint64((seed + GOLDEN) & MASK64)))
+    return int(mix64(np.uint64(h ^ ((stream + 2 * GOLDEN) & MASK64))))
+
+
+def dropout_stream(epoch, layer):
+    return ((STREAM_DROPOUT << 56) ^ (epoch << 20) ^ layer) & MASK64
+
+
+def dropout_threshold(rate):
+    t = np.floor(rate * 65536.0 + 0.5) if rate > 0 else 0.0
+    return int(min(t, 65535.0))
+
+
+def dropout_mask(seed, epoch, layer, count, rate):
+    """gnnscale's inverted-dropout multiplier (0 or 1/(1-rate)) of elements 0..count-1."""
+    t = dropout_threshold(rate)
+    scale = np.float32(65536.0 / (65536.0 - t))
+    if t == 0:
+        return np.ones(count, dtype=np.float32)
+    key = np.uint64(rng_key(seed, dropout_stream(epoch, layer)))
+    idx = np.arange(count, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        h = mix64(key ^ ((idx >> np.uint64(2)) + np.uint64((3 * GOLDEN) & MASK64)))
+    lane = (h >> (np.uint64(16) * (idx & np.uint64(3)))) & np.uint64(0xFFFF)
+    return (lane >= np.uint64(t)).astype(np.float32) * scale
+
+
+# --- the model of gnn/model.c in PyTorch ---------------------------------------------------
+
+def forward(layout, params, a_hat, x, epoch, training):
+    """Logits of gnnscale's model for flat parameter tensors `params` (name -> tensor)."""
+    seed, rate = layout["seed"], layout["dropout"] if training else 0.0
+    n = layout["nodes"]
+    layers = layout["layers"]
+    h = x
+    if rate > 0:
+        if x.layout == torch.strided:
+            h = x * torch.from_numpy(dropout_mask(seed, epoch, 0, x.numel(), rate)).view_as(x)
+        else:
+            vals = x.values() * torch.from_numpy(dropout_mask(seed, epoch, 0, x._nnz(), rate))
+            h = torch.sparse_coo_tensor(x.indices(), vals, x.shape)
+    H = None  # undropped hidden state (residual mode)
+    for l, d in enumerate(layers):
+        w, b = params[f"w{l}"], params[f"b{l}"]
+        t = torch.sparse.mm(h, w) if h.layout != torch.strided else h @ w
+        z = torch.sparse.mm(a_hat, t) + b
+        if not d["hidden"]:
+            return z
+        if d["norm"]:
+            z = F.layer_norm(z, (d["out"],), params[f"gamma{l}"], params[f"beta{l}"], LAYERNORM_EPS)
+        y = F.relu(z)
+        if d["residual"]:
+            y = H + y
+        H = y
+        if rate > 0:
+            m = dropout_mask(seed, epoch, l + 1, n * d["out"], rate)
+            y = y * torch.from_numpy(m).view(n, d["out"])
+        h = y
+    raise AssertionError("no output layer")
+
+
+def blocks(layout):
+    """(name, offset, shape) of every parameter block, in gnnscale's order."""
+    out = []
+    for l, d in enumerate(layout["layers"]):
+        out.append((f"w{l}", d["w"], (d["in"], d["out"])))
+        out.append((f"b{l}", d["b"], (d["out"],)))
+        if d["norm"]:
+            out.append((f"gamma{l}", d["gamma"], (d["out"],)))
+            out.append((f"beta{l}", d["beta"], (d["out"],)))
+    return out
+
+
+def unflatten(layout, flat):
+    return {name: torch.tensor(flat[off:off + int(np.prod(shape))].reshape(shape))
+            for name, off, shape in blocks(layout)}
+
+
+def rel_diff(a, b):
+    """max |a - b| / max(|a|, |b|) over a block (scale-free)."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    scale = max(np.abs(a).max(initial=0.0), np.abs(b).max(initial=0.0), 1e-30)
+    return float(np.abs(a - b).max(initial=0.0) / scale)
+
+
+def read_f32(folder, name, count):
+    v = np.fromfile(os.path.join(folder, name), dtype=np.float32)
+    if v.size != count:
+        raise ValueError(f"{name}: {v.size} floats, expected {count}")
+    return v
+
+
+def main(argv):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("dataset")
+    p.add_argument("--features", default="auto", help="auto|rownorm|raw|binary (as gnnscale train)")
+    p.add_argument("--split", default=None)
+    p.add_argument("--depth", type=int, default=2)
+    p.add_argument("--width", type=int, default=16)
+    p.add_argument("--dropout", type=float, default=0.5)
+    p.add_argument("--residual", action="store_true")
+    p.add_argument("--layernorm", action="store_true")
+    p.add_argument("--lr", type=float, default=0.01)
+    p.add_argument("--weight-decay", type=float, default=5e-4)
+    p.add_argument("--decay", choices=["first", "all"], default="first")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--steps", type=int, default=1)
+    p.add_argument("--binary", default=os.path.join(ROOT, "build", "bench", "step_dump"))
+    p.add_argument("--json", action="store_true", help="one JSON line of the figures")
+    args = p.parse_args(argv)
+    torch.set_num_threads(1)
+
+    with tempfile.TemporaryDirectory() as out:
+        cmd = [args.binary, "--data", args.dataset, "--out", out, "--features", args.features,
+               "--depth", str(args.depth), "--width", str(args.width), "--dropout",
+               str(args.dropout), "--lr", str(args.lr), "--weight-decay", str(args.weight_decay),
+               "--decay", args.decay, "--seed", str(args.seed), "--steps", str(args.steps)]
+        if args.split:
+            cmd += ["--split", args.split]
+        if args.residual:
+            cmd.append("--residual")
+        if args.layernorm:
+            cmd.append("--layernorm")
+        subprocess.run(cmd, check=True)
+        with open(os.path.join(out, "layout.json")) as f:
+            layout = json.load(f)
+        P = layout["params"]
+        p0 = read_f32(out, "params0.f32", P)
+        g1 = read_f32(out, "grads1.f32", P)
+        p1 = read_f32(out, "params1.f32", P)
+        pN = read_f32(out, "paramsN.f32", P)
+        with open(os.path.join(out, "losses.json")) as f:
+            gs_losses = json.load(f)
+
+    prep = layout["features"]
+    data = peer_torch.load_dataset(args.dataset, layout["split"] or None, prep == "rownorm",
+                                   prep == "binary")
+    a_hat = peer_torch.normalized_adjacency(data["n"], data["src"], data["dst"], "coo")
+    x = peer_torch.features_tensor(data["features"], data["n"], layout["sparse_features"], "coo")
+    labels = torch.from_numpy(data["labels"])
+    train = torch.from_numpy(data["train"])
+
+    params = {k: torch.nn.Parameter(v) for k, v in unflatten(layout, p0).items()}
+    decayed = ["w0"] if layout["decay"] == "first" else [f"w{l}" for l in range(layout["depth"])]
+    wd = layout["weight_decay"]
+    opt = torch.optim.Adam([{"params": [params[k] for k in params if k in decayed], "weight_decay": wd},
+                            {"params": [params[k] for k in params if k not in decayed], "weight_decay": 0.0}],
+                           lr=layout["lr"])
+    torch_losses = []
+    report = {"dataset": os.path.basename(os.path.normpath(args.dataset)), "features": prep,
+              "depth": args.depth, "residual": args.residual, "layernorm": args.layernorm,
+              "steps": args.steps}
+    for epoch in range(1, args.steps + 1):
+        opt.zero_grad()
+        logits = forward(layout, params, a_hat, x, epoch, True)
+        loss = F.cross_entropy(logits[train], labels[train])
+        loss.backward()
+        torch_losses.append(loss.item())
+        if epoch == 1:
+            grad_rows = []
+            for name, off, shape in blocks(layout):
+                size = int(np.prod(shape))
+                g = params[name].grad.detach().numpy().astype(np.float64).ravel()
+                if name in decayed:
+                    g = g + wd * params[name].detach().numpy().astype(np.float64).ravel()
+                grad_rows.append((name, rel_diff(g, g1[off:off + size])))
+        opt.step()
+        if epoch == 1:
+            step_rows = []
+            for name, off, shape in blocks(layout):
+                size = int(np.prod(shape))
+                upd_t = params[name].detach().numpy().ravel().astype(np.float64) - p0[off:off + size]
+                upd_g = p1[off:off + size].astype(np.float64) - p0[off:off + size]
+                step_rows.append((name, rel_diff(upd_t, upd_g)))
+    final = np.concatenate([params[name].detach().numpy().ravel() for name, _, _ in blocks(layout)])
+    order = np.concatenate([np.arange(off, off + int(np.prod(shape))) for _, off, shape in blocks(layout)])
+    loss_diff = [abs(a - b) / max(abs(a), 1e-30) for a, b in zip(gs_losses, torch_losses)]
+    report.update({
+        "loss1_gnnscale": gs_losses[0], "loss1_torch": torch_losses[0],
+        "grad_rel_diff": dict(grad_rows), "adam_update_rel_diff": dict(step_rows),
+        "loss_rel_diff_max": max(loss_diff), "final_params_rel_diff": rel_diff(final, pN[order]),
+        "loss_last_gnnscale": gs_losses[-1], "loss_last_torch": torch_losses[-1],
+    })
+    if args.json:
+        print(json.dumps(report))
+        return 0
+    print(f"{report['dataset']} features {prep}, depth {args.depth}, width {args.width}, "
+          f"dropout {args.dropout}, residual {args.residual}, layernorm {args.layernorm}, seed {args.seed}")
+    print(f"step 1 loss: gnnscale {gs_losses[0]:.9f}  torch {torch_losses[0]:.9f}")
+    print("step 1, largest relative difference per block (max|a-b| / max|a|):")
+    print("  block       gradient    Adam update")
+    for (name, gd), (_, sd) in zip(grad_rows, step_rows):
+        print(f"  {name:<10}  {gd:.2e}    {sd:.2e}")
+    every = max(1, args.steps // 10)
+    print(f"training loss over {args.steps} steps (same weights, same dropout masks):")
+    for s in list(range(0, args.steps, every)) + ([args.steps - 1] if (args.steps - 1) % every else []):
+        print(f"  step {s + 1:4d}  gnnscale {gs_losses[s]:.6f}  torch {torch_losses[s]:.6f}")
+    print(f"largest relative loss difference {report['loss_rel_diff_max']:.2e}; final parameters "
+          f"{report['final_params_rel_diff']:.2e}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
