@@ -3,6 +3,7 @@
  * gs_profile_measure, fits the per-category kernel times to short training runs on generated
  * graphs (scaling/calibrate.h), and saves it where `plan` and `train` look for it. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,6 +18,33 @@
 #include "scaling/calibrate.h"
 #include "scaling/profile.h"
 
+static const char *const phase_names[GS_PROFILE_PHASES] = {
+    "overheads", "sweep", "stream", "spmm", "gather", "peak", "sgemm"};
+
+/* How the measurement sized its buffers, and where its time went. */
+static void print_sizes(const gs_profile_measure_report *r) {
+  printf("cache: %.1f MiB reported (%s); the bandwidth sweep %s %.1f MiB (",
+         (double)r->llc_hint_bytes / 1048576.0, r->llc_hint_source,
+         r->cache_edge_seen ? "falls after" : "saw no edge: using", (double)r->llc_bytes / 1048576.0);
+  for (int i = 0; i < r->sweep_count; i++)
+    printf("%s%lld MiB %.1f", i ? ", " : "", (long long)(r->sweep_bytes[i] >> 20), r->sweep_gbs[i]);
+  printf(" GB/s)\n");
+  printf("buffers: %.0f MiB (cap %.0f MiB from the budget and %.0f MiB free), touched in %.2f s;"
+         " phases:", (double)r->arena_bytes / 1048576.0, (double)r->span_cap_bytes / 1048576.0,
+         (double)r->mem_available_bytes / 1048576.0, r->touch_seconds);
+  for (int i = 0; i < GS_PROFILE_PHASES; i++)
+    printf(" %s %.2f s", phase_names[i], r->phase_seconds[i]);
+  printf("\n");
+}
+
+/* The rate measurements' part of a calibration budget: a third, from 0.2 to 3 s. */
+#define RATES_SECONDS_MAX 3.0
+#define FIT_SECONDS_MIN 0.1
+#define SAVE_MARGIN_S 0.05
+static double rates_seconds(double total) {
+  return fmax(0.2, fmin(RATES_SECONDS_MAX, total / 3.0));
+}
+
 gs_status gs_cli_default_profile_path(char *out, size_t cap, gs_error *err) {
   char dir[4096];
   gs_status st = gs_colrank_default_cache_dir(dir, sizeof dir, err);
@@ -30,18 +58,20 @@ gs_status gs_cli_default_profile_path(char *out, size_t cap, gs_error *err) {
 int gs_cmd_calibrate(int argc, char **argv) {
   const char *out = NULL;
   int64_t threads = 0;
-  double seconds = 3.0;
-  int64_t fit_epochs = 12;
+  double seconds = 20.0;
+  int64_t fit_epochs = 3;
   bool fit = true;
   bool json = false;
   const gs_option options[] = {
       GS_OPT_SECTION("measurement"),
       GS_OPT_THREADS(&threads),
       GS_OPT_DOUBLE("seconds", "S", 0.2, 3600.0, &seconds,
-                    "time budget of the rate measurements (default 3)"),
+                    "time budget of the whole calibration (default 20): a third\n"
+                    "for the rate measurements (at most 3 s), the rest for the kernel\n"
+                    "fit, which trains 8 small GCNs on generated graphs, up to three\n"
+                    "rounds; it ends within 1.5 x S"),
       GS_OPT_INT("fit-epochs", "N", 2, 10000, &fit_epochs,
-                 "epochs of each kernel-fit training run (default 12; the fit\n"
-                 "trains 8 small GCNs on generated graphs, three rounds, about 25 s)"),
+                 "epochs of each kernel-fit training run at least (default 3)"),
       GS_OPT_FLAG("fit", &fit, "skip the kernel fit: epoch times from the roofline alone"),
       GS_OPT_SECTION("output"),
       GS_OPT_STRING("out", "FILE", &out,
@@ -64,15 +94,25 @@ int gs_cmd_calibrate(int argc, char **argv) {
   GS_TRY(gs_outpath_check_file(path, &err));
   GS_TRY(gs_mkdir_parent(path, &err));
   GS_TRY(gs_runtime_init((int)threads, &err));
-  GS_TRY(gs_profile_measure(&p, (int)threads, seconds, &err));
+  const double t_start = gs_clock_seconds();
+  gs_profile_measure_options mo = gs_profile_measure_options_default();
+  mo.threads = (int)threads;
+  mo.seconds = fit ? rates_seconds(seconds) : seconds;
+  gs_profile_measure_report rep;
+  GS_TRY(gs_profile_measure_with(&p, &rep, &mo, &err));
   gs_calibration_point points[GS_CALIBRATION_CASES];
   double fit_error[GS_FLOPS_CATEGORIES] = {0};
   double fit_seconds = 0.0;
+  gs_calibrate_report fit_report;
+  memset(&fit_report, 0, sizeof fit_report);
   if (fit) {
-    double t0 = gs_clock_seconds();
-    GS_TRY(gs_calibrate_kernels(&p, (int32_t)fit_epochs, points, fit_error,
+    gs_calibrate_options fo = gs_calibrate_options_default();
+    fo.min_epochs = (int32_t)fit_epochs;
+    /* What the rate measurements left of the budget, less a margin for saving. */
+    fo.seconds = fmax(FIT_SECONDS_MIN, seconds - (gs_clock_seconds() - t_start) - SAVE_MARGIN_S);
+    GS_TRY(gs_calibrate_kernels(&p, &fo, points, fit_error, &fit_report,
                                 !json && gs_is_terminal(stderr) ? stderr : NULL, &err));
-    fit_seconds = gs_clock_seconds() - t0;
+    fit_seconds = fit_report.seconds;
   }
   GS_TRY(gs_profile_save(&p, path, &err));
   static const char *const categories[GS_FLOPS_CATEGORIES] = {"aggregate", "dense",
@@ -99,8 +139,22 @@ int gs_cmd_calibrate(int argc, char **argv) {
                  p.sgemm_gflops[op][r][s]);
           first = false;
         }
-    printf("],\"kernel_fit\":{\"fitted\":%s,\"seconds\":%.3f", fit ? "true" : "false",
-           fit_seconds);
+    printf("],\"budget_seconds\":%.3f,\"llc_reported_bytes\":%lld,\"llc_reported_by\":",
+           seconds, (long long)rep.llc_hint_bytes);
+    gs_json_string(stdout, rep.llc_hint_source);
+    printf(",\"cache_edge_seen\":%s,\"span_cap_bytes\":%lld,\"buffer_bytes\":%lld,"
+           "\"touch_seconds\":%.3f,\"sweep\":[",
+           rep.cache_edge_seen ? "true" : "false", (long long)rep.span_cap_bytes,
+           (long long)rep.arena_bytes, rep.touch_seconds);
+    for (int i = 0; i < rep.sweep_count; i++)
+      printf("%s{\"bytes\":%lld,\"gbs\":%.4g}", i ? "," : "", (long long)rep.sweep_bytes[i],
+             rep.sweep_gbs[i]);
+    printf("],\"phase_seconds\":{");
+    for (int i = 0; i < GS_PROFILE_PHASES; i++)
+      printf("%s\"%s\":%.3f", i ? "," : "", phase_names[i], rep.phase_seconds[i]);
+    printf("}");
+    printf(",\"kernel_fit\":{\"fitted\":%s,\"seconds\":%.3f,\"rounds\":%d", fit ? "true" : "false",
+           fit_seconds, fit_report.rounds);
     for (int c = 0; c < GS_FLOPS_CATEGORIES; c++)
       printf(",\"%s\":{\"scale\":%.4g,\"call_s\":%.4g,\"entry_s\":%.4g,\"mean_abs_error\":%.4g}",
              categories[c], p.kernel_scale[c], p.kernel_call_s[c], p.kernel_entry_s[c],
@@ -124,10 +178,11 @@ int gs_cmd_calibrate(int argc, char **argv) {
       }
       printf("]");
     }
-    printf("}}\n");
+    printf("},\"seconds\":%.3f}\n", gs_clock_seconds() - t_start);
   } else {
     printf("machine: %s, %d threads, largest cache %.1f MiB; measured in %.2f s\n", p.machine,
            p.threads, (double)p.llc_bytes / 1048576.0, p.measure_seconds);
+    print_sizes(&rep);
     printf("sgemm peak (1024^3): %.2f GFLOP/s\n", p.sgemm_gflops_peak);
     printf("sgemm GFLOP/s by shape (in x out), small rows / large rows:\n");
     printf("  %-9s %12s %12s %12s\n", "shape", "NN forward", "TN weight", "NT input");
@@ -144,8 +199,9 @@ int gs_cmd_calibrate(int argc, char **argv) {
     printf("overheads: sgemm call %.2f us, parallel kernel %.2f us\n", 1e6 * p.call_overhead_s,
            1e6 * p.spmm_overhead_s);
     if (fit) {
-      printf("kernel fit (%.1f s; scale x roofline + time per call + time per sparse entry):\n",
-             fit_seconds);
+      printf("kernel fit (%.1f s, %d round%s; scale x roofline + time per call + time per sparse "
+             "entry):\n",
+             fit_seconds, fit_report.rounds, fit_report.rounds == 1 ? "" : "s");
       for (int c = 0; c < GS_FLOPS_CATEGORIES; c++)
         printf("  %-12s scale %6.3f  call %7.2f us  entry %6.3f ns  (mean |error| %.1f%% over "
                "%d cases)\n",
@@ -154,7 +210,8 @@ int gs_cmd_calibrate(int argc, char **argv) {
     } else {
       printf("kernel fit skipped (--no-fit): epoch times come from the roofline alone\n");
     }
-    printf("saved to %s\n", path);
+    printf("saved to %s (calibration took %.1f s of a %.1f s budget)\n", path,
+           gs_clock_seconds() - t_start, seconds);
   }
   return 0;
 fail:

@@ -7,6 +7,7 @@
 #include "core/mem.h"
 #include "core/rng.h"
 #include "core/runtime.h"
+#include "core/stats.h"
 #include "datasets/generate.h"
 #include "gnn/model.h"
 #include "gnn/train.h"
@@ -189,73 +190,113 @@ static gs_status sparse_features(gs_dataset *ds, int64_t cols, int64_t per_row, 
   return GS_OK;
 }
 
-/* Generates, prices and trains one case. */
-static gs_status measure_case(gs_calibration_point *pt, const gs_calibration_case *cs,
-                              const gs_profile *unfitted, int32_t epochs, gs_error *err) {
-  gs_dataset *ds = NULL;
-  gs_graph *g = NULL;
-  gs_model *m = NULL;
+/* One case made ready to train: its generated graph and the unfitted profile's pricing. */
+typedef struct {
+  gs_dataset *ds;
+  gs_graph *g;
+  gs_model_config cfg;
+  gs_train_options topt;
+  gs_cost cost;
+} prepared_case;
+
+static void prepared_release(prepared_case *c) {
+  gs_graph_free(&c->g);
+  gs_dataset_free(&c->ds);
+}
+
+/* Generates and prices one case. */
+static gs_status prepare_case(prepared_case *c, const gs_calibration_case *cs,
+                              const gs_profile *unfitted, gs_error *err) {
   int64_t *prefix = NULL;
   gs_status st = GS_OK;
-  memset(pt, 0, sizeof *pt);
-  pt->what = *cs;
-
+  memset(c, 0, sizeof *c);
   gs_generate_options go = gs_generate_options_default();
   go.nodes = cs->nodes;
   go.edges = cs->edges;
   go.features = cs->feature_nnz_per_row > 0 ? 0 : cs->features;
   go.name = "calibration";
-  GS_TRY(gs_dataset_generate(&ds, &go, err));
+  GS_TRY(gs_dataset_generate(&c->ds, &go, err));
   if (cs->feature_nnz_per_row > 0)
-    GS_TRY(sparse_features(ds, cs->features, cs->feature_nnz_per_row, err));
-  GS_TRY(gs_graph_new(&g, ds->num_nodes, ds->src, ds->dst, ds->num_edge_lines, GS_NORM_SYM, err));
-
-  gs_model_config cfg = gs_model_config_default();
-  cfg.depth = cs->depth;
-  cfg.width = cs->width;
-  cfg.residual = cfg.norm = cs->residual_norm;
-  gs_train_options topt = gs_train_options_default();
-  topt.epochs = epochs;
-  topt.patience = 0;
-
+    GS_TRY(sparse_features(c->ds, cs->features, cs->feature_nnz_per_row, err));
+  GS_TRY(gs_graph_new(&c->g, c->ds->num_nodes, c->ds->src, c->ds->dst, c->ds->num_edge_lines,
+                      GS_NORM_SYM, err));
+  c->cfg = gs_model_config_default();
+  c->cfg.depth = cs->depth;
+  c->cfg.width = cs->width;
+  c->cfg.residual = c->cfg.norm = cs->residual_norm;
+  c->topt = gs_train_options_default();
+  c->topt.patience = 0;
   gs_cost_options copt = gs_cost_options_default();
-  copt.model = cfg;
-  copt.decay_scope = topt.decay_scope;
-  copt.weight_decay = topt.weight_decay;
-  copt.epochs = topt.epochs;
+  copt.model = c->cfg;
+  copt.decay_scope = c->topt.decay_scope;
+  copt.weight_decay = c->topt.weight_decay;
+  copt.epochs = c->topt.epochs;
   gs_cost_data data;
-  GS_TRY(gs_cost_data_of(&data, &prefix, ds, g, err));
-  gs_cost cost;
-  GS_TRY(gs_cost_estimate(&cost, cfg.depth, cfg.width, ds->x.cols, &copt, &data, unfitted, err));
-
-  /* Small cases run more epochs, so that every case is timed over about CASE_SECONDS: the
-   * medians of millisecond epochs need many of them. */
-  double est = cost.seconds_per_epoch > 0.0 ? cost.seconds_per_epoch : 1e-3;
-  double want = ceil(CASE_SECONDS / est);
-  if (want > topt.epochs) topt.epochs = want > CASE_EPOCHS_MAX ? CASE_EPOCHS_MAX : (int32_t)want;
-  pt->epochs = topt.epochs;
-  GS_TRY(gs_model_new(&m, &cfg, g, &ds->x, ds->num_classes, err));
-  gs_train_result res;
-  GS_TRY(gs_train(&res, m, ds, &topt, err));
-  for (int c = 0; c < GS_FLOPS_CATEGORIES; c++) {
-    pt->measured[c] = res.kernel_seconds_median[c];
-    pt->roofline[c] = cost.seconds_roofline[c];
-    pt->calls[c] = cost.calls_category[c];
-    pt->entries[c] = cost.entries_category[c];
-  }
-fail:
-  gs_model_free(&m);
+  GS_TRY(gs_cost_data_of(&data, &prefix, c->ds, c->g, err));
+  GS_TRY(gs_cost_estimate(&c->cost, c->cfg.depth, c->cfg.width, c->ds->x.cols, &copt, &data,
+                          unfitted, err));
   gs_mem_free(prefix);
-  gs_graph_free(&g);
-  gs_dataset_free(&ds);
+  return GS_OK;
+fail:
+  gs_mem_free(prefix);
+  prepared_release(c);
   return st;
 }
 
-gs_status gs_calibrate_kernels(gs_profile *p, int32_t epochs, gs_calibration_point *points,
-                               double *fit_error, FILE *progress, gs_error *err) {
-  if (epochs < 2)
+/* Trains a prepared case for `epochs` epochs and records its kernel times. */
+static gs_status run_case(gs_calibration_point *pt, const gs_calibration_case *cs,
+                          prepared_case *c, int32_t epochs, gs_error *err) {
+  gs_model *m = NULL;
+  gs_status st = GS_OK;
+  memset(pt, 0, sizeof *pt);
+  pt->what = *cs;
+  pt->epochs = epochs;
+  gs_train_options topt = c->topt;
+  topt.epochs = epochs;
+  GS_TRY(gs_model_new(&m, &c->cfg, c->g, &c->ds->x, c->ds->num_classes, err));
+  gs_train_result res;
+  GS_TRY(gs_train(&res, m, c->ds, &topt, err));
+  for (int k = 0; k < GS_FLOPS_CATEGORIES; k++) {
+    pt->measured[k] = res.kernel_seconds_median[k];
+    pt->roofline[k] = c->cost.seconds_roofline[k];
+    pt->calls[k] = c->cost.calls_category[k];
+    pt->entries[k] = c->cost.entries_category[k];
+  }
+fail:
+  gs_model_free(&m);
+  return st;
+}
+
+static double real_clock(void *ctx) {
+  (void)ctx;
+  return gs_clock_seconds();
+}
+
+gs_calibrate_options gs_calibrate_options_default(void) {
+  gs_calibrate_options o;
+  memset(&o, 0, sizeof o);
+  o.min_epochs = 3;
+  o.seconds = 15.0;
+  return o;
+}
+
+/* Share of the time left that the runs plan for; the rest absorbs estimates that were off. */
+#define PLAN_SHARE 0.85
+
+gs_status gs_calibrate_kernels(gs_profile *p, const gs_calibrate_options *o,
+                               gs_calibration_point *points, double *fit_error,
+                               gs_calibrate_report *report, FILE *progress, gs_error *err) {
+  if (o->min_epochs < 2)
     return gs_error_set(err, GS_ERR_INVALID, "calibration: %d epochs; at least 2 are needed",
-                        (int)epochs);
+                        (int)o->min_epochs);
+  if (!(o->seconds > 0.0) || !isfinite(o->seconds))
+    return gs_error_set(err, GS_ERR_INVALID,
+                        "calibration: a time budget of %g s; it must be positive", o->seconds);
+  gs_profile_clock clock = o->clock ? o->clock : real_clock;
+  void *ctx = o->clock_ctx;
+  const double start = clock(ctx), deadline = start + o->seconds;
+  gs_calibrate_report rep;
+  memset(&rep, 0, sizeof rep);
   int previous_threads = gs_runtime_threads();
   gs_status st = gs_runtime_init(p->threads, err);
   if (st != GS_OK) return st;
@@ -265,42 +306,68 @@ gs_status gs_calibrate_kernels(gs_profile *p, int32_t epochs, gs_calibration_poi
     unfitted.kernel_call_s[c] = 0.0;
     unfitted.kernel_entry_s[c] = 0.0;
   }
+  prepared_case prep[GS_CALIBRATION_CASES];
+  memset(prep, 0, sizeof prep);
+  for (int i = 0; i < GS_CALIBRATION_CASES; i++) {
+    st = prepare_case(&prep[i], &gs_calibration_cases[i], &unfitted, err);
+    if (st != GS_OK) {
+      gs_error_prefix(err, "calibration case %d", i + 1);
+      goto done;
+    }
+  }
+  rep.prepare_seconds = clock(ctx) - start;
   /* CALIBRATION_ROUNDS rounds over the cases, each case's kernel times the median over the
    * rounds: this VM has slow phases of a minute or so in which every kernel takes 1.5 to 2
    * times longer, and one round caught in one would skew the fit. */
   gs_calibration_point pts[GS_CALIBRATION_CASES];
   double rounds[GS_CALIBRATION_CASES][GS_FLOPS_CATEGORIES][CALIBRATION_ROUNDS];
-  for (int round = 0; round < CALIBRATION_ROUNDS; round++)
+  double spent = 0.0, planned = 0.0; /* seconds of the runs so far: taken and estimated */
+  for (int round = 0; round < CALIBRATION_ROUNDS; round++) {
+    const double round_start = clock(ctx);
     for (int i = 0; i < GS_CALIBRATION_CASES; i++) {
       const gs_calibration_case *cs = &gs_calibration_cases[i];
+      /* This run's share of the time left, over the runs left (all rounds). */
+      const int runs_left = (GS_CALIBRATION_CASES - i) +
+                            (CALIBRATION_ROUNDS - 1 - round) * GS_CALIBRATION_CASES;
+      double share = PLAN_SHARE * (deadline - clock(ctx)) / runs_left;
+      if (share > CASE_SECONDS) share = CASE_SECONDS;
+      /* Slower than predicted: fewer epochs; never more than predicted (which would let one
+       * run that happened to be quick spend the budget of the rest). */
+      double correction = planned > 0.0 && spent > planned ? spent / planned : 1.0;
+      double est = prep[i].cost.seconds_per_epoch > 0.0 ? prep[i].cost.seconds_per_epoch : 1e-3;
+      double want = share > 0.0 ? ceil(share / (est * correction)) : 0.0;
+      int32_t epochs = want > CASE_EPOCHS_MAX ? CASE_EPOCHS_MAX : (int32_t)want;
+      if (epochs < o->min_epochs) epochs = o->min_epochs;
       if (progress) {
         fprintf(progress,
-                "\rkernel fit: round %d/%d, case %d/%d (%lld nodes, depth %d, width %lld)...   ",
+                "\rkernel fit: round %d/%d, case %d/%d (%lld nodes, depth %d, width %lld, %d "
+                "epochs)...   ",
                 round + 1, CALIBRATION_ROUNDS, i + 1, GS_CALIBRATION_CASES, (long long)cs->nodes,
-                (int)cs->depth, (long long)cs->width);
+                (int)cs->depth, (long long)cs->width, (int)epochs);
         fflush(progress);
       }
-      st = measure_case(&pts[i], cs, &unfitted, epochs, err);
+      const double t0 = clock(ctx);
+      st = run_case(&pts[i], cs, &prep[i], epochs, err);
       if (st != GS_OK) {
         gs_error_prefix(err, "calibration case %d", i + 1);
         goto done;
       }
+      spent += clock(ctx) - t0;
+      planned += epochs * est;
+      rep.planned_seconds += epochs * est * correction;
+      rep.floor_seconds += o->min_epochs * est * correction;
+      rep.epochs[i] = epochs;
       for (int c = 0; c < GS_FLOPS_CATEGORIES; c++) rounds[i][c][round] = pts[i].measured[c];
     }
+    rep.rounds = round + 1;
+    /* Another round only when the time left covers one more like this one. */
+    if (deadline - clock(ctx) < clock(ctx) - round_start) break;
+  }
   for (int i = 0; i < GS_CALIBRATION_CASES; i++)
     for (int c = 0; c < GS_FLOPS_CATEGORIES; c++) {
-      double *v = rounds[i][c];
-      for (int a = 1; a < CALIBRATION_ROUNDS; a++) /* insertion sort of a handful */
-        for (int b = a; b > 0 && v[b] < v[b - 1]; b--) {
-          double t = v[b];
-          v[b] = v[b - 1];
-          v[b - 1] = t;
-        }
-      pts[i].measured[c] = CALIBRATION_ROUNDS % 2
-                               ? v[CALIBRATION_ROUNDS / 2]
-                               : 0.5 * (v[CALIBRATION_ROUNDS / 2 - 1] + v[CALIBRATION_ROUNDS / 2]);
+      pts[i].measured[c] = gs_median(rounds[i][c], rep.rounds);
     }
-  if (progress) fprintf(progress, "\r%78s\r", "");
+  if (progress) fprintf(progress, "\r%90s\r", "");
   for (int c = 0; c < GS_FLOPS_CATEGORIES; c++) {
     double y[GS_CALIBRATION_CASES], a[GS_CALIBRATION_CASES], k[GS_CALIBRATION_CASES],
         e[GS_CALIBRATION_CASES];
@@ -319,7 +386,10 @@ gs_status gs_calibrate_kernels(gs_profile *p, int32_t epochs, gs_calibration_poi
     if (fit_error) fit_error[c] = err_c;
   }
   if (points) memcpy(points, pts, sizeof pts);
+  rep.seconds = clock(ctx) - start;
+  if (report) *report = rep;
 done:
+  for (int i = 0; i < GS_CALIBRATION_CASES; i++) prepared_release(&prep[i]);
   gs_runtime_init(previous_threads, NULL);
   return st;
 }

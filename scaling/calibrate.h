@@ -63,15 +63,42 @@ extern const gs_calibration_case gs_calibration_cases[GS_CALIBRATION_CASES];
 double gs_calibration_fit(double coef[GS_CALIBRATION_TERMS], const double *y,
                           const double *const basis[GS_CALIBRATION_TERMS], int count);
 
-/* Measures every built-in case on this machine with p's thread count, in three rounds over
- * the cases (each case's times are the median over the rounds; at least `epochs` epochs a
- * run, more for small cases so that each runs about 0.4 s; the first epoch excluded as
- * warm-up) and fits p->kernel_scale, kernel_call_s and kernel_entry_s; the points
- * go to `points` (GS_CALIBRATION_CASES entries) when not NULL, and the mean absolute relative
- * error of each category's fit to `fit_error` when not NULL. p's other figures must already
- * be measured (gs_profile_measure). `progress` (may be NULL) gets one line per case.
- * Errors: GS_ERR_INVALID (epochs < 2), those of generating, building and training. */
-gs_status gs_calibrate_kernels(gs_profile *p, int32_t epochs, gs_calibration_point *points,
-                               double *fit_error, FILE *progress, gs_error *err);
+/* How the kernel fit is run. */
+typedef struct {
+  int32_t min_epochs;     /* epochs of every run at least (>= 2; the first is a warm-up) */
+  double seconds;         /* the budget of the whole fit, generation included (> 0) */
+  gs_profile_clock clock; /* NULL: gs_clock_seconds (tests pass a fake one) */
+  void *clock_ctx;
+} gs_calibrate_options;
+
+/* 3 epochs at least, 15 s, the real clock. */
+gs_calibrate_options gs_calibrate_options_default(void);
+
+/* What the fit did. */
+typedef struct {
+  int rounds;                            /* rounds over all cases (1 to 3) */
+  int32_t epochs[GS_CALIBRATION_CASES];  /* epochs of each case's runs (the last round's) */
+  double prepare_seconds;                /* generating the graphs and pricing the cases */
+  double planned_seconds;                /* the sum of each run's planned seconds */
+  double floor_seconds;                  /* what o->min_epochs of every run would plan */
+  double seconds;                        /* the whole fit, by the options' clock */
+} gs_calibrate_report;
+
+/* Measures every built-in case on this machine with p's thread count and fits
+ * p->kernel_scale, kernel_call_s and kernel_entry_s, within about o->seconds: the graphs are
+ * generated once, then up to three rounds run over the cases (each case's times are the
+ * median over the rounds; a round starts only when the time left covers the last one). Each
+ * run trains as many epochs as its share of the time left affords at the epoch time the
+ * unfitted profile predicts, corrected by how far the runs so far took longer, between
+ * o->min_epochs and 400 (about 0.4 s a run when the budget is ample). The first epoch of a
+ * run is excluded as warm-up. The points go to `points` (GS_CALIBRATION_CASES entries) and
+ * the mean absolute relative error of each category's fit to `fit_error` when not NULL; what
+ * was done to `report` when not NULL. p's other figures must already be measured
+ * (gs_profile_measure). `progress` (may be NULL) gets one line per run. Errors:
+ * GS_ERR_INVALID (min_epochs < 2, a budget not positive and finite), those of generating,
+ * building and training. */
+gs_status gs_calibrate_kernels(gs_profile *p, const gs_calibrate_options *o,
+                               gs_calibration_point *points, double *fit_error,
+                               gs_calibrate_report *report, FILE *progress, gs_error *err);
 
 #endif

@@ -7,6 +7,8 @@
 #ifndef GS_PROFILE_H
 #define GS_PROFILE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/flops.h"
@@ -87,21 +89,108 @@ typedef struct {
   double kernel_entry_s[GS_FLOPS_CATEGORIES];
 } gs_profile;
 
+/* This machine as a profile records it: "model name" of /proc/cpuinfo and the online core
+ * count ("AMD EPYC, 2 cores online"), control characters replaced by spaces. */
+void gs_profile_machine(char *out, size_t size);
+
 /* A conservative profile for an unmeasured machine (1 thread, 10 GB/s, 20 GFLOP/s), so the
  * predictor runs before calibration. Its `machine` reads "default (not measured)". */
 gs_profile gs_profile_default(void);
 
-/* Measures the profile of this machine with `threads` threads (0 = every online core) in
- * about `seconds_budget` seconds (3 is a good default: 2.2 to 2.7 s here). The operands
- * shrink to fit the budget but always stay 2 to 4 times larger than the largest cache, so
- * budgets under about 2 s are overrun (a 1 s budget takes 1.5 s on a quiet 2-core EPYC VM
- * with 32 MiB of L3, 2.4 s on a loaded one). Sets the thread count of every library through
- * gs_runtime_init for the duration and restores the previous one. The overhead figures
- * depend on OMP_WAIT_POLICY (passive threads make each parallel region cost 50 µs, not 1.5). One buffer of 12 x the largest cache (384 MiB here) comes from the counting allocator
- * and is freed before returning. Not to be called inside an OpenMP region. Errors:
- * GS_ERR_INVALID (threads out of range, budget under 0.2 s or not finite), GS_ERR_NOMEM,
- * GS_ERR_NUMERIC (a figure came out non-positive or non-finite), GS_ERR_INTERNAL (a product
- * failed its check). *out is written only on success. */
+/* A clock for the measurement: seconds from a monotonic origin. Tests pass a fake one to
+ * check the budget arithmetic without timing anything. */
+typedef double (*gs_profile_clock)(void *ctx);
+
+/* The environment variable that overrides the cache size the system reports (bytes, or with
+ * a K, M or G suffix): `GNNSCALE_LLC_BYTES=480M` makes any machine look like a VM whose /sys
+ * reports a 480 MiB L3. The reported size is only a hint either way (see below). */
+#define GS_PROFILE_LLC_ENV "GNNSCALE_LLC_BYTES"
+
+/* How a measurement is run. */
+typedef struct {
+  int threads;                 /* 0 = every online core */
+  double seconds;              /* the budget (>= 0.2 s) */
+  int64_t llc_hint_bytes;      /* > 0: use this reported cache size instead of looking it up */
+  int64_t mem_available_bytes; /* > 0: use this instead of MemAvailable and the cgroup limit */
+  gs_profile_clock clock;      /* NULL: gs_clock_seconds */
+  void *clock_ctx;
+} gs_profile_measure_options;
+
+/* Every online core, 3 s, the hint and free memory looked up, the real clock. */
+gs_profile_measure_options gs_profile_measure_options_default(void);
+
+/* The phases of a measurement, in the order they run. */
+typedef enum {
+  GS_PROFILE_PHASE_OVERHEADS = 0,
+  GS_PROFILE_PHASE_SWEEP = 1,  /* bandwidth against size: where the cache really ends */
+  GS_PROFILE_PHASE_STREAM = 2,
+  GS_PROFILE_PHASE_SPMM = 3,
+  GS_PROFILE_PHASE_GATHER = 4,
+  GS_PROFILE_PHASE_PEAK = 5,
+  GS_PROFILE_PHASE_SGEMM = 6
+} gs_profile_phase;
+#define GS_PROFILE_PHASES 7
+#define GS_PROFILE_SWEEP_MAX 16
+
+/* What a measurement did: the sizes it chose and why, and the phases it ran. */
+typedef struct {
+  int64_t llc_hint_bytes;       /* the cache size reported (or overridden) */
+  char llc_hint_source[48];     /* "GNNSCALE_LLC_BYTES", "/sys", "sysconf", "default" */
+  int64_t mem_available_bytes;  /* free memory seen (MemAvailable, cgroup limit less usage) */
+  int64_t span_cap_bytes;       /* no phase's buffers exceed this (gs_profile_span_cap) */
+  int64_t arena_bytes;          /* the one buffer all phases carve from */
+  double touch_seconds;         /* first-touching it (page faults), by the options' clock */
+  int sweep_count;              /* sizes of the bandwidth sweep */
+  int64_t sweep_bytes[GS_PROFILE_SWEEP_MAX];
+  double sweep_gbs[GS_PROFILE_SWEEP_MAX];
+  bool cache_edge_seen;         /* the sweep saw the bandwidth fall */
+  int64_t llc_bytes;            /* the cache size used to size arrays (profile.llc_bytes) */
+  int64_t stream_array_bytes;   /* one STREAM array */
+  int64_t sgemm_span_bytes;     /* the largest span of the out-of-cache sgemm operands */
+  bool phase_run[GS_PROFILE_PHASES];
+  double phase_seconds[GS_PROFILE_PHASES]; /* by the options' clock */
+  double seconds;               /* the whole measurement, by the options' clock */
+} gs_profile_measure_report;
+
+/* The largest number of bytes the buffers of any one phase may span for a budget of
+ * `seconds` with `mem_available` bytes free: GS_PROFILE_SPAN_PER_SECOND per second of budget
+ * (at least GS_PROFILE_SPAN_MIN), and never more than a quarter of the free memory. Pure. */
+#define GS_PROFILE_SPAN_PER_SECOND (160LL << 20)
+#define GS_PROFILE_SPAN_MIN (96LL << 20)
+int64_t gs_profile_span_cap(double seconds, int64_t mem_available);
+
+/* The cache size reported for this machine: $GNNSCALE_LLC_BYTES when set, else the largest
+ * cache under /sys/devices/system/cpu/cpu0/cache, else sysconf's level-3 (or level-2) size,
+ * else 32 MiB; `source` (may be NULL, >= 48 bytes) names which. Errors: GS_ERR_INVALID (the
+ * variable is set but not a size from 64 KiB to 1 TiB). */
+gs_status gs_profile_llc_hint(int64_t *bytes, char *source, gs_error *err);
+
+/* Where the cache ends, from a bandwidth sweep over `count` ascending sizes: the largest size
+ * before the bandwidth first falls below the geometric mean of the best and the last one,
+ * capped at `hint`; when the sweep never falls by GS_PROFILE_EDGE_RATIO (no edge seen within
+ * it), the hint capped at a quarter of the largest size swept. *edge_seen says which. Pure. */
+#define GS_PROFILE_EDGE_RATIO 1.5
+int64_t gs_profile_cache_end(const int64_t *bytes, const double *gbs, int count, int64_t hint,
+                             bool *edge_seen);
+
+/* Measures the profile of this machine within about o->seconds: per-call overheads, a
+ * bandwidth-vs-size sweep that finds where the cache really ends (the reported size is only
+ * a hint: a VM's /sys may report 480 MiB), STREAM, the random-neighbour SpMM, the gather curve,
+ * the compute roof and the sgemm tables. Every buffer is sized from the cache found, capped by
+ * gs_profile_span_cap, so the budget holds however large the cache reported (a measured rate
+ * then comes from operands 2 to 4 times the cache when the budget allows, fewer otherwise).
+ * Sets the thread count of every library through gs_runtime_init for the duration and restores
+ * the previous one. The overhead figures depend on OMP_WAIT_POLICY (passive threads make each
+ * parallel region cost 50 us, not 1.5). One buffer (report->arena_bytes) comes from the
+ * counting allocator and is freed before returning. Not to be called inside an OpenMP region.
+ * `report` may be NULL. Errors: GS_ERR_INVALID (threads out of range, budget under 0.2 s or
+ * not finite, a bad GNNSCALE_LLC_BYTES), GS_ERR_NOMEM, GS_ERR_NUMERIC (a figure came out
+ * non-positive or non-finite), GS_ERR_INTERNAL (a product failed its check). *out is written
+ * only on success. */
+gs_status gs_profile_measure_with(gs_profile *out, gs_profile_measure_report *report,
+                                  const gs_profile_measure_options *o, gs_error *err);
+
+/* gs_profile_measure_with with the default options, `threads` and `seconds_budget`. */
 gs_status gs_profile_measure(gs_profile *out, int threads, double seconds_budget, gs_error *err);
 
 /* Writes the profile as `key = value` lines (with a comment header) to `path`, through a
