@@ -6,9 +6,17 @@ measured peak RSS (predicted = the RSS the train command measures after its pric
 before the dataset is loaded, + the cost model's peak: no fitted constant), and the predicted vs
 measured median epoch time. Bars (issue 3): peak within 2%, RSS within 15%, time within 25%.
 
+The epoch time is predicted the way `train` predicts it by default: the machine profile
+corrected by a probe of the graph (three small models of the configuration's family on its
+features, cached per machine and data under $GNNSCALE_CACHE), and each row says where its
+prediction came from; --no-probe predicts from the profile alone. The cost of every probe that
+ran (not read from the cache) is summed at the end. --extrapolate instead checks the probe's
+extrapolation (issue 10): models at least 10x the FLOPs of the largest probed model, scaled in
+depth or in width, predicted within 30% of the measured median.
+
 Usage: /usr/bin/python3 bench/validate_cost.py [--bin build/cli/gnnscale] [--epochs 30]
        [--threads 0] [--profile FILE] [--json OUT.jsonl] [--only cora,citeseer]
-       [--categories] [--repeat N]
+       [--categories] [--repeat N] [--no-probe] [--extrapolate]
 Standard library only. Runs one configuration at a time (the machine is shared)."""
 
 import argparse
@@ -36,7 +44,16 @@ GRID = [
     ("coauthor-cs", 4, 128, 1.0, ["--residual", "--layernorm"]),
 ]
 
-PEAK_BAR, RSS_BAR, TIME_BAR = 2.0, 15.0, 25.0
+# (dataset, depth, width, resolution, extra): 10x and more the FLOPs of the probe's largest
+# model (2 x 32 or 3 x 16 on all features), by width and by depth.
+EXTRAPOLATION = [
+    ("coauthor-cs", 2, 512, 1.0, []),
+    ("coauthor-cs", 24, 32, 1.0, []),
+    ("amazon-photo", 2, 512, 1.0, []),
+    ("amazon-photo", 24, 32, 1.0, []),
+]
+
+PEAK_BAR, RSS_BAR, TIME_BAR, EXTRAPOLATION_BAR = 2.0, 15.0, 25.0, 30.0
 
 
 def pct(pred, meas):
@@ -57,6 +74,10 @@ def main():
                     help="runs of each configuration, round-robin over the grid (the machine's "
                          "noise moves one run's times by 15-30%%); the measured epoch time is "
                          "the median over the runs, the RSS the largest")
+    ap.add_argument("--no-probe", action="store_true",
+                    help="predict from the machine profile alone (no probe of the graph)")
+    ap.add_argument("--extrapolate", action="store_true",
+                    help="check the probe's extrapolation to 10x costlier models instead")
     args = ap.parse_args()
     only = set(args.only.split(",")) if args.only else None
     rows = []
@@ -66,7 +87,8 @@ def main():
             "pred RSS", "RSS", "err%", "pred ms", "med ms", "err%"))
     print(hdr)
     print("-" * len(hdr))
-    grid = [g for g in GRID if not only or g[0] in only]
+    grid = [g for g in (EXTRAPOLATION if args.extrapolate else GRID) if not only or g[0] in only]
+    probes = {}  # cache file -> seconds of the probe that wrote it
     results = [[] for _ in grid]
     for rep in range(args.repeat):
         for gi, (ds, d, w, r, extra) in enumerate(grid):
@@ -76,19 +98,27 @@ def main():
                    "--threads", str(args.threads), "--json"] + extra
             if args.profile:
                 cmd += ["--profile", args.profile]
+            if args.no_probe:
+                cmd += ["--no-probe"]
             p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                universal_newlines=True)
             if p.returncode != 0:
                 print("%-13s %5d %5d %5g  FAILED: %s" % (ds, d, w, r, p.stderr.strip()))
                 return 1
-            results[gi].append(json.loads(p.stdout))
+            j = json.loads(p.stdout)
+            pb = j.get("predicted", {}).get("probe")
+            if pb and not pb["cached"]:
+                probes[pb["file"] or "run %d" % len(probes)] = pb["seconds"]
+            results[gi].append(j)
     for gi, (ds, d, w, r, extra) in enumerate(grid):
         runs = results[gi]
         times = sorted(x["epoch_ms_median"] for x in runs)
         mid = len(times) // 2
         measured_ms = times[mid] if len(times) % 2 else 0.5 * (times[mid - 1] + times[mid])
         j = max(runs, key=lambda x: x["peak_rss_bytes"])
-        j = dict(j, epoch_ms_median=measured_ms, runs_ms=[x["epoch_ms_median"] for x in runs])
+        # The prediction of the last run (from the cached probe when one ran before).
+        j = dict(j, epoch_ms_median=measured_ms, runs_ms=[x["epoch_ms_median"] for x in runs],
+                 predicted=runs[-1]["predicted"])
         pr = j["predicted"]
         row = {
             "dataset": ds, "depth": d, "width": w, "resolution": r, "extra": " ".join(extra),
@@ -99,8 +129,14 @@ def main():
             "rss_after_runtime": j.get("rss_after_runtime_bytes"),
             "pricing_peak": j.get("pricing_peak_bytes"),
             "pred_ms": pr["epoch_ms"], "ms": j["epoch_ms_median"], "runs_ms": j["runs_ms"],
-            "profile": pr["profile"],
+            "profile": pr["profile"], "source": pr.get("source", "profile"),
+            "flops": pr["flops_per_epoch"],
         }
+        pb = pr.get("probe")
+        if pb:
+            row["probe_flops_max"] = max(m["flops_per_epoch"] for m in pb["models"])
+            row["flops_ratio"] = row["flops"] / row["probe_flops_max"]
+            row["probe_epoch_ms"] = [m["epoch_ms"] for m in pb["models"]]
         row["pred_kernel_ms"] = pr.get("kernel_ms")
         row["kernel_ms"] = j["runs"][0].get("kernel_ms")
         row["peak_err"] = pct(row["pred_peak"], row["counted_peak"])
@@ -109,13 +145,17 @@ def main():
         rows.append(row)
         if out:
             out.write(json.dumps(row) + "\n")
-        tag = "res+ln" if extra else ""
+        tag = ("res+ln" if extra else "") + ("" if row["source"] == "probe" else "*")
         print("%-13s %5d %5d %5g %-6s  %9.2fM %9.2fM %+6.2f%%  %8.1fM %8.1fM %+6.1f%%  %8.2f %8.2f %+6.1f%%" %
               (ds, d, w, r, tag, row["pred_peak"] / 2**20, row["counted_peak"] / 2**20,
                row["peak_err"], row["pred_rss"] / 2**20, row["rss"] / 2**20, row["rss_err"],
                row["pred_ms"], row["ms"], row["time_err"]))
         if args.repeat > 1:
             print("    epoch ms of each run: %s" % ", ".join("%.2f" % t for t in row["runs_ms"]))
+        if "flops_ratio" in row:
+            print("    from %s: %.1fx the FLOPs of the largest probed model; probed epochs %s ms" %
+                  (row["source"], row["flops_ratio"],
+                   ", ".join("%.2f" % t for t in row["probe_epoch_ms"])))
         if args.categories and row["pred_kernel_ms"] and row["kernel_ms"]:
             parts = ["%s %.2f/%.2f" % (k, row["pred_kernel_ms"][k], row["kernel_ms"][k])
                      for k in row["kernel_ms"]]
@@ -127,6 +167,18 @@ def main():
     if not rows:
         return 1
     n = len(rows)
+    print("\nprobes run: %d, %.2f s in all (%s); predictions from: %s" %
+          (len(probes), sum(probes.values()),
+           ", ".join("%.2f" % v for v in probes.values()) or "all read from the cache",
+           ", ".join(sorted(set(x["source"] for x in rows)))))
+    if args.extrapolate:
+        ok = sum(abs(x["time_err"]) <= EXTRAPOLATION_BAR and x.get("flops_ratio", 0) >= 10
+                 for x in rows)
+        print("extrapolation: %d/%d models at >= 10x the probed FLOPs predicted within %.0f%% "
+              "(worst |err| %.1f%%, FLOPs ratios %s)" %
+              (ok, n, EXTRAPOLATION_BAR, max(abs(x["time_err"]) for x in rows),
+               ", ".join("%.1f" % x.get("flops_ratio", 0) for x in rows)))
+        return 0 if ok == n else 1
     ok_peak = sum(abs(x["peak_err"]) <= PEAK_BAR for x in rows)
     ok_rss = sum(abs(x["rss_err"]) <= RSS_BAR for x in rows)
     ok_time = sum(abs(x["time_err"]) <= TIME_BAR for x in rows)

@@ -170,7 +170,7 @@ static void print_json_known(const gs_plan *plan, const known_view *kv) {
 }
 
 static void print_json(const gs_plan *plan, const gs_plan_options *o, const char *name,
-                       const gs_cost_data *data, const char *profile_note,
+                       const gs_cost_data *data, const gs_cli_prediction *pred,
                        const known_view *kv) {
   const gs_scaling_rule *r = &o->rule;
   printf("{\"command\":\"plan\",\"dataset\":");
@@ -193,8 +193,8 @@ static void print_json(const gs_plan *plan, const gs_plan_options *o, const char
   printf(",\"time_headroom\":%.17g", o->time_headroom);
   json_number_or_null(stdout, "epoch_seconds", o->limit[GS_PLAN_TIME], o->limit[GS_PLAN_TIME] > 0);
   json_number_or_null(stdout, "flops", o->limit[GS_PLAN_FLOPS], o->limit[GS_PLAN_FLOPS] > 0);
-  printf("},\"profile\":");
-  gs_json_string(stdout, profile_note);
+  printf("},");
+  gs_cli_prediction_json(pred, stdout);
   printf(",\"rows\":[");
   for (int32_t i = 0; i < plan->count; i++) {
     const gs_plan_row *row = &plan->rows[i];
@@ -374,7 +374,7 @@ static void print_preamble(const gs_plan *plan, const gs_plan_options *o, const 
       printf(" (for the predicted epoch + %.0f%% headroom)", 100.0 * o->time_headroom);
   }
   if (o->limit[GS_PLAN_FLOPS] > 0) printf(", %s FLOPs per epoch", format_si(o->limit[GS_PLAN_FLOPS], b1, sizeof b1));
-  printf("\nepoch times from the machine profile: %s\n\n", profile_note);
+  printf("\nepoch times from %s\n\n", profile_note);
 }
 
 /* The table, one line per distinct model (or grid point); returns the first φ whose
@@ -585,6 +585,7 @@ typedef struct {
   gs_norm norm;
   int64_t mem, threads;
   bool mem_basis_rss, json, measure, all_rows, have_lambda;
+  bool probe; /* correct the epoch times by a probe of this graph */
   double lambda, sparse_below;
   accuracy_file_list acc;
   gs_search_result searched; /* with from_search */
@@ -597,6 +598,7 @@ static int parse_request(plan_request *q, int argc, char **argv) {
   q->o = gs_plan_options_default();
   q->norm = GS_NORM_SYM;
   q->sparse_below = GS_COST_SPARSE_BELOW;
+  q->probe = true;
   enum { BASIS_RSS, BASIS_COUNTED } mem_basis = BASIS_RSS;
   static const gs_option_choice basis_choices[] = {
       {"rss", BASIS_RSS}, {"counted", BASIS_COUNTED}, {NULL, 0}};
@@ -656,6 +658,9 @@ static int parse_request(plan_request *q, int argc, char **argv) {
       GS_OPT_DECAY(&q->o.cost.decay_scope),
       GS_OPT_SECTION("cost model"),
       GS_OPT_PROFILE(&q->profile_path),
+      GS_OPT_FLAG("probe", &q->probe,
+                  "correct the epoch times by a probe of this graph (3 small models\n"
+                  "of the planned family, a few seconds; cached per machine and data)"),
       GS_OPT_FLAG("measure", &q->measure,
                   "measure the machine's rates now (about 2 s) for the epoch times;\n"
                   "without the kernel fit of `gnnscale calibrate`, so rougher"),
@@ -756,6 +761,36 @@ static gs_status describe_data(gs_cost_data *data, int64_t **prefix, char *name,
   return GS_OK;
 }
 
+/* Graphs up to this many nodes are loaded for a probe; larger ones are planned from the
+ * profile alone (the plan itself reads only the binary store's counts). */
+#define PROBE_NODES_MAX 2000000
+
+/* The probe of this graph on the base's family: loads the data and its graph, probes (or
+ * reads the cached probe) and frees them. A probe that cannot run leaves the profile, with a
+ * note. */
+static void probe_graph(gs_cli_prediction *pred, const gs_cost_data *data, const plan_request *q) {
+  gs_error err;
+  gs_error_clear(&err);
+  if (data->nodes > PROBE_NODES_MAX) {
+    if (!q->json)
+      fprintf(stderr, "gnnscale plan: note: no probe: %lld nodes is more than the %d a probe "
+              "loads; epoch times from the profile alone\n", (long long)data->nodes,
+              PROBE_NODES_MAX);
+    return;
+  }
+  gs_dataset *ds = NULL;
+  gs_graph *g = NULL;
+  gs_train_options topt = gs_train_options_default();
+  topt.decay_scope = q->o.cost.decay_scope;
+  topt.weight_decay = q->o.cost.weight_decay;
+  gs_status st = gs_cli_load(&ds, &g, q->data_dir, q->split, GS_FEATPREP_RAW, q->norm, &err);
+  if (st == GS_OK)
+    st = gs_cli_prediction_probe(pred, ds, g, data, &q->o.cost.model, &topt, q->norm, &err);
+  if (st != GS_OK && !q->json) fprintf(stderr, "gnnscale plan: note: no probe: %s\n", err.msg);
+  gs_graph_free(&g);
+  gs_dataset_free(&ds);
+}
+
 int gs_cmd_plan(int argc, char **argv) {
   plan_request q;
   int status = parse_request(&q, argc, argv);
@@ -775,12 +810,15 @@ int gs_cmd_plan(int argc, char **argv) {
   known_view kv = {NULL, NULL, q.have_lambda};
   gs_profile profile;
   char profile_note[4096 + GS_PROFILE_MACHINE_MAX + 128];
+  gs_cli_prediction pred;
   gs_cost_data data;
   GS_TRY(gs_runtime_init((int)q.threads, &err));
   /* Read before the dataset: a bad line fails at once. */
   for (int i = 0; i < q.acc.count; i++)
     GS_TRY(gs_plan_known_read(&from_files, q.acc.files[i], &err));
   GS_TRY(choose_profile(&profile, profile_note, sizeof profile_note, &q, &err));
+  gs_cli_prediction_init(&pred, &profile, profile_note);
+  if (!q.json) gs_cli_prediction_warn(&pred, "plan");
   GS_TRY(describe_data(&data, &prefix, name, sizeof name, &q, &err));
   if (q.batching != 0) {
     /* The grid without the memory budget, which the batching plan applies per model. */
@@ -795,6 +833,8 @@ int gs_cmd_plan(int argc, char **argv) {
     st = gs_cli_plan_batching(&plan, &q.o, &info, name, q.norm, q.batching == 2, q.json, &err);
     goto fail;
   }
+  if (q.probe) probe_graph(&pred, &data, &q);
+  profile = pred.profile;
   GS_TRY(gs_plan_make(&plan, &q.o, &data, &profile, &err));
   if (q.from_search || q.acc.count > 0) {
     GS_TRY(known_models(&known, q.from_search ? &q.searched : NULL, &from_files, &data, &err));
@@ -805,8 +845,13 @@ int gs_cmd_plan(int argc, char **argv) {
       kv.known = known.items;
     }
   }
-  if (q.json) print_json(&plan, &q.o, name, &data, profile_note, &kv);
-  else print_table(&plan, &q.o, name, &data, profile_note, q.all_rows, &kv);
+  if (q.json) {
+    print_json(&plan, &q.o, name, &data, &pred, &kv);
+  } else {
+    char source[8192];
+    gs_cli_prediction_describe(&pred, source, sizeof source);
+    print_table(&plan, &q.o, name, &data, source, q.all_rows, &kv);
+  }
   if (plan.best < 0) st = gs_error_set(&err, GS_ERR_BUDGET, "nothing fits the budget (see above)");
 fail:
   gs_plan_utility_release(&util);

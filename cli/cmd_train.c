@@ -41,6 +41,7 @@ typedef struct {
   gs_norm norm;
   int64_t seeds, seed0, threads;
   bool reorder_rcm, json, quiet, force;
+  bool probe;         /* correct the predicted epoch time by a probe of this graph */
   bool have_strategy; /* a scaling rule sets depth, width and feature columns */
   gs_scaling_rule rule;
   double phi, resolution;
@@ -59,8 +60,8 @@ typedef struct {
   int64_t *prefix; /* owned; cdata.column_nnz_prefix borrows it */
   gs_scaling_spec spec;
   gs_cost cost;
-  gs_profile profile;
-  char profile_note[4096 + 512];
+  gs_cost_options copt;
+  gs_cli_prediction pred; /* where the epoch time comes from */
   int64_t rss_runtime, pricing_peak, rss_priced;
 } train_price;
 
@@ -154,6 +155,7 @@ static int parse_request(train_request *q, int argc, char **argv) {
   q->prep = GS_FEATPREP_AUTO;
   q->norm = GS_NORM_SYM;
   q->seeds = 1;
+  q->probe = true;
   q->rule = gs_scaling_rule_default();
   q->resolution = -1.0;
   enum { REORDER_NONE, REORDER_RCM } reorder = REORDER_NONE;
@@ -213,6 +215,9 @@ static int parse_request(train_request *q, int argc, char **argv) {
                     "(explicit strategy; alone it implies --strategy explicit)"),
       GS_OPT_WIDTH_MULTIPLE(&q->rule),
       GS_OPT_PROFILE(&q->profile_path),
+      GS_OPT_FLAG("probe", &q->probe,
+                  "after training, correct the predicted epoch time by a probe of this\n"
+                  "graph (3 small models of the same family, a few seconds; cached)"),
       GS_OPT_SECTION("output"),
       GS_OPT_JSON(&q->json),
       GS_OPT_FLAG("quiet", &q->quiet, "no progress line"),
@@ -312,9 +317,10 @@ static gs_status price_request(train_price *p, train_request *q, gs_error *err) 
   p->pricing_peak = gs_mem_peak() - before_pricing;
   /* Bad or incomplete data fails here, once, rather than again on load. */
   if (st != GS_OK) return st;
-  if (st == GS_OK)
-    st = gs_cli_load_profile(&p->profile, q->profile_path, p->profile_note,
-                             sizeof p->profile_note, err);
+  gs_profile profile;
+  char note[4096 + 512];
+  st = gs_cli_load_profile(&profile, q->profile_path, note, sizeof note, err);
+  if (st == GS_OK) gs_cli_prediction_init(&p->pred, &profile, note);
   copt.model = q->cfg;
   copt.decay_scope = q->topt.decay_scope;
   copt.weight_decay = q->topt.weight_decay;
@@ -330,7 +336,7 @@ static gs_status price_request(train_price *p, train_request *q, gs_error *err) 
   }
   if (st == GS_OK)
     st = gs_cost_estimate(&p->cost, q->cfg.depth, q->cfg.width, p->features_kept, &copt,
-                          &p->cdata, &p->profile, err);
+                          &p->cdata, &p->pred.profile, err);
   if (st != GS_OK && q->have_strategy) return st;
   if (st != GS_OK) {
     /* Without a scaling rule the prediction is a report only: train anyway. */
@@ -344,12 +350,26 @@ static gs_status price_request(train_price *p, train_request *q, gs_error *err) 
   st = gs_preflight_check(NULL, q->cfg.depth, q->cfg.width, p->features_kept, &copt, &p->cdata,
                           q->force, err);
   if (st != GS_OK) return st;
-  if (p->profile.threads != gs_runtime_threads() && !q->json)
-    fprintf(stderr,
-            "gnnscale train: note: the machine profile was measured with %d threads and this "
-            "run uses %d: predicted epoch times are for %d (run `gnnscale calibrate "
-            "--threads %d --out FILE` and pass --profile FILE)\n",
-            p->profile.threads, gs_runtime_threads(), p->profile.threads, gs_runtime_threads());
+  p->copt = copt;
+  if (!q->json) gs_cli_prediction_warn(&p->pred, "train");
+  return GS_OK;
+}
+
+/* After the runs (so that its models weigh on no measured peak): the probe of this graph,
+ * and the epoch time priced again with the corrected profile. A probe that fails leaves the
+ * profile's prediction, with a note. */
+static gs_status probe_prediction(train_price *p, const train_request *q, const train_outcome *o,
+                                  gs_error *err) {
+  if (!p->predicted || !q->probe) return GS_OK;
+  gs_status st = gs_cli_prediction_probe(&p->pred, o->ds, o->g, &p->cdata, &q->cfg, &q->topt,
+                                         q->norm, err);
+  if (st == GS_OK)
+    st = gs_cost_estimate(&p->cost, q->cfg.depth, q->cfg.width, o->ds->x.cols, &p->copt,
+                          &p->cdata, &p->pred.profile, err);
+  if (st != GS_OK) {
+    if (!q->json) fprintf(stderr, "gnnscale train: note: no probe: %s\n", err->msg);
+    gs_error_clear(err);
+  }
   return GS_OK;
 }
 
@@ -513,12 +533,11 @@ static void print_json_prediction(const train_request *q, const train_price *p) 
            spec->intended_factor, spec->realised_factor);
   if (!p->predicted) return;
   printf(",\"predicted\":{\"peak_bytes\":%lld,\"peak_phase\":\"%s\",\"peak_rss_bytes\":%lld,"
-         "\"epoch_ms\":%.4f,\"flops_per_epoch\":%lld,\"features\":%lld,\"profile_threads\":%d,"
-         "\"profile\":",
+         "\"epoch_ms\":%.4f,\"flops_per_epoch\":%lld,\"features\":%lld,",
          (long long)p->cost.peak_bytes, gs_cost_phase_name(p->cost.peak_phase),
          (long long)(p->rss_priced + p->cost.peak_bytes), 1e3 * p->cost.seconds_per_epoch,
-         (long long)p->cost.epoch.total, (long long)p->cost.features, p->profile.threads);
-  gs_json_string(stdout, p->profile_note);
+         (long long)p->cost.epoch.total, (long long)p->cost.features);
+  gs_cli_prediction_json(&p->pred, stdout);
   print_category_ms(",\"kernel_ms\"", p->cost.seconds_category);
   printf("}");
 }
@@ -560,11 +579,12 @@ static void print_text(const train_request *q, const train_price *p, const train
          1e3 * o->epoch_median, gs_format_bytes((int64_t)o->peak, b1, sizeof b1),
          gs_format_bytes(o->rss, b2, sizeof b2));
   if (!p->predicted) return;
-  char b3[32], b4[32], b5[32];
+  char b3[32], b4[32], b5[32], source[8192];
+  gs_cli_prediction_describe(&p->pred, source, sizeof source);
   const int64_t rss_predicted = p->rss_priced + p->cost.peak_bytes;
   printf("predicted: peak %s counted (measured %s, %+.1f%%, %s phase), RSS %s (measured %s, "
          "%+.1f%%; %s resident before the load), epoch %.2f ms (measured %.2f ms, %+.1f%%)\n"
-         "  epoch time from the profile: %s\n",
+         "  epoch time from %s\n",
          gs_format_bytes(p->cost.peak_bytes, b1, sizeof b1),
          gs_format_bytes(o->counted_peak, b2, sizeof b2),
          100.0 * ((double)p->cost.peak_bytes / (double)o->counted_peak - 1.0),
@@ -573,7 +593,7 @@ static void print_text(const train_request *q, const train_price *p, const train
          100.0 * ((double)rss_predicted / (double)o->rss - 1.0),
          gs_format_bytes(p->rss_priced, b5, sizeof b5), 1e3 * p->cost.seconds_per_epoch,
          1e3 * o->epoch_median, 100.0 * (p->cost.seconds_per_epoch / o->epoch_median - 1.0),
-         p->profile_note);
+         source);
 }
 
 int gs_cmd_train(int argc, char **argv) {
@@ -622,6 +642,7 @@ int gs_cmd_train(int argc, char **argv) {
   if (!q.quiet && !q.json) print_header(&q, &p, &o);
   GS_TRY(run_seeds(&o, &q, &err));
   GS_TRY(summarise(&o, q.seeds, &err));
+  GS_TRY(probe_prediction(&p, &q, &o, &err));
   if (q.json) print_json(&q, &p, &o);
   else print_text(&q, &p, &o);
 fail:

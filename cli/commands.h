@@ -10,6 +10,9 @@
 #include "core/status.h"
 #include "datasets/dataset.h"
 #include "datasets/store.h"
+#include "gnn/train.h"
+#include "scaling/cost.h"
+#include "scaling/probe.h"
 #include "scaling/profile.h"
 #include "gnn/model.h"
 #include "gnn/train.h"
@@ -40,6 +43,40 @@ gs_status gs_cli_default_profile_path(char *out, size_t cap, gs_error *err);
  * gs_profile_load for a file that exists but does not read. */
 gs_status gs_cli_load_profile(gs_profile *p, const char *path, char *note, size_t cap,
                               gs_error *err);
+
+/* Where a command's epoch-time predictions come from (cli/prediction.c). */
+typedef struct {
+  gs_profile measured;            /* the profile as loaded (or the defaults) */
+  gs_profile profile;             /* what the cost model is given: the probe's correction applied */
+  gs_prediction_source source;
+  char note[4096 + 512];          /* the profile's file, machine and threads (for people) */
+  char mismatch[512];             /* "" or gs_profile_mismatch's sentence */
+  bool probed;
+  gs_probe probe;
+} gs_cli_prediction;
+
+/* From the profile a command loaded and the note that says which (gs_cli_load_profile):
+ * source "profile", or "default" for the default profile; the mismatch with this run. */
+void gs_cli_prediction_init(gs_cli_prediction *pr, const gs_profile *profile, const char *note);
+
+/* Reads or runs the probe of (ds, g) for `family` (gs_probe_get, cached in the default cache
+ * folder) and corrects pr->profile with it; source becomes "probe". The counting allocator's
+ * peak includes the probe's: reset it before measuring. Errors: those of the probe's training
+ * (pr unchanged). */
+gs_status gs_cli_prediction_probe(gs_cli_prediction *pr, const gs_dataset *ds, const gs_graph *g,
+                                  const gs_cost_data *data, const gs_model_config *family,
+                                  const gs_train_options *topt, gs_norm norm, gs_error *err);
+
+/* One phrase saying where the epoch times come from, to follow "epoch time(s) from ". */
+void gs_cli_prediction_describe(const gs_cli_prediction *pr, char *out, size_t cap);
+
+/* The one warning on stderr when the profile was measured on another CPU, core count or
+ * thread count; nothing otherwise. */
+void gs_cli_prediction_warn(const gs_cli_prediction *pr, const char *command);
+
+/* `"source":...,"profile":...,"profile_threads":T,"profile_mismatch":...|null,"probe":{...}|null`
+ * (the probe with its measured epochs per model). */
+void gs_cli_prediction_json(const gs_cli_prediction *pr, FILE *f);
 
 /* Exit status for a failed gs_status: 1, after printing "gnnscale <cmd>: <message>". */
 int gs_cli_fail(const char *command, const gs_error *err);

@@ -18,6 +18,7 @@
 
 #include "core/file.h"
 #include "core/mem.h"
+#include "core/memlimit.h"
 #include "core/rng.h"
 #include "core/runtime.h"
 #include "core/stats.h"
@@ -675,40 +676,12 @@ gs_status gs_profile_llc_hint(int64_t *bytes, char *source, gs_error *err) {
   return GS_OK;
 }
 
-/* Bytes this process may still take: MemAvailable, and the cgroup's limit less its usage
- * (v2, then v1) where one is set; 0 when nothing could be read. */
-static int64_t read_int64_file(const char *path) {
-  FILE *fp = fopen(path, "r");
-  if (!fp) return -1;
-  long long v = -1;
-  if (fscanf(fp, "%lld", &v) != 1) v = -1;
-  fclose(fp);
-  return (int64_t)v;
-}
-
+/* Bytes this process may still take (core/memlimit.h: the cgroup limit less its usage,
+ * the address-space limit less what is mapped, MemAvailable); 0 when none could be read. */
 static int64_t mem_available_bytes(void) {
-  int64_t avail = 0;
-  FILE *fp = fopen("/proc/meminfo", "r");
-  if (fp) {
-    char line[256];
-    long long kb;
-    while (fgets(line, sizeof line, fp))
-      if (sscanf(line, "MemAvailable: %lld kB", &kb) == 1) avail = (int64_t)kb * 1024;
-    fclose(fp);
-  }
-  static const char *const limits[2][2] = {
-      {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"},
-      {"/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"}};
-  for (int i = 0; i < 2; i++) {
-    int64_t limit = read_int64_file(limits[i][0]), used = read_int64_file(limits[i][1]);
-    /* "max" reads as no number; v1's "no limit" is a huge number */
-    if (limit > 0 && used >= 0 && limit < (1LL << 50)) {
-      int64_t left = limit > used ? limit - used : 0;
-      if (avail <= 0 || left < avail) avail = left;
-      break;
-    }
-  }
-  return avail;
+  gs_memlimit lim;
+  gs_memlimit_query(&lim);
+  return lim.headroom == INT64_MAX ? 0 : lim.headroom;
 }
 
 int64_t gs_profile_span_cap(double seconds, int64_t mem_available) {

@@ -133,11 +133,36 @@ expect 1 "missing.txt: cannot open" -- \
 expect 2 "--lambda ranks models of known accuracy" -- "$bin" "${plan_args[@]}" --strategy w --lambda 0.01
 expect 2 "option --lambda" -- \
   "$bin" "${plan_args[@]}" --strategy w --accuracies "$tmp/acc.txt" --lambda -1
+
+# where epoch times come from (issue 10): a probe of this graph, run once and then read from
+# the cache; the profile alone with --no-probe; the defaults when nothing was measured, without
+# a thread-count note; and one warning for a profile measured with other threads
+probe=(train --data "$data/cora" --epochs 3 --quiet --json)
+expect 0 '"source":"probe"' -- "$bin" "${probe[@]}" --dropout 0.3
+expect 0 '"probe":{"cached":true' -- "$bin" "${probe[@]}" --dropout 0.3
+expect 0 '"source":"default","profile"' -- "$bin" "${probe[@]}" --no-probe
+expect 0 '"profile_mismatch":null,"probe":null' -- "$bin" "${probe[@]}" --no-probe
+out=$("$bin" train --data "$data/cora" --epochs 3 --quiet --no-probe 2>&1)
+if [[ "$out" == *"epoch time from the defaults (nothing measured"* && "$out" != *"measured with"* ]]; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+  echo "FAIL: default-profile train output: ${out:0:400}"
+fi
+"$bin" calibrate --no-fit --seconds 0.5 --threads 1 --out "$tmp/p1.txt" > /dev/null 2>&1
+out=$("$bin" train --data "$data/cora" --epochs 3 --quiet --threads 2 --profile "$tmp/p1.txt" 2>&1)
+warnings=$(grep -c "measured on" <<< "$out")
+if [[ "$warnings" -eq 1 && "$out" == *"warning: the machine profile was measured on"*"with 1 thread; this run has 2 threads on the same machine"* && "$out" == *"epoch time from a probe of this graph"* ]]; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+  echo "FAIL: profile of another thread count: ${out:0:600}"
+fi
 unset GNNSCALE_CACHE
 
 # a real run: info and a short training, JSON parsed by python if present
 expect 0 "13264 non-zeros" -- "$bin" info --data "$data/cora"
-expect 0 '"test_acc_mean"' -- "$bin" train --data "$data/cora" --epochs 20 --json --quiet
+expect 0 '"test_acc_mean"' -- "$bin" train --data "$data/cora" --epochs 20 --json --quiet --no-probe
 expect 0 "wrote" -- "$bin" generate --out "$tmp/gen" --nodes 500 --edges 2000 --features 8 --classes 3
 expect 0 "4500 non-zeros" -- "$bin" info --data "$tmp/gen"
 
