@@ -277,3 +277,42 @@ void gs_layernorm_backward(float *dZ, float *dgamma, float *dbeta, const float *
   }
   GS_KERNEL_END(GS_FLOPS_ELEMENTWISE, 9 * n * k);
 }
+
+void gs_dense_axpby(float *y, float a, const float *x, float b, int64_t count) {
+  GS_KERNEL_BEGIN();
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < count; i++) y[i] = b * y[i] + a * x[i];
+  GS_KERNEL_END(GS_FLOPS_ELEMENTWISE, 3 * count);
+}
+
+void gs_dense_scale(float *y, float a, int64_t count) {
+  GS_KERNEL_BEGIN();
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < count; i++) y[i] *= a;
+  GS_KERNEL_END(GS_FLOPS_ELEMENTWISE, count);
+}
+
+/* Threads beyond this share the last partial sums' slots (never on a 2-core machine). */
+#define DOT_MAX_THREADS 256
+
+double gs_dense_dot(const float *x, const float *y, int64_t count) {
+  GS_KERNEL_BEGIN();
+  double partial[DOT_MAX_THREADS] = {0};
+#pragma omp parallel
+  {
+    /* Contiguous chunks by thread number: the same split for the same thread count. */
+    const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
+    const int64_t lo = count * t / nt, hi = count * (t + 1) / nt;
+    double acc = 0.0;
+    for (int64_t i = lo; i < hi; i++) acc += (double)x[i] * (double)y[i];
+    if (t < DOT_MAX_THREADS) partial[t] = acc;
+    else {
+#pragma omp critical
+      partial[DOT_MAX_THREADS - 1] += acc;
+    }
+  }
+  double sum = 0.0;
+  for (int t = 0; t < DOT_MAX_THREADS; t++) sum += partial[t];
+  GS_KERNEL_END(GS_FLOPS_ELEMENTWISE, 2 * count);
+  return sum;
+}

@@ -94,6 +94,16 @@ void gs_layernorm_apply(float *Y, const float *xhat, const float *gamma, const f
 /* y += x (count elements). */
 void gs_dense_add(float *y, const float *x, int64_t count);
 
+/* y = b·y + a·x (count elements): 3 FLOPs each. */
+void gs_dense_axpby(float *y, float a, const float *x, float b, int64_t count);
+
+/* y = a·y (count elements): 1 FLOP each. */
+void gs_dense_scale(float *y, float a, int64_t count);
+
+/* Σ x⊙y in double (2 FLOPs an element); per-thread partial sums combined in thread order, so
+ * the result depends only on the thread count. */
+double gs_dense_dot(const float *x, const float *y, int64_t count);
+
 #define GS_LAYERNORM_EPS 1e-5f
 
 #endif

@@ -16,27 +16,38 @@
 #include "gnn/dense.h"
 #include "core/flops.h"
 #include "gnn/input.h"
+#include "gnn/model_impl.h"
 
-/* Roles of the buffers the layout lists; the model finds its buffers by these indices. */
-typedef struct {
-  int params, grads, adam_m, adam_v;
-  int input_dropped;                 /* dense layer-0 input after dropout, or -1 */
-  int features_t, features_perm;     /* sparse input: Xᵀ arrays and their permutation */
-  int features_t_rowptr, features_t_val;
-  int hin[GS_MAX_LAYERS];            /* input of layer l >= 1 after dropout */
-  int pre[GS_MAX_LAYERS];            /* residual mode without norm: pre-activation Y_l */
-  int xhat[GS_MAX_LAYERS], rstd[GS_MAX_LAYERS]; /* LayerNorm cache */
-  int agg[GS_MAX_LAYERS];            /* aggregate-first: Â·Hin_l */
-  int hbuf[2];                       /* residual mode: undropped H, ping-pong */
-  int work;                          /* T = H·W, dT, dG */
-  int grad[3];                       /* gradient flow between layers */
-  int logits, dlogits;
-} buffer_roles;
+typedef gs__buffer_roles buffer_roles;
 
 gs_model_config gs_model_config_default(void) {
   gs_model_config cfg = {.depth = 2, .width = 16, .dropout = 0.5f, .residual = false,
                          .norm = false, .order = GS_ORDER_AUTO, .seed = 0};
   return cfg;
+}
+
+static const char *const family_names[GS_MODEL_FAMILIES] = {"gcn", "sage", "gin", "sgc", "appnp"};
+
+const char *gs_model_family_name(gs_model_family family) {
+  if ((int)family < 0 || (int)family >= GS_MODEL_FAMILIES) return NULL;
+  return family_names[family];
+}
+
+gs_status gs_model_family_parse(gs_model_family *out, const char *name, gs_error *err) {
+  for (int i = 0; i < GS_MODEL_FAMILIES; i++)
+    if (name && !strcmp(name, family_names[i])) {
+      *out = (gs_model_family)i;
+      return GS_OK;
+    }
+  return gs_error_set(err, GS_ERR_INVALID,
+                      "unknown model family '%s' (expected gcn, sage, gin, sgc or appnp)",
+                      name ? name : "(null)");
+}
+
+gs_norm gs_model_family_norm(gs_model_family family, gs_norm requested) {
+  if (family == GS_MODEL_SAGE) return GS_NORM_ROW;
+  if (family == GS_MODEL_GIN) return GS_NORM_NONE;
+  return requested;
 }
 
 gs_model_shape gs_model_shape_of(const gs_graph *g, const gs_features *x, int64_t classes) {
@@ -65,6 +76,8 @@ static int add_buffer(gs_model_layout *L, const char *tag, int64_t bytes, bool k
 /* Builds the layout and, when roles is not NULL, where each role sits in it. */
 static gs_status layout_make(gs_model_layout *L, buffer_roles *roles, const gs_model_config *cfg,
                              const gs_model_shape *s, gs_error *err) {
+  if (!gs_model_family_name(cfg->family))
+    return gs_error_set(err, GS_ERR_INVALID, "unknown model family %d", (int)cfg->family);
   if (cfg->depth < 1 || cfg->depth > GS_MAX_LAYERS)
     return gs_error_set(err, GS_ERR_INVALID, "depth %d is outside 1..%d", (int)cfg->depth,
                         GS_MAX_LAYERS);
@@ -90,8 +103,12 @@ static gs_status layout_make(gs_model_layout *L, buffer_roles *roles, const gs_m
   memset(L, 0, sizeof *L);
   L->config = *cfg;
   L->shape = *s;
-  L->depth = cfg->depth;
-  const int32_t depth = cfg->depth;
+  const gs_model_family fam = cfg->family;
+  const bool propagates = fam == GS_MODEL_SGC || fam == GS_MODEL_APPNP;
+  /* SGC is one linear layer and APPNP a two-layer MLP; their depth is K propagation steps. */
+  const int32_t depth = fam == GS_MODEL_SGC ? 1 : fam == GS_MODEL_APPNP ? 2 : cfg->depth;
+  L->depth = depth;
+  L->hops = propagates ? cfg->depth : 0;
   const int64_t n = s->nodes, h = cfg->width, c = s->classes;
   L->residual_mode = cfg->residual && depth >= 3;
 
@@ -102,19 +119,30 @@ static gs_status layout_make(gs_model_layout *L, buffer_roles *roles, const gs_m
     d->in = l == 0 ? s->features : h;
     d->out = l == depth - 1 ? c : h;
     d->hidden = l < depth - 1;
-    d->sparse_input = l == 0 && s->sparse_features;
+    /* SGC's layer reads the dense Â^K X whatever the storage of X. */
+    d->sparse_input = l == 0 && s->sparse_features && fam != GS_MODEL_SGC;
     d->norm = cfg->norm && d->hidden;
     d->residual = L->residual_mode && l >= 1 && d->hidden && d->in == d->out;
-    if (d->sparse_input || cfg->order == GS_ORDER_TRANSFORM_FIRST)
+    d->aggregates = !propagates;
+    d->mid = fam == GS_MODEL_GIN ? h : 0;
+    /* GIN aggregates before or after its first product, whose output is mid wide. */
+    const int64_t first_out = fam == GS_MODEL_GIN ? d->mid : d->out;
+    if (!d->aggregates || d->sparse_input || cfg->order == GS_ORDER_TRANSFORM_FIRST)
       d->aggregate_first = false;
     else if (cfg->order == GS_ORDER_AGGREGATE_FIRST)
       d->aggregate_first = true;
     else /* DESIGN.md §2: transform first is cheaper exactly when out < in; ties keep it. */
-      d->aggregate_first = d->in < d->out;
-    d->w_offset = offset;
-    offset += d->in * d->out;
-    d->b_offset = offset;
-    offset += d->out;
+      d->aggregate_first = d->in < first_out;
+    d->w2_offset = d->b2_offset = d->eps_offset = -1;
+    if (fam == GS_MODEL_GCN || propagates) {
+      d->w_offset = offset;
+      d->weights = d->in * d->out;
+      offset += d->weights;
+      d->b_offset = offset;
+      offset += d->out;
+    } else {
+      gs__family_params(d, fam, &offset);
+    }
     d->gamma_offset = d->beta_offset = -1;
     if (d->norm) {
       d->gamma_offset = offset;
@@ -124,7 +152,7 @@ static gs_status layout_make(gs_model_layout *L, buffer_roles *roles, const gs_m
     }
   }
   L->params = offset;
-  L->decayed_params = L->layer[0].in * L->layer[0].out;
+  L->decayed_params = L->layer[0].weights;
 
   const int64_t F = (int64_t)sizeof(float), P = L->params;
   r->params = add_buffer(L, "params", P * F, false);
@@ -132,7 +160,7 @@ static gs_status layout_make(gs_model_layout *L, buffer_roles *roles, const gs_m
   r->adam_m = add_buffer(L, "adam", P * F, false);
   r->adam_v = add_buffer(L, "adam", P * F, false);
 
-  if (s->sparse_features) {
+  if (L->layer[0].sparse_input) {
     /* Xᵀ for the weight gradient of layer 0 (gs_csr_alloc: rowptr, col, val) and perm. */
     r->features_t_rowptr = add_buffer(L, "features_t", 8 * (s->features + 1), false);
     r->features_t = add_buffer(L, "features_t", 8 * s->feature_nnz, false);
@@ -141,19 +169,32 @@ static gs_status layout_make(gs_model_layout *L, buffer_roles *roles, const gs_m
   } else if (cfg->dropout > 0.0f) {
     r->input_dropped = add_buffer(L, "activations", n * s->features * F, true);
   }
+  if (fam == GS_MODEL_SGC) {
+    const int64_t b = s->features < GS_SGC_BLOCK ? s->features : GS_SGC_BLOCK;
+    r->smoothed = add_buffer(L, "activations", n * s->features * F, true);
+    r->block[0] = add_buffer(L, "workspace", n * b * F, false);
+    r->block[1] = add_buffer(L, "workspace", n * b * F, false);
+  }
 
-  int64_t work_cols = 1, grad_cols = c;
+  int64_t work_cols = 1, work2_cols = 0, grad_cols = c;
   for (int32_t l = 0; l < depth; l++) {
     const gs_layer_dims *d = &L->layer[l];
     if (l >= 1) r->hin[l] = add_buffer(L, "activations", n * d->in * F, true);
     if (d->aggregate_first) r->agg[l] = add_buffer(L, "activations", n * d->in * F, true);
+    if (fam == GS_MODEL_GIN) {
+      r->mlp[l] = add_buffer(L, "activations", n * d->mid * F, true);
+      if (!d->aggregate_first) r->mlp_in[l] = add_buffer(L, "activations", n * d->mid * F, true);
+      int64_t w2 = d->aggregate_first ? d->in : d->mid;
+      if (w2 > work2_cols) work2_cols = w2;
+    }
+    if (fam == GS_MODEL_SAGE && l >= 1 && d->in > work2_cols) work2_cols = d->in;
     if (d->hidden && d->norm) {
       r->xhat[l] = add_buffer(L, "activations", n * d->out * F, true);
       r->rstd[l] = add_buffer(L, "activations", n * F, true);
     } else if (d->hidden && L->residual_mode) {
       r->pre[l] = add_buffer(L, "activations", n * d->out * F, true);
     }
-    int64_t wc = d->aggregate_first ? d->in : d->out;
+    int64_t wc = !d->aggregates ? 1 : fam == GS_MODEL_GIN ? d->mid : d->aggregate_first ? d->in : d->out;
     if (wc > work_cols) work_cols = wc;
     if (d->hidden && d->out > grad_cols) grad_cols = d->out;
     if (l >= 1 && d->in > grad_cols) grad_cols = d->in;
@@ -170,17 +211,24 @@ static gs_status layout_make(gs_model_layout *L, buffer_roles *roles, const gs_m
    * mode also keeps dH_{l+1} and the identity path's carry. */
   int grad_buffers = depth == 1 ? 0 : (L->residual_mode ? 3 : 1);
   for (int i = 0; i < grad_buffers; i++) r->grad[i] = add_buffer(L, "workspace", n * grad_cols * F, false);
+  if (work2_cols > 0) r->work2 = add_buffer(L, "workspace", n * work2_cols * F, false);
+  if (fam == GS_MODEL_APPNP)
+    for (int i = 0; i < 3; i++) r->prop[i] = add_buffer(L, "workspace", n * c * F, false);
 
   /* FLOPs of one training step and of one evaluation forward (the kernels count the same). */
   gs_flops *tf = &L->train_flops, *ef = &L->eval_flops;
   const int64_t m = s->adj_nnz;
+  if (fam == GS_MODEL_SGC) L->setup_flops.aggregate = L->setup_flops.total = L->hops * 2 * m * s->features;
   for (int32_t l = 0; l < depth; l++) {
     const gs_layer_dims *d = &L->layer[l];
     int64_t in = d->in, out = d->out;
     bool need_dx = l >= 1;
-    /* forward: product and aggregation */
-    int64_t fwd_dense = 0, fwd_agg = 0, fwd_sparse = 0, fwd_elem = n * out; /* bias */
-    if (d->sparse_input) {
+    /* forward: product and aggregation (other families: gnn/family.c) */
+    const bool gcn = fam == GS_MODEL_GCN;
+    if (!gcn) gs__family_layer_flops(L, l, tf, ef);
+    int64_t fwd_dense = 0, fwd_agg = 0, fwd_sparse = 0, fwd_elem = gcn ? n * out : 0; /* bias */
+    if (!gcn) {
+    } else if (d->sparse_input) {
       fwd_sparse = 2 * s->feature_nnz * out;
       fwd_agg = 2 * m * out;
     } else if (d->aggregate_first) {
@@ -191,7 +239,7 @@ static gs_status layout_make(gs_model_layout *L, buffer_roles *roles, const gs_m
       fwd_agg = 2 * m * out;
     }
     int64_t elem_train = fwd_elem, elem_eval = fwd_elem;
-    if (l == 0 && !s->sparse_features && cfg->dropout > 0.0f) elem_train += n * in; /* input dropout */
+    if (l == 0 && !d->sparse_input && cfg->dropout > 0.0f) elem_train += n * in; /* input dropout */
     if (d->hidden) {
       if (d->norm) {
         elem_train += 7 * n * out;
@@ -217,7 +265,7 @@ static gs_status layout_make(gs_model_layout *L, buffer_roles *roles, const gs_m
     ef->elementwise += elem_eval;
 
     /* backward */
-    int64_t bwd_elem = n * out; /* bias gradient */
+    int64_t bwd_elem = gcn ? n * out : 0; /* bias gradient */
     if (d->hidden) {
       if (L->residual_mode) {
         bwd_elem += n * out;                     /* dropout backward of H_{l+1} */
@@ -229,7 +277,8 @@ static gs_status layout_make(gs_model_layout *L, buffer_roles *roles, const gs_m
       if (d->norm) bwd_elem += 9 * n * out;
     }
     if (d->residual) bwd_elem += n * in;         /* carry of the identity path */
-    if (d->sparse_input) {
+    if (!gcn) {
+    } else if (d->sparse_input) {
       tf->aggregate += 2 * m * out;
       tf->sparse_input += 2 * s->feature_nnz * out;
     } else if (d->aggregate_first) {
@@ -245,6 +294,7 @@ static gs_status layout_make(gs_model_layout *L, buffer_roles *roles, const gs_m
     }
     tf->elementwise += bwd_elem;
   }
+  if (fam == GS_MODEL_APPNP) gs__family_propagation_flops(L, tf, ef);
   /* loss + gradient on the training nodes is counted by the trainer (depends on the split);
    * the optimiser: Adam 10P plus decay 2·(decayed params) counted by the trainer as well. */
   tf->total = tf->aggregate + tf->dense + tf->sparse_input + tf->elementwise;
@@ -257,21 +307,8 @@ gs_status gs_model_layout_make(gs_model_layout *out, const gs_model_config *cfg,
   return layout_make(out, NULL, cfg, shape, err);
 }
 
-struct gs_model {
-  gs_model_layout layout;
-  buffer_roles roles;
-  const gs_graph *graph;
-  const gs_features *x;
-  void *buf[GS_MAX_BUFFERS];
-  gs_csr xt;        /* sparse input: Xᵀ, arrays owned through buf[] */
-  int64_t *perm;
-  int64_t nodes;    /* rows of the bound graph: layout.shape.nodes, or fewer after
-                       gs_model_bind (a Cluster-GCN batch in buffers sized for the largest) */
-};
 
-int64_t gs_model_object_bytes(void) { return (int64_t)sizeof(gs_model); }
-
-static float *B(gs_model *m, int role) { return role >= 0 ? (float *)m->buf[role] : NULL; }
+#define B gs__buf
 
 void gs_model_free(gs_model **pm) {
   if (!pm || !*pm) return;
@@ -281,18 +318,28 @@ void gs_model_free(gs_model **pm) {
   *pm = NULL;
 }
 
-/* Glorot & Bengio (2010) uniform initialisation: U(-a, a), a = sqrt(6 / (in + out)). */
+/* Glorot & Bengio (2010) uniform initialisation of a fan_in x fan_out matrix:
+ * U(-a, a), a = sqrt(6 / (in + out)). */
+static void glorot(float *w, int64_t fan_in, int64_t fan_out, uint64_t seed, uint64_t stream) {
+  float a = (float)sqrt(6.0 / (double)(fan_in + fan_out));
+  for (int64_t i = 0; i < fan_in * fan_out; i++)
+    w[i] = (2.0f * gs_rng_uniform(seed, stream, (uint64_t)i) - 1.0f) * a;
+}
+
+/* Every weight matrix Glorot-uniform (SAGE's two and GIN's two each on its own stream);
+ * biases, GIN's ε and norm shifts zero; norm scales one. */
 static void init_params(gs_model *m) {
   const gs_model_layout *L = &m->layout;
   float *p = B(m, m->roles.params);
   memset(p, 0, (size_t)L->params * sizeof *p);
+  const uint64_t seed = L->config.seed;
   for (int32_t l = 0; l < L->depth; l++) {
     const gs_layer_dims *d = &L->layer[l];
-    float a = (float)sqrt(6.0 / (double)(d->in + d->out));
-    uint64_t stream = gs_rng_stream(GS_RNG_STREAM_INIT, 0, (uint64_t)l);
-    float *w = p + d->w_offset;
-    for (int64_t i = 0; i < d->in * d->out; i++)
-      w[i] = (2.0f * gs_rng_uniform(L->config.seed, stream, (uint64_t)i) - 1.0f) * a;
+    const int64_t first_out = d->mid > 0 ? d->mid : d->out;
+    glorot(p + d->w_offset, d->in, first_out, seed, gs_rng_stream(GS_RNG_STREAM_INIT, 0, (uint64_t)l));
+    if (d->w2_offset >= 0)
+      glorot(p + d->w2_offset, d->mid > 0 ? d->mid : d->in, d->out, seed,
+             gs_rng_stream(GS_RNG_STREAM_INIT, 1, (uint64_t)l));
     if (d->norm)
       for (int64_t j = 0; j < d->out; j++) p[d->gamma_offset + j] = 1.0f;
   }
@@ -314,7 +361,7 @@ gs_status gs_model_new_capacity(gs_model **out, const gs_model_config *cfg,
     }
   }
   const buffer_roles *r = &m->roles;
-  if (capacity->sparse_features) {
+  if (m->layout.layer[0].sparse_input) {
     m->xt.rowptr = m->buf[r->features_t_rowptr];
     m->xt.col = m->buf[r->features_t];
     m->xt.val = m->buf[r->features_t_val];
@@ -339,6 +386,11 @@ gs_status gs_model_new(gs_model **out, const gs_model_config *cfg, const gs_grap
   if (x->rows != gs_graph_nodes(g))
     return gs_error_set(err, GS_ERR_MISMATCH, "features have %lld rows but the graph %lld nodes",
                         (long long)x->rows, (long long)gs_graph_nodes(g));
+  const gs_norm want = gs_model_family_norm(cfg->family, gs_graph_norm(g));
+  if (gs_graph_norm(g) != want)
+    return gs_error_set(err, GS_ERR_INVALID, "the %s family needs a graph normalised %s",
+                        gs_model_family_name(cfg->family),
+                        want == GS_NORM_ROW ? "by rows, (D+I)^-1 (A+I)" : "not at all, A + I");
   gs_model_shape shape = gs_model_shape_of(g, x, classes);
   gs_status st = gs_model_new_capacity(&m, cfg, &shape, err);
   if (st == GS_OK) st = gs_model_bind(m, g, x, err);
@@ -368,10 +420,18 @@ gs_status gs_model_bind(gs_model *m, const gs_graph *g, const gs_features *x, gs
                         (long long)n, (long long)gs_graph_nnz(g),
                         (long long)(c->sparse_features ? x->sparse.nnz : 0), (long long)c->nodes,
                         (long long)c->adj_nnz, (long long)c->feature_nnz);
+  /* SGC's Â^K X and APPNP's propagation need the whole graph: batches are for GCN. */
+  if (m->layout.config.family != GS_MODEL_GCN && n != c->nodes)
+    return gs_error_set(err, GS_ERR_INVALID,
+                        "gs_model_bind: the %s family trains on the whole graph, not on batches "
+                        "of %lld of its %lld nodes",
+                        gs_model_family_name(m->layout.config.family), (long long)n,
+                        (long long)c->nodes);
   m->graph = g;
   m->x = x;
   m->nodes = n;
-  if (c->sparse_features) gs_input_transpose_into(&m->xt, m->perm, &x->sparse);
+  if (m->layout.layer[0].sparse_input) gs_input_transpose_into(&m->xt, m->perm, &x->sparse);
+  if (m->layout.config.family == GS_MODEL_SGC) return gs__sgc_precompute(m, err);
   return GS_OK;
 }
 
@@ -395,24 +455,18 @@ void gs_model_apply_decay(gs_model *m, double decay, gs_decay_scope scope) {
   for (int32_t l = 0; l < layers; l++) {
     const gs_layer_dims *d = &L->layer[l];
     gs_weight_decay(gs_model_grads(m) + d->w_offset, gs_model_params(m) + d->w_offset,
-                    d->in * d->out, decay);
+                    d->weights, decay);
   }
 }
 
-static uint64_t dropout_stream(int64_t epoch, int32_t layer) {
-  return gs_rng_stream(GS_RNG_STREAM_DROPOUT, (uint64_t)epoch, (uint64_t)layer);
-}
-
-/* The dense input of layer l (its dropped copy for l = 0 when training with dropout). */
-static const float *layer_input(gs_model *m, int32_t l, bool training) {
-  if (l >= 1) return B(m, m->roles.hin[l]);
-  if (training && m->roles.input_dropped >= 0) return B(m, m->roles.input_dropped);
-  return m->x->dense;
-}
+#define dropout_stream gs__dropout_stream
+#define layer_input gs__layer_input
 
 /* Z (n x out) = Â·Hin·W + b for layer l (dense or sparse input), in either order. */
 static gs_status conv_forward(gs_model *m, int32_t l, float *Z, bool training, int64_t epoch,
                               gs_error *err) {
+  if (m->layout.config.family != GS_MODEL_GCN)
+    return gs__family_conv_forward(m, l, Z, training, epoch, err);
   const gs_layer_dims *d = &m->layout.layer[l];
   const int64_t n = m->nodes;
   const float *W = gs_model_params(m) + d->w_offset;
@@ -448,12 +502,14 @@ gs_status gs_model_forward(gs_model *m, bool training, int64_t epoch, const floa
   const uint64_t seed = L->config.seed;
   gs_status st = GS_OK;
   if (training && r->input_dropped >= 0)
-    gs_dropout_forward(B(m, r->input_dropped), m->x->dense, n * L->shape.features, rate, seed,
+    gs_dropout_forward(B(m, r->input_dropped), gs__dense_input(m), n * L->shape.features, rate, seed,
                        dropout_stream(epoch, 0));
   for (int32_t l = 0; l < L->depth; l++) {
     const gs_layer_dims *d = &L->layer[l];
     if (!d->hidden) {
-      st = conv_forward(m, l, B(m, r->logits), training, epoch, err);
+      const bool appnp = L->config.family == GS_MODEL_APPNP;
+      st = conv_forward(m, l, B(m, appnp ? r->prop[0] : r->logits), training, epoch, err);
+      if (st == GS_OK && appnp) st = gs__appnp_forward(m, err);
       if (st != GS_OK) return st;
       break;
     }
@@ -496,6 +552,8 @@ static gs_status conv_backward(gs_model *m, int32_t l, const float *dZ, float *d
                                int64_t epoch, gs_error *err) {
   const gs_layer_dims *d = &m->layout.layer[l];
   const int64_t n = m->nodes;
+  if (m->layout.config.family != GS_MODEL_GCN)
+    return gs__family_conv_backward(m, l, dZ, dHin, epoch, err);
   const float *W = gs_model_params(m) + d->w_offset;
   float *dW = gs_model_grads(m) + d->w_offset;
   float *work = B(m, m->roles.work);
@@ -536,6 +594,10 @@ gs_status gs_model_backward(gs_model *m, const float *dlogits, int64_t epoch, gs
    * is computed in place there too; in residual mode grad[1] holds dZ and grad[2] carries
    * dH_{l+1} along the identity path. */
   float *d_in = last >= 1 ? B(m, r->grad[0]) : NULL;
+  if (L->config.family == GS_MODEL_APPNP) {
+    st = gs__appnp_backward(m, dlogits, &dlogits, err); /* dlogits becomes dH of the MLP */
+    if (st != GS_OK) return st;
+  }
   st = conv_backward(m, last, dlogits, d_in, epoch, err);
   if (st != GS_OK) return st;
   float *carry = L->residual_mode ? B(m, r->grad[2]) : NULL;

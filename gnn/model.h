@@ -1,6 +1,7 @@
-/* A GCN of any depth (Kipf & Welling 2017): layer l computes Z = Â·H_l·W_l + b_l, hidden
- * layers add optional LayerNorm, ReLU, optional residual (when widths match) and inverted
- * dropout. The model's memory is described by a gs_model_layout made from the configuration
+/* A GNN of one of five families (GS_MODEL_*): GCN of any depth (Kipf & Welling 2017), where
+ * layer l computes Z = Â·H_l·W_l + b_l, GraphSAGE-mean, GIN, SGC and APPNP (gnn/family.c);
+ * hidden layers add optional LayerNorm, ReLU, optional residual (when widths match) and
+ * inverted dropout. The model's memory is described by a gs_model_layout made from the configuration
  * and the data shape alone: the model allocates exactly the buffers the layout lists, and the
  * cost model (scaling/) reads the same layout to predict peak memory and FLOPs. */
 #ifndef GS_MODEL_H
@@ -22,14 +23,50 @@ typedef enum {
   GS_ORDER_AGGREGATE_FIRST = 2  /* (Â·H)·W (never for sparse input features) */
 } gs_layer_order;
 
+/* The layer family; what depth and width mean for each is in README.md ("Layer families").
+ * - GCN:   Z = Â·H·W + b (Kipf & Welling 2017).
+ * - SAGE:  Z = H·W_self + mean(H)·W_neigh + b, the mean over the closed neighbourhood
+ *          N(v) ∪ {v}: Â row-normalised, (D+I)^-1 (A+I) (Hamilton et al. 2017, full batch).
+ * - GIN:   Z = relu(((A+I)·H + ε·H)·W1 + b1)·W2 + b2, i.e. MLP((1+ε)h_v + Σ_{u∈N(v)} h_u)
+ *          with a learnable ε per layer (init 0) and MLP hidden width = width (Xu et al. 2019).
+ * - SGC:   Z = (Â^K X)·W + b, Â^K X computed once when the model is made; depth = K
+ *          (Wu et al. 2019): one linear layer, width unused.
+ * - APPNP: H = MLP(X) = relu(X·W1 + b1)·W2 + b2 (hidden width = width), then K steps of
+ *          P ← (1−α)·Â·P + α·H from P = H, α = GS_APPNP_TELEPORT; depth = K
+ *          (Gasteiger et al. 2019). */
+typedef enum {
+  GS_MODEL_GCN = 0,
+  GS_MODEL_SAGE = 1,
+  GS_MODEL_GIN = 2,
+  GS_MODEL_SGC = 3,
+  GS_MODEL_APPNP = 4
+} gs_model_family;
+
+#define GS_MODEL_FAMILIES 5
+/* APPNP's teleport probability α (the paper's value for its citation graphs). */
+#define GS_APPNP_TELEPORT 0.1f
+/* SGC propagates Â^K X this many feature columns at a time (two n x 64 float buffers). */
+#define GS_SGC_BLOCK 64
+
+/* "gcn", "sage", "gin", "sgc", "appnp" (NULL for an unknown value). */
+const char *gs_model_family_name(gs_model_family family);
+
+/* Parses the names above. GS_ERR_INVALID for anything else. */
+gs_status gs_model_family_parse(gs_model_family *out, const char *name, gs_error *err);
+
+/* The normalisation of Â a family propagates over: SAGE needs GS_NORM_ROW (a mean), GIN
+ * GS_NORM_NONE (a sum), the others the one asked for. */
+gs_norm gs_model_family_norm(gs_model_family family, gs_norm requested);
+
 typedef enum {
   GS_DECAY_FIRST = 0, /* weight decay on the first layer's weights only (Kipf & Welling) */
   GS_DECAY_ALL = 1    /* on every layer's weights (never on biases or norm parameters) */
 } gs_decay_scope;
 
 typedef struct {
-  int32_t depth;        /* message-passing layers, >= 1 */
-  int64_t width;        /* hidden width, >= 1 */
+  gs_model_family family; /* GS_MODEL_GCN */
+  int32_t depth;        /* message-passing layers (SGC, APPNP: propagation steps K), >= 1 */
+  int64_t width;        /* hidden width (GIN: also its MLPs'; SGC: unused), >= 1 */
   float dropout;        /* rate in [0, 1) before every layer, input included */
   bool residual;        /* H_{l+1} = H_l + relu(...) on hidden layers with equal widths */
   bool norm;            /* LayerNorm before the ReLU of hidden layers */
@@ -57,7 +94,13 @@ typedef struct {
   bool residual;        /* adds its input (in == out, hidden layer) */
   bool norm;
   bool hidden;          /* not the output layer */
+  bool aggregates;      /* propagates over Â (GCN, SAGE, GIN); else a linear layer */
+  int64_t mid;          /* GIN: the MLP's hidden width; else 0 */
+  int64_t weights;      /* weight entries from w_offset on (decayed; biases never are) */
   int64_t w_offset, b_offset, gamma_offset, beta_offset; /* into the parameter block */
+  int64_t w2_offset;    /* SAGE: W_neigh (in x out); GIN: W2 (mid x out); else -1 */
+  int64_t b2_offset;    /* GIN: b2 (out), b_offset being b1 (mid); else -1 */
+  int64_t eps_offset;   /* GIN: ε; else -1 */
 } gs_layer_dims;
 
 /* One allocation the model makes, in order. */
@@ -79,7 +122,8 @@ typedef struct {
 typedef struct {
   gs_model_config config;
   gs_model_shape shape;
-  int32_t depth;
+  int32_t depth;             /* parametrised layers: config depth, SGC 1, APPNP 2 */
+  int32_t hops;              /* SGC, APPNP: propagation steps K (config depth); else 0 */
   gs_layer_dims layer[GS_MAX_LAYERS];
   int64_t params;            /* parameter count P */
   int64_t decayed_params;    /* of which weight decay applies to, for GS_DECAY_FIRST */
@@ -90,6 +134,7 @@ typedef struct {
   int64_t activation_bytes;  /* of which kept for backward */
   gs_flops train_flops;      /* forward + backward + optimiser, one step */
   gs_flops eval_flops;       /* one forward without dropout */
+  gs_flops setup_flops;      /* once, when the model is made (SGC's Â^K X) */
 } gs_model_layout;
 
 /* Derives the layer dimensions, parameter offsets, every buffer the model will allocate and

@@ -24,7 +24,7 @@ int64_t gs_train_extra_flops(const gs_model_layout *layout, int64_t train_nodes,
   int64_t decayed = 0;
   if (weight_decay != 0.0) {
     int32_t layers = scope == GS_DECAY_ALL ? layout->depth : 1;
-    for (int32_t l = 0; l < layers; l++) decayed += layout->layer[l].in * layout->layer[l].out;
+    for (int32_t l = 0; l < layers; l++) decayed += layout->layer[l].weights;
   }
   return 5 * train_nodes * layout->shape.classes + 2 * decayed + 10 * layout->params;
 }

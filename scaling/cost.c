@@ -302,10 +302,18 @@ static void k_memset(replay *R, double bytes) {
   charge(R, GS_FLOPS_CATEGORIES, bytes / (R->prof->copy_gbs * 1e9), 0.0, 0.0);
 }
 
+/* The conv of the other families (gnn/family.c), forward and backward. */
+static void family_conv_forward(replay *R, int32_t l);
+static void family_conv_backward(replay *R, int32_t l, bool need_dx);
+
 /* conv_forward of gnn/model.c: Z = Â·Hin·W + b in the layer's order. */
 static void conv_forward(replay *R, int32_t l) {
   const gs_layer_dims *d = &R->L->layer[l];
   const int64_t n = R->L->shape.nodes;
+  if (R->L->config.family != GS_MODEL_GCN) {
+    family_conv_forward(R, l);
+    return;
+  }
   if (d->sparse_input) {
     k_sparse_input(R, R->L->shape.feature_nnz, d->out, false);
     k_aggregate(R, d->out);
@@ -319,18 +327,148 @@ static void conv_forward(replay *R, int32_t l) {
   k_elementwise(R, n * d->out, 8.0 * (double)(n * d->out), 0.0); /* bias */
 }
 
+/* gnn/family.c's SAGE, GIN and linear convs, kernel by kernel. */
+static void family_conv_forward(replay *R, int32_t l) {
+  const gs_layer_dims *d = &R->L->layer[l];
+  const int64_t n = R->L->shape.nodes, nnz = R->L->shape.feature_nnz;
+  const int64_t in = d->in, out = d->out, mid = d->mid;
+  switch (R->L->config.family) {
+    case GS_MODEL_SAGE:
+      if (d->sparse_input) {
+        k_sparse_input(R, nnz, out, false);
+        k_aggregate(R, out);
+        k_sparse_input(R, nnz, out, false);
+        k_elementwise(R, n * out, 12.0 * (double)(n * out), 0.0);
+      } else {
+        if (d->aggregate_first) k_aggregate(R, in);
+        k_sgemm(R, GS_PROFILE_NN, n, out, in, false);
+        if (!d->aggregate_first) k_aggregate(R, out);
+        k_sgemm(R, GS_PROFILE_NN, n, out, in, true);
+      }
+      break;
+    case GS_MODEL_GIN:
+      if (d->aggregate_first) {
+        k_aggregate(R, in);
+        k_elementwise(R, 3 * n * in, 12.0 * (double)(n * in), 0.0);
+        k_sgemm(R, GS_PROFILE_NN, n, mid, in, false);
+      } else {
+        if (d->sparse_input) k_sparse_input(R, nnz, mid, false);
+        else k_sgemm(R, GS_PROFILE_NN, n, mid, in, false);
+        k_aggregate(R, mid);
+        k_elementwise(R, 3 * n * mid, 12.0 * (double)(n * mid), 0.0);
+      }
+      k_elementwise(R, n * mid, 8.0 * (double)(n * mid), 0.0); /* b1 */
+      k_elementwise(R, n * mid, 8.0 * (double)(n * mid), 0.0); /* relu */
+      k_sgemm(R, GS_PROFILE_NN, n, out, mid, false);
+      break;
+    default:
+      if (d->sparse_input) k_sparse_input(R, nnz, out, false);
+      else k_sgemm(R, GS_PROFILE_NN, n, out, in, false);
+      break;
+  }
+  k_elementwise(R, n * out, 8.0 * (double)(n * out), 0.0); /* bias (GIN: b2) */
+}
+
+static void family_conv_backward(replay *R, int32_t l, bool need_dx) {
+  const gs_layer_dims *d = &R->L->layer[l];
+  const int64_t n = R->L->shape.nodes, nnz = R->L->shape.feature_nnz;
+  const int64_t in = d->in, out = d->out, mid = d->mid;
+  const bool dx = l >= 1 && need_dx;
+  k_elementwise(R, n * out, 4.0 * (double)(n * out), 0.0); /* bias (GIN: b2) gradient */
+  switch (R->L->config.family) {
+    case GS_MODEL_SAGE:
+      if (d->sparse_input) {
+        k_aggregate(R, out);
+        k_sparse_input(R, nnz, out, true);
+        k_sparse_input(R, nnz, out, true);
+        return;
+      }
+      k_sgemm(R, GS_PROFILE_TN, in, out, n, true); /* dW_self */
+      if (d->aggregate_first) {
+        k_sgemm(R, GS_PROFILE_TN, in, out, n, true);
+        if (!dx) return;
+        k_sgemm(R, GS_PROFILE_NT, n, in, out, false);
+        k_sgemm(R, GS_PROFILE_NT, n, in, out, false);
+        k_aggregate(R, in);
+      } else {
+        k_aggregate(R, out);
+        k_sgemm(R, GS_PROFILE_TN, in, out, n, true);
+        if (!dx) return;
+        k_sgemm(R, GS_PROFILE_NT, n, in, out, false);
+        k_sgemm(R, GS_PROFILE_NT, n, in, out, false);
+      }
+      k_elementwise(R, n * in, 12.0 * (double)(n * in), 0.0);
+      return;
+    case GS_MODEL_GIN:
+      k_sgemm(R, GS_PROFILE_TN, mid, out, n, true);                 /* dW2 */
+      k_sgemm(R, GS_PROFILE_NT, n, mid, out, false);                /* dU */
+      k_elementwise(R, n * mid, 12.0 * (double)(n * mid), 0.0);     /* relu' */
+      k_elementwise(R, n * mid, 4.0 * (double)(n * mid), 0.0);      /* db1 */
+      if (d->aggregate_first) {
+        k_sgemm(R, GS_PROFILE_TN, in, mid, n, true);                /* dW1 */
+        k_sgemm(R, GS_PROFILE_NT, n, in, mid, false);               /* dG */
+        k_elementwise(R, 2 * n * in, 8.0 * (double)(n * in), 0.0);  /* dε */
+        if (!dx) return;
+        k_aggregate(R, in);
+        k_elementwise(R, 3 * n * in, 12.0 * (double)(n * in), 0.0);
+        return;
+      }
+      k_elementwise(R, 2 * n * mid, 8.0 * (double)(n * mid), 0.0); /* dε */
+      k_aggregate(R, mid);
+      k_elementwise(R, 3 * n * mid, 12.0 * (double)(n * mid), 0.0);
+      if (d->sparse_input) {
+        k_sparse_input(R, nnz, mid, true);
+        return;
+      }
+      k_sgemm(R, GS_PROFILE_TN, in, mid, n, true);
+      if (dx) k_sgemm(R, GS_PROFILE_NT, n, in, mid, false);
+      return;
+    default:
+      if (d->sparse_input) {
+        k_sparse_input(R, nnz, out, true);
+        return;
+      }
+      k_sgemm(R, GS_PROFILE_TN, in, out, n, true);
+      if (dx) k_sgemm(R, GS_PROFILE_NT, n, in, out, false);
+      return;
+  }
+}
+
+/* APPNP: K steps of P = (1−α)·Â·P + α·H, and their backward (gnn/family.c). */
+static void appnp_forward(replay *R) {
+  const int64_t count = R->L->shape.nodes * R->L->shape.classes;
+  for (int32_t k = 0; k < R->L->hops; k++) {
+    k_aggregate(R, R->L->shape.classes);
+    k_elementwise(R, 3 * count, 12.0 * (double)count, 0.0);
+  }
+}
+
+static void appnp_backward(replay *R) {
+  const int64_t count = R->L->shape.nodes * R->L->shape.classes;
+  k_memset(R, 4.0 * (double)count);
+  for (int32_t k = 0; k < R->L->hops; k++) {
+    k_elementwise(R, 3 * count, 12.0 * (double)count, 0.0);
+    k_aggregate(R, R->L->shape.classes);
+    k_elementwise(R, count, 8.0 * (double)count, 0.0);
+  }
+  k_elementwise(R, count, 12.0 * (double)count, 0.0);
+}
+
 /* gs_model_forward: training applies dropout to the dense input; hidden layers end in
  * (norm,) ReLU and dropout, fused in plain mode, separate in residual mode. */
 static void model_forward(replay *R, bool training) {
   const gs_model_layout *L = R->L;
   const int64_t n = L->shape.nodes;
-  if (training && !L->shape.sparse_features && L->config.dropout > 0.0f)
+  if (training && !L->layer[0].sparse_input && L->config.dropout > 0.0f)
     k_elementwise(R, n * L->shape.features, 8.0 * (double)(n * L->shape.features),
                   (double)(n * L->shape.features));
   for (int32_t l = 0; l < L->depth; l++) {
     const gs_layer_dims *d = &L->layer[l];
     conv_forward(R, l);
-    if (!d->hidden) break;
+    if (!d->hidden) {
+      if (L->config.family == GS_MODEL_APPNP) appnp_forward(R);
+      break;
+    }
     const int64_t count = n * d->out;
     if (d->norm) k_elementwise(R, 7 * count, 16.0 * (double)count, 0.0);
     if (!L->residual_mode) {
@@ -347,6 +485,10 @@ static void model_forward(replay *R, bool training) {
 static void conv_backward(replay *R, int32_t l, bool need_dx) {
   const gs_layer_dims *d = &R->L->layer[l];
   const int64_t n = R->L->shape.nodes;
+  if (R->L->config.family != GS_MODEL_GCN) {
+    family_conv_backward(R, l, need_dx);
+    return;
+  }
   k_elementwise(R, n * d->out, 4.0 * (double)(n * d->out), 0.0); /* bias gradient */
   if (d->sparse_input) {
     k_aggregate(R, d->out);
@@ -368,6 +510,7 @@ static void model_backward(replay *R) {
   const gs_model_layout *L = R->L;
   const int64_t n = L->shape.nodes;
   const int32_t last = L->depth - 1;
+  if (L->config.family == GS_MODEL_APPNP) appnp_backward(R);
   conv_backward(R, last, last >= 1);
   for (int32_t l = last - 1; l >= 0; l--) {
     const gs_layer_dims *d = &L->layer[l];
@@ -391,7 +534,7 @@ static int64_t decayed_weights(const gs_model_layout *L, const gs_cost_options *
   if (o->weight_decay == 0.0) return 0;
   int32_t layers = o->decay_scope == GS_DECAY_ALL ? L->depth : 1;
   int64_t count = 0;
-  for (int32_t l = 0; l < layers; l++) count += L->layer[l].in * L->layer[l].out;
+  for (int32_t l = 0; l < layers; l++) count += L->layer[l].weights;
   return count;
 }
 
@@ -417,7 +560,7 @@ static void replay_epoch(replay *R, const gs_cost_options *o, const gs_cost_data
   if (decayed > 0) {
     int32_t layers = o->decay_scope == GS_DECAY_ALL ? L->depth : 1;
     for (int32_t l = 0; l < layers; l++) {
-      int64_t w = L->layer[l].in * L->layer[l].out;
+      int64_t w = L->layer[l].weights;
       k_elementwise(R, 2 * w, 12.0 * (double)w, 0.0);
     }
   }
@@ -641,6 +784,7 @@ gs_status gs_cost_estimate(gs_cost *out, int32_t depth, int64_t width, int64_t f
   c.theta = opts->theta; /* < 0: the gather curve */
   replay_epoch(&R, opts, d, &c.seconds_train, &c.seconds_eval);
   c.epoch = flops_sum(flops_sum(c.forward, c.backward), flops_sum(c.optimizer, c.eval));
+  c.setup = L.setup_flops;
   if (profile) {
     c.seconds_per_epoch = c.seconds_train + c.seconds_eval;
   } else {

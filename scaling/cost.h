@@ -147,6 +147,7 @@ typedef struct {
   gs_flops optimizer;
   gs_flops eval;
   gs_flops epoch;             /* the sum, by category */
+  gs_flops setup;             /* once, when the model is made (SGC's Â^K X), not in epoch */
 
   /* bytes (the counting allocator's payload bytes) */
   int64_t params;             /* P */

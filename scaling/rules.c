@@ -126,13 +126,14 @@ static gs_status check_rule(const gs_scaling_rule *rule, gs_error *err) {
   return GS_OK;
 }
 
-/* FLOPs per epoch of (depth, width, features); no profile needed. */
+/* FLOPs per epoch of (depth, width, features), a one-off setup (SGC's Â^K X) spread over the
+ * run's epochs so that SGC's depth K costs what it costs; no profile needed. */
 static gs_status flops_of(double *out, int32_t depth, int64_t width, int64_t features,
                           const gs_cost_options *opts, const gs_cost_data *data, gs_error *err) {
   gs_cost c;
   gs_status st = gs_cost_estimate(&c, depth, width, features, opts, data, NULL, err);
   if (st != GS_OK) return st;
-  *out = (double)c.epoch.total;
+  *out = (double)c.epoch.total + (double)c.setup.total / (double)opts->epochs;
   return GS_OK;
 }
 

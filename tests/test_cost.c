@@ -42,6 +42,7 @@ typedef struct {
   bool layernorm;
   float dropout;
   gs_decay_scope decay;
+  gs_model_family family;
 } run_config;
 
 /* A dataset described once from a full load: counts, prefix sums and the column ranking. */
@@ -90,6 +91,7 @@ static gs_cost_options options_of(const run_config *rc) {
   o.model.residual = rc->residual;
   o.model.norm = rc->layernorm;
   o.model.dropout = rc->dropout;
+  o.model.family = rc->family;
   o.decay_scope = rc->decay;
   o.epochs = EPOCHS;
   return o;
@@ -205,13 +207,14 @@ static void check_config(findings *found, const run_config *rc, bool check_peak)
 
   const char *name = rc->dataset ? rc->dataset : "generated";
   char label[192];
-  snprintf(label, sizeof label, "%s d=%d w=%lld f=%lld (%s, sparse_below %g) %s%s%sdrop=%.1f norm=%s",
-           name, (int)rc->depth, (long long)rc->width, (long long)f,
+  snprintf(label, sizeof label, "%s %s d=%d w=%lld f=%lld (%s, sparse_below %g) %s%s%sdrop=%.1f norm=%s",
+           gs_model_family_name(rc->family), name, (int)rc->depth, (long long)rc->width,
+           (long long)f,
            c.sparse_features ? "csr" : "dense", rc->sparse_below,
            rc->order == GS_ORDER_AGGREGATE_FIRST ? "agg-first "
            : rc->order == GS_ORDER_TRANSFORM_FIRST ? "trans-first " : "auto ",
            rc->residual ? "residual " : "", rc->layernorm ? "layernorm " : "", (double)rc->dropout,
-           rc->norm == GS_NORM_ROW ? "row" : "sym");
+           rc->norm == GS_NORM_ROW ? "row" : rc->norm == GS_NORM_NONE ? "none" : "sym");
   int64_t counted = 0;
   for (int k = 0; k < GS_FLOPS_CATEGORIES; k++) counted += ms.flops[k];
   printf("cost: %s\n  flops/epoch pred %lld counted %lld (aggregate %lld/%lld, dense %lld/%lld, "
@@ -272,7 +275,16 @@ static run_config config(const char *dataset, int32_t depth, int64_t width, doub
   run_config rc = {.dataset = dataset, .sparse_below = GS_COST_SPARSE_BELOW, .norm = GS_NORM_SYM,
                    .depth = depth, .width = width, .resolution = r, .order = GS_ORDER_AUTO,
                    .residual = false, .layernorm = false, .dropout = 0.5f,
-                   .decay = GS_DECAY_FIRST};
+                   .decay = GS_DECAY_FIRST, .family = GS_MODEL_GCN};
+  return rc;
+}
+
+/* A family on the normalisation of Â it needs. */
+static run_config family_config(const char *dataset, gs_model_family family, int32_t depth,
+                                int64_t width, double r) {
+  run_config rc = config(dataset, depth, width, r);
+  rc.family = family;
+  rc.norm = gs_model_family_norm(family, GS_NORM_SYM);
   return rc;
 }
 
@@ -351,6 +363,38 @@ START_TEST(test_coauthor_cs_predictions_match) {
 }
 END_TEST
 
+/* Each family on Cora, CSR and dense features, both orders where it aggregates; the other
+ * options (residual, norm, decay scope) once each. */
+START_TEST(test_families_predictions_match) {
+  GS_TEST_RUNTIME(THREADS);
+  findings found = {0, ""};
+  const gs_model_family families[4] = {GS_MODEL_SAGE, GS_MODEL_GIN, GS_MODEL_SGC, GS_MODEL_APPNP};
+  for (int i = 0; i < 4; i++) {
+    run_config rc = family_config("cora", families[i], 2, 16, 1.0);
+    if (i != 3) check_config(&found, &rc, true); /* APPNP's sparse input: below, at depth 10 */
+    rc = family_config("cora", families[i], 3, 32, 0.02); /* dense, aggregate-first */
+    rc.sparse_below = 0.0;
+    rc.decay = GS_DECAY_ALL;
+    if (i != 0) check_config(&found, &rc, true); /* SAGE's dense input: below, with norm */
+  }
+  run_config rc = family_config("cora", GS_MODEL_GIN, 4, 24, 0.1);
+  rc.sparse_below = 0.0;
+  rc.order = GS_ORDER_TRANSFORM_FIRST;
+  rc.residual = rc.layernorm = true;
+  check_config(&found, &rc, true);
+  rc = family_config("cora", GS_MODEL_SAGE, 4, 16, 0.1);
+  rc.sparse_below = 0.0;
+  rc.order = GS_ORDER_AGGREGATE_FIRST;
+  rc.residual = rc.layernorm = true;
+  rc.dropout = 0.0f;
+  check_config(&found, &rc, true);
+  rc = family_config("cora", GS_MODEL_APPNP, 10, 64, 1.0);
+  rc.layernorm = true;
+  check_config(&found, &rc, true);
+  ASSERT_NO_FINDINGS(found);
+}
+END_TEST
+
 START_TEST(test_generated_graph_flops_match) {
   GS_TEST_RUNTIME(THREADS);
   findings found = {0, ""};
@@ -394,11 +438,13 @@ START_TEST(test_flops_agree_with_layout) {
   gs_cost_data d = small_counts();
   const gs_layer_order orders[3] = {GS_ORDER_AUTO, GS_ORDER_TRANSFORM_FIRST,
                                     GS_ORDER_AGGREGATE_FIRST};
+  for (int fam = 0; fam < GS_MODEL_FAMILIES; fam++)
   for (int sparse = 0; sparse < 2; sparse++)
     for (int o = 0; o < 3; o++)
       for (int32_t depth = 1; depth <= 4; depth++) {
         d.sparse_below = sparse ? GS_COST_SPARSE_BELOW : 0.0;
         gs_cost_options opts = gs_cost_options_default();
+        opts.model.family = (gs_model_family)fam;
         opts.model.order = orders[o];
         opts.model.residual = depth % 2 == 1;
         opts.model.norm = depth == 4;
@@ -597,6 +643,7 @@ Suite *gs_cost_suite(void) {
   tcase_add_test(real, test_amazon_photo_predictions_match);
   tcase_add_test(real, test_coauthor_cs_predictions_match);
   tcase_add_test(real, test_generated_graph_flops_match);
+  tcase_add_test(real, test_families_predictions_match);
   suite_add_tcase(s, real);
   return s;
 }
