@@ -681,6 +681,8 @@ static int parse_request(plan_request *q, int argc, char **argv) {
       gs_cli_parse(&cli, "plan", "--data DIR --mem SIZE --strategy dwr|dWr|d|w|r [options]",
                    options, GS_CLI_ROWS(options), argc, argv, 2);
   if (status != GS_CLI_CONTINUE) return status;
+  status = gs_cli_family_norm(&cli, q->o.cost.model.family, &q->norm);
+  if (status != GS_CLI_CONTINUE) return status;
   q->have_lambda = gs_cli_given(&cli, "lambda");
   q->mem_basis_rss = mem_basis == BASIS_RSS;
   if (!q->data_dir)

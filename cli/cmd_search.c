@@ -82,8 +82,8 @@ typedef struct {
 } entry;
 
 static gs_status train_entry(entry *e, dataset_cache *cache, const char *dir, const char *split,
-                             const gs_dataset *full, const gs_graph *g, int seeds,
-                             const gs_train_options *topt, gs_error *err) {
+                             const gs_dataset *full, const gs_graph *g, gs_model_family family,
+                             int seeds, const gs_train_options *topt, gs_error *err) {
   gs_dataset *ds = (gs_dataset *)full;
   gs_model *m = NULL;
   gs_status st = GS_OK;
@@ -92,6 +92,7 @@ static gs_status train_entry(entry *e, dataset_cache *cache, const char *dir, co
     GS_TRY(dataset_at(&ds, cache, dir, split, full->x.cols, e->features, err));
   for (int s = 0; s < seeds; s++) {
     gs_model_config cfg = gs_model_config_default();
+    cfg.family = family;
     cfg.depth = e->depth;
     cfg.width = e->width;
     cfg.seed = (uint64_t)s;
@@ -148,6 +149,7 @@ typedef struct {
   gs_scaling_rule rule;
   gs_train_options topt;
   int64_t seeds, threads, max_candidates;
+  gs_model_family family;
   bool json, force;
 } search_request;
 
@@ -170,6 +172,7 @@ static int parse_request(search_request *q, int argc, char **argv) {
   q->max_candidates = 12;
   const gs_option options[] = {
       GS_OPTS_DATA(&q->data, &q->split),
+      GS_OPT_MODEL_FAMILY(&q->family),
       GS_OPT_SECTION("search"),
       GS_OPT_DOUBLE("factor", "X", 1.0001, 1e6, &q->so.factor,
                     "cost factor at phi = 1 (default 2)"),
@@ -253,6 +256,7 @@ static gs_status price_models(search_models *m, const search_request *q, const g
   GS_TRY(gs_cost_data_of(&cd, &prefix, full, g, err));
   gs_cost_options co = gs_cost_options_default();
   co.epochs = q->topt.epochs;
+  co.model.family = q->family;
   GS_TRY(gs_search_candidates(&m->cands, &m->ncand, &q->rule, &q->so, &co, &cd, err));
   m->found = m->ncand;
   const int64_t keep = q->max_candidates;
@@ -320,7 +324,8 @@ static gs_status train_models(search_models *m, const search_request *q, const g
       fprintf(stderr, "\r[%d/%d] training %s: depth %d, width %lld, %lld features...   ",
               (int)i + 1, (int)m->count, e->label, (int)e->depth, (long long)e->width,
               (long long)e->features);
-    GS_TRY(train_entry(e, &cache, q->data, q->split, full, g, (int)q->seeds, &q->topt, err));
+    GS_TRY(train_entry(e, &cache, q->data, q->split, full, g, q->family, (int)q->seeds, &q->topt,
+                       err));
   }
   if (tty) fprintf(stderr, "\r%100s\r", "");
   m->best = -1;
@@ -448,7 +453,8 @@ int gs_cmd_search(int argc, char **argv) {
   gs_search_result *res = NULL;
   char path[4400];
   GS_TRY(gs_runtime_init((int)q.threads, &err));
-  GS_TRY(gs_cli_load(&full, &g, q.data, q.split, GS_FEATPREP_AUTO, GS_NORM_SYM, &err));
+  GS_TRY(gs_cli_load(&full, &g, q.data, q.split, GS_FEATPREP_AUTO,
+                     gs_model_family_norm(q.family, GS_NORM_SYM), &err));
   GS_TRY(gs_cli_check_trainable(full, q.data, true, &err));
   /* The result's place is checked before hours of training, not after. */
   GS_TRY(result_path(path, sizeof path, &q, full->name, &err));

@@ -230,6 +230,8 @@ static int parse_request(train_request *q, int argc, char **argv) {
   int status = gs_cli_parse(&cli, "train", "--data DIR [options]", options, GS_CLI_ROWS(options),
                             argc, argv, 2);
   if (status != GS_CLI_CONTINUE) return status;
+  status = gs_cli_family_norm(&cli, q->cfg.family, &q->norm);
+  if (status != GS_CLI_CONTINUE) return status;
   q->reorder_rcm = reorder == REORDER_RCM;
   if (!q->data)
     return gs_cli_reject(&cli, "--data DIR is required (for example --data datasets/data/cora)");
@@ -436,12 +438,19 @@ static void print_header(const train_request *q, const train_price *p, const tra
 }
 
 static void print_model_line(const gs_model_config *cfg, const gs_model_layout *L) {
-  printf("model: GCN depth %d, width %lld, dropout %.2f%s%s, %lld parameters, layer order",
-         (int)cfg->depth, (long long)cfg->width, (double)cfg->dropout,
+  const bool hops = cfg->family == GS_MODEL_SGC || cfg->family == GS_MODEL_APPNP;
+  char family[16];
+  snprintf(family, sizeof family, "%s", gs_model_family_name(cfg->family));
+  for (char *c = family; *c; c++) *c = (char)(*c - 'a' + 'A');
+  printf("model: %s %s %d, width %lld, dropout %.2f%s%s, %lld parameters, layer order",
+         family, hops ? "steps K" : "depth", (int)cfg->depth, (long long)cfg->width,
+         (double)cfg->dropout,
          L->residual_mode ? ", residual" : "", cfg->norm ? ", layernorm" : "",
          (long long)L->params);
   for (int32_t l = 0; l < L->depth; l++)
-    printf(" %s", L->layer[l].aggregate_first ? "(AH)W" : "A(HW)");
+    printf(" %s", !L->layer[l].aggregates       ? "HW"
+                  : L->layer[l].aggregate_first ? "(AH)W"
+                                                : "A(HW)");
   printf("; %d threads\n", gs_runtime_threads());
 }
 
@@ -550,6 +559,7 @@ static void print_json(const train_request *q, const train_price *p, const train
   printf(",\"split\":");
   gs_json_string(stdout, ds->split_name);
   printf(",\"features_prep\":\"%s\"", gs_featprep_name(ds->features_prep));
+  printf(",\"model\":\"%s\"", gs_model_family_name(cfg->family));
   printf(",\"nodes\":%lld,\"adj_nnz\":%lld,\"features\":%lld,\"classes\":%d,"
          "\"depth\":%d,\"width\":%lld,\"dropout\":%g,\"residual\":%s,\"layernorm\":%s,"
          "\"params\":%lld,\"threads\":%d,\"epochs\":%d,\"lr\":%g,\"weight_decay\":%g,"

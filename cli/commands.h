@@ -102,6 +102,11 @@ int gs_cli_scaling_rule(const gs_cli *cli, const char *from_search, gs_scaling_r
 gs_status gs_cli_check_trainable(const gs_dataset *ds, const char *path, bool need_features,
                                  gs_error *err);
 
+/* The adjacency normalisation of the model family (gs_model_family_norm: SAGE row, GIN none)
+ * into *norm, or a rejection (exit status 2) when --norm asked for another one. Returns
+ * GS_CLI_CONTINUE or 2. */
+int gs_cli_family_norm(const gs_cli *cli, gs_model_family family, gs_norm *norm);
+
 /* Loads a dataset folder (or an edge-list file) and builds its normalised graph. */
 gs_status gs_cli_load(gs_dataset **ds, gs_graph **g, const char *path, const char *split,
                       gs_featprep prep, gs_norm norm, gs_error *err);

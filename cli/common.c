@@ -173,3 +173,15 @@ fail:
   gs_dataset_free(&ds);
   return st;
 }
+
+int gs_cli_family_norm(const gs_cli *cli, gs_model_family family, gs_norm *norm) {
+  const gs_norm need = gs_model_family_norm(family, *norm);
+  if (need != *norm && gs_cli_given(cli, "norm"))
+    return gs_cli_reject(cli, "--model %s propagates over %s: --norm %s does not apply",
+                         gs_model_family_name(family),
+                         need == GS_NORM_ROW ? "a row-normalised A_hat (a mean), --norm row"
+                                             : "A + I unnormalised (a sum), --norm none",
+                         *norm == GS_NORM_SYM ? "sym" : *norm == GS_NORM_ROW ? "row" : "none");
+  *norm = need;
+  return GS_CLI_CONTINUE;
+}

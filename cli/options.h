@@ -140,6 +140,7 @@ extern const gs_option_choice gs_cli_order_choices[];    /* auto, transform, agg
 extern const gs_option_choice gs_cli_norm_choices[];     /* sym, row, none (gs_norm) */
 extern const gs_option_choice gs_cli_decay_choices[];    /* first, all */
 extern const gs_option_choice gs_cli_featprep_choices[]; /* auto, rownorm, raw, binary */
+extern const gs_option_choice gs_cli_model_choices[];    /* gcn, sage, gin, sgc, appnp */
 
 /* Custom parsers: "D,W[,R]" into a gs_scaling_rule's base; a strategy name into a
  * gs_scaling_strategy. */
@@ -160,9 +161,16 @@ bool gs_cli_parse_strategy_option(const char *value, void *strategy, char *why, 
                     "edge-list file)"),                                                  \
       GS_OPT_STRING("split", "NAME", split, "split folder (default: public, else the first)")
 
-/* model: the GCN's layers (a gs_model_config *) and the adjacency normalisation. */
+/* model family (a gs_model_family *): what depth and width mean is in README.md */
+#define GS_OPT_MODEL_FAMILY(t)                                                             \
+  GS_OPT_ENUM("model", "gcn|sage|gin|sgc|appnp", gs_cli_model_choices, t,                  \
+              "layer family (default gcn); sgc, appnp: depth = propagation\n"              \
+              "steps K; sage and gin set --norm row and none")
+
+/* model: the layers (a gs_model_config *) and the adjacency normalisation. */
 #define GS_OPTS_MODEL(cfg, adjacency_norm)                                                 \
   GS_OPT_SECTION("model"),                                                                 \
+      GS_OPT_MODEL_FAMILY(&(cfg)->family),                                                 \
       GS_OPT_DOUBLE("dropout", "X", 0.0, 0.99, &(cfg)->dropout,                            \
                     "dropout rate before every layer (default 0.5)"),                      \
       GS_OPT_FLAG("residual", &(cfg)->residual,                                            \

@@ -26,6 +26,11 @@ expect 0 '"residual":false' -- "$bin" "${short[@]}" --residual --no-residual
 expect 0 '"layernorm":false' -- "$bin" "${short[@]}" --layernorm=no
 expect 0 '"layernorm":true' -- "$bin" "${short[@]}" --layernorm=yes
 expect 0 "dataset cora:" -- "$bin" train --data "$data/cora" --epochs 2 --quiet=0
+expect 2 "is not gcn, sage, gin, sgc or appnp" -- "$bin" train --data "$data/cora" --model gat
+expect 2 "--norm sym does not apply" -- "$bin" train --data "$data/cora" --model sage --norm sym
+expect 2 "--norm row does not apply" -- "$bin" plan --data "$data/cora" --mem 1GiB --strategy w --model gin --norm row
+expect 0 '"model":"appnp"' -- "$bin" "${short[@]}" --model appnp
+expect 0 '"model":"sgc"' -- "$bin" "${short[@]}" --model=sgc --depth 3
 expect 2 "option --quiet: 'maybe' is not true or false" -- "$bin" train --data "$data/cora" --quiet=maybe
 expect 2 "option --no-residual takes no value" -- "$bin" "${short[@]}" --no-residual=false
 expect 0 "nodes          2708" -- "$bin" info --data "$data/cora" --json=false
