@@ -25,6 +25,9 @@ def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("dataset", help="dataset folder (datasets/data/<name>)")
     p.add_argument("--split", default=None, help='split name (default "public" if present, else the first)')
+    p.add_argument("--model", choices=["gcn", "sage", "gin", "sgc", "appnp"], default="gcn",
+                   help="layer family, as gnnscale's --model (default gcn); sgc and appnp: "
+                        "--depth is the propagation steps K")
     p.add_argument("--depth", type=int, default=2, help="GCN layers L >= 1 (default 2)")
     p.add_argument("--width", type=int, default=16, help="hidden width H (default 16)")
     p.add_argument("--dropout", type=float, default=0.5, help="dropout rate before each layer (default 0.5)")
@@ -155,9 +158,10 @@ def load_dataset(folder, split, rownorm, binarize):
                 classes=classes, split=split, **ids)
 
 
-def normalized_adjacency(n, src, dst, fmt):
+def normalized_adjacency(n, src, dst, fmt, norm="sym"):
     """A_hat = D^-1/2 (A + I) D^-1/2 after symmetrising, de-duplicating and dropping the
-    stored self loops, so each node has exactly one; as torch CSR or COO (coalesced)."""
+    stored self loops, so each node has exactly one; as torch CSR or COO (coalesced).
+    norm "row": D^-1 (A + I) (GraphSAGE's mean); "none": A + I (GIN's sum)."""
     s = np.concatenate([src, dst])
     d = np.concatenate([dst, src])
     keep = s != d
@@ -168,8 +172,13 @@ def normalized_adjacency(n, src, dst, fmt):
     order = np.lexsort((cols, rows))
     rows, cols = rows[order], cols[order]
     deg = np.bincount(rows, minlength=n).astype(np.float64)
-    dinv = 1.0 / np.sqrt(deg)
-    vals = (dinv[rows] * dinv[cols]).astype(np.float32)
+    if norm == "row":
+        vals = (1.0 / deg[rows]).astype(np.float32)
+    elif norm == "none":
+        vals = np.ones(rows.size, dtype=np.float32)
+    else:
+        dinv = 1.0 / np.sqrt(deg)
+        vals = (dinv[rows] * dinv[cols]).astype(np.float32)
     index = torch.from_numpy(np.stack([rows, cols]))
     a = torch.sparse_coo_tensor(index, torch.from_numpy(vals), (n, n)).coalesce()
     return a.to_sparse_csr() if fmt == "csr" else a
@@ -204,6 +213,139 @@ class GCN(torch.nn.Module):
             if layer < last:
                 h = F.relu(h)
         return h
+
+
+def glorot(fan_in, fan_out):
+    w = torch.empty(fan_in, fan_out)
+    torch.nn.init.xavier_uniform_(w)
+    return torch.nn.Parameter(w)
+
+
+def first_product(h, w, dropout, training, impl):
+    """dropout(H) W for dense or sparse H (as GCN.forward's first step)."""
+    if h.layout != torch.strided:
+        return torch.sparse.mm(sparse_dropout(h, dropout, training, impl), w)
+    return dense_dropout(h, dropout, training, impl) @ w
+
+
+class SAGE(torch.nn.Module):
+    """GraphSAGE-mean, full batch: Z = H W_self + A_hat (H W_neigh) + b with A_hat = D^-1 (A + I)
+    (the mean over the closed neighbourhood, as gnnscale's sage); ReLU between layers."""
+
+    def __init__(self, dims):
+        super().__init__()
+        self.w_self = torch.nn.ParameterList([glorot(i, o) for i, o in zip(dims[:-1], dims[1:])])
+        self.w_neigh = torch.nn.ParameterList([glorot(i, o) for i, o in zip(dims[:-1], dims[1:])])
+        self.biases = torch.nn.ParameterList([torch.nn.Parameter(torch.zeros(o)) for o in dims[1:]])
+
+    def decayed(self):
+        return [self.w_self[0], self.w_neigh[0]]
+
+    def forward(self, a_hat, x, dropout, training, impl="torch"):
+        h = x
+        last = len(self.biases) - 1
+        for layer in range(last + 1):
+            if h.layout != torch.strided:
+                hd = sparse_dropout(h, dropout, training, impl)  # one mask for both products
+                own, neigh = torch.sparse.mm(hd, self.w_self[layer]), torch.sparse.mm(hd, self.w_neigh[layer])
+            else:
+                hd = dense_dropout(h, dropout, training, impl)
+                own, neigh = hd @ self.w_self[layer], hd @ self.w_neigh[layer]
+            h = own + torch.sparse.mm(a_hat, neigh) + self.biases[layer]
+            if layer < last:
+                h = F.relu(h)
+        return h
+
+
+class GIN(torch.nn.Module):
+    """GIN: Z = relu(((A + I) H + eps H) W1 + b1) W2 + b2 per layer (MLP hidden = width), eps
+    learnable from 0; ReLU between layers."""
+
+    def __init__(self, dims, hidden):
+        super().__init__()
+        pairs = list(zip(dims[:-1], dims[1:]))
+        self.w1 = torch.nn.ParameterList([glorot(i, hidden) for i, _ in pairs])
+        self.b1 = torch.nn.ParameterList([torch.nn.Parameter(torch.zeros(hidden)) for _ in pairs])
+        self.w2 = torch.nn.ParameterList([glorot(hidden, o) for _, o in pairs])
+        self.b2 = torch.nn.ParameterList([torch.nn.Parameter(torch.zeros(o)) for _, o in pairs])
+        self.eps = torch.nn.ParameterList([torch.nn.Parameter(torch.zeros(())) for _ in pairs])
+
+    def decayed(self):
+        return [self.w1[0], self.w2[0]]
+
+    def forward(self, a_hat, x, dropout, training, impl="torch"):
+        h = x
+        last = len(self.w1) - 1
+        for layer in range(last + 1):
+            t = first_product(h, self.w1[layer], dropout, training, impl)  # linear: aggregate after
+            v = torch.sparse.mm(a_hat, t) + self.eps[layer] * t + self.b1[layer]
+            h = F.relu(v) @ self.w2[layer] + self.b2[layer]
+            if layer < last:
+                h = F.relu(h)
+        return h
+
+
+class SGC(torch.nn.Module):
+    """SGC: one linear layer on S = A_hat^K X (computed once, passed as x)."""
+
+    def __init__(self, f, c):
+        super().__init__()
+        self.w = glorot(f, c)
+        self.b = torch.nn.Parameter(torch.zeros(c))
+
+    def decayed(self):
+        return [self.w]
+
+    def forward(self, a_hat, x, dropout, training, impl="torch"):
+        return dense_dropout(x, dropout, training, impl) @ self.w + self.b
+
+
+class APPNP(torch.nn.Module):
+    """APPNP: H = relu(X W1 + b1) W2 + b2 (dropout before both), then K steps of
+    P = (1 - alpha) A_hat P + alpha H from P = H."""
+
+    def __init__(self, f, hidden, c, steps, alpha=0.1):
+        super().__init__()
+        self.w1, self.w2 = glorot(f, hidden), glorot(hidden, c)
+        self.b1 = torch.nn.Parameter(torch.zeros(hidden))
+        self.b2 = torch.nn.Parameter(torch.zeros(c))
+        self.steps, self.alpha = steps, alpha
+
+    def decayed(self):
+        return [self.w1]
+
+    def forward(self, a_hat, x, dropout, training, impl="torch"):
+        h = F.relu(first_product(x, self.w1, dropout, training, impl) + self.b1)
+        h = dense_dropout(h, dropout, training, impl) @ self.w2 + self.b2
+        p = h
+        for _ in range(self.steps):
+            p = (1.0 - self.alpha) * torch.sparse.mm(a_hat, p) + self.alpha * h
+        return p
+
+
+def make_model(args, f, classes):
+    """The model of args.model and its weights under L2 (the first layer's, as gnnscale)."""
+    dims = [f] + [args.width] * (args.depth - 1) + [classes]
+    if args.model == "gcn":
+        model = GCN(dims)
+        return model, [model.weights[0]]
+    if args.model == "sage":
+        model = SAGE(dims)
+    elif args.model == "gin":
+        model = GIN(dims, args.width)
+    elif args.model == "sgc":
+        model = SGC(f, classes)
+    else:
+        model = APPNP(f, args.width, classes, args.depth)
+    return model, model.decayed()
+
+
+def propagate(a_hat, x, steps):
+    """A_hat^K X, dense (SGC's input)."""
+    s = x.to_dense() if x.layout != torch.strided else x
+    for _ in range(steps):
+        s = torch.sparse.mm(a_hat, s)
+    return s
 
 
 def dense_dropout(x, rate, training, impl):
@@ -254,10 +396,8 @@ def run(args, data, a_hat, x, seed):
     train = torch.from_numpy(data["train"])
     valid = torch.from_numpy(data["valid"])
     test = torch.from_numpy(data["test"])
-    dims = [x.shape[1]] + [args.width] * (args.depth - 1) + [data["classes"]]
-    model = GCN(dims)
-    decayed = [model.weights[0]]
-    rest = [p for p in model.parameters() if p is not model.weights[0]]
+    model, decayed = make_model(args, x.shape[1], data["classes"])
+    rest = [p for p in model.parameters() if all(p is not d for d in decayed)]
     optimizer = torch.optim.Adam([{"params": decayed, "weight_decay": args.weight_decay},
                                   {"params": rest, "weight_decay": 0.0}], lr=args.lr)
 
@@ -294,8 +434,11 @@ def main(args):
     torch.set_num_threads(args.threads)
     t0 = time.perf_counter()
     data = load_dataset(args.dataset, args.split, args.rownorm, args.binarize)
-    a_hat = normalized_adjacency(data["n"], data["src"], data["dst"], args.adj)
+    norm = {"sage": "row", "gin": "none"}.get(args.model, "sym")
+    a_hat = normalized_adjacency(data["n"], data["src"], data["dst"], args.adj, norm)
     x = features_tensor(data["features"], data["n"], args.sparse_features, args.feat_layout)
+    if args.model == "sgc":
+        x = propagate(a_hat, x, args.depth)
     load_s = time.perf_counter() - t0
 
     seeds = list(range(args.seeds)) if args.seeds > 0 else [args.seed]
@@ -310,6 +453,7 @@ def main(args):
         "torch": torch.__version__,
         "dataset": os.path.basename(os.path.normpath(args.dataset)),
         "split": data["split"],
+        "model": args.model,
         "depth": args.depth,
         "width": args.width,
         "threads": args.threads,
@@ -347,7 +491,7 @@ def main(args):
         acc = f"{100 * result['test_acc']:.1f}%"
         if len(runs) > 1:
             acc += f" +- {100 * result['test_acc_std']:.1f} over {len(runs)} seeds (sample std)"
-        print(f"{result['dataset']} ({result['split']}): GCN depth {args.depth} width {args.width}, "
+        print(f"{result['dataset']} ({result['split']}): {args.model.upper()} depth {args.depth} width {args.width}, "
               f"{args.threads} thread(s), torch {torch.__version__}, A_hat {args.adj} nnz {result['nnz_adj']}")
         print(f"  test accuracy {acc} at best validation epoch {result['best_epoch']} "
               f"(val {100 * result['val_acc']:.1f}%)")
