@@ -4,6 +4,20 @@
  * compound scaling (CVPR 2021) with exponents generalised by the cost elasticities ε that the
  * cost model measures at the base. Every strategy is x = x0 · 2^(φ·e_x) per dimension, then
  * rounded, then priced on the rounded integers. */
+/* What the three dimensions mean for each layer family (gs_cost_options.model.family; the
+ * cost model prices each from its layout, so the elasticities below are measured, not assumed):
+ * - gcn, sage: depth = message-passing layers, width = hidden width, resolution = the
+ *   fraction of input columns kept. SAGE has two weight matrices per layer.
+ * - gin: depth = GIN layers, width = the hidden width of the layers and of each layer's
+ *   two-layer MLP (w² twice per layer, so width costs more than in a GCN).
+ * - sgc: depth = K, the propagation steps of Â^K X. They run once, when the model is made:
+ *   the rules count that setup spread over the run's epochs, so depth costs little; width
+ *   has no effect (one linear layer: ε_w = 0, so "w" alone is refused and dwr's width
+ *   share buys nothing); resolution = the columns propagated and fed to the layer.
+ * - appnp: depth = K propagation steps over the class scores (n x c each), width = the
+ *   MLP's hidden size, resolution = the MLP's input columns.
+ * Elasticities at the base (2, 16, 1) on Cora (d, w, r): gcn 1.31, 0.95, 0.11; sage 1.31,
+ * 0.97, 0.12; gin 1.12, 1.57, 0.05; sgc 0.003, 0, 1.00; appnp 0.21, 0.87, 0.11. */
 #ifndef GS_RULES_H
 #define GS_RULES_H
 
