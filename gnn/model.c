@@ -33,17 +33,6 @@ const char *gs_model_family_name(gs_model_family family) {
   return family_names[family];
 }
 
-gs_status gs_model_family_parse(gs_model_family *out, const char *name, gs_error *err) {
-  for (int i = 0; i < GS_MODEL_FAMILIES; i++)
-    if (name && !strcmp(name, family_names[i])) {
-      *out = (gs_model_family)i;
-      return GS_OK;
-    }
-  return gs_error_set(err, GS_ERR_INVALID,
-                      "unknown model family '%s' (expected gcn, sage, gin, sgc or appnp)",
-                      name ? name : "(null)");
-}
-
 gs_norm gs_model_family_norm(gs_model_family family, gs_norm requested) {
   if (family == GS_MODEL_SAGE) return GS_NORM_ROW;
   if (family == GS_MODEL_GIN) return GS_NORM_NONE;

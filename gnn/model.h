@@ -51,9 +51,6 @@ typedef enum {
 /* "gcn", "sage", "gin", "sgc", "appnp" (NULL for an unknown value). */
 const char *gs_model_family_name(gs_model_family family);
 
-/* Parses the names above. GS_ERR_INVALID for anything else. */
-gs_status gs_model_family_parse(gs_model_family *out, const char *name, gs_error *err);
-
 /* The normalisation of Â a family propagates over: SAGE needs GS_NORM_ROW (a mean), GIN
  * GS_NORM_NONE (a sum), the others the one asked for. */
 gs_norm gs_model_family_norm(gs_model_family family, gs_norm requested);
