@@ -50,6 +50,8 @@ def parse_args(argv):
     p.add_argument("--epochs", type=int, default=200)
     p.add_argument("--threads", type=int, default=1, help="threads of each program (default 1)")
     p.add_argument("--binary", default=os.path.join(ROOT, "build", "cli", "gnnscale"))
+    p.add_argument("--peer", default=os.path.join(ROOT, "bench", "peer_torch.py"),
+                   help="the PyTorch peer script (a copy keeps a long run independent of edits)")
     p.add_argument("--out", default=None, help="JSON lines file (rewritten after each run)")
     return p.parse_args(argv)
 
@@ -78,7 +80,7 @@ def gnnscale_row(args, data, model, seeds):
 
 def peer_row(args, data, model, seeds):
     depth, width = SHAPE[model]
-    cmd = ["/usr/bin/python3", os.path.join(ROOT, "bench", "peer_torch.py"), data, "--model", model,
+    cmd = ["/usr/bin/python3", args.peer, data, "--model", model,
            "--depth", str(depth), "--width", str(width), "--epochs", str(args.epochs),
            "--seeds", str(seeds), "--threads", str(args.threads), "--dropout-impl", "rand", "--json"]
     cmd += PREP[os.path.basename(data)][1]
