@@ -52,6 +52,8 @@ def parse_args(argv):
     p.add_argument("--binary", default=os.path.join(ROOT, "build", "cli", "gnnscale"))
     p.add_argument("--peer", default=os.path.join(ROOT, "bench", "peer_torch.py"),
                    help="the PyTorch peer script (a copy keeps a long run independent of edits)")
+    p.add_argument("--only", choices=["gnnscale", "pytorch"], default=None,
+                   help="run one side only (to complete a row another run began)")
     p.add_argument("--out", default=None, help="JSON lines file (rewritten after each run)")
     return p.parse_args(argv)
 
@@ -110,6 +112,8 @@ def main(args):
         for model in models:
             result = {}
             for program, fn in (("gnnscale", gnnscale_row), ("pytorch", peer_row)):
+                if args.only and program != args.only:
+                    continue
                 tests, epoch_ms, wall, cmd = fn(args, data, model, seeds)
                 mean, std = mean_std([100 * t for t in tests])
                 result[program] = (mean, std)
@@ -121,6 +125,8 @@ def main(args):
                 if args.out:
                     write_atomic(args.out, lines)
                 print(json.dumps(lines[-1]), flush=True)
+            if args.only:
+                continue
             (gm, gs), (pm, ps) = result["gnnscale"], result["pytorch"]
             ok_mean = abs(gm - pm) <= MEAN_BAR
             ok_std = gs <= max(STD_RATIO * ps, STD_FLOOR)
