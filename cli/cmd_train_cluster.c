@@ -128,10 +128,12 @@ int gs_cli_train_cluster(const gs_cli_cluster_run *a) {
              res[s].best_epoch, res[s].epochs_run, 1e3 * res[s].epoch_seconds_median,
              1e3 * res[s].train_seconds_median, 1e3 * res[s].eval_seconds_median);
     printf("],\"test_acc_mean\":%.6f,\"test_acc_std\":%.6f,\"epoch_ms_median\":%.4f,"
-           "\"load_seconds\":%.4f,\"peak_counted_bytes\":%lld,\"peak_rss_bytes\":%lld,"
+           "\"load_seconds\":%.4f,\"partitioned_in_process\":%s,\"peak_counted_bytes\":%lld,"
+           "\"peak_rss_bytes\":%lld,"
            "\"predicted\":{\"peak_counted_bytes\":%lld,\"peak_rss_bytes\":%lld,"
            "\"dataset_bytes\":%lld,\"batch_state_bytes\":%lld,\"model_bytes\":%lld}}\n",
-           mean, sd, 1e3 * epoch_median, t_load, (long long)counted, (long long)rss_peak,
+           mean, sd, 1e3 * epoch_median, t_load, pr.reused && pr.ordered_reused ? "false" : "true",
+           (long long)counted, (long long)rss_peak,
            (long long)pred.peak_bytes, (long long)rss_pred, (long long)pred.dataset_bytes,
            (long long)pred.state_bytes, (long long)pred.model_bytes);
   } else {
@@ -139,6 +141,9 @@ int gs_cli_train_cluster(const gs_cli_cluster_run *a) {
            "%s counted, %s RSS\n",
            100 * mean, 100 * sd, (long long)a->seeds, a->seeds > 1 ? "s" : "", 1e3 * epoch_median,
            gs_format_bytes(counted, b1, sizeof b1), gs_format_bytes(rss_peak, b2, sizeof b2));
+    if (!(pr.reused && pr.ordered_reused))
+      printf("note: this process partitioned the graph before training; its peak RSS includes "
+             "that step, which the prediction does not (run again to measure training alone)\n");
     printf("predicted: peak %s counted (measured %s, %+.1f%%), RSS %s (measured %s, %+.1f%%)\n",
            gs_format_bytes(pred.peak_bytes, b3, sizeof b3), gs_format_bytes(counted, b1, sizeof b1),
            counted ? 100.0 * (double)(pred.peak_bytes - counted) / (double)counted : 0.0,
