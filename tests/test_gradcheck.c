@@ -69,7 +69,7 @@ static void relu_in(relu_log *log, const double *z, int64_t count) {
 typedef void (*ref_forward_fn)(double *logits, const gs_model_layout *L, const double *p,
                                const fixture *f, relu_log *log);
 
-static void fixture_make(fixture *f, bool sparse) {
+static void fixture_make(fixture *f, bool sparse, gs_norm norm) {
   memset(f, 0, sizeof *f);
   int64_t src[EDGES], dst[EDGES];
   for (int e = 0; e < EDGES; e++) {
@@ -77,7 +77,7 @@ static void fixture_make(fixture *f, bool sparse) {
     dst[e] = (int64_t)(gs_rng_at(5, 2, (uint64_t)e) % NODES);
   }
   gs_error err;
-  gs_status st = gs_graph_new(&f->g, NODES, src, dst, EDGES, GS_NORM_SYM, &err);
+  gs_status st = gs_graph_new(&f->g, NODES, src, dst, EDGES, norm, &err);
   GS_ASSERT_OK(st, err);
   f->xd = calloc(NODES * FEATS, sizeof *f->xd);
   f->adj = calloc(NODES * NODES, sizeof *f->adj);
@@ -151,6 +151,42 @@ static void matmul(double *out, const double *a, const double *b, int64_t n, int
     }
 }
 
+/* Hin_0 = dropout(X0) (NODES x FEATS): by CSR entry for sparse input to layer 0, else by
+ * element (SGC's X0 = Â^K X is dense whatever X's storage). */
+static void ref_input(double *hin, const double *x0, const gs_model_layout *L, const fixture *f) {
+  for (int64_t i = 0; i < NODES * FEATS; i++) hin[i] = x0[i];
+  if (L->layer[0].sparse_input) {
+    for (int64_t i = 0; i < NODES; i++)
+      for (int64_t e = f->x.sparse.rowptr[i]; e < f->x.sparse.rowptr[i + 1]; e++)
+        hin[i * FEATS + f->x.sparse.col[e]] *= dropout_factor(L, 0, e);
+  } else {
+    for (int64_t i = 0; i < NODES * FEATS; i++) hin[i] *= dropout_factor(L, 0, i);
+  }
+}
+
+/* A hidden layer's steps after its conv output z (NODES x out): Y = LayerNorm(z) (if norm),
+ * H = relu(Y) [+ H if residual], Hin = dropout(H) with layer l + 1's mask. */
+static void ref_hidden(double *hin, double *h, double *z, const gs_layer_dims *d,
+                       const gs_model_layout *L, const double *p, int32_t l, relu_log *log) {
+  const int64_t n = NODES;
+  if (d->norm) {
+    for (int64_t i = 0; i < n; i++) {
+      double *r = z + i * d->out, mean = 0.0, var = 0.0;
+      for (int64_t j = 0; j < d->out; j++) mean += r[j] / (double)d->out;
+      for (int64_t j = 0; j < d->out; j++) var += (r[j] - mean) * (r[j] - mean) / (double)d->out;
+      double rstd = 1.0 / sqrt(var + (double)GS_LAYERNORM_EPS);
+      for (int64_t j = 0; j < d->out; j++)
+        r[j] = p[d->gamma_offset + j] * (r[j] - mean) * rstd + p[d->beta_offset + j];
+    }
+  }
+  relu_in(log, z, n * d->out);
+  for (int64_t i = 0; i < n * d->out; i++) {
+    double y = z[i] > 0.0 ? z[i] : 0.0;
+    h[i] = d->residual ? h[i] + y : y;
+    hin[i] = h[i] * dropout_factor(L, l + 1, i);
+  }
+}
+
 /* GCN (gnn/model.c): Hin_0 = dropout(X); Z_l = Â·Hin_l·W_l + b_l; on hidden layers
  * Y = LayerNorm(Z) (if norm), H_{l+1} = relu(Y) [+ H_l if residual], Hin_{l+1} = dropout(H). */
 static void ref_forward_gcn(double *logits, const gs_model_layout *L, const double *p,
@@ -160,15 +196,7 @@ static void ref_forward_gcn(double *logits, const gs_model_layout *L, const doub
   double *hin = calloc(cap, sizeof *hin), *h = calloc(cap, sizeof *h);
   double *t = calloc(cap, sizeof *t), *z = calloc(cap, sizeof *z);
   ck_assert(hin && h && t && z);
-  /* input dropout: dense by element, sparse by CSR entry */
-  for (int64_t i = 0; i < n * FEATS; i++) hin[i] = f->xd[i];
-  if (f->x.kind == GS_FEATURES_SPARSE) {
-    for (int64_t i = 0; i < n; i++)
-      for (int64_t e = f->x.sparse.rowptr[i]; e < f->x.sparse.rowptr[i + 1]; e++)
-        hin[i * FEATS + f->x.sparse.col[e]] *= dropout_factor(L, 0, e);
-  } else {
-    for (int64_t i = 0; i < n * FEATS; i++) hin[i] *= dropout_factor(L, 0, i);
-  }
+  ref_input(hin, f->xd, L, f);
   for (int32_t l = 0; l < L->depth; l++) {
     const gs_layer_dims *d = &L->layer[l];
     matmul(t, hin, p + d->w_offset, n, d->in, d->out); /* H W */
@@ -177,27 +205,79 @@ static void ref_forward_gcn(double *logits, const gs_model_layout *L, const doub
     for (int64_t i = 0; i < n; i++)
       for (int64_t j = 0; j < d->out; j++) out[i * d->out + j] += p[d->b_offset + j];
     if (!d->hidden) break;
-    if (d->norm) {
-      for (int64_t i = 0; i < n; i++) {
-        double *r = z + i * d->out, mean = 0.0, var = 0.0;
-        for (int64_t j = 0; j < d->out; j++) mean += r[j] / (double)d->out;
-        for (int64_t j = 0; j < d->out; j++) var += (r[j] - mean) * (r[j] - mean) / (double)d->out;
-        double rstd = 1.0 / sqrt(var + (double)GS_LAYERNORM_EPS);
-        for (int64_t j = 0; j < d->out; j++)
-          r[j] = p[d->gamma_offset + j] * (r[j] - mean) * rstd + p[d->beta_offset + j];
-      }
-    }
-    relu_in(log, z, n * d->out);
-    for (int64_t i = 0; i < n * d->out; i++) {
-      double y = z[i] > 0.0 ? z[i] : 0.0;
-      h[i] = d->residual ? h[i] + y : y;
-      hin[i] = h[i] * dropout_factor(L, l + 1, i);
-    }
+    ref_hidden(hin, h, z, d, L, p, l, log);
   }
   free(hin);
   free(h);
   free(t);
   free(z);
+}
+
+/* out (n x k) += bias (k) on every row. */
+static void add_bias(double *out, const double *bias, int64_t k) {
+  for (int64_t i = 0; i < NODES; i++)
+    for (int64_t j = 0; j < k; j++) out[i * k + j] += bias[j];
+}
+
+/* SAGE, GIN, SGC and APPNP (gnn/family.c), each conv written out plainly:
+ * SAGE Z = H·W_self + Â·(H·W_neigh) + b (Â row-normalised); GIN V = Â·(H·W1) + ε·H·W1 + b1,
+ * Z = relu(V)·W2 + b2 (Â = A + I); SGC Z = dropout(Â^K X)·W + b; APPNP H = MLP(X), then K
+ * steps P = (1 - α)·Â·P + α·H. Hidden layers as GCN's (ref_hidden). */
+static void ref_forward_family(double *logits, const gs_model_layout *L, const double *p,
+                               const fixture *f, relu_log *log) {
+  const int64_t n = NODES, wmax = FEATS > L->config.width ? FEATS : L->config.width;
+  const int64_t cap = n * (wmax > CLASSES ? wmax : CLASSES);
+  const gs_model_family fam = L->config.family;
+  double *hin = calloc(cap, sizeof *hin), *h = calloc(cap, sizeof *h);
+  double *t = calloc(cap, sizeof *t), *u = calloc(cap, sizeof *u), *z = calloc(cap, sizeof *z);
+  double *x0 = calloc(n * FEATS, sizeof *x0), *hz = calloc(n * CLASSES, sizeof *hz);
+  ck_assert(hin && h && t && u && z && x0 && hz);
+  for (int64_t i = 0; i < n * FEATS; i++) x0[i] = f->xd[i];
+  for (int32_t k = 0; fam == GS_MODEL_SGC && k < L->hops; k++) {
+    matmul(t, f->adj, x0, n, n, FEATS); /* Â X */
+    for (int64_t i = 0; i < n * FEATS; i++) x0[i] = t[i];
+  }
+  ref_input(hin, x0, L, f);
+  for (int32_t l = 0; l < L->depth; l++) {
+    const gs_layer_dims *d = &L->layer[l];
+    double *out = d->hidden ? z : fam == GS_MODEL_APPNP ? hz : logits;
+    if (fam == GS_MODEL_SAGE) {
+      matmul(t, hin, p + d->w2_offset, n, d->in, d->out);    /* H W_neigh */
+      matmul(out, f->adj, t, n, n, d->out);                  /* Â (H W_neigh) */
+      matmul(t, hin, p + d->w_offset, n, d->in, d->out);     /* H W_self */
+      for (int64_t i = 0; i < n * d->out; i++) out[i] += t[i];
+      add_bias(out, p + d->b_offset, d->out);
+    } else if (fam == GS_MODEL_GIN) {
+      matmul(t, hin, p + d->w_offset, n, d->in, d->mid);     /* H W1 */
+      matmul(u, f->adj, t, n, n, d->mid);                    /* (A + I) H W1 */
+      for (int64_t i = 0; i < n * d->mid; i++) u[i] += p[d->eps_offset] * t[i];
+      add_bias(u, p + d->b_offset, d->mid);
+      relu_in(log, u, n * d->mid);
+      for (int64_t i = 0; i < n * d->mid; i++) u[i] = u[i] > 0.0 ? u[i] : 0.0;
+      matmul(out, u, p + d->w2_offset, n, d->mid, d->out);   /* relu(V) W2 */
+      add_bias(out, p + d->b2_offset, d->out);
+    } else {
+      matmul(out, hin, p + d->w_offset, n, d->in, d->out);   /* H W */
+      add_bias(out, p + d->b_offset, d->out);
+    }
+    if (!d->hidden) break;
+    ref_hidden(hin, h, z, d, L, p, l, log);
+  }
+  if (fam == GS_MODEL_APPNP) {
+    const double alpha = GS_APPNP_TELEPORT;
+    for (int64_t i = 0; i < n * CLASSES; i++) logits[i] = hz[i];
+    for (int32_t k = 0; k < L->hops; k++) {
+      matmul(t, f->adj, logits, n, n, CLASSES);              /* Â P */
+      for (int64_t i = 0; i < n * CLASSES; i++) logits[i] = (1.0 - alpha) * t[i] + alpha * hz[i];
+    }
+  }
+  free(hin);
+  free(h);
+  free(t);
+  free(u);
+  free(z);
+  free(x0);
+  free(hz);
 }
 
 /* Mean softmax cross-entropy over the fixture's training nodes, in double. */
@@ -222,24 +302,52 @@ typedef struct {
   gs_layer_order order;
   float dropout;
   bool sparse_input;
+  gs_model_family family;
 } gradcheck_case;
 
 static const gradcheck_case CASES[] = {
     /* name                              reference        L  H  res    norm   order          drop  sparse */
-    {"gcn 1 layer, dense",               ref_forward_gcn, 1, 8, false, false, GS_ORDER_AUTO, 0.0f, false},
-    {"gcn 1 layer, sparse, dropout",     ref_forward_gcn, 1, 8, false, false, GS_ORDER_AUTO, 0.3f, true},
-    {"gcn 2, sparse, dropout",           ref_forward_gcn, 2, 8, false, false, GS_ORDER_AUTO, 0.3f, true},
-    {"gcn 2, sparse, dropout off",       ref_forward_gcn, 2, 8, false, false, GS_ORDER_AUTO, 0.0f, true},
-    {"gcn 3, dense, transform first",    ref_forward_gcn, 3, 6, false, false, GS_ORDER_TRANSFORM_FIRST, 0.3f, false},
-    {"gcn 3, dense, aggregate first",    ref_forward_gcn, 3, 6, false, false, GS_ORDER_AGGREGATE_FIRST, 0.3f, false},
-    {"gcn 3, dense, aggregate, no drop", ref_forward_gcn, 3, 6, false, false, GS_ORDER_AGGREGATE_FIRST, 0.0f, false},
-    {"gcn 3, layernorm, sparse",         ref_forward_gcn, 3, 6, false, true,  GS_ORDER_AUTO, 0.3f, true},
-    {"gcn 3, layernorm, dense, aggr",    ref_forward_gcn, 3, 6, false, true,  GS_ORDER_AGGREGATE_FIRST, 0.0f, false},
-    {"gcn 4, residual, sparse",          ref_forward_gcn, 4, 6, true,  false, GS_ORDER_AUTO, 0.3f, true},
-    {"gcn 4, residual, dense, no drop",  ref_forward_gcn, 4, 6, true,  false, GS_ORDER_TRANSFORM_FIRST, 0.0f, false},
-    {"gcn 4, residual+norm, dense",      ref_forward_gcn, 4, 6, true,  true,  GS_ORDER_TRANSFORM_FIRST, 0.3f, false},
-    {"gcn 4, residual+norm, dense, aggr",ref_forward_gcn, 4, 6, true,  true,  GS_ORDER_AGGREGATE_FIRST, 0.3f, false},
-    {"gcn 5, residual+norm, sparse",     ref_forward_gcn, 5, 6, true,  true,  GS_ORDER_AUTO, 0.0f, true},
+    {"gcn 1 layer, dense",               ref_forward_gcn, 1, 8, false, false, GS_ORDER_AUTO, 0.0f, false, GS_MODEL_GCN},
+    {"gcn 1 layer, sparse, dropout",     ref_forward_gcn, 1, 8, false, false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_GCN},
+    {"gcn 2, sparse, dropout",           ref_forward_gcn, 2, 8, false, false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_GCN},
+    {"gcn 2, sparse, dropout off",       ref_forward_gcn, 2, 8, false, false, GS_ORDER_AUTO, 0.0f, true, GS_MODEL_GCN},
+    {"gcn 3, dense, transform first",    ref_forward_gcn, 3, 6, false, false, GS_ORDER_TRANSFORM_FIRST, 0.3f, false, GS_MODEL_GCN},
+    {"gcn 3, dense, aggregate first",    ref_forward_gcn, 3, 6, false, false, GS_ORDER_AGGREGATE_FIRST, 0.3f, false, GS_MODEL_GCN},
+    {"gcn 3, dense, aggregate, no drop", ref_forward_gcn, 3, 6, false, false, GS_ORDER_AGGREGATE_FIRST, 0.0f, false, GS_MODEL_GCN},
+    {"gcn 3, layernorm, sparse",         ref_forward_gcn, 3, 6, false, true,  GS_ORDER_AUTO, 0.3f, true, GS_MODEL_GCN},
+    {"gcn 3, layernorm, dense, aggr",    ref_forward_gcn, 3, 6, false, true,  GS_ORDER_AGGREGATE_FIRST, 0.0f, false, GS_MODEL_GCN},
+    {"gcn 4, residual, sparse",          ref_forward_gcn, 4, 6, true,  false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_GCN},
+    {"gcn 4, residual, dense, no drop",  ref_forward_gcn, 4, 6, true,  false, GS_ORDER_TRANSFORM_FIRST, 0.0f, false, GS_MODEL_GCN},
+    {"gcn 4, residual+norm, dense",      ref_forward_gcn, 4, 6, true,  true,  GS_ORDER_TRANSFORM_FIRST, 0.3f, false, GS_MODEL_GCN},
+    {"gcn 4, residual+norm, dense, aggr",ref_forward_gcn, 4, 6, true,  true,  GS_ORDER_AGGREGATE_FIRST, 0.3f, false, GS_MODEL_GCN},
+    {"gcn 5, residual+norm, sparse",     ref_forward_gcn, 5, 6, true,  true,  GS_ORDER_AUTO, 0.0f, true, GS_MODEL_GCN},
+    /* the other families (gnn/family.c); L is K for sgc and appnp. APPNP's sparse input is
+     * left to tests/test_model.c: the fixture's empty rows put its first ReLU at exactly the
+     * zero bias, a kink for every bias entry. */
+    {"sage 2, sparse, dropout", ref_forward_family, 2, 8,
+     false, false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_SAGE},
+    {"sage 3, dense, transform first", ref_forward_family, 3, 6,
+     false, false, GS_ORDER_TRANSFORM_FIRST, 0.3f, false, GS_MODEL_SAGE},
+    {"sage 3, dense, aggregate first", ref_forward_family, 3, 6,
+     false, false, GS_ORDER_AGGREGATE_FIRST, 0.0f, false, GS_MODEL_SAGE},
+    {"sage 4, residual+norm, dense", ref_forward_family, 4, 6,
+     true, true, GS_ORDER_AUTO, 0.3f, false, GS_MODEL_SAGE},
+    {"gin 2, sparse, dropout", ref_forward_family, 2, 8,
+     false, false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_GIN},
+    {"gin 3, dense, transform first", ref_forward_family, 3, 6,
+     false, false, GS_ORDER_TRANSFORM_FIRST, 0.3f, false, GS_MODEL_GIN},
+    {"gin 3, dense, aggregate first", ref_forward_family, 3, 6,
+     false, false, GS_ORDER_AGGREGATE_FIRST, 0.0f, false, GS_MODEL_GIN},
+    {"gin 4, residual+norm, dense", ref_forward_family, 4, 6,
+     true, true, GS_ORDER_AUTO, 0.3f, false, GS_MODEL_GIN},
+    {"sgc K=2, sparse X, dropout", ref_forward_family, 2, 8,
+     false, false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_SGC},
+    {"sgc K=3, dense X, dropout off", ref_forward_family, 3, 8,
+     false, false, GS_ORDER_AUTO, 0.0f, false, GS_MODEL_SGC},
+    {"appnp K=2, dense, dropout", ref_forward_family, 2, 6,
+     false, false, GS_ORDER_AUTO, 0.3f, false, GS_MODEL_APPNP},
+    {"appnp K=10, dense, norm", ref_forward_family, 10, 6,
+     false, true, GS_ORDER_AUTO, 0.0f, false, GS_MODEL_APPNP},
 };
 
 /* Checks every parameter of one case and returns the largest relative error. `corrupt`
@@ -247,8 +355,9 @@ static const gradcheck_case CASES[] = {
  * that the checker itself can be shown to fail on a wrong gradient. */
 static double check_case(const gradcheck_case *c, double corrupt) {
   fixture f;
-  fixture_make(&f, c->sparse_input);
+  fixture_make(&f, c->sparse_input, gs_model_family_norm(c->family, GS_NORM_SYM));
   gs_model_config cfg = gs_model_config_default();
+  cfg.family = c->family;
   cfg.depth = c->depth;
   cfg.width = c->width;
   cfg.residual = c->residual;
@@ -279,7 +388,8 @@ static double check_case(const gradcheck_case *c, double corrupt) {
   double *fd = malloc((size_t)P * sizeof *fd);
   bool *kink = calloc((size_t)P, sizeof *kink);
   relu_log base = {0}, probe = {0};
-  base.cap = probe.cap = (int64_t)L->depth * NODES * (c->width > FEATS ? c->width : FEATS);
+  /* GIN logs two ReLU inputs per layer (its MLP's and the layer's) */
+  base.cap = probe.cap = 2 * (int64_t)L->depth * NODES * (c->width > FEATS ? c->width : FEATS);
   base.v = malloc((size_t)base.cap * sizeof(double));
   probe.v = malloc((size_t)probe.cap * sizeof(double));
   ck_assert(p && ref_logits && fd && kink && base.v && probe.v);
