@@ -769,6 +769,17 @@ gs_status gs_sweep_price(gs_sweep_prediction *out, gs_sweep_pricer *p, const gs_
   gs_norm norm = GS_NORM_SYM;
   if (norm_s && !strcmp(norm_s, "row")) norm = GS_NORM_ROW;
   else if (norm_s && !strcmp(norm_s, "none")) norm = GS_NORM_NONE;
+  /* The layer family (GCN when not named), and the adjacency it propagates over. */
+  const char *model = gs_sweep_get(run, "model");
+  gs_model_family family = GS_MODEL_GCN;
+  r.family_priced = !model;
+  for (int f = 0; f < GS_MODEL_FAMILIES && model; f++)
+    if (gs_model_family_name((gs_model_family)f) &&
+        !strcmp(gs_model_family_name((gs_model_family)f), model)) {
+      family = (gs_model_family)f;
+      r.family_priced = true;
+    }
+  norm = gs_model_family_norm(family, norm);
   priced_data *d = NULL;
   gs_status st = data_of(&d, p, gs_sweep_get(run, "dataset"), gs_sweep_get(run, "split"), norm,
                          err);
@@ -782,6 +793,7 @@ gs_status gs_sweep_price(gs_sweep_prediction *out, gs_sweep_pricer *p, const gs_
   gs_train_options topt = gs_train_options_default();
   gs_cost_options copt = gs_cost_options_default();
   gs_model_config cfg = gs_model_config_default();
+  cfg.family = family;
   cfg.dropout = (float)num(run, "dropout", cfg.dropout);
   const char *v;
   cfg.residual = (v = gs_sweep_get(run, "residual")) && !strcmp(v, "true");
@@ -795,9 +807,6 @@ gs_status gs_sweep_price(gs_sweep_prediction *out, gs_sweep_pricer *p, const gs_
   copt.weight_decay = num(run, "weight_decay", topt.weight_decay);
   copt.epochs = (int32_t)num(run, "epochs", topt.epochs);
   r.epochs = copt.epochs;
-  /* Families other than GCN are priced as the GCN of the same size until the cost model
-   * prices them itself. */
-  r.family_priced = !gs_sweep_get(run, "model");
 
   gs_scaling_rule rule = gs_scaling_rule_default();
   const char *s = gs_sweep_get(run, "strategy");

@@ -73,8 +73,8 @@ int gs_sweep_train_args(const gs_sweep_run *run, const char *data_root, int thre
  * whose value is the program's built-in behaviour (model gcn, batching full) needs no flag. */
 gs_status gs_sweep_check_support(const gs_sweep *sw, const char *train_help, gs_error *err);
 
-/* What the cost model predicts for a run (on the runs of GCN until the cost model knows the
- * family; `family_priced` false then). */
+/* What the cost model predicts for a run, for its layer family (`family_priced` false when
+ * this build does not know the family: then priced as a GCN of the same size). */
 typedef struct {
   bool ok;
   bool data_error;           /* !ok because the dataset does not load (else: the rules or the
