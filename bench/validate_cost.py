@@ -50,7 +50,7 @@ EXTRAPOLATION = [
     ("coauthor-cs", 2, 512, 1.0, []),
     ("coauthor-cs", 24, 32, 1.0, []),
     ("amazon-photo", 2, 512, 1.0, []),
-    ("amazon-photo", 96, 32, 1.0, []),
+    ("amazon-photo", 100, 32, 1.0, []),
 ]
 
 PEAK_BAR, RSS_BAR, TIME_BAR, EXTRAPOLATION_BAR = 2.0, 15.0, 25.0, 30.0
