@@ -16,7 +16,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_SEEDS 512
-#define MAX_INPUT 65536
+#define DRIVER_MAX_INPUT 65536
 
 typedef struct {
   uint8_t *data;
@@ -40,8 +40,8 @@ static void add_seed(const char *path) {
   if (nseeds >= MAX_SEEDS) return;
   FILE *f = fopen(path, "rb");
   if (!f) return;
-  uint8_t *buf = malloc(MAX_INPUT);
-  size_t n = buf ? fread(buf, 1, MAX_INPUT, f) : 0;
+  uint8_t *buf = malloc(DRIVER_MAX_INPUT);
+  size_t n = buf ? fread(buf, 1, DRIVER_MAX_INPUT, f) : 0;
   fclose(f);
   if (!buf) return;
   seeds[nseeds].data = buf;
@@ -70,7 +70,7 @@ static const char *const tokens[] = {"-1", "0", "2147483647", "2147483648", "922
                                      "%%MatrixMarket matrix coordinate real general\n",
                                      "\x1f\x8b", "\r\n", "18446744073709551615", "-0", "0x10"};
 
-/* Applies 1 to 4 random mutations to buf (size *n, capacity MAX_INPUT). */
+/* Applies 1 to 4 random mutations to buf (size *n, capacity DRIVER_MAX_INPUT). */
 static void mutate(uint8_t *buf, size_t *n) {
   int count = 1 + (int)below(4);
   for (int k = 0; k < count; k++) {
@@ -88,7 +88,7 @@ static void mutate(uint8_t *buf, size_t *n) {
       case 3: { /* duplicate a run */
         if (!len) break;
         size_t at = below(len), run = 1 + below(len - at < 32 ? len - at : 32);
-        if (len + run > MAX_INPUT) break;
+        if (len + run > DRIVER_MAX_INPUT) break;
         size_t to = below(len + 1);
         memmove(buf + to + run, buf + to, len - to);
         memcpy(buf + to, buf + (at < to ? at : at + run), run);
@@ -98,7 +98,7 @@ static void mutate(uint8_t *buf, size_t *n) {
       case 4: { /* insert a token */
         const char *t = tokens[below(sizeof tokens / sizeof tokens[0])];
         size_t tl = strlen(t), to = below(len + 1);
-        if (len + tl > MAX_INPUT) break;
+        if (len + tl > DRIVER_MAX_INPUT) break;
         memmove(buf + to + tl, buf + to, len - to);
         memcpy(buf + to, t, tl);
         *n = len + tl;
@@ -107,7 +107,7 @@ static void mutate(uint8_t *buf, size_t *n) {
       case 5: { /* splice: the tail of another seed */
         const blob *o = &seeds[below((size_t)nseeds)];
         size_t cut = below(len + 1), from = below(o->size + 1), take = o->size - from;
-        if (cut + take > MAX_INPUT) take = MAX_INPUT - cut;
+        if (cut + take > DRIVER_MAX_INPUT) take = DRIVER_MAX_INPUT - cut;
         memcpy(buf + cut, o->data + from, take);
         *n = cut + take;
         break;
@@ -125,7 +125,7 @@ static double now(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static uint8_t current[MAX_INPUT];
+static uint8_t current[DRIVER_MAX_INPUT];
 static size_t current_size;
 
 /* Saves the input being run when a sanitizer reports (its death callback). */
