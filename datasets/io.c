@@ -65,7 +65,10 @@ gs_status gs__reader_open(gs__reader *r, const char *path, gs_error *err) {
     r->gz = NULL;
     return gs_error_set(err, GS_ERR_NOMEM, "%s: out of memory for the read buffer", path);
   }
-  memset(r->buf, 0, r->cap + GS__READ_PAD);
+  /* Only the pad after the (still empty) text needs zeros: reader_fill zeroes it after every
+   * read. Clearing the whole 1 MiB touched every page for each file opened, which for small
+   * files (splits, counts, fuzz inputs) cost more than the reading. */
+  memset(r->buf, 0, GS__READ_PAD);
   return GS_OK;
 }
 
