@@ -166,8 +166,8 @@ static int parse_request(train_request *q, int argc, char **argv) {
   q->clusters_per_batch = 1;
   const gs_option options[] = {
       GS_OPTS_DATA(&q->data, &q->split),
-      GS_OPT_ENUM("features", "auto|rownorm|raw|binary", gs_cli_featprep_choices, &q->prep,
-                  "feature preprocessing (default auto: raw when rows hold more than\n"
+      GS_OPT_ENUM("features", "auto|rownorm|raw|binary|l2", gs_cli_featprep_choices, &q->prep,
+                  "feature preprocessing (default auto: l2 when rows hold more than\n"
                   "100 non-zeros on average, else rownorm; README)"),
       GS_OPT_ENUM("reorder", "none|rcm", reorder_choices, &reorder,
                   "renumber nodes by Reverse Cuthill-McKee before training, so that\n"
@@ -419,8 +419,9 @@ static void print_header(const train_request *q, const train_price *p, const tra
   printf("features: %s", gs_featprep_name(ds->features_prep));
   if (q->prep == GS_FEATPREP_AUTO)
     printf(" (auto: %.1f non-zeros per row %s %g, so %s)", (double)ds->x.nnz / (double)ds->x.rows,
-           ds->features_prep == GS_FEATPREP_RAW ? ">" : "<=", GS_FEATPREP_RAW_ROW_NNZ,
-           ds->features_prep == GS_FEATPREP_RAW ? "kept as stored" : "rows scaled to sum 1");
+           ds->features_prep == GS_FEATPREP_L2 ? ">" : "<=", GS_FEATPREP_DENSE_ROW_NNZ,
+           ds->features_prep == GS_FEATPREP_L2 ? "rows scaled to unit Euclidean norm"
+                                               : "rows scaled to sum 1");
   printf("\n");
   if (!q->have_strategy) return;
   printf("scaling: strategy %s", gs_scaling_strategy_name(rule->strategy));

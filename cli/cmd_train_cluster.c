@@ -44,8 +44,7 @@ int gs_cli_train_cluster(const gs_cli_cluster_run *a) {
                       "%s has no features, labels or split: training needs all three", a->data);
     goto fail;
   }
-  if (a->prep == GS_FEATPREP_ROWNORM) gs_dataset_row_normalize(ds);
-  else if (a->prep == GS_FEATPREP_BINARY) gs_dataset_binarize(ds);
+  gs_dataset_prepare_features(ds, a->prep);
   gs_cluster_capacity cap;
   GS_TRY(gs_cluster_capacity_of(&cap, ds, a->clusters_per_batch, &err));
   gs_cluster_options co = gs_cluster_options_default();

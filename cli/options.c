@@ -30,6 +30,7 @@ const gs_option_choice gs_cli_featprep_choices[] = {{"auto", GS_FEATPREP_AUTO},
                                                     {"rownorm", GS_FEATPREP_ROWNORM},
                                                     {"raw", GS_FEATPREP_RAW},
                                                     {"binary", GS_FEATPREP_BINARY},
+                                                    {"l2", GS_FEATPREP_L2},
                                                     {NULL, 0}};
 
 bool gs_cli_parse_base_option(const char *value, void *rule, char *why, size_t cap) {

@@ -30,7 +30,8 @@ typedef enum {
   GS_FEATPREP_AUTO = 0,    /* chosen by gs_featprep_choose from the features' statistics */
   GS_FEATPREP_ROWNORM = 1, /* gs_dataset_row_normalize */
   GS_FEATPREP_RAW = 2,     /* as stored */
-  GS_FEATPREP_BINARY = 3   /* gs_dataset_binarize */
+  GS_FEATPREP_BINARY = 3,  /* gs_dataset_binarize */
+  GS_FEATPREP_L2 = 4       /* gs_dataset_l2_normalize */
 } gs_featprep;
 
 typedef struct {
@@ -123,10 +124,13 @@ void gs_dataset_free(gs_dataset **ds);
 /* Scales every feature row to sum 1 (rows summing to 0 are left), as Kipf & Welling do. */
 void gs_dataset_row_normalize(gs_dataset *ds);
 
+/* Scales every feature row to unit Euclidean norm (rows of zeros are left). */
+void gs_dataset_l2_normalize(gs_dataset *ds);
+
 /* Replaces every non-zero feature by 1 (Shchur et al. 2018). */
 void gs_dataset_binarize(gs_dataset *ds);
 
-/* "auto", "rownorm", "raw" or "binary". */
+/* "auto", "rownorm", "raw", "binary" or "l2". */
 const char *gs_featprep_name(gs_featprep p);
 
 /* Parses one of those names; false (out unchanged) otherwise. */
@@ -140,8 +144,9 @@ typedef struct {
 
 gs_feature_stats gs_feature_stats_of(const gs_features *x);
 
-/* Rows with more non-zeros than this on average are fed raw by gs_featprep_choose. */
-#define GS_FEATPREP_RAW_ROW_NNZ 100.0
+/* Rows with more non-zeros than this on average are scaled to unit Euclidean norm (l2) by
+ * gs_featprep_choose, fewer are scaled to sum 1 (rownorm). */
+#define GS_FEATPREP_DENSE_ROW_NNZ 100.0
 
 /* The automatic choice (DOCUMENTED RULE, README "Feature preprocessing"): see dataset.c. */
 gs_featprep gs_featprep_choose(const gs_feature_stats *s);

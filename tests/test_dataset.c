@@ -401,6 +401,40 @@ START_TEST(test_row_normalize_rows_sum_to_one) {
 }
 END_TEST
 
+START_TEST(test_l2_normalize_rows_have_unit_norm) {
+  /* Dense and sparse storage; a zero row is left as it is. */
+  for (int pass = 0; pass < 2; pass++) {
+    make_tiny(true);
+    gs_test_write_gz("raw/node-feat.csv.gz", "3,4,0,0,0,0\n0,0,0,0,0,0\n1,1,1,1,0,0\n0,0,0,0,0,0.5\n");
+    gs_dataset_options o = gs_dataset_options_default();
+    o.sparse_below = pass == 0 ? 0.0 : 2.0;
+    gs_dataset *ds = load_ok(gs_test_tmp_root, &o);
+    ck_assert_int_eq(ds->x.kind, pass == 0 ? GS_FEATURES_DENSE : GS_FEATURES_SPARSE);
+    ck_assert_int_eq(gs_dataset_prepare_features(ds, GS_FEATPREP_L2), GS_FEATPREP_L2);
+    ck_assert_float_eq_tol(feat(ds, 0, 0), 0.6f, 1e-7f);
+    ck_assert_float_eq_tol(feat(ds, 0, 1), 0.8f, 1e-7f);
+    ck_assert_float_eq(feat(ds, 1, 0), 0.0f);
+    ck_assert_float_eq(feat(ds, 2, 3), 0.5f);
+    ck_assert_float_eq(feat(ds, 3, 5), 1.0f);
+    gs_dataset_free(&ds);
+    gs_test_clean_tmp();
+  }
+}
+END_TEST
+
+START_TEST(test_featprep_auto_rule) {
+  /* The documented rule: above GS_FEATPREP_DENSE_ROW_NNZ non-zeros per row l2, else rownorm. */
+  gs_feature_stats s = {GS_FEATPREP_DENSE_ROW_NNZ + 0.1, true};
+  ck_assert_int_eq(gs_featprep_choose(&s), GS_FEATPREP_L2);
+  s.mean_row_nnz = GS_FEATPREP_DENSE_ROW_NNZ;
+  ck_assert_int_eq(gs_featprep_choose(&s), GS_FEATPREP_ROWNORM);
+  gs_featprep p = GS_FEATPREP_AUTO;
+  ck_assert(gs_featprep_parse("l2", &p));
+  ck_assert_int_eq(p, GS_FEATPREP_L2);
+  ck_assert_str_eq(gs_featprep_name(GS_FEATPREP_L2), "l2");
+}
+END_TEST
+
 START_TEST(test_binarize_dense_and_sparse) {
   make_tiny(true);
   for (int pass = 0; pass < 2; pass++) {
@@ -1380,6 +1414,8 @@ Suite *gs_dataset_suite(void) {
   TCase *tr = tcase_create("transforms");
   tcase_set_timeout(tr, 60);
   tcase_add_test(tr, test_row_normalize_rows_sum_to_one);
+  tcase_add_test(tr, test_l2_normalize_rows_have_unit_norm);
+  tcase_add_test(tr, test_featprep_auto_rule);
   tcase_add_test(tr, test_binarize_dense_and_sparse);
   tcase_add_test(tr, test_columns_select_and_reorder);
   tcase_add_test(tr, test_columns_on_cora_match_full_load);
