@@ -13,7 +13,7 @@ expect 2 "--data DIR is required" -- "$bin" train
 expect 2 "outside 1..128" -- "$bin" train --data "$data/cora" --depth 0
 expect 2 "is not an integer" -- "$bin" train --data "$data/cora" --width abc
 expect 2 "unknown option" -- "$bin" train --data "$data/cora" --nosuch
-expect 2 "is not auto, rownorm, raw or binary" -- "$bin" train --data "$data/cora" --features odd
+expect 2 "is not auto, rownorm, raw, binary or l2" -- "$bin" train --data "$data/cora" --features odd
 expect 1 "no such file or folder" -- "$bin" train --data "$tmp/missing"
 expect 1 "no split 'nosuch'" -- "$bin" train --data "$data/cora" --split nosuch
 
