@@ -41,6 +41,8 @@ static void print_sizes(const gs_profile_measure_report *r) {
 #define RATES_SECONDS_MAX 3.0
 #define FIT_SECONDS_MIN 0.1
 #define SAVE_MARGIN_S 0.05
+/* The smallest --seconds that holds the kernel fit within 1.5 x the budget (1.23 x at 2 s). */
+#define FIT_BUDGET_MIN_S 2.0
 static double rates_seconds(double total) {
   return fmax(0.2, fmin(RATES_SECONDS_MAX, total / 3.0));
 }
@@ -65,11 +67,11 @@ int gs_cmd_calibrate(int argc, char **argv) {
   const gs_option options[] = {
       GS_OPT_SECTION("measurement"),
       GS_OPT_THREADS(&threads),
-      GS_OPT_DOUBLE("seconds", "S", 0.2, 3600.0, &seconds,
-                    "time budget of the whole calibration (default 20): a third\n"
+      GS_OPT_DOUBLE("seconds", "S", 1.0, 3600.0, &seconds,
+                    "time budget of the whole calibration (default 20, at least 1): a third\n"
                     "for the rate measurements (at most 3 s), the rest for the kernel\n"
                     "fit, which trains 8 small GCNs on generated graphs, up to three\n"
-                    "rounds; it ends within 1.5 x S"),
+                    "rounds; it ends within 1.5 x S; at least 2 s with the fit"),
       GS_OPT_INT("fit-epochs", "N", 2, 10000, &fit_epochs,
                  "epochs of each kernel-fit training run at least (default 3)"),
       GS_OPT_FLAG("fit", &fit, "skip the kernel fit: epoch times from the roofline alone"),
@@ -83,6 +85,16 @@ int gs_cmd_calibrate(int argc, char **argv) {
   int status = gs_cli_parse(&cli, "calibrate", "[options]", options, GS_CLI_ROWS(options), argc,
                             argv, 2);
   if (status != GS_CLI_CONTINUE) return status;
+  /* The kernel fit cannot go below 8 cases x 3 epochs (about 1.9 s on the development VM), so a
+   * smaller budget with the fit would overrun 1.5 x S (2.3 x at S = 1): refuse it up front. */
+  if (fit && seconds < FIT_BUDGET_MIN_S) {
+    fprintf(stderr,
+            "gnnscale calibrate: option --seconds: %g s is too short for the kernel fit (it "
+            "trains 8 small GCNs, about 2 s at the least); give --seconds %g or more, or "
+            "--no-fit for a rates-only profile\n",
+            seconds, FIT_BUDGET_MIN_S);
+    return 2;
+  }
   gs_error err;
   gs_error_clear(&err);
   gs_status st = GS_OK;

@@ -104,6 +104,7 @@ plan_args=(plan --data "$data/cora" --mem 64MiB --phi-max 2)
 expect 2 "option --mem-basis: 'vss' is not rss or counted" -- "$bin" "${plan_args[@]}" --mem-basis vss
 expect 2 "--time-headroom" -- "$bin" "${plan_args[@]}" --strategy w --time-headroom -0.5
 expect 2 "--fit-epochs" -- "$bin" calibrate --fit-epochs 1
+expect 2 "too short for the kernel fit" -- "$bin" calibrate --seconds 1
 expect 0 "of peak RSS (the counted peak +" -- "$bin" "${plan_args[@]}" --strategy w
 expect 0 "budgets: memory 64.0 MiB of counted bytes" -- "$bin" "${plan_args[@]}" --strategy w --mem-basis counted
 expect 0 "utility choice (marked U): phi = 0.75-1.00 (depth 2, width 32, 1433 features): val acc 0.8100" -- \
@@ -154,7 +155,7 @@ else
   failed=$((failed + 1))
   echo "FAIL: default-profile train output: ${out:0:400}"
 fi
-"$bin" calibrate --no-fit --seconds 0.5 --threads 1 --out "$tmp/p1.txt" > /dev/null 2>&1
+"$bin" calibrate --no-fit --seconds 1 --threads 1 --out "$tmp/p1.txt" > /dev/null 2>&1
 out=$("$bin" train --data "$data/cora" --epochs 3 --quiet --threads 2 --profile "$tmp/p1.txt" 2>&1)
 warnings=$(grep -c "measured on" <<< "$out")
 if [[ "$warnings" -eq 1 && "$out" == *"warning: the machine profile was measured on"*"with 1 thread; this run has 2 threads on the same machine"* && "$out" == *"epoch time from a probe of this graph"* ]]; then
@@ -185,7 +186,7 @@ expect 0 "wrote" -- "$bin" generate --out "$tmp/gen" --nodes 50 --edges 100 --fe
 expect 0 "nodes          50" -- "$bin" info --data "$tmp/gen"
 expect 1 "root folder" -- "$bin" generate --out / --nodes 50 --edges 100
 expect 2 "option --features" -- "$bin" generate --out "$tmp/g0" --features 0
-expect 1 "is a folder" -- "$bin" calibrate --out "$tmp" --seconds 0.2
+expect 1 "is a folder" -- "$bin" calibrate --out "$tmp" --no-fit --seconds 1
 expect 1 "cannot write there" -- "$bin" search --data "$data/cora" --factor 2 --out /proc/gs.txt
 
 echo "$passed passed, $failed failed"
