@@ -474,6 +474,8 @@ static gs_status run_seeds(train_outcome *o, train_request *q, gs_error *err) {
     q->topt.progress = show ? stderr : NULL;
     q->topt.progress_label = label;
     st = gs_train(&o->runs[s].r, m, o->ds, &q->topt, err);
+    /* label dies with this iteration; q->topt goes on to the probe (ASan: use after scope). */
+    q->topt.progress_label = "train";
     gs_model_free(&m);
     if (st != GS_OK) return st;
     o->runs[s].seed = q->cfg.seed;
