@@ -984,7 +984,9 @@ gs_status gs_dataset_graph_new(gs_graph **out, const gs_dataset *ds, gs_norm nor
   return gs_graph_new(out, ds->num_nodes, ds->src, ds->dst, ds->num_edge_lines, norm, err);
 }
 
-void gs_dataset_row_normalize(gs_dataset *ds) {
+/* Divides every feature row by its sum (l2 false) or its Euclidean norm (l2 true); rows whose
+ * sum or norm is 0 are left. */
+static void scale_rows(gs_dataset *ds, bool l2) {
   if (!ds) return;
   gs_features *x = &ds->x;
   if (x->kind == GS_FEATURES_DENSE) {
@@ -993,51 +995,29 @@ void gs_dataset_row_normalize(gs_dataset *ds) {
     for (int64_t i = 0; i < x->rows; i++) {
       float *row = x->dense + i * cols;
       double sum = 0.0;
-      for (int64_t c = 0; c < cols; c++) sum += row[c];
+      for (int64_t c = 0; c < cols; c++) sum += l2 ? (double)row[c] * row[c] : row[c];
       if (sum == 0.0) continue;
-      for (int64_t c = 0; c < cols; c++) row[c] = (float)(row[c] / sum);
+      const double by = l2 ? sqrt(sum) : sum;
+      for (int64_t c = 0; c < cols; c++) row[c] = (float)(row[c] / by);
     }
   } else if (x->kind == GS_FEATURES_SPARSE) {
     const gs_csr *m = &x->sparse;
 #pragma omp parallel for schedule(static)
     for (int64_t i = 0; i < m->nrows; i++) {
       double sum = 0.0;
-      for (int64_t k = m->rowptr[i]; k < m->rowptr[i + 1]; k++) sum += m->val[k];
-      if (sum == 0.0) continue;
       for (int64_t k = m->rowptr[i]; k < m->rowptr[i + 1]; k++)
-        m->val[k] = (float)(m->val[k] / sum);
+        sum += l2 ? (double)m->val[k] * m->val[k] : m->val[k];
+      if (sum == 0.0) continue;
+      const double by = l2 ? sqrt(sum) : sum;
+      for (int64_t k = m->rowptr[i]; k < m->rowptr[i + 1]; k++)
+        m->val[k] = (float)(m->val[k] / by);
     }
   }
 }
 
-void gs_dataset_l2_normalize(gs_dataset *ds) {
-  if (!ds) return;
-  gs_features *x = &ds->x;
-  if (x->kind == GS_FEATURES_DENSE) {
-    const int64_t cols = x->cols;
-#pragma omp parallel for schedule(static)
-    for (int64_t i = 0; i < x->rows; i++) {
-      float *row = x->dense + i * cols;
-      double sum = 0.0;
-      for (int64_t c = 0; c < cols; c++) sum += (double)row[c] * row[c];
-      if (sum == 0.0) continue;
-      const double scale = 1.0 / sqrt(sum);
-      for (int64_t c = 0; c < cols; c++) row[c] = (float)(row[c] * scale);
-    }
-  } else if (x->kind == GS_FEATURES_SPARSE) {
-    const gs_csr *m = &x->sparse;
-#pragma omp parallel for schedule(static)
-    for (int64_t i = 0; i < m->nrows; i++) {
-      double sum = 0.0;
-      for (int64_t k = m->rowptr[i]; k < m->rowptr[i + 1]; k++)
-        sum += (double)m->val[k] * m->val[k];
-      if (sum == 0.0) continue;
-      const double scale = 1.0 / sqrt(sum);
-      for (int64_t k = m->rowptr[i]; k < m->rowptr[i + 1]; k++)
-        m->val[k] = (float)(m->val[k] * scale);
-    }
-  }
-}
+void gs_dataset_row_normalize(gs_dataset *ds) { scale_rows(ds, false); }
+
+void gs_dataset_l2_normalize(gs_dataset *ds) { scale_rows(ds, true); }
 
 void gs_dataset_binarize(gs_dataset *ds) {
   if (!ds) return;
