@@ -32,6 +32,7 @@ _Static_assert(SEARCH_MAX_CANDIDATES == 252, "the help of --max-candidates says 
 
 /* Datasets loaded at each feature count, sharing one graph. */
 typedef struct {
+  gs_featprep prep; /* applied to every dataset loaded, as train's --features */
   int32_t count;
   int64_t features[SEARCH_MAX_DATASETS];
   gs_dataset *ds[SEARCH_MAX_DATASETS];
@@ -62,7 +63,8 @@ static gs_status dataset_at(gs_dataset **out, dataset_cache *c, const char *dir,
     return gs_error_set(err, GS_ERR_INTERNAL, "%s: loaded %lld columns for %lld", dir,
                         (long long)got, (long long)f);
   }
-  gs_dataset_row_normalize(ds);
+  /* As train --resolution does: the choice of `auto` is made on the columns kept. */
+  gs_dataset_prepare_features(ds, c->prep);
   c->features[c->count] = f;
   c->ds[c->count++] = ds;
   *out = ds;
@@ -150,6 +152,7 @@ typedef struct {
   gs_train_options topt;
   int64_t seeds, threads, max_candidates;
   gs_model_family family;
+  gs_featprep prep;
   bool json, force;
 } search_request;
 
@@ -172,6 +175,8 @@ static int parse_request(search_request *q, int argc, char **argv) {
   q->max_candidates = 12;
   const gs_option options[] = {
       GS_OPTS_DATA(&q->data, &q->split),
+      GS_OPT_ENUM("features", "auto|rownorm|raw|binary|l2", gs_cli_featprep_choices, &q->prep,
+                  "feature preprocessing, as train's (default auto)"),
       GS_OPT_MODEL_FAMILY(&q->family),
       GS_OPT_SECTION("search"),
       GS_OPT_DOUBLE("factor", "X", 1.0001, 1e6, &q->so.factor,
@@ -305,6 +310,7 @@ static gs_status train_models(search_models *m, const search_request *q, const g
   gs_status st = GS_OK;
   dataset_cache cache;
   memset(&cache, 0, sizeof cache);
+  cache.prep = q->prep;
   const bool tty = !q->json && isatty(fileno(stderr));
   for (int32_t i = 0; i < m->count; i++) {
     entry *e = &m->entries[i];
@@ -453,7 +459,7 @@ int gs_cmd_search(int argc, char **argv) {
   gs_search_result *res = NULL;
   char path[4400];
   GS_TRY(gs_runtime_init((int)q.threads, &err));
-  GS_TRY(gs_cli_load(&full, &g, q.data, q.split, GS_FEATPREP_AUTO,
+  GS_TRY(gs_cli_load(&full, &g, q.data, q.split, q.prep,
                      gs_model_family_norm(q.family, GS_NORM_SYM), &err));
   GS_TRY(gs_cli_check_trainable(full, q.data, true, &err));
   /* The result's place is checked before hours of training, not after. */
