@@ -91,11 +91,14 @@ void gs_probe_key(char *out, size_t cap, const gs_dataset *ds, const gs_probe_op
   char machine[GS_PROFILE_MACHINE_MAX];
   gs_profile_machine(machine, sizeof machine);
   const gs_model_config *m = &o->model;
+  /* The layer family by name: a SAGE layer costs more than a GCN's of the same size (two
+   * weight matrices), so the two must not share a probe. */
+  const char *model = gs_model_family_name(m->family);
   snprintf(out, cap,
-           "cpu=%s;threads=%d;data=%s:%016llx;family=dropout %.3g,residual %d,norm %d,order "
+           "cpu=%s;threads=%d;data=%s:%016llx;family=%s,dropout %.3g,residual %d,norm %d,order "
            "%d,adjacency %d,decay %d;features=%lld",
-           machine, threads, ds->name,
-           (unsigned long long)dataset_fingerprint(ds), (double)m->dropout, (int)m->residual,
+           machine, threads, ds->name, (unsigned long long)dataset_fingerprint(ds),
+           model ? model : "unknown", (double)m->dropout, (int)m->residual,
            (int)m->norm, (int)m->order, (int)o->norm, (int)o->train.decay_scope,
            (long long)ds->x.cols);
 }

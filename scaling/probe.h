@@ -83,7 +83,7 @@ gs_status gs_probe_get(gs_probe *out, const gs_dataset *ds, const gs_graph *g,
 gs_profile gs_probe_apply(const gs_profile *profile, const gs_probe *probe);
 
 /* The cache key of a probe: "cpu=<model>;cores=<online>;threads=<T>;data=<fingerprint>;
- * family=<...>;features=<f>". Pure apart from reading the CPU model and core count. */
+ * family=<layer family: gcn, sage...>,<dropout, residual...>;features=<f>". Pure apart from reading the CPU model and core count. */
 void gs_probe_key(char *out, size_t cap, const gs_dataset *ds, const gs_probe_options *o,
                   int threads);
 

@@ -171,6 +171,12 @@ START_TEST(test_probe_key_separates_machines_data_and_families) {
   gs_probe_key(k2, sizeof k2, l.ds, &o, 2);
   ck_assert_str_ne(k1, k2);
   o = gs_probe_options_default();
+  o.model.family = GS_MODEL_SAGE; /* another layer family: another probe */
+  gs_probe_key(k2, sizeof k2, l.ds, &o, 2);
+  ck_assert_str_ne(k1, k2);
+  ck_assert(strstr(k1, "family=gcn,") != NULL);
+  ck_assert(strstr(k2, "family=sage,") != NULL);
+  o = gs_probe_options_default();
   const int64_t keep = l.ds->dst[5];
   l.ds->dst[5] = l.ds->dst[6]; /* one edge moved: other data */
   gs_probe_key(k2, sizeof k2, l.ds, &o, 2);
