@@ -59,6 +59,48 @@ static char *train_help(const char *exe) {
   return buf;
 }
 
+/* The pricer's probe hook: loads a run's data as its `train` will (the columns the model
+ * uses, the preprocessing, the family's adjacency) and reads the probe of it that `train`,
+ * `plan` or an earlier sweep cached, or runs and caches it, with the thread count of each run,
+ * so that the children read the same probe and predict the same epoch time. The load is timed:
+ * it is the part of a run that its epochs do not price. */
+typedef struct {
+  const gs_profile *profile;
+  const char *note;
+  bool verbose; /* say each probe that ran */
+} sweep_probe_ctx;
+
+static gs_status sweep_probe(gs_sweep_probe_answer *out, void *vctx,
+                             const gs_sweep_probe_request *req, gs_error *err) {
+  const sweep_probe_ctx *c = vctx;
+  gs_status st = GS_OK;
+  gs_dataset *ds = NULL;
+  gs_graph *g = NULL;
+  gs_cli_prediction *pred = calloc(1, sizeof *pred);
+  if (!pred) return gs_error_set(err, GS_ERR_NOMEM, "out of memory");
+  const double t0 = gs_clock_seconds();
+  GS_TRY(gs_cli_load_columns(&ds, &g, req->dir, req->split, req->features,
+                             req->data->file_features, req->prep, req->norm, err));
+  const double load = gs_clock_seconds() - t0;
+  gs_cli_prediction_init(pred, c->profile, c->note);
+  GS_TRY(gs_cli_prediction_probe(pred, ds, g, req->data, &req->model, &req->train, req->norm,
+                                 err));
+  gs_mem_reset_peak();
+  out->profile = pred->profile;
+  out->source = pred->source;
+  out->load_seconds = load;
+  if (c->verbose && !pred->probe.from_cache)
+    fprintf(stderr, "gnnscale sweep: probed %s (%s, %lld features, %d thread%s) in %.1f s%s%s\n",
+            req->dir, gs_model_family_name(req->model.family), (long long)req->features,
+            gs_runtime_threads(), gs_runtime_threads() > 1 ? "s" : "", pred->probe.seconds,
+            pred->probe.path[0] ? ", saved to " : "", pred->probe.path);
+fail:
+  gs_graph_free(&g);
+  gs_dataset_free(&ds);
+  free(pred);
+  return st;
+}
+
 static void default_out(char *out, size_t cap, const char *file) {
   const char *base = strrchr(file, '/');
   base = base ? base + 1 : file;
@@ -71,11 +113,13 @@ static void print_dry_run(const gs_sweep *sw, const gs_sweep_prediction *pred,
                           const bool *done, bool json, int jobs) {
   int64_t n;
   const gs_sweep_run *runs = gs_sweep_runs(sw, &n);
-  double total = 0, pending_total = 0;
-  int64_t pending = 0, unpriced = 0, max_rss = 0;
+  double total = 0, pending_total = 0, load_total = 0;
+  int64_t pending = 0, unpriced = 0, max_rss = 0, by_source[3] = {0, 0, 0};
   for (int64_t i = 0; i < n; i++) {
     if (!pred[i].ok) unpriced++;
+    if (pred[i].ok) by_source[pred[i].source]++;
     if (pred[i].ok && pred[i].run_seconds > 0) total += pred[i].run_seconds;
+    if (pred[i].ok && pred[i].run_seconds > 0) load_total += pred[i].load_seconds;
     if (!done[i]) {
       pending++;
       if (pred[i].ok && pred[i].run_seconds > 0) pending_total += pred[i].run_seconds;
@@ -86,11 +130,15 @@ static void print_dry_run(const gs_sweep *sw, const gs_sweep_prediction *pred,
     printf("{\"command\":\"sweep\",\"dry_run\":true,\"sweep\":");
     gs_json_string(stdout, gs_sweep_name(sw));
     printf(",\"combinations\":%lld,\"runs\":%lld,\"pending\":%lld,\"done\":%lld,"
-           "\"unpriced\":%lld,\"predicted_seconds\":%.3f,\"predicted_pending_seconds\":%.3f,"
-           "\"predicted_wall_seconds\":%.3f,\"max_predicted_peak_rss_bytes\":%lld,\"list\":[",
+           "\"unpriced\":%lld,\"predicted_seconds\":%.3f,\"predicted_load_seconds\":%.3f,"
+           "\"predicted_pending_seconds\":%.3f,\"predicted_wall_seconds\":%.3f,"
+           "\"priced_by\":{\"probe\":%lld,\"profile\":%lld,\"default\":%lld},"
+           "\"max_predicted_peak_rss_bytes\":%lld,\"list\":[",
            (long long)gs_sweep_combinations(sw), (long long)n, (long long)pending,
-           (long long)(n - pending), (long long)unpriced, total, pending_total,
-           pending_total / jobs, (long long)max_rss);
+           (long long)(n - pending), (long long)unpriced, total, load_total, pending_total,
+           pending_total / jobs, (long long)by_source[GS_PREDICTION_PROBE],
+           (long long)by_source[GS_PREDICTION_PROFILE], (long long)by_source[GS_PREDICTION_DEFAULT],
+           (long long)max_rss);
     for (int64_t i = 0; i < n; i++) {
       printf("%s{\"run_id\":\"%s\",\"done\":%s,\"config\":", i ? "," : "", runs[i].run_id,
              done[i] ? "true" : "false");
@@ -98,11 +146,14 @@ static void print_dry_run(const gs_sweep *sw, const gs_sweep_prediction *pred,
       if (pred[i].ok)
         printf(",\"depth\":%d,\"width\":%lld,\"features\":%lld,\"flops_per_epoch\":%lld,"
                "\"peak_bytes\":%lld,\"peak_rss_bytes\":%lld,\"epoch_ms\":%.4f,"
-               "\"run_seconds\":%.3f,\"family_priced\":%s}",
+               "\"load_seconds\":%.3f,\"run_seconds\":%.3f,\"source\":\"%s\","
+               "\"family_priced\":%s}",
                pred[i].depth, (long long)pred[i].width, (long long)pred[i].features,
                (long long)pred[i].flops_per_epoch, (long long)pred[i].peak_bytes,
                (long long)pred[i].peak_rss_bytes, 1e3 * pred[i].epoch_seconds,
-               pred[i].run_seconds, pred[i].family_priced ? "true" : "false");
+               pred[i].load_seconds, pred[i].run_seconds,
+               gs_prediction_source_name(pred[i].source),
+               pred[i].family_priced ? "true" : "false");
       else {
         printf(",\"error\":");
         gs_json_string(stdout, pred[i].error);
@@ -129,11 +180,16 @@ static void print_dry_run(const gs_sweep *sw, const gs_sweep_prediction *pred,
   }
   char b[32];
   printf("%lld runs (%lld combinations of the axes), %lld done, %lld to run; predicted "
-         "%.1f s of training for those (%.1f s for all; at most the epochs given, runs may stop "
-         "early), about %.1f s of wall time with %d job%s; largest predicted peak RSS %s\n",
+         "%.1f s for those (%.1f s for all, of which %.1f s loading data; the epochs given at "
+         "most, runs may stop early), about %.1f s of wall time with %d job%s; largest "
+         "predicted peak RSS %s\n",
          (long long)n, (long long)gs_sweep_combinations(sw), (long long)(n - pending),
-         (long long)pending, pending_total, total, pending_total / jobs, jobs,
+         (long long)pending, pending_total, total, load_total, pending_total / jobs, jobs,
          jobs > 1 ? "s" : "", gs_format_bytes(max_rss, b, sizeof b));
+  printf("epoch times: %lld run%s through a probe of its data (as train records), %lld from the "
+         "machine profile alone, %lld from the defaults (nothing measured)\n",
+         (long long)by_source[GS_PREDICTION_PROBE], by_source[GS_PREDICTION_PROBE] == 1 ? "" : "s",
+         (long long)by_source[GS_PREDICTION_PROFILE], (long long)by_source[GS_PREDICTION_DEFAULT]);
 }
 
 /* 0 when the runs to do fit mem with `jobs` at a time (the jobs largest together), else prints
@@ -172,7 +228,7 @@ static int check_memory(const gs_sweep *sw, const gs_sweep_prediction *pred, con
 int gs_cmd_sweep(int argc, char **argv) {
   const char *file = NULL, *out = NULL, *profile_path = NULL;
   int64_t jobs = 1, threads = 0, mem = -1;
-  bool dry_run = false, json = false, quiet = false;
+  bool dry_run = false, json = false, quiet = false, probe = true;
   const gs_option options[] = {
       GS_OPT_SECTION("sweep"),
       GS_OPT_STRING("out", "RESULTS.jsonl", &out,
@@ -189,6 +245,10 @@ int gs_cmd_sweep(int argc, char **argv) {
                   "--jobs J, the J largest together), e.g. 4GiB"),
       GS_OPT_STRING("profile", "FILE", &profile_path,
                     "machine profile for the predicted times (default: calibrate's)"),
+      GS_OPT_FLAG("probe", &probe,
+                  "price epoch times as each run's train does: through a probe of\n"
+                  "the data it trains on (cached; loads each dataset at each\n"
+                  "feature count once; default on; --no-probe: the profile alone)"),
       GS_OPT_JSON(&json),
       GS_OPT_FLAG("quiet", &quiet, "no progress line"),
   };
@@ -218,6 +278,7 @@ int gs_cmd_sweep(int argc, char **argv) {
 
   GS_TRY(gs_runtime_init((int)threads, &err));
   const int total_threads = gs_runtime_threads();
+  const int run_threads = total_threads / (int)jobs > 0 ? total_threads / (int)jobs : 1;
   const int64_t rss_before = gs_mem_current_rss();
   GS_TRY(gs_sweep_load(&sw, file, &err));
   const int64_t sweep_bytes = gs_mem_current_rss() - rss_before;
@@ -241,6 +302,16 @@ int gs_cmd_sweep(int argc, char **argv) {
   }
   for (int64_t i = 0; i < n; i++) GS_TRY(gs_sweep_price(&pred[i], pricer, &runs[i], &err));
   const int64_t resident = gs_mem_current_rss() - (sweep_bytes > 0 ? sweep_bytes : 0);
+  /* Then the epoch times as each run's `train` predicts and records them: through the probe of
+   * the data it trains on, with the threads it will have (the memory above is measured before
+   * any data is loaded for that). */
+  if (probe) {
+    GS_TRY(gs_runtime_init(run_threads, &err));
+    sweep_probe_ctx ctx = {&profile, profile_note, !quiet && !json};
+    gs_sweep_pricer_set_probe(pricer, sweep_probe, &ctx);
+    for (int64_t i = 0; i < n; i++) GS_TRY(gs_sweep_price(&pred[i], pricer, &runs[i], &err));
+    gs_sweep_pricer_set_probe(pricer, NULL, NULL);
+  }
   int64_t unpriced = 0, data_errors = 0;
   for (int64_t i = 0; i < n; i++) {
     if (pred[i].ok) pred[i].peak_rss_bytes += resident;
@@ -309,7 +380,7 @@ int gs_cmd_sweep(int argc, char **argv) {
   gs_runner_options ro;
   ro.exe = exe;
   ro.jobs = (int)jobs;
-  ro.threads = total_threads / (int)jobs > 0 ? total_threads / (int)jobs : 1;
+  ro.threads = run_threads;
   ro.predicted_seconds = seconds;
   ro.progress = quiet || json ? NULL : stderr;
   ro.git_rev = GS_GIT_REVISION;
@@ -324,17 +395,19 @@ int gs_cmd_sweep(int argc, char **argv) {
     gs_json_string(stdout, out);
     printf(",\"runs\":%lld,\"already_done\":%lld,\"ran\":%lld,\"failed\":%lld,"
            "\"jobs\":%d,\"threads_per_run\":%d,\"wall_seconds\":%.3f,\"train_seconds\":%.3f,"
-           "\"predicted_seconds\":%.3f}\n",
+           "\"predicted_seconds\":%.3f,\"recorded_predicted_seconds\":%.3f}\n",
            (long long)sum.runs, (long long)sum.already_done, (long long)sum.ran,
            (long long)sum.failed, ro.jobs, ro.threads, sum.wall_seconds, sum.train_seconds,
-           sum.predicted_seconds);
+           sum.predicted_seconds, sum.recorded_predicted_seconds);
   } else {
     printf("sweep %s: %lld runs, %lld already in %s, ran %lld (%lld failed) in %.1f s with %d "
-           "job%s of %d thread%s; training took %.1f s (epochs run x epoch time) against %.1f s "
-           "predicted for the epochs given\n",
+           "job%s of %d thread%s, against %.1f s predicted (loading the data and the epochs "
+           "given); training took %.1f s (epochs run x epoch time), against %.1f s that the runs "
+           "themselves predicted for the epochs given\n",
            file, (long long)sum.runs, (long long)sum.already_done, out, (long long)sum.ran,
            (long long)sum.failed, sum.wall_seconds, ro.jobs, ro.jobs > 1 ? "s" : "", ro.threads,
-           ro.threads > 1 ? "s" : "", sum.train_seconds, sum.predicted_seconds);
+           ro.threads > 1 ? "s" : "", sum.predicted_seconds, sum.train_seconds,
+           sum.recorded_predicted_seconds);
   }
   exit_code = sum.failed > 0 ? 1 : 0;
   if (sum.failed > 0)

@@ -106,35 +106,6 @@ static gs_status check_trainable_counts(const gs_dataset *ds, const char *dir, g
   return gs_cli_check_trainable(ds, dir, false, err);
 }
 
-/* Loads dir keeping the top `features` columns by document frequency (all when features is
- * f0), applies the preprocessing and builds the graph, as gs_cli_load does. */
-static gs_status load_at(gs_dataset **ds_out, gs_graph **g_out, const char *dir, const char *split,
-                         int64_t features, int64_t f0, gs_featprep prep, gs_norm norm,
-                         gs_error *err) {
-  if (features >= f0) return gs_cli_load(ds_out, g_out, dir, split, prep, norm, err);
-  gs_status st = GS_OK;
-  gs_dataset *ds = NULL;
-  gs_graph *g = NULL;
-  gs_dataset_options o = gs_dataset_options_default();
-  o.split = split;
-  GS_TRY(gs_dataset_load_resolution(&ds, dir, &o, (double)features / (double)f0, GS_COLRANK_DF,
-                                    NULL, err));
-  if (ds->x.cols != features) {
-    st = gs_error_set(err, GS_ERR_INTERNAL, "%s: loaded %lld columns, expected %lld", dir,
-                      (long long)ds->x.cols, (long long)features);
-    goto fail;
-  }
-  gs_dataset_prepare_features(ds, prep);
-  GS_TRY(gs_graph_new(&g, ds->num_nodes, ds->src, ds->dst, ds->num_edge_lines, norm, err));
-  *ds_out = ds;
-  *g_out = g;
-  return GS_OK;
-fail:
-  gs_graph_free(&g);
-  gs_dataset_free(&ds);
-  return st;
-}
-
 /* Renumbers the dataset's nodes by RCM and rebuilds its graph (features, labels and splits
  * follow their nodes). */
 static gs_status reorder_by_rcm(gs_dataset *ds, gs_graph **g, gs_norm norm, gs_error *err) {
@@ -390,8 +361,8 @@ static gs_status load_data(train_outcome *o, train_price *p, const train_request
   o->t_load = gs_clock_seconds();
   gs_status st;
   if (p->folder && p->features_kept > 0)
-    st = load_at(&o->ds, &o->g, q->data, q->split, p->features_kept, p->cdata.file_features,
-                 q->prep, q->norm, err);
+    st = gs_cli_load_columns(&o->ds, &o->g, q->data, q->split, p->features_kept,
+                             p->cdata.file_features, q->prep, q->norm, err);
   else
     st = gs_cli_load(&o->ds, &o->g, q->data, q->split, q->prep, q->norm, err);
   if (st == GS_OK && q->reorder_rcm) st = reorder_by_rcm(o->ds, &o->g, q->norm, err);

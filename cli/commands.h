@@ -111,6 +111,13 @@ int gs_cli_family_norm(const gs_cli *cli, gs_model_family family, gs_norm *norm)
 gs_status gs_cli_load(gs_dataset **ds, gs_graph **g, const char *path, const char *split,
                       gs_featprep prep, gs_norm norm, gs_error *err);
 
+/* Loads the dataset folder dir keeping its top `features` columns by document frequency (all
+ * of them when features >= f0, its column count), applies the preprocessing and builds the
+ * graph: the data `train` trains a scaled model on, and its probe (and sweep's) probes. */
+gs_status gs_cli_load_columns(gs_dataset **ds, gs_graph **g, const char *dir, const char *split,
+                              int64_t features, int64_t f0, gs_featprep prep, gs_norm norm,
+                              gs_error *err);
+
 /* The counts the cost model needs for the dataset at path: for a folder, from its binary
  * store's header and column counts (the store is built on first use; a few KiB read, at any
  * scale), else (an edge-list file, or a folder whose store cannot be written) from the loaded

@@ -8,6 +8,7 @@
 #include "core/mem.h"
 #include "core/memlimit.h"
 #include "core/runtime.h"
+#include "datasets/colrank.h"
 #include "datasets/store.h"
 #include "gnn/model.h"
 #include "scaling/cost.h"
@@ -73,6 +74,33 @@ gs_status gs_cli_load(gs_dataset **ds_out, gs_graph **g_out, const char *path, c
     gs_error_prefix(err, "%s: ", path);
     goto fail;
   }
+  *ds_out = ds;
+  *g_out = g;
+  return GS_OK;
+fail:
+  gs_graph_free(&g);
+  gs_dataset_free(&ds);
+  return st;
+}
+
+gs_status gs_cli_load_columns(gs_dataset **ds_out, gs_graph **g_out, const char *dir,
+                             const char *split, int64_t features, int64_t f0, gs_featprep prep,
+                             gs_norm norm, gs_error *err) {
+  if (features >= f0) return gs_cli_load(ds_out, g_out, dir, split, prep, norm, err);
+  gs_status st = GS_OK;
+  gs_dataset *ds = NULL;
+  gs_graph *g = NULL;
+  gs_dataset_options o = gs_dataset_options_default();
+  o.split = split;
+  GS_TRY(gs_dataset_load_resolution(&ds, dir, &o, (double)features / (double)f0, GS_COLRANK_DF,
+                                    NULL, err));
+  if (ds->x.cols != features) {
+    st = gs_error_set(err, GS_ERR_INTERNAL, "%s: loaded %lld columns, expected %lld", dir,
+                      (long long)ds->x.cols, (long long)features);
+    goto fail;
+  }
+  gs_dataset_prepare_features(ds, prep);
+  GS_TRY(gs_graph_new(&g, ds->num_nodes, ds->src, ds->dst, ds->num_edge_lines, norm, err));
   *ds_out = ds;
   *g_out = g;
   return GS_OK;

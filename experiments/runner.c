@@ -259,6 +259,10 @@ static gs_status finish(slot *s, int wait_status, const gs_sweep *sw, gs_results
       const gs_json *curve = gs_json_get(&v, "curve");
       double ms = gs_json_number(&v, "epoch_ms", -1), ep = gs_json_number(curve, "epochs_run", -1);
       if (ms > 0 && ep > 0) sum->train_seconds += 1e-3 * ms * ep;
+      /* The run's own prediction of the epochs given, beside the sweep's. */
+      double pms = gs_json_number(gs_json_get(&v, "predicted"), "epoch_ms", -1);
+      double given = gs_json_number(curve, "epochs", -1);
+      if (pms > 0 && given > 0) sum->recorded_predicted_seconds += 1e-3 * pms * given;
       gs_json_free(&v);
     }
   }

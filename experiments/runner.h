@@ -32,7 +32,10 @@ typedef struct {
   int64_t failed;        /* of those, ended with an error (recorded as "status":"failed") */
   double wall_seconds;
   double train_seconds;  /* sum over the runs now of epochs_run x epoch time */
-  double predicted_seconds; /* sum over the runs now of their predictions */
+  double predicted_seconds; /* sum over the runs now of their predictions (predicted_seconds
+                               of the options: loading and the epochs given) */
+  double recorded_predicted_seconds; /* sum over the runs now of the epoch time each run
+                                        predicted and recorded x the epochs given */
 } gs_runner_summary;
 
 /* Runs every run of sw that res does not hold. Errors: GS_ERR_IO (results file, fork),

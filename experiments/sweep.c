@@ -61,7 +61,7 @@ static const key_spec KEYS[] = {
     {"residual", K_BOOL, 0, 0, NULL, "--residual", "false"},
     {"layernorm", K_BOOL, 0, 0, NULL, "--layernorm", "false"},
     {"order", K_ENUM, 0, 0, "auto|transform|aggregate", "--order", NULL},
-    {"features", K_ENUM, 0, 0, "rownorm|raw|binary|auto", "--features", NULL},
+    {"features", K_ENUM, 0, 0, "rownorm|raw|binary|l2|auto", "--features", NULL},
     {"norm", K_ENUM, 0, 0, "sym|row|none", "--norm", NULL},
     {"reorder", K_ENUM, 0, 0, "none|rcm", "--reorder", NULL},
     {"seed", K_INT, 0, 1e15, NULL, "--seed", NULL},
@@ -700,12 +700,23 @@ typedef struct {
   int64_t *prefix;
 } priced_data;
 
+/* One answer of the probe hook, for the requests with this key. */
+typedef struct {
+  char key[2560];
+  bool ok; /* false: the hook failed, the pricer's profile prices these runs */
+  gs_sweep_probe_answer answer;
+} probed;
+
 struct gs_sweep_pricer {
   char data_root[1024];
   const gs_profile *profile;
   int64_t resident;
   int32_t n;
   priced_data *cache;
+  gs_sweep_probe_fn probe;
+  void *probe_ctx;
+  int32_t nprobed;
+  probed *probed;
 };
 
 gs_status gs_sweep_pricer_new(gs_sweep_pricer **out, const char *data_root,
@@ -723,8 +734,45 @@ void gs_sweep_pricer_free(gs_sweep_pricer **p) {
   if (!p || !*p) return;
   for (int32_t i = 0; i < (*p)->n; i++) free((*p)->cache[i].prefix);
   free((*p)->cache);
+  free((*p)->probed);
   free(*p);
   *p = NULL;
+}
+
+void gs_sweep_pricer_set_probe(gs_sweep_pricer *p, gs_sweep_probe_fn fn, void *ctx) {
+  p->probe = fn;
+  p->probe_ctx = ctx;
+}
+
+/* The hook's answer for req (asked on first use). *out NULL: no hook, or it failed. */
+static gs_status probe_of(const gs_sweep_probe_answer **out, gs_sweep_pricer *p,
+                          const gs_sweep_probe_request *req, gs_error *err) {
+  *out = NULL;
+  if (!p->probe) return GS_OK;
+  char key[2560];
+  const gs_model_config *m = &req->model;
+  snprintf(key, sizeof key, "%s|%s|%d|%d|%lld|%d|%.9g|%d|%d|%d|%d", req->dir,
+           req->split ? req->split : "", (int)req->norm, (int)req->prep,
+           (long long)req->features, (int)m->family, (double)m->dropout, (int)m->residual,
+           (int)m->norm, (int)m->order, (int)req->train.decay_scope);
+  for (int32_t i = 0; i < p->nprobed; i++)
+    if (!strcmp(p->probed[i].key, key)) {
+      if (p->probed[i].ok) *out = &p->probed[i].answer;
+      return GS_OK;
+    }
+  probed *grown = realloc(p->probed, (size_t)(p->nprobed + 1) * sizeof *grown);
+  if (!grown) return gs_error_set(err, GS_ERR_NOMEM, "out of memory");
+  p->probed = grown;
+  probed *e = &p->probed[p->nprobed++];
+  memset(e, 0, sizeof *e);
+  snprintf(e->key, sizeof e->key, "%s", key);
+  gs_error herr;
+  gs_error_clear(&herr);
+  gs_status st = p->probe(&e->answer, p->probe_ctx, req, &herr);
+  if (st == GS_ERR_NOMEM) return gs_error_set(err, st, "%s", herr.msg);
+  e->ok = st == GS_OK;
+  if (e->ok) *out = &e->answer;
+  return GS_OK;
 }
 
 static gs_status data_of(priced_data **out, gs_sweep_pricer *p, const char *dataset,
@@ -845,9 +893,39 @@ gs_status gs_sweep_price(gs_sweep_prediction *out, gs_sweep_pricer *p, const gs_
   } else if ((v = gs_sweep_get(run, "resolution"))) {
     features = gs_scaling_features(strtod(v, NULL), d->data.file_features);
   }
+  /* The epoch time as the run's own `train` will predict it: through the probe of the data
+   * it trains on, when the pricer has a hook. */
+  const gs_profile *profile = p->profile;
+  const gs_sweep_probe_answer *probe = NULL;
+  r.source = p->profile && strcmp(p->profile->machine, gs_profile_default().machine) != 0
+                 ? GS_PREDICTION_PROFILE
+                 : GS_PREDICTION_DEFAULT;
+  if (st == GS_OK && p->probe) {
+    gs_sweep_probe_request req;
+    char dir[2048];
+    snprintf(dir, sizeof dir, "%s/%s", p->data_root, gs_sweep_get(run, "dataset"));
+    req.dir = dir;
+    req.split = gs_sweep_get(run, "split");
+    req.norm = norm;
+    req.prep = GS_FEATPREP_AUTO;
+    if ((v = gs_sweep_get(run, "features"))) gs_featprep_parse(v, &req.prep);
+    req.features = features;
+    req.data = &d->data;
+    req.model = cfg;
+    req.train = topt;
+    req.train.decay_scope = copt.decay_scope;
+    req.train.weight_decay = copt.weight_decay;
+    gs_status pst = probe_of(&probe, p, &req, err);
+    if (pst != GS_OK) return pst;
+    if (probe) {
+      profile = &probe->profile;
+      r.source = probe->source;
+      r.load_seconds = probe->load_seconds;
+    }
+  }
   gs_cost cost;
   if (st == GS_OK)
-    st = gs_cost_estimate(&cost, depth, width, features, &copt, &d->data, p->profile, &e);
+    st = gs_cost_estimate(&cost, depth, width, features, &copt, &d->data, profile, &e);
   if (st == GS_ERR_NOMEM) return gs_error_set(err, st, "%s", e.msg);
   if (st != GS_OK) {
     snprintf(r.error, sizeof r.error, "%s", e.msg);
@@ -862,7 +940,7 @@ gs_status gs_sweep_price(gs_sweep_prediction *out, gs_sweep_pricer *p, const gs_
   r.peak_bytes = cost.peak_bytes;
   r.peak_rss_bytes = p->resident + cost.peak_bytes;
   r.epoch_seconds = cost.seconds_per_epoch;
-  r.run_seconds = r.epoch_seconds >= 0 ? r.epoch_seconds * r.epochs : -1;
+  r.run_seconds = r.epoch_seconds >= 0 ? r.load_seconds + r.epoch_seconds * r.epochs : -1;
   *out = r;
   return GS_OK;
 }

@@ -11,7 +11,11 @@
 #include <stdio.h>
 
 #include "core/status.h"
+#include "datasets/dataset.h"
+#include "gnn/model.h"
+#include "gnn/train.h"
 #include "scaling/cost.h"
+#include "scaling/probe.h"
 #include "scaling/profile.h"
 
 #define GS_SWEEP_MAX_SETTINGS 48
@@ -74,7 +78,9 @@ int gs_sweep_train_args(const gs_sweep_run *run, const char *data_root, int thre
 gs_status gs_sweep_check_support(const gs_sweep *sw, const char *train_help, gs_error *err);
 
 /* What the cost model predicts for a run, for its layer family (`family_priced` false when
- * this build does not know the family: then priced as a GCN of the same size). */
+ * this build does not know the family: then priced as a GCN of the same size). Its epoch time
+ * comes from the profile given to the pricer, or, with a probe hook, from the profile that
+ * hook returns for the run's data: the prediction the run's `train` makes and records. */
 typedef struct {
   bool ok;
   bool data_error;           /* !ok because the dataset does not load (else: the rules or the
@@ -87,7 +93,10 @@ typedef struct {
   int64_t peak_rss_bytes;    /* + the resident bytes besides (see gs_sweep_pricer_new) */
   double epoch_seconds;      /* < 0 without a profile */
   int32_t epochs;            /* the run's maximum epochs */
-  double run_seconds;        /* epoch_seconds * epochs */
+  double load_seconds;       /* loading the run's data, as the probe hook measured it (0 when
+                                not measured) */
+  double run_seconds;        /* load_seconds + epoch_seconds * epochs */
+  gs_prediction_source source; /* what the epoch time stands on */
   bool family_priced;
 } gs_sweep_prediction;
 
@@ -99,6 +108,36 @@ typedef struct gs_sweep_pricer gs_sweep_pricer;
 gs_status gs_sweep_pricer_new(gs_sweep_pricer **out, const char *data_root,
                               const gs_profile *profile, int64_t resident_bytes, gs_error *err);
 void gs_sweep_pricer_free(gs_sweep_pricer **p);
+
+/* The data a run trains on and the settings a probe of its epoch time is keyed by
+ * (scaling/probe.h): what a probe hook is asked for. */
+typedef struct {
+  const char *dir;          /* data_root/dataset */
+  const char *split;        /* NULL: the dataset's default */
+  gs_norm norm;             /* the family's adjacency normalisation */
+  gs_featprep prep;         /* the run's `features` (auto when it has none) */
+  int64_t features;         /* columns the model uses */
+  const gs_cost_data *data; /* the dataset's counts */
+  gs_model_config model;    /* family, dropout, residual, layer norm, order */
+  gs_train_options train;   /* decay scope and weight decay as the run's */
+} gs_sweep_probe_request;
+
+/* What a probe hook answers: the profile that prices those runs' epochs (the machine profile
+ * corrected by a probe of the data, as `train` does), where it stands, and the seconds that
+ * loading the data took (what a run spends besides its epochs; 0 when not measured). */
+typedef struct {
+  gs_profile profile;
+  gs_prediction_source source;
+  double load_seconds;
+} gs_sweep_probe_answer;
+
+typedef gs_status (*gs_sweep_probe_fn)(gs_sweep_probe_answer *out, void *ctx,
+                                       const gs_sweep_probe_request *req, gs_error *err);
+
+/* Prices the epoch time of every run through fn (NULL: the pricer's profile alone), asked once
+ * per distinct request and remembered. A hook's error other than GS_ERR_NOMEM leaves that
+ * request priced by the pricer's profile (and is not asked again). */
+void gs_sweep_pricer_set_probe(gs_sweep_pricer *p, gs_sweep_probe_fn fn, void *ctx);
 
 /* Prices run. Failures of the run itself (a model the rules reject, a dataset that does not
  * load) are reported in out->ok/out->error, not as a status; GS_ERR_NOMEM is returned. */

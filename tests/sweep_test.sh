@@ -38,6 +38,21 @@ out="$tmp/smoke.jsonl"
 expect 0 "ran 15 (0 failed)" -- "$bin" sweep "$smoke" --out "$out"
 check "15 result lines" [ "$(wc -l < "$out")" -eq 15 ]
 check "15 distinct run_ids" [ "$(grep -o '"run_id":"[0-9a-f]*"' "$out" | sort -u | wc -l)" -eq 15 ]
+# The dry run prices each run as its train does, through the probe of the data it trains on (the
+# same cache entry): the epoch time it lists is the one each run recorded.
+"$bin" sweep "$smoke" --dry-run --json --out "$tmp/none.jsonl" > "$tmp/dry.json"
+same_prediction='
+import json, sys
+dry = {r["run_id"]: r for r in json.load(open(sys.argv[1]))["list"]}
+runs = [json.loads(l) for l in open(sys.argv[2])]
+bad = [(r["run_id"], dry[r["run_id"]]["epoch_ms"], r["predicted"]["epoch_ms"]) for r in runs
+       if dry[r["run_id"]]["source"] != "probe" or r["predicted"]["source"] != "probe"
+       or abs(dry[r["run_id"]]["epoch_ms"] - r["predicted"]["epoch_ms"]) > 1e-3]
+print("dry run against recorded predictions:", bad or "all equal")
+sys.exit(1 if bad or len(runs) != 15 else 0)'
+if command -v python3 > /dev/null; then
+  check "dry-run epoch times = the runs' recorded ones" python3 -c "$same_prediction" "$tmp/dry.json" "$out"
+fi
 expect 0 "15 results in 5 groups" -- "$bin" report "$out" --out "$tmp/report"
 for f in results.md results.csv acc_vs_flops.svg acc_vs_flops.png acc_vs_memory.png \
          acc_vs_time.png predicted_vs_measured_memory.png predicted_vs_measured_time.svg \
