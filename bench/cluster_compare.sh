@@ -1,27 +1,49 @@
 #!/usr/bin/env bash
-# Cluster-GCN against full-batch at the same model (issue 8): Coauthor CS (10 parts x 2 per
-# batch) and the arxiv shape (generated, 50 x 5). One JSON line per run in bench/out/cluster/.
-# Usage: [OUT=DIR] bash bench/cluster_compare.sh [BIN] [SEEDS] [ARXIV_EPOCHS]
+# Cluster-GCN against full-batch at the same model, and against the PyTorch Cluster-GCN peer
+# (bench/peer_cluster_torch.py) on the same METIS parts (issue 8): Coauthor CS (2 x 16, 10 parts
+# x 2 per batch) and the arxiv shape (generated, 2 x 128, 50 x 5). One JSON line per run in
+# $OUT, peak RSS from /usr/bin/time -v beside it. The parts are made (and stored) first, so no
+# training run includes partitioning. Every run uses 1 thread unless THREADS says otherwise.
+# Usage: [OUT=DIR] [THREADS=N] [DATA=DIR] bash bench/cluster_compare.sh BIN WHAT [SEEDS] [EPOCHS]
+#   WHAT: cs | arxiv | all; EPOCHS: arxiv's epoch cap (patience 100 stops earlier; default 600);
+#   Coauthor CS trains 200 epochs (patience 100), as the other Coauthor CS results.
 set -eu
-bin=${1:-build/cli/gnnscale}
-seeds=${2:-3}
-arxiv_epochs=${3:-100}
+bin=${1:?usage: bash bench/cluster_compare.sh BIN cs|arxiv|all [SEEDS] [ARXIV_EPOCHS]}
+what=${2:-all}
+seeds=${3:-3}
+arxiv_epochs=${4:-600}
+threads=${THREADS:-1}
 out=${OUT:-bench/out/cluster}
-mkdir -p "$out"
-tmp=${TMPDIR:-/tmp}/gnnscale-cluster-compare
-mkdir -p "$tmp"
-run() { # name, then the command's arguments
+data=${DATA:-${TMPDIR:-/tmp}/gnnscale-cluster-compare}
+here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$out" "$data"
+export OMP_NUM_THREADS=$threads
+run() { # name, then the command and its arguments (JSON on stdout)
   local name=$1
   shift
-  /usr/bin/time -v "$bin" "$@" --json > "$out/$name.json" 2> "$out/$name.time"
-  grep -h "Maximum resident" "$out/$name.time" | sed "s/^/$name: /"
+  /usr/bin/time -v "$@" > "$out/$name.json" 2> "$out/$name.time"
+  echo "$name: $(grep -h 'Maximum resident' "$out/$name.time" | sed 's/.*: //') KiB peak RSS"
 }
-cs=datasets/data/coauthor-cs
-run cs-full train --data "$cs" --depth 2 --width 16 --seeds "$seeds"
-run cs-cluster train --data "$cs" --depth 2 --width 16 --seeds "$seeds" --batching cluster \
-  --parts 10 --clusters-per-batch 2
-arxiv="$tmp/arxiv"
-[ -d "$arxiv" ] || "$bin" generate --preset arxiv --out "$arxiv" > /dev/null
-run arxiv-full train --data "$arxiv" --depth 2 --width 128 --epochs "$arxiv_epochs" --seeds 1
-run arxiv-cluster train --data "$arxiv" --depth 2 --width 128 --epochs "$arxiv_epochs" --seeds 1 \
-  --batching cluster --parts 50 --clusters-per-batch 5
+# name, dataset folder, features, depth x width, parts, per batch, epochs
+compare() {
+  local name=$1 dir=$2 feats=$3 width=$4 parts=$5 q=$6 epochs=$7
+  "$bin" partition --data "$dir" --parts "$parts" --seed 0 > "$out/$name-partition.txt"
+  local common=(--data "$dir" --depth 2 --width "$width" --features "$feats" --epochs "$epochs"
+                --seeds "$seeds" --threads "$threads" --json --quiet)
+  run "$name-full" "$bin" train "${common[@]}"
+  run "$name-cluster" "$bin" train "${common[@]}" --batching cluster --parts "$parts" \
+    --clusters-per-batch "$q"
+  run "$name-peer-cluster" /usr/bin/python3 "$here/peer_cluster_torch.py" "$dir" --parts "$parts" \
+    --clusters-per-batch "$q" --features "$feats" --depth 2 --width "$width" \
+    --epochs "$epochs" --seeds "$seeds" --threads "$threads" --json
+}
+if [ "$what" = cs ] || [ "$what" = all ]; then
+  cs="$data/coauthor-cs"
+  if [ ! -d "$cs" ]; then cp -r "$here/../datasets/data/coauthor-cs" "$cs"; rm -f "$cs"/gnnscale*; fi
+  compare cs "$cs" rownorm 16 10 2 200
+fi
+if [ "$what" = arxiv ] || [ "$what" = all ]; then
+  arxiv="$data/arxiv"
+  [ -d "$arxiv" ] || "$bin" generate --preset arxiv --out "$arxiv" > /dev/null
+  compare arxiv "$arxiv" l2 128 50 5 "$arxiv_epochs"
+fi

@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 PACKAGES=(gcc libc6-dev pkg-config meson ninja-build libgraphblas-dev libopenblas-dev
           libmetis-dev check zlib1g-dev gnuplot-nox)
-# Extra packages for the benchmarks (PyTorch peer) only when asked: they are large.
-if [ "${GS_WITH_BENCH:-0}" = 1 ]; then PACKAGES+=(python3 python3-torch); fi
+# Extra packages for the benchmarks (PyTorch peers; gpmetis for the Cluster-GCN peer) only when
+# asked: they are large.
+if [ "${GS_WITH_BENCH:-0}" = 1 ]; then PACKAGES+=(python3 python3-torch metis); fi
 # clang and its libFuzzer runtime for the fuzz targets that .ci/run runs (GS_WITH_FUZZ=1).
 if [ "${GS_WITH_FUZZ:-0}" = 1 ]; then PACKAGES+=(clang libclang-rt-14-dev); fi
 
