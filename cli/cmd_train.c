@@ -138,8 +138,9 @@ static int parse_request(train_request *q, int argc, char **argv) {
   const gs_option options[] = {
       GS_OPTS_DATA(&q->data, &q->split),
       GS_OPT_ENUM("features", "auto|rownorm|raw|binary|l2", gs_cli_featprep_choices, &q->prep,
-                  "feature preprocessing (default auto: l2 when rows hold more than\n"
-                  "100 non-zeros on average, else rownorm; README)"),
+                  "feature preprocessing (default auto: l2 above 100 non-zeros per\n"
+                  "row; else rownorm when the row sums are nearly equal (cv <= 0.45),\n"
+                  "raw when they vary and none is above 100, l2 otherwise; README)"),
       GS_OPT_ENUM("reorder", "none|rcm", reorder_choices, &reorder,
                   "renumber nodes by Reverse Cuthill-McKee before training, so that\n"
                   "aggregation reads nearby rows (default none; results differ only\n"
@@ -388,11 +389,11 @@ static void print_header(const train_request *q, const train_price *p, const tra
          ds->split_name, (long long)ds->num_train, (long long)ds->num_valid,
          (long long)ds->num_test, o->t_load);
   printf("features: %s", gs_featprep_name(ds->features_prep));
-  if (q->prep == GS_FEATPREP_AUTO)
-    printf(" (auto: %.1f non-zeros per row %s %g, so %s)", (double)ds->x.nnz / (double)ds->x.rows,
-           ds->features_prep == GS_FEATPREP_L2 ? ">" : "<=", GS_FEATPREP_DENSE_ROW_NNZ,
-           ds->features_prep == GS_FEATPREP_L2 ? "rows scaled to unit Euclidean norm"
-                                               : "rows scaled to sum 1");
+  if (q->prep == GS_FEATPREP_AUTO) {
+    char why[256];
+    gs_featprep_explain(&ds->features_stats, why, sizeof why);
+    printf(" (auto: %s)", why);
+  }
   printf("\n");
   if (!q->have_strategy) return;
   printf("scaling: strategy %s", gs_scaling_strategy_name(rule->strategy));
@@ -533,6 +534,9 @@ static void print_json(const train_request *q, const train_price *p, const train
   printf(",\"split\":");
   gs_json_string(stdout, ds->split_name);
   printf(",\"features_prep\":\"%s\"", gs_featprep_name(ds->features_prep));
+  printf(",\"features_stats\":{\"mean_row_nnz\":%.17g,\"row_sum_cv\":%.17g,\"max_row_sum\":%.17g}",
+         ds->features_stats.mean_row_nnz, ds->features_stats.row_sum_cv,
+         ds->features_stats.max_row_sum);
   printf(",\"model\":\"%s\"", gs_model_family_name(cfg->family));
   printf(",\"nodes\":%lld,\"adj_nnz\":%lld,\"features\":%lld,\"classes\":%d,"
          "\"depth\":%d,\"width\":%lld,\"dropout\":%g,\"residual\":%s,\"layernorm\":%s,"

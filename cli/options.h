@@ -139,7 +139,7 @@ void gs_cli_usage(const gs_cli *cli, FILE *f);
 extern const gs_option_choice gs_cli_order_choices[];    /* auto, transform, aggregate */
 extern const gs_option_choice gs_cli_norm_choices[];     /* sym, row, none (gs_norm) */
 extern const gs_option_choice gs_cli_decay_choices[];    /* first, all */
-extern const gs_option_choice gs_cli_featprep_choices[]; /* auto, rownorm, raw, binary */
+extern const gs_option_choice gs_cli_featprep_choices[]; /* auto, rownorm, raw, binary, l2 */
 extern const gs_option_choice gs_cli_model_choices[];    /* gcn, sage, gin, sgc, appnp */
 
 /* Custom parsers: "D,W[,R]" into a gs_scaling_rule's base; a strategy name into a

@@ -1052,33 +1052,77 @@ bool gs_featprep_parse(const char *s, gs_featprep *out) {
   return false;
 }
 
+/* Serial on purpose: one O(nnz) pass per run, and a fixed summation order keeps the choice,
+ * which compares these figures with thresholds, the same for every thread count. */
 gs_feature_stats gs_feature_stats_of(const gs_features *x) {
-  gs_feature_stats s = {0.0, true};
+  gs_feature_stats s = {0.0, 0.0, 0.0, true};
   if (!x || x->kind == GS_FEATURES_NONE || x->rows < 1) return s;
-  const float *v = x->kind == GS_FEATURES_DENSE ? x->dense : x->sparse.val;
-  const int64_t count = x->kind == GS_FEATURES_DENSE ? x->rows * x->cols : x->sparse.nnz;
-  bool binary = true;
-#pragma omp parallel for schedule(static) reduction(&& : binary)
-  for (int64_t k = 0; k < count; k++) binary = binary && (v[k] == 0.0f || v[k] == 1.0f);
-  s.binary = binary;
-  s.mean_row_nnz = (double)x->nnz / (double)x->rows;
+  const bool dense = x->kind == GS_FEATURES_DENSE;
+  double sum = 0.0, sum_sq = 0.0;
+  for (int64_t i = 0; i < x->rows; i++) {
+    const int64_t begin = dense ? i * x->cols : x->sparse.rowptr[i];
+    const int64_t end = dense ? begin + x->cols : x->sparse.rowptr[i + 1];
+    const float *v = dense ? x->dense : x->sparse.val;
+    double row = 0.0;
+    for (int64_t k = begin; k < end; k++) {
+      row += v[k];
+      s.binary = s.binary && (v[k] == 0.0f || v[k] == 1.0f);
+    }
+    sum += row;
+    sum_sq += row * row;
+    if (row > s.max_row_sum) s.max_row_sum = row;
+  }
+  const double n = (double)x->rows, mean = sum / n;
+  const double var = sum_sq / n - mean * mean;
+  s.row_sum_cv = mean > 0.0 && var > 0.0 ? sqrt(var) / mean : 0.0;
+  s.mean_row_nnz = (double)x->nnz / n;
   return s;
 }
 
-/* Why l2 above the threshold: with ~260 non-zeros of 1 per row (Amazon Photo), raw inputs let
- * Adam's first steps (each weight moves by about lr) shift a node's pre-activation by ~lr*260,
- * which kills every ReLU on some seeds (86.30 +- 3.95 over 10 seeds, one at 77.5); sum-1 rows make
- * the inputs ~1/260 and training too slow (67.75). Unit Euclidean rows sit between: 89.78 +- 0.73.
- * On sparse bag-of-words rows (Cora 18, CiteSeer 32) rownorm is still 0.3-1.4 points better. */
+/* The rule, and the figures that placed each threshold (GCN 2 x 16, 200 epochs, test accuracy
+ * over seeds; README "Feature preprocessing" and bench/RESULTS.md section 9):
+ * - Dense rows (mean non-zeros above 100) get l2. With ~260 non-zeros of 1 per row (Amazon
+ *   Photo) raw inputs let Adam's first lr-sized steps of every weight shift a node's
+ *   pre-activation by ~lr*260, which kills every ReLU on some seeds (86.30 +- 3.95, one seed at
+ *   77.5), and sum-1 rows make the inputs ~1/260, too small to learn in 200 epochs (67.75);
+ *   unit Euclidean rows sit between: 89.78 +- 0.73.
+ * - Sparse rows whose sums are nearly equal (cv of the row sums at most 0.45: Cora 0.32,
+ *   CiteSeer 0.20) get rownorm: dividing by a near-constant sum only rescales, so it costs no
+ *   information and gives Kipf & Welling's sum-1 scale (Cora 82.07 against 80.37 raw and 81.82 l2;
+ *   CiteSeer 71.24 against 68.78 raw and 69.86 l2).
+ * - Sparse rows whose sums vary widely (Facebook 0.57, Coauthor CS 1.25) keep their size, which
+ *   is then information of its own that rownorm would erase (Facebook: rownorm 72.26, l2 76.08,
+ *   raw 77.49): as stored when no row sums to more than 100, so that the first steps' shift
+ *   lr * row sum stays at most ~1 (Facebook, max 31), else l2 (Coauthor CS's keyword counts,
+ *   row sums up to several hundred: l2 90.41 against rownorm and raw's lower figures). */
 gs_featprep gs_featprep_choose(const gs_feature_stats *s) {
-  return s->mean_row_nnz > GS_FEATPREP_DENSE_ROW_NNZ ? GS_FEATPREP_L2 : GS_FEATPREP_ROWNORM;
+  if (s->mean_row_nnz > GS_FEATPREP_DENSE_ROW_NNZ) return GS_FEATPREP_L2;
+  if (s->row_sum_cv <= GS_FEATPREP_ROW_SUM_CV) return GS_FEATPREP_ROWNORM;
+  return s->max_row_sum <= GS_FEATPREP_RAW_MAX_ROW_SUM ? GS_FEATPREP_RAW : GS_FEATPREP_L2;
+}
+
+void gs_featprep_explain(const gs_feature_stats *s, char *buf, size_t n) {
+  if (!buf || n == 0) return;
+  if (s->mean_row_nnz > GS_FEATPREP_DENSE_ROW_NNZ)
+    snprintf(buf, n, "%.1f non-zeros per row > %g, so rows scaled to unit Euclidean norm",
+             s->mean_row_nnz, GS_FEATPREP_DENSE_ROW_NNZ);
+  else if (s->row_sum_cv <= GS_FEATPREP_ROW_SUM_CV)
+    snprintf(buf, n, "%.1f non-zeros per row <= %g, row sums nearly equal (cv %.2f <= %g), "
+             "so rows scaled to sum 1", s->mean_row_nnz, GS_FEATPREP_DENSE_ROW_NNZ,
+             s->row_sum_cv, GS_FEATPREP_ROW_SUM_CV);
+  else
+    snprintf(buf, n, "%.1f non-zeros per row <= %g, row sums vary (cv %.2f > %g) and the largest "
+             "is %g %s %g, so rows %s", s->mean_row_nnz, GS_FEATPREP_DENSE_ROW_NNZ,
+             s->row_sum_cv, GS_FEATPREP_ROW_SUM_CV, s->max_row_sum,
+             s->max_row_sum <= GS_FEATPREP_RAW_MAX_ROW_SUM ? "<=" : ">",
+             GS_FEATPREP_RAW_MAX_ROW_SUM,
+             s->max_row_sum <= GS_FEATPREP_RAW_MAX_ROW_SUM ? "kept as stored"
+                                                           : "scaled to unit Euclidean norm");
 }
 
 gs_featprep gs_dataset_prepare_features(gs_dataset *ds, gs_featprep prep) {
-  if (prep == GS_FEATPREP_AUTO) {
-    gs_feature_stats s = gs_feature_stats_of(&ds->x);
-    prep = gs_featprep_choose(&s);
-  }
+  ds->features_stats = gs_feature_stats_of(&ds->x);
+  if (prep == GS_FEATPREP_AUTO) prep = gs_featprep_choose(&ds->features_stats);
   if (prep == GS_FEATPREP_ROWNORM) gs_dataset_row_normalize(ds);
   else if (prep == GS_FEATPREP_BINARY) gs_dataset_binarize(ds);
   else if (prep == GS_FEATPREP_L2) gs_dataset_l2_normalize(ds);

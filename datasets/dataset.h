@@ -34,6 +34,14 @@ typedef enum {
   GS_FEATPREP_L2 = 4       /* gs_dataset_l2_normalize */
 } gs_featprep;
 
+/* What gs_featprep_choose looks at: the features as stored, before any preparation. */
+typedef struct {
+  double mean_row_nnz; /* non-zeros per row */
+  double row_sum_cv;   /* coefficient of variation (std / mean) of the row sums; 0 if mean 0 */
+  double max_row_sum;  /* the largest row sum */
+  bool binary;         /* every stored value is 0 or 1 */
+} gs_feature_stats;
+
 typedef struct {
   char name[256];  /* the folder's base name, e.g. "cora" */
   char path[4096]; /* the folder or file it was read from */
@@ -60,6 +68,7 @@ typedef struct {
   gs_features x;          /* kind NONE for edge-list graphs */
   int64_t *kept_columns;  /* [x.cols] file column of each kept column, or NULL if all kept */
   gs_featprep features_prep; /* applied by gs_dataset_prepare_features (AUTO until then) */
+  gs_feature_stats features_stats; /* of the features before that preparation */
 
   int32_t num_classes;    /* 0 when there are no labels */
   int32_t *labels;        /* [num_nodes], -1 = unlabelled; NULL when there are no labels */
@@ -136,23 +145,29 @@ const char *gs_featprep_name(gs_featprep p);
 /* Parses one of those names; false (out unchanged) otherwise. */
 bool gs_featprep_parse(const char *s, gs_featprep *out);
 
-/* What gs_featprep_choose looks at. */
-typedef struct {
-  double mean_row_nnz; /* non-zeros per row */
-  bool binary;         /* every stored value is 0 or 1 */
-} gs_feature_stats;
-
+/* One pass over the stored values (O(nnz), or O(rows * cols) for dense storage). */
 gs_feature_stats gs_feature_stats_of(const gs_features *x);
 
-/* Rows with more non-zeros than this on average are scaled to unit Euclidean norm (l2) by
- * gs_featprep_choose, fewer are scaled to sum 1 (rownorm). */
+/* The thresholds of gs_featprep_choose (README "Feature preprocessing", figures in dataset.c):
+ * rows with more non-zeros than GS_FEATPREP_DENSE_ROW_NNZ on average are dense (l2); sparse
+ * rows whose sums vary by more than GS_FEATPREP_ROW_SUM_CV keep their size, as stored (raw)
+ * when no row sums to more than GS_FEATPREP_RAW_MAX_ROW_SUM, else scaled by l2. */
 #define GS_FEATPREP_DENSE_ROW_NNZ 100.0
+#define GS_FEATPREP_ROW_SUM_CV 0.45
+#define GS_FEATPREP_RAW_MAX_ROW_SUM 100.0
 
-/* The automatic choice (DOCUMENTED RULE, README "Feature preprocessing"): see dataset.c. */
+/* The automatic choice (DOCUMENTED RULE, README "Feature preprocessing"): see dataset.c.
+ * Never returns GS_FEATPREP_AUTO. */
 gs_featprep gs_featprep_choose(const gs_feature_stats *s);
 
+/* Writes into buf (size n) why gs_featprep_choose(s) chose what it did, with the figures, e.g.
+ * "14.0 non-zeros per row <= 100, row sums vary (cv 0.57 > 0.45) and none is above 100 (max 31),
+ * so rows kept as stored". */
+void gs_featprep_explain(const gs_feature_stats *s, char *buf, size_t n);
+
 /* Applies prep to ds's features (GS_FEATPREP_AUTO resolved by gs_featprep_choose on them),
- * records it in ds->features_prep and returns it (never GS_FEATPREP_AUTO). Call it once. */
+ * records it in ds->features_prep and the statistics it was chosen from in ds->features_stats,
+ * and returns it (never GS_FEATPREP_AUTO). Call it once. */
 gs_featprep gs_dataset_prepare_features(gs_dataset *ds, gs_featprep prep);
 
 /* Writes ds in the layout of datasets/data/README.md into dir (created if missing), every

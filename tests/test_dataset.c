@@ -216,6 +216,20 @@ END_TEST
 
 /* ------------------------------------------------------------------ real data */
 
+/* Tolerance on the feature statistics below (they are exact sums of the stored values). */
+#define FEATURE_STATS_TOL 5e-4
+
+/* --features auto on a bundled graph: its statistics, and the choice they give, which is the
+ * preparation measured best on it (README "Feature preprocessing", bench/RESULTS.md section 9). */
+static void check_auto_choice(const gs_dataset *ds, double mean_row_nnz, double row_sum_cv,
+                              double max_row_sum, gs_featprep best) {
+  gs_feature_stats s = gs_feature_stats_of(&ds->x);
+  ck_assert_double_eq_tol(s.mean_row_nnz, mean_row_nnz, FEATURE_STATS_TOL);
+  ck_assert_double_eq_tol(s.row_sum_cv, row_sum_cv, FEATURE_STATS_TOL);
+  ck_assert_double_eq_tol(s.max_row_sum, max_row_sum, FEATURE_STATS_TOL);
+  ck_assert_str_eq(gs_featprep_name(gs_featprep_choose(&s)), gs_featprep_name(best));
+}
+
 START_TEST(test_load_cora_counts_and_values) {
   int64_t before = gs_mem_current();
   gs_dataset *ds = load_ok(gs_test_data("cora"), NULL);
@@ -246,6 +260,7 @@ START_TEST(test_load_cora_counts_and_values) {
   ck_assert_int_eq(count_label(ds, 6), 180);
   check_split(ds, "public", 140, 500, 1000);
   ck_assert_int_eq(ds->train[139], 139);
+  check_auto_choice(ds, 18.1743, 0.3168, 30, GS_FEATPREP_ROWNORM);
   ck_assert_int_eq(ds->valid[0], 140);
   ck_assert_int_eq(ds->test[0], 1708);
   ck_assert_int_eq(ds->test[999], 2707);
@@ -265,6 +280,7 @@ START_TEST(test_load_citeseer_unlabelled_nodes) {
   ck_assert_int_eq(ds->num_classes, 6);
   ck_assert_int_eq(count_label(ds, -1), 15);
   check_split(ds, "public", 120, 500, 1000);
+  check_auto_choice(ds, 31.6096, 0.2002, 54, GS_FEATPREP_ROWNORM);
   /* The 15 unlabelled nodes have all-zero rows, which normalisation must leave alone. */
   gs_dataset_row_normalize(ds);
   int64_t zero_rows = 0, off = 0;
@@ -295,6 +311,7 @@ START_TEST(test_load_amazon_photo_dense) {
   ck_assert_int_eq(ds->num_classes, 8);
   ck_assert_int_eq(count_label(ds, 6), 1941);
   check_split(ds, "random-20-30", 160, 240, 7250);
+  check_auto_choice(ds, 258.8116, 0.7618, 745, GS_FEATPREP_L2);
   gs_dataset_free(&ds);
 }
 END_TEST
@@ -315,6 +332,7 @@ START_TEST(test_load_coauthor_cs_counts) {
   ck_assert_int_eq(ds->num_classes, 15);
   ck_assert_int_eq(count_label(ds, 13), 4136);
   check_split(ds, "random-20-30", 300, 450, 17583);
+  check_auto_choice(ds, 59.5690, 1.2473, 2549, GS_FEATPREP_L2);
   /* Binarising counts (Shchur et al.) leaves the pattern and sets every value to 1. */
   gs_dataset_binarize(ds);
   int64_t not_one = 0;
@@ -335,6 +353,7 @@ START_TEST(test_load_facebook_counts) {
   ck_assert_int_eq(ds->num_classes, 4);
   ck_assert_int_eq(count_label(ds, 3), 6880);
   check_split(ds, "random-20-30", 80, 120, 22270);
+  check_auto_choice(ds, 14.0001, 0.5677, 31, GS_FEATPREP_RAW);
   gs_dataset_free(&ds);
 }
 END_TEST
@@ -423,11 +442,42 @@ START_TEST(test_l2_normalize_rows_have_unit_norm) {
 END_TEST
 
 START_TEST(test_featprep_auto_rule) {
-  /* The documented rule: above GS_FEATPREP_DENSE_ROW_NNZ non-zeros per row l2, else rownorm. */
-  gs_feature_stats s = {GS_FEATPREP_DENSE_ROW_NNZ + 0.1, true};
+  /* The documented rule, at each threshold: dense rows l2; sparse rows rownorm when their sums
+   * are nearly equal, else raw when none is above GS_FEATPREP_RAW_MAX_ROW_SUM, else l2. */
+  gs_feature_stats s = {GS_FEATPREP_DENSE_ROW_NNZ + 0.1, 0.1, 10.0, true};
   ck_assert_int_eq(gs_featprep_choose(&s), GS_FEATPREP_L2);
   s.mean_row_nnz = GS_FEATPREP_DENSE_ROW_NNZ;
   ck_assert_int_eq(gs_featprep_choose(&s), GS_FEATPREP_ROWNORM);
+  s.row_sum_cv = GS_FEATPREP_ROW_SUM_CV;
+  ck_assert_int_eq(gs_featprep_choose(&s), GS_FEATPREP_ROWNORM);
+  s.row_sum_cv = GS_FEATPREP_ROW_SUM_CV + 0.01;
+  ck_assert_int_eq(gs_featprep_choose(&s), GS_FEATPREP_RAW);
+  s.max_row_sum = GS_FEATPREP_RAW_MAX_ROW_SUM;
+  ck_assert_int_eq(gs_featprep_choose(&s), GS_FEATPREP_RAW);
+  s.max_row_sum = GS_FEATPREP_RAW_MAX_ROW_SUM + 1.0;
+  ck_assert_int_eq(gs_featprep_choose(&s), GS_FEATPREP_L2);
+  char why[256];
+  gs_featprep_explain(&s, why, sizeof why);
+  ck_assert_ptr_nonnull(strstr(why, "cv 0.46 > 0.45"));
+  ck_assert_ptr_nonnull(strstr(why, "unit Euclidean norm"));
+  /* The statistics of a hand-made matrix: row sums 4, 0, 8, 0.5 (mean 3.125). */
+  make_tiny(true);
+  gs_test_write_gz("raw/node-feat.csv.gz", "1,3,0,0,0,0\n0,0,0,0,0,0\n2,2,2,2,0,0\n0,0,0,0,0,0.5\n");
+  for (int pass = 0; pass < 2; pass++) {
+    gs_dataset_options o = gs_dataset_options_default();
+    o.sparse_below = pass == 0 ? 0.0 : 2.0;
+    gs_dataset *ds = load_ok(gs_test_tmp_root, &o);
+    s = gs_feature_stats_of(&ds->x);
+    ck_assert_double_eq_tol(s.mean_row_nnz, 7.0 / 4.0, FEATURE_STATS_TOL);
+    ck_assert_double_eq_tol(s.max_row_sum, 8.0, FEATURE_STATS_TOL);
+    /* population std of (4, 0, 8, 0.5) is sqrt(10.296875) = 3.20888; / 3.125 */
+    ck_assert_double_eq_tol(s.row_sum_cv, 1.02684, FEATURE_STATS_TOL);
+    ck_assert(!s.binary);
+    ck_assert_int_eq(gs_dataset_prepare_features(ds, GS_FEATPREP_AUTO), GS_FEATPREP_RAW);
+    ck_assert_double_eq_tol(ds->features_stats.max_row_sum, 8.0, FEATURE_STATS_TOL);
+    gs_dataset_free(&ds);
+  }
+  gs_test_clean_tmp();
   gs_featprep p = GS_FEATPREP_AUTO;
   ck_assert(gs_featprep_parse("l2", &p));
   ck_assert_int_eq(p, GS_FEATPREP_L2);
