@@ -41,8 +41,12 @@ def parse_args(argv):
     p.add_argument("--seeds", type=int, default=0, help="run seeds 0..K-1 and report mean/std (overrides --seed)")
     p.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     p.add_argument("--adj", choices=["csr", "coo"], default="csr", help="sparse format of A_hat (default csr)")
-    p.add_argument("--rownorm", action="store_true", help="row-normalise the features (Kipf & Welling)")
-    p.add_argument("--binarize", action="store_true", help="features x > 0 become 1 (Shchur et al.)")
+    p.add_argument("--features", choices=["raw", "rownorm", "l2", "binary"], default="raw",
+                   help="feature preparation, as gnnscale's --features (default raw): rownorm rows "
+                        "to sum 1, l2 rows to unit Euclidean norm, binary x != 0 becomes 1; pass "
+                        "the choice gnnscale's --features auto printed")
+    p.add_argument("--rownorm", action="store_true", help="same as --features rownorm")
+    p.add_argument("--binarize", action="store_true", help="same as --features binary")
     p.add_argument("--sparse-features", action="store_true", help="keep the features as a sparse tensor")
     p.add_argument("--feat-layout", choices=["coo", "csr"], default="coo",
                    help="layout of sparse features (default coo: in torch 1.13 the backward of a "
@@ -55,6 +59,10 @@ def parse_args(argv):
         p.error("--width, --epochs and --threads must be positive, --seeds non-negative")
     if not 0.0 <= args.dropout < 1.0:
         p.error("--dropout must be in [0, 1)")
+    if args.rownorm or args.binarize:
+        if args.features != "raw" or (args.rownorm and args.binarize):
+            p.error("give one feature preparation: --features, --rownorm or --binarize")
+        args.features = "rownorm" if args.rownorm else "binary"
     return args
 
 
@@ -105,9 +113,26 @@ def read_meta(folder):
     return meta
 
 
-def load_dataset(folder, split, rownorm, binarize):
+def scale_rows(values, rows, n, prep):
+    """gnnscale's gs_dataset_prepare_features on the stored values: rownorm divides each row by
+    its sum, l2 by its Euclidean norm (in double, rows of zeros left), binary sets non-zeros to 1.
+    `rows` gives each value's row (None: values is a dense [n, f] array)."""
+    if prep == "raw":
+        return values
+    if prep == "binary":
+        return (values != 0).astype(np.float32)
+    v = values.astype(np.float64)
+    w = v * v if prep == "l2" else v
+    by = w.sum(axis=1, keepdims=True) if rows is None else np.bincount(rows, weights=w, minlength=n)
+    if prep == "l2":
+        by = np.sqrt(by)
+    by = np.where(by != 0, by, 1.0)
+    return (v / (by if rows is None else by[rows])).astype(np.float32)
+
+
+def load_dataset(folder, split, prep):
     """Returns a dict of numpy arrays: n, src, dst, x (dense, or (rows, cols, vals, f)),
-    labels, classes, split name, train/valid/test ids."""
+    labels, classes, split name, train/valid/test ids; features prepared by scale_rows."""
     raw = os.path.join(folder, "raw")
     meta = read_meta(folder)
     n = read_count(os.path.join(raw, "num-node-list.csv"))
@@ -128,21 +153,12 @@ def load_dataset(folder, split, rownorm, binarize):
         x = read_numbers(dense_path, np.float32, f_dim)
         if x.shape[0] != n:
             raise ValueError(f"{dense_path}: {x.shape[0]} rows for {n} nodes")
-        if binarize:
-            x = (x > 0).astype(np.float32)
-        if rownorm:
-            s = x.sum(axis=1, keepdims=True)
-            x = np.divide(x, s, out=np.zeros_like(x), where=s != 0)
-        features = ("dense", x)
+        features = ("dense", scale_rows(x, None, n, prep))
     else:
         f_dim = int(meta["num_features"])
         t = read_numbers(sparse_path, np.float64, 3)
         rows, cols, vals = t[:, 0].astype(np.int64), t[:, 1].astype(np.int64), t[:, 2].astype(np.float32)
-        if binarize:
-            vals = (vals > 0).astype(np.float32)
-        if rownorm:
-            s = np.bincount(rows, weights=vals, minlength=n)
-            vals = (vals / np.where(s[rows] != 0, s[rows], 1)).astype(np.float32)
+        vals = scale_rows(vals, rows, n, prep)
         features = ("sparse", (rows, cols, vals, f_dim))
 
     split_root = os.path.join(folder, "split")
@@ -433,7 +449,7 @@ def run(args, data, a_hat, x, seed):
 def main(args):
     torch.set_num_threads(args.threads)
     t0 = time.perf_counter()
-    data = load_dataset(args.dataset, args.split, args.rownorm, args.binarize)
+    data = load_dataset(args.dataset, args.split, args.features)
     norm = {"sage": "row", "gin": "none"}.get(args.model, "sym")
     a_hat = normalized_adjacency(data["n"], data["src"], data["dst"], args.adj, norm)
     x = features_tensor(data["features"], data["n"], args.sparse_features, args.feat_layout)
@@ -461,6 +477,7 @@ def main(args):
         "adj": args.adj,
         "dropout_impl": args.dropout_impl,
         "features": args.feat_layout if args.sparse_features else "dense",
+        "features_prep": args.features,
         "nnz_adj": int(a_hat._nnz()),
         "train_ms_median": statistics.median(train_ms),
         "eval_ms_median": statistics.median(eval_ms),

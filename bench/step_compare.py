@@ -180,8 +180,7 @@ def main(argv):
             gs_losses = json.load(f)
 
     prep = layout["features"]
-    data = peer_torch.load_dataset(args.dataset, layout["split"] or None, prep == "rownorm",
-                                   prep == "binary")
+    data = peer_torch.load_dataset(args.dataset, layout["split"] or None, prep)
     a_hat = peer_torch.normalized_adjacency(data["n"], data["src"], data["dst"], "coo")
     x = peer_torch.features_tensor(data["features"], data["n"], layout["sparse_features"], "coo")
     labels = torch.from_numpy(data["labels"])
