@@ -85,17 +85,14 @@ static gs_status write_whole(const gs_dataset *ds, const char *out, char *built,
   return st;
 }
 
-/* Writes ds as a binary store alone (DIR/gnnscale.store, no text: fingerprint 0), the graph
- * built once to find the symmetrised adjacency; the store file itself is written atomically. */
+/* Writes ds (generated in adjacency form) as a binary store alone (DIR/gnnscale.store, no
+ * text: fingerprint 0); the store file itself is written atomically. */
 static gs_status write_store(const gs_dataset *ds, const char *out, gs_error *err) {
   char path[PATH_MAX + 32];
-  gs_graph *g = NULL;
   if (mkdir(out, 0755) != 0 && errno != EEXIST)
     return gs_error_set(err, GS_ERR_IO, "%s: cannot create: %s", out, strerror(errno));
   gs_status st = gs_store_path(path, sizeof path, out, err);
-  if (st == GS_OK) st = gs_dataset_graph_new(&g, ds, GS_NORM_NONE, err);
-  if (st == GS_OK) st = gs_store_write(path, ds, g, 0, NULL, NULL, 0, 0, err);
-  gs_graph_free(&g);
+  if (st == GS_OK) st = gs_store_write(path, ds, NULL, 0, NULL, NULL, 0, 0, err);
   return st;
 }
 
@@ -156,6 +153,7 @@ int gs_cmd_generate(int argc, char **argv) {
   GS_TRY(check_out(out, force, &err));
   GS_TRY(gs_runtime_init((int)threads, &err));
   double t0 = gs_clock_seconds();
+  o.adjacency = format == FORMAT_STORE; /* straight into the store's form: no edge lines */
   GS_TRY(gs_dataset_generate(&ds, &o, &err));
   double t1 = gs_clock_seconds();
   if (format == FORMAT_STORE) GS_TRY(write_store(ds, out, &err));

@@ -1,6 +1,6 @@
 /* gnnscale train --batching cluster: Cluster-GCN training over the partition-ordered store
- * (partitioning first when the parts are not stored yet), with the predicted batch peak
- * beside the measured one. */
+ * (partitioning first when the parts are not stored yet), each batch read from the store,
+ * with the predicted batch peak beside the measured one. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +17,7 @@ int gs_cli_train_cluster(const gs_cli_cluster_run *a) {
   gs_error err;
   gs_error_clear(&err);
   gs_status st = GS_OK;
-  gs_dataset *ds = NULL;
+  gs_store_reader *src = NULL;
   gs_cluster *c = NULL;
   gs_model *m = NULL;
   gs_train_result *res = NULL;
@@ -37,26 +37,28 @@ int gs_cli_train_cluster(const gs_cli_cluster_run *a) {
   const int64_t mem_base = gs_mem_current();
   gs_mem_reset_peak();
   double t_load = gs_clock_seconds();
-  GS_TRY(gs_store_load(&ds, pr.ordered_path, &err));
+  GS_TRY(gs_store_reader_open(&src, pr.ordered_path, &err));
   t_load = gs_clock_seconds() - t_load;
-  if (ds->x.kind == GS_FEATURES_NONE || !ds->labels || ds->num_train == 0) {
+  const gs_store_info *oinfo = gs_store_reader_info(src);
+  if (oinfo->feature_kind == GS_FEATURES_NONE || oinfo->num_classes < 1 || oinfo->num_train == 0) {
     st = gs_error_set(&err, GS_ERR_INVALID,
                       "%s has no features, labels or split: training needs all three", a->data);
     goto fail;
   }
-  gs_dataset_prepare_features(ds, a->prep);
   gs_cluster_capacity cap;
-  GS_TRY(gs_cluster_capacity_of(&cap, ds, a->clusters_per_batch, &err));
+  GS_TRY(gs_cluster_capacity_of_store(&cap, src, a->clusters_per_batch, &err));
   gs_cluster_options co = gs_cluster_options_default();
   co.clusters_per_batch = a->clusters_per_batch;
   co.diag_lambda = a->diag_lambda;
   co.norm = a->norm;
-  GS_TRY(gs_cluster_new(&c, ds, &cap, &co, &err));
-  const gs_model_shape shape = gs_cluster_shape(&cap, ds, a->norm);
+  /* Every preparation works row by row, so each batch prepares its own rows; AUTO decides
+   * from the stored features' statistics, gathered part by part. */
+  GS_TRY(gs_cluster_new_store(&c, src, &cap, a->prep, &co, &err));
+  const gs_model_shape shape =
+      gs_cluster_shape_of(&cap, oinfo->file_features, oinfo->feature_kind == GS_FEATURES_SPARSE,
+                          oinfo->num_classes, a->norm);
   gs_cluster_cost pred;
-  gs_store_info oinfo;
-  GS_TRY(gs_store_read_info(&oinfo, pr.ordered_path, &err));
-  GS_TRY(gs_cluster_cost_estimate(&pred, &cfg, &oinfo, &cap, a->norm, topt.epochs, &err));
+  GS_TRY(gs_cluster_cost_estimate(&pred, &cfg, oinfo, &cap, a->norm, topt.epochs, &err));
   res = calloc((size_t)a->seeds, sizeof *res);
   if (!res) {
     st = gs_error_set(&err, GS_ERR_NOMEM, "out of memory");
@@ -64,8 +66,9 @@ int gs_cli_train_cluster(const gs_cli_cluster_run *a) {
   }
   if (show)
     printf("dataset %s: %lld nodes in %d parts, %d per batch: batches of at most %lld nodes and "
-           "%lld entries of A_hat (store loaded in %.2f s)\n",
-           ds->name, (long long)ds->num_nodes, cap.parts, cap.clusters_per_batch,
+           "%lld entries of A_hat, read from the store per batch (store opened and checked in "
+           "%.2f s)\n",
+           oinfo->name, (long long)oinfo->graph.nodes, cap.parts, cap.clusters_per_batch,
            (long long)cap.nodes, (long long)cap.entries, t_load);
   for (int64_t s = 0; s < a->seeds; s++) {
     cfg.seed = (uint64_t)(a->seed0 + s);
@@ -113,7 +116,7 @@ int gs_cli_train_cluster(const gs_cli_cluster_run *a) {
   char b1[32], b2[32], b3[32], b4[32];
   if (a->json) {
     printf("{\"command\":\"train\",\"batching\":\"cluster\",\"dataset\":");
-    gs_json_string(stdout, ds->name);
+    gs_json_string(stdout, oinfo->name);
     printf(",\"parts\":%d,\"clusters_per_batch\":%d,\"diag_lambda\":%g,\"depth\":%d,\"width\":%lld,"
            "\"batch_nodes_max\":%lld,\"batch_entries_max\":%lld,\"edge_cut\":%lld,\"balance\":%.6f,"
            "\"runs\":[",
@@ -153,7 +156,7 @@ fail:
   free(res);
   gs_model_free(&m);
   gs_cluster_free(&c);
-  gs_dataset_free(&ds);
+  gs_store_reader_free(&src);
   if (st != GS_OK) return gs_cli_fail("train", &err);
   return 0;
 }

@@ -986,9 +986,8 @@ gs_status gs_dataset_graph_new(gs_graph **out, const gs_dataset *ds, gs_norm nor
 
 /* Divides every feature row by its sum (l2 false) or its Euclidean norm (l2 true); rows whose
  * sum or norm is 0 are left. */
-static void scale_rows(gs_dataset *ds, bool l2) {
-  if (!ds) return;
-  gs_features *x = &ds->x;
+static void scale_rows(gs_features *x, bool l2) {
+  if (!x) return;
   if (x->kind == GS_FEATURES_DENSE) {
     const int64_t cols = x->cols;
 #pragma omp parallel for schedule(static)
@@ -1015,13 +1014,16 @@ static void scale_rows(gs_dataset *ds, bool l2) {
   }
 }
 
-void gs_dataset_row_normalize(gs_dataset *ds) { scale_rows(ds, false); }
+static void binarize(gs_features *x);
 
-void gs_dataset_l2_normalize(gs_dataset *ds) { scale_rows(ds, true); }
+void gs_dataset_row_normalize(gs_dataset *ds) { scale_rows(ds ? &ds->x : NULL, false); }
 
-void gs_dataset_binarize(gs_dataset *ds) {
-  if (!ds) return;
-  gs_features *x = &ds->x;
+void gs_dataset_l2_normalize(gs_dataset *ds) { scale_rows(ds ? &ds->x : NULL, true); }
+
+void gs_dataset_binarize(gs_dataset *ds) { binarize(ds ? &ds->x : NULL); }
+
+static void binarize(gs_features *x) {
+  if (!x) return;
   if (x->kind == GS_FEATURES_DENSE) {
     const int64_t total = x->rows * x->cols;
 #pragma omp parallel for schedule(static)
@@ -1054,11 +1056,11 @@ bool gs_featprep_parse(const char *s, gs_featprep *out) {
 
 /* Serial on purpose: one O(nnz) pass per run, and a fixed summation order keeps the choice,
  * which compares these figures with thresholds, the same for every thread count. */
-gs_feature_stats gs_feature_stats_of(const gs_features *x) {
-  gs_feature_stats s = {0.0, 0.0, 0.0, true};
-  if (!x || x->kind == GS_FEATURES_NONE || x->rows < 1) return s;
+void gs_feature_stats_add(gs_feature_stats_acc *a, const gs_features *x) {
+  if (a->rows == 0) a->stats.binary = true;
+  if (!x || x->kind == GS_FEATURES_NONE || x->rows < 1) return;
   const bool dense = x->kind == GS_FEATURES_DENSE;
-  double sum = 0.0, sum_sq = 0.0;
+  gs_feature_stats *s = &a->stats;
   for (int64_t i = 0; i < x->rows; i++) {
     const int64_t begin = dense ? i * x->cols : x->sparse.rowptr[i];
     const int64_t end = dense ? begin + x->cols : x->sparse.rowptr[i + 1];
@@ -1066,17 +1068,31 @@ gs_feature_stats gs_feature_stats_of(const gs_features *x) {
     double row = 0.0;
     for (int64_t k = begin; k < end; k++) {
       row += v[k];
-      s.binary = s.binary && (v[k] == 0.0f || v[k] == 1.0f);
+      s->binary = s->binary && (v[k] == 0.0f || v[k] == 1.0f);
     }
-    sum += row;
-    sum_sq += row * row;
-    if (row > s.max_row_sum) s.max_row_sum = row;
+    a->sum += row;
+    a->sum_sq += row * row;
+    if (row > s->max_row_sum) s->max_row_sum = row;
   }
-  const double n = (double)x->rows, mean = sum / n;
-  const double var = sum_sq / n - mean * mean;
+  a->rows += x->rows;
+  a->nnz += x->nnz;
+}
+
+gs_feature_stats gs_feature_stats_finish(const gs_feature_stats_acc *a) {
+  gs_feature_stats s = a->stats;
+  if (a->rows < 1) return (gs_feature_stats){0.0, 0.0, 0.0, true};
+  const double n = (double)a->rows, mean = a->sum / n;
+  const double var = a->sum_sq / n - mean * mean;
   s.row_sum_cv = mean > 0.0 && var > 0.0 ? sqrt(var) / mean : 0.0;
-  s.mean_row_nnz = (double)x->nnz / n;
+  s.mean_row_nnz = (double)a->nnz / n;
   return s;
+}
+
+gs_feature_stats gs_feature_stats_of(const gs_features *x) {
+  gs_feature_stats_acc a;
+  memset(&a, 0, sizeof a);
+  gs_feature_stats_add(&a, x);
+  return gs_feature_stats_finish(&a);
 }
 
 /* The rule, and the figures that placed each threshold (GCN 2 x 16, 200 epochs, test accuracy
@@ -1120,12 +1136,16 @@ void gs_featprep_explain(const gs_feature_stats *s, char *buf, size_t n) {
                                                            : "scaled to unit Euclidean norm");
 }
 
+void gs_features_prepare(gs_features *x, gs_featprep prep) {
+  if (prep == GS_FEATPREP_ROWNORM) scale_rows(x, false);
+  else if (prep == GS_FEATPREP_BINARY) binarize(x);
+  else if (prep == GS_FEATPREP_L2) scale_rows(x, true);
+}
+
 gs_featprep gs_dataset_prepare_features(gs_dataset *ds, gs_featprep prep) {
   ds->features_stats = gs_feature_stats_of(&ds->x);
   if (prep == GS_FEATPREP_AUTO) prep = gs_featprep_choose(&ds->features_stats);
-  if (prep == GS_FEATPREP_ROWNORM) gs_dataset_row_normalize(ds);
-  else if (prep == GS_FEATPREP_BINARY) gs_dataset_binarize(ds);
-  else if (prep == GS_FEATPREP_L2) gs_dataset_l2_normalize(ds);
+  gs_features_prepare(&ds->x, prep);
   ds->features_prep = prep;
   return prep;
 }

@@ -148,6 +148,18 @@ bool gs_featprep_parse(const char *s, gs_featprep *out);
 /* One pass over the stored values (O(nnz), or O(rows * cols) for dense storage). */
 gs_feature_stats gs_feature_stats_of(const gs_features *x);
 
+/* The same statistics gathered over row blocks given in order (a store's parts read one at a
+ * time): zero-initialise, add each block (x->nnz counting its non-zeros), finish. The same
+ * rows in the same order give gs_feature_stats_of's result bit for bit. */
+typedef struct {
+  double sum, sum_sq;
+  int64_t rows, nnz;
+  gs_feature_stats stats;
+} gs_feature_stats_acc;
+
+void gs_feature_stats_add(gs_feature_stats_acc *a, const gs_features *x);
+gs_feature_stats gs_feature_stats_finish(const gs_feature_stats_acc *a);
+
 /* The thresholds of gs_featprep_choose (README "Feature preprocessing", figures in dataset.c):
  * rows with more non-zeros than GS_FEATPREP_DENSE_ROW_NNZ on average are dense (l2); sparse
  * rows whose sums vary by more than GS_FEATPREP_ROW_SUM_CV keep their size, as stored (raw)
@@ -169,6 +181,11 @@ void gs_featprep_explain(const gs_feature_stats *s, char *buf, size_t n);
  * records it in ds->features_prep and the statistics it was chosen from in ds->features_stats,
  * and returns it (never GS_FEATPREP_AUTO). Call it once. */
 gs_featprep gs_dataset_prepare_features(gs_dataset *ds, gs_featprep prep);
+
+/* Applies prep (not GS_FEATPREP_AUTO; RAW does nothing) to the rows of x: every preparation
+ * works row by row, so a batch's rows prepared alone equal the same rows of the whole matrix
+ * prepared, bit for bit (Cluster-GCN's store-backed batches rely on it). */
+void gs_features_prepare(gs_features *x, gs_featprep prep);
 
 /* Writes ds in the layout of datasets/data/README.md into dir (created if missing), every
  * file through a temporary name and rename(2), so an interrupted write leaves no half file.

@@ -1,10 +1,12 @@
-/* Synthetic graphs: Chung-Lu edges with power-law weights and planted classes, features from
- * class centroids plus Gaussian noise (Box-Muller), a per-class random split. Every random
- * number is gs_rng_at(seed, stream, index) with an index fixed by what it decides, so the
- * parallel loops give the same graph for any thread count. */
+/* Synthetic graphs (generate.h): a degree-corrected block model with power-law weights drawn
+ * through alias tables, candidate edges radix-sorted and deduplicated, features from class
+ * centroids plus Gaussian noise (Box-Muller), a per-class random split. Every random number is
+ * gs_rng_at(seed, stream, index) with an index fixed by what it decides, so the parallel loops
+ * give the same graph for any thread count. */
 #include "datasets/generate.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 #include "core/rng.h"
 #include "core/stats.h"
 #include "datasets/dataset_impl.h"
+#include "sparse/graph.h"
 
 #define MAX_GEN_NODES (((int64_t)1 << 31) - 1)
 #define MAX_GEN_EDGES ((int64_t)1 << 34)
@@ -65,38 +68,14 @@ static inline double normal(uint64_t r) {
   return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
 }
 
-/* Smallest index in [lo, hi) whose running weight sum exceeds t (t < cdf[hi - 1]). */
-static inline int64_t search_cdf(const double *cdf, int64_t lo, int64_t hi, double t) {
-  int64_t a = lo, b = hi - 1;
-  while (a < b) {
-    int64_t mid = a + (b - a) / 2;
-    if (cdf[mid] > t)
-      b = mid;
-    else
-      a = mid + 1;
-  }
-  return a;
-}
-
-typedef struct {
-  uint64_t key; /* min(u,v) * N + max(u,v); UINT64_MAX for a self-loop */
-  int64_t index;
-} cand_key;
-
-static int cmp_cand(const void *a, const void *b) {
-  const cand_key *x = a, *y = b;
-  if (x->key != y->key) return x->key < y->key ? -1 : 1;
-  return (x->index > y->index) - (x->index < y->index);
-}
-
-typedef struct {
-  uint64_t key, node;
-} node_key;
-
-static int cmp_node_key(const void *a, const void *b) {
-  const node_key *x = a, *y = b;
-  if (x->key != y->key) return x->key < y->key ? -1 : 1;
-  return (x->node > y->node) - (x->node < y->node);
+/* Two independent standard normals from one 64-bit draw (both outputs of Box-Muller: half
+ * the logarithms and draws of two calls to normal, which dominated the features' time). */
+static inline void normal_pair(uint64_t r, double *z0, double *z1) {
+  const double u1 = ((double)(r >> 32) + 0.5) * (1.0 / 4294967296.0);
+  const double u2 = (double)(r & 0xffffffffu) * (1.0 / 4294967296.0);
+  const double radius = sqrt(-2.0 * log(u1)), angle = 6.283185307179586 * u2;
+  *z0 = radius * cos(angle);
+  *z1 = radius * sin(angle);
 }
 
 static gs_status check_options(const gs_generate_options *o, gs_error *err) {
@@ -143,9 +122,20 @@ static gs_status check_options(const gs_generate_options *o, gs_error *err) {
   return GS_OK;
 }
 
+typedef struct {
+  uint64_t key, node;
+} node_key;
+
+static int cmp_node_key(const void *a, const void *b) {
+  const node_key *x = a, *y = b;
+  if (x->key != y->key) return x->key < y->key ? -1 : 1;
+  return (x->node > y->node) - (x->node < y->node);
+}
+
 /* Edges when more than half of all pairs are wanted: a seeded Fisher-Yates shuffle of all
- * pairs, first E kept. Memory is bounded by 2E pairs. */
-static gs_status edges_from_all_pairs(gs_dataset *ds, const gs_generate_options *o, gs_error *err) {
+ * pairs (as keys u * N + v, u < v), the first E kept. Memory is bounded by 2E keys. */
+static gs_status keys_from_all_pairs(uint64_t *keys, const gs_generate_options *o,
+                                     gs_error *err) {
   const int64_t n = o->nodes, E = o->edges;
   const int64_t pairs = n * (n - 1) / 2;
   uint64_t *all = gs_mem_alloc((size_t)pairs * sizeof(uint64_t), "dataset-tmp");
@@ -162,162 +152,314 @@ static gs_status edges_from_all_pairs(gs_dataset *ds, const gs_generate_options 
     uint64_t t = all[i];
     all[i] = all[j];
     all[j] = t;
-    ds->src[i] = (int64_t)(all[i] / (uint64_t)n);
-    ds->dst[i] = (int64_t)(all[i] % (uint64_t)n);
+    keys[i] = all[i];
   }
   gs_mem_free(all);
   return GS_OK;
 }
 
-/* Draws candidate k: its first end by weight, its second by weight inside the first's class
- * with probability p_in, else by weight over all nodes (uniform pairs when `uniform`). */
-static void draw_candidate(const gs_generate_options *o, const double *cdf, const double *ccdf,
-                           const int64_t *order, const int64_t *class_start, const int32_t *labels,
-                           bool uniform, int64_t k, int64_t *u_out, int64_t *v_out) {
-  const int64_t n = o->nodes;
-  const uint64_t s = stream(S_EDGE);
-  uint64_t r1 = gs_rng_at(o->seed, s, 3 * (uint64_t)k);
-  uint64_t r2 = gs_rng_at(o->seed, s, 3 * (uint64_t)k + 1);
-  uint64_t r3 = gs_rng_at(o->seed, s, 3 * (uint64_t)k + 2);
-  int64_t u, v;
-  if (uniform) {
-    u = below(r1, n);
-    v = below(r3, n);
-  } else {
-    const double W = cdf[n - 1];
-    u = search_cdf(cdf, 0, n, uniform53(r1) * W);
-    if (uniform53(r2) < o->p_in) {
-      int32_t c = labels[u];
-      int64_t lo = class_start[c], hi = class_start[c + 1];
-      double Wc = ccdf[hi - 1];
-      v = order[search_cdf(ccdf + lo, 0, hi - lo, uniform53(r3) * Wc) + lo];
-    } else {
-      v = search_cdf(cdf, 0, n, uniform53(r3) * W);
+/* One entry of an alias table (Walker 1977, Vose 1991): slot i is drawn uniformly, then kept
+ * when the low 32 random bits fall below `keep`, else replaced by `alias`. */
+typedef struct {
+  uint32_t keep, alias;
+} alias_slot;
+
+/* Fills t[0..m) so that slot i comes out with probability w[i] / sum(w) (Vose's method;
+ * deterministic for given weights). p [m] holds the scaled weights, work [2m] the two work
+ * lists. */
+static void alias_build(alias_slot *t, const double *w, int64_t m, double *p, uint32_t *work) {
+  double sum = 0.0;
+  for (int64_t i = 0; i < m; i++) sum += w[i];
+  uint32_t *small = work, *large = work + m;
+  int64_t ns = 0, nl = 0;
+  for (int64_t i = 0; i < m; i++) {
+    p[i] = sum > 0.0 ? w[i] * (double)m / sum : 1.0;
+    if (p[i] < 1.0)
+      small[ns++] = (uint32_t)i;
+    else
+      large[nl++] = (uint32_t)i;
+  }
+  while (ns > 0 && nl > 0) {
+    const uint32_t s = small[--ns], l = large[nl - 1];
+    const double keep = p[s] * 4294967296.0;
+    t[s].keep = keep < 4294967295.0 ? (uint32_t)keep : UINT32_MAX;
+    t[s].alias = l;
+    p[l] -= 1.0 - p[s];
+    if (p[l] < 1.0) {
+      nl--;
+      small[ns++] = l;
     }
   }
-  *u_out = u;
-  *v_out = v;
+  /* What is left has probability 1 up to rounding. */
+  while (nl > 0) {
+    nl--;
+    t[large[nl]] = (alias_slot){UINT32_MAX, large[nl]};
+  }
+  while (ns > 0) {
+    ns--;
+    t[small[ns]] = (alias_slot){UINT32_MAX, small[ns]};
+  }
+}
+
+/* A draw from an alias table of m slots with one 64-bit random number. */
+static inline int64_t alias_draw(const alias_slot *t, int64_t m, uint64_t r) {
+  const int64_t i = below(r, m);
+  return (uint32_t)r < t[i].keep ? i : (int64_t)t[i].alias;
 }
 
 /* The degree weights and class grouping that the edge draws sample from. */
 typedef struct {
-  double *cdf;          /* [n] running sum of the power-law weights in node order */
-  double *ccdf;         /* [n] running sums of the weights within each class, in `order` */
+  alias_slot *all;      /* [n] alias table of the power-law weights over all nodes */
+  alias_slot *within;   /* [n] per class, over its stretch of `order` */
   int64_t *order;       /* [n] nodes grouped by class, ascending ids within a class */
   int64_t *class_start; /* [C + 1] where each class begins in `order` */
 } sampler;
 
 static void sampler_release(sampler *w) {
-  gs_mem_free(w->cdf);
-  gs_mem_free(w->ccdf);
+  gs_mem_free(w->all);
+  gs_mem_free(w->within);
   gs_mem_free(w->order);
   gs_mem_free(w->class_start);
+  memset(w, 0, sizeof *w);
 }
 
-/* Draws each node's class and power-law weight (labels into ds), and groups the nodes by
- * class with their running sums. */
-static gs_status draw_classes(sampler *w, gs_dataset *ds, const gs_generate_options *o,
+/* Draws each node's class and power-law weight (labels into `labels`), groups the nodes by
+ * class and builds the alias tables. Transient: 24n bytes of weights and work lists. */
+static gs_status draw_classes(sampler *w, int32_t *labels, const gs_generate_options *o,
                               gs_error *err) {
+  gs_status st = GS_OK;
   const int64_t n = o->nodes;
   const int32_t C = o->classes;
   const uint64_t seed = o->seed;
-  w->cdf = gs_mem_alloc((size_t)n * sizeof(double), "dataset-tmp");
-  w->ccdf = gs_mem_alloc((size_t)n * sizeof(double), "dataset-tmp");
+  double *wt = gs_mem_alloc((size_t)n * sizeof(double), "dataset-tmp");
+  double *cw = gs_mem_alloc((size_t)n * sizeof(double), "dataset-tmp");
+  double *p = gs_mem_alloc((size_t)n * sizeof(double), "dataset-tmp");
+  uint32_t *work = gs_mem_alloc((size_t)n * 2 * sizeof(uint32_t), "dataset-tmp");
+  int64_t *fill = gs_mem_alloc((size_t)C * sizeof(int64_t), "dataset-tmp");
+  w->all = gs_mem_alloc((size_t)n * sizeof(alias_slot), "dataset-tmp");
+  w->within = gs_mem_alloc((size_t)n * sizeof(alias_slot), "dataset-tmp");
   w->order = gs_mem_alloc((size_t)n * sizeof(int64_t), "dataset-tmp");
   w->class_start = gs_mem_calloc((size_t)C + 1, sizeof(int64_t), "dataset-tmp");
-  int64_t *fill = gs_mem_alloc((size_t)C * sizeof(int64_t), "dataset-tmp");
-  if (!w->cdf || !w->ccdf || !w->order || !w->class_start || !fill) {
-    gs_mem_free(fill);
-    return gs_error_set(err, GS_ERR_NOMEM, "generate: out of memory");
+  if (!wt || !cw || !p || !work || !fill || !w->all || !w->within || !w->order ||
+      !w->class_start) {
+    st = gs_error_set(err, GS_ERR_NOMEM, "generate: out of memory");
+    goto fail;
   }
-  double *cdf = w->cdf, *ccdf = w->ccdf;
   int64_t *order = w->order, *class_start = w->class_start;
-  /* Classes and power-law weights; cdf = running sum of weights in node order. */
   const double inv = -1.0 / (o->degree_exponent - 1.0);
+  const uint64_t kc = gs_rng_key(seed, stream(S_CLASS)), kw = gs_rng_key(seed, stream(S_WEIGHT));
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < n; i++) {
-    ds->labels[i] = (int32_t)below(gs_rng_at(seed, stream(S_CLASS), (uint64_t)i), C);
-    double wt = pow(1.0 - uniform53(gs_rng_at(seed, stream(S_WEIGHT), (uint64_t)i)), inv);
-    cdf[i] = wt < (double)n ? wt : (double)n;
+    labels[i] = (int32_t)below(gs_rng_at_key(kc, (uint64_t)i), C);
+    const double x = pow(1.0 - uniform53(gs_rng_at_key(kw, (uint64_t)i)), inv);
+    wt[i] = x < (double)n ? x : (double)n;
   }
-  /* Nodes grouped by class (ascending ids within a class), with per-class running sums. */
-  for (int64_t i = 0; i < n; i++) class_start[ds->labels[i] + 1]++;
+  /* Nodes grouped by class (ascending ids within a class). */
+  for (int64_t i = 0; i < n; i++) class_start[labels[i] + 1]++;
   for (int32_t c = 0; c < C; c++) class_start[c + 1] += class_start[c];
   memcpy(fill, class_start, (size_t)C * sizeof(int64_t));
-  for (int64_t i = 0; i < n; i++) order[fill[ds->labels[i]]++] = i;
+  for (int64_t i = 0; i < n; i++) order[fill[labels[i]]++] = i;
+  for (int64_t k = 0; k < n; k++) cw[k] = wt[order[k]];
+  alias_build(w->all, wt, n, p, work);
+  for (int32_t c = 0; c < C; c++)
+    alias_build(w->within + class_start[c], cw + class_start[c],
+                class_start[c + 1] - class_start[c], p, work);
+fail:
+  gs_mem_free(wt);
+  gs_mem_free(cw);
+  gs_mem_free(p);
+  gs_mem_free(work);
   gs_mem_free(fill);
-  for (int32_t c = 0; c < C; c++) {
-    double acc = 0.0;
-    for (int64_t k = class_start[c]; k < class_start[c + 1]; k++) {
-      acc += cdf[order[k]];
-      ccdf[k] = acc;
-    }
-  }
-  for (int64_t i = 1; i < n; i++) cdf[i] += cdf[i - 1];
-  return GS_OK;
+  return st;
 }
 
-/* Draws E distinct undirected edges into ds->src/dst: rounds of candidate pairs (weighted
- * first, uniform at the end), keeping the first draw of every pair and never a self-loop. */
-static gs_status draw_edges(gs_dataset *ds, const sampler *w, const gs_generate_options *o,
-                            gs_error *err) {
+/* Candidate k as the key min * N + max of its two ends (UINT64_MAX for a self-loop): its first
+ * end by weight, its second by weight inside the first's class with probability p_in, else
+ * by weight over all nodes (uniform pairs when `uniform`). */
+static inline uint64_t draw_candidate(const gs_generate_options *o, const sampler *w,
+                                      const int32_t *labels, uint64_t key, bool uniform,
+                                      int64_t k) {
+  const int64_t n = o->nodes;
+  const uint64_t r1 = gs_rng_at_key(key, 3 * (uint64_t)k);
+  const uint64_t r2 = gs_rng_at_key(key, 3 * (uint64_t)k + 1);
+  const uint64_t r3 = gs_rng_at_key(key, 3 * (uint64_t)k + 2);
+  int64_t u, v;
+  if (uniform) {
+    u = below(r1, n);
+    v = below(r3, n);
+  } else {
+    u = alias_draw(w->all, n, r1);
+    if (uniform53(r2) < o->p_in) {
+      const int64_t lo = w->class_start[labels[u]], hi = w->class_start[labels[u] + 1];
+      v = w->order[lo + alias_draw(w->within + lo, hi - lo, r3)];
+    } else {
+      v = alias_draw(w->all, n, r3);
+    }
+  }
+  if (u == v) return UINT64_MAX;
+  const uint64_t a = (uint64_t)(u < v ? u : v), b = (uint64_t)(u < v ? v : u);
+  return a * (uint64_t)n + b;
+}
+
+/* Sorts keys[0..m) (each below 2^bits) ascending: least-significant-digit radix sort through
+ * tmp [m], digits of at most 12 bits, each pass a per-thread histogram then a stable scatter
+ * (so the result is the sorted array whatever the thread count). hist holds threads * 4096. */
+static void radix_sort(uint64_t *keys, uint64_t *tmp, int64_t m, int bits, int64_t *hist,
+                       int threads) {
+  const int passes = bits <= 12 ? 1 : (bits + 11) / 12;
+  const int dbits = (bits + passes - 1) / passes;
+  const int64_t B = (int64_t)1 << dbits;
+  const uint64_t mask = (uint64_t)B - 1;
+  uint64_t *src = keys, *dst = tmp;
+  for (int pass = 0; pass < passes; pass++) {
+    const int shift = pass * dbits;
+#pragma omp parallel num_threads(threads)
+    {
+      const int t = omp_get_thread_num(), T = omp_get_num_threads();
+      const int64_t lo = m * t / T, hi = m * (t + 1) / T;
+      int64_t *h = hist + (int64_t)t * B;
+      memset(h, 0, (size_t)B * sizeof *h);
+      for (int64_t i = lo; i < hi; i++) h[(src[i] >> shift) & mask]++;
+#pragma omp barrier
+#pragma omp single
+      {
+        int64_t sum = 0;
+        for (int64_t d = 0; d < B; d++)
+          for (int u = 0; u < T; u++) {
+            const int64_t c = hist[(int64_t)u * B + d];
+            hist[(int64_t)u * B + d] = sum;
+            sum += c;
+          }
+      }
+      for (int64_t i = lo; i < hi; i++) dst[h[(src[i] >> shift) & mask]++] = src[i];
+    }
+    uint64_t *x = src;
+    src = dst;
+    dst = x;
+  }
+  if (src != keys) memcpy(keys, src, (size_t)m * sizeof *keys);
+}
+
+/* Draws E distinct undirected edges without self-loops as ascending keys u * N + v (u < v)
+ * into *keys_out [E]: rounds of candidates (weighted first, uniform at the end), sorted and
+ * deduplicated; when a round leaves more than E distinct pairs, the surplus is dropped at
+ * evenly spaced ranks (so every edge is equally likely to go, whatever its ends). Memory:
+ * 16 bytes per candidate at the peak (keys and the sort's buffer), 1.125 E + 64 candidates
+ * in the first round. */
+static gs_status draw_edge_keys(uint64_t **keys_out, const sampler *w, const int32_t *labels,
+                                const gs_generate_options *o, gs_error *err) {
   gs_status st = GS_OK;
   const int64_t n = o->nodes, E = o->edges;
-  int64_t *cu = NULL, *cv = NULL;
-  cand_key *keys = NULL;
-  uint8_t *keep = NULL;
-  int64_t total = 0, cap_u = 0, cap_v = 0, cap_k = 0, cap_keep = 0, unique = 0;
+  uint64_t *keys = NULL, *tmp = NULL;
+  int64_t *hist = NULL;
+  int64_t cap_k = 0, cap_t = 0, unique = 0;
+  const int threads = gs_runtime_threads() > 0 ? gs_runtime_threads() : 1;
+  int bits = 1;
+  while (bits < 63 && ((uint64_t)1 << bits) < (uint64_t)n * (uint64_t)n) bits++;
+  hist = gs_mem_alloc((size_t)threads * 4096 * sizeof *hist, "dataset-tmp");
+  if (!hist) {
+    st = gs_error_set(err, GS_ERR_NOMEM, "generate: out of memory");
+    goto fail;
+  }
+  if (E > 0 && 2 * E > n * (n - 1) / 2) {
+    GS_TRY(gs__grow((void **)&keys, &cap_k, E, INT64_MAX / 64, sizeof *keys, "dataset-tmp", err));
+    GS_TRY(keys_from_all_pairs(keys, o, err));
+    GS_TRY(gs__grow((void **)&tmp, &cap_t, E, INT64_MAX / 64, sizeof *tmp, "dataset-tmp", err));
+    radix_sort(keys, tmp, E, bits, hist, threads);
+    unique = E;
+  }
+  const uint64_t key = gs_rng_key(o->seed, stream(S_EDGE));
+  int64_t drawn = 0; /* candidates drawn so far: the next one's index */
   for (int round = 0; unique < E; round++) {
     if (round >= WEIGHTED_ROUNDS + UNIFORM_ROUNDS) {
       st = gs_error_set(err, GS_ERR_INTERNAL, "generate: could not draw %lld distinct edges",
                         (long long)E);
       goto fail;
     }
-    bool uniform = round >= WEIGHTED_ROUNDS;
-    /* The first round over-draws by 15% (duplicates are a few percent with hubs). */
-    int64_t batch = round == 0 ? E + E / 8 + 64 : 2 * (E - unique) + 64;
-    int64_t need = total + batch;
-    GS_TRY(gs__grow((void **)&cu, &cap_u, need, INT64_MAX / 64, sizeof(int64_t), "dataset-tmp",
+    const bool uniform = round >= WEIGHTED_ROUNDS;
+    /* The first round over-draws by 12.5% (duplicates are a few percent with hubs). */
+    const int64_t batch = round == 0 ? E + E / 8 + 64 : 2 * (E - unique) + 64;
+    const int64_t need = unique + batch;
+    GS_TRY(gs__grow((void **)&keys, &cap_k, need, INT64_MAX / 64, sizeof *keys, "dataset-tmp",
                     err));
-    GS_TRY(gs__grow((void **)&cv, &cap_v, need, INT64_MAX / 64, sizeof(int64_t), "dataset-tmp",
-                    err));
-    GS_TRY(gs__grow((void **)&keys, &cap_k, need, INT64_MAX / 64, sizeof(cand_key), "dataset-tmp",
-                    err));
-    GS_TRY(gs__grow((void **)&keep, &cap_keep, need, INT64_MAX / 64, 1, "dataset-tmp", err));
 #pragma omp parallel for schedule(static)
-    for (int64_t k = total; k < need; k++)
-      draw_candidate(o, w->cdf, w->ccdf, w->order, w->class_start, ds->labels, uniform, k,
-                     &cu[k], &cv[k]);
-    total = need;
-    /* Keep the first draw of every pair (in draw order), never a self-loop. */
-#pragma omp parallel for schedule(static)
-    for (int64_t k = 0; k < total; k++) {
-      int64_t a = cu[k] < cv[k] ? cu[k] : cv[k], b = cu[k] < cv[k] ? cv[k] : cu[k];
-      keys[k].key = a == b ? UINT64_MAX : (uint64_t)a * (uint64_t)n + (uint64_t)b;
-      keys[k].index = k;
-    }
-    qsort(keys, (size_t)total, sizeof *keys, cmp_cand);
-    memset(keep, 0, (size_t)total);
+    for (int64_t k = 0; k < batch; k++)
+      keys[unique + k] = draw_candidate(o, w, labels, key, uniform, drawn + k);
+    drawn += batch;
+    int64_t m = unique; /* self-loops out */
+    for (int64_t k = unique; k < need; k++)
+      if (keys[k] != UINT64_MAX) keys[m++] = keys[k];
+    GS_TRY(gs__grow((void **)&tmp, &cap_t, m, INT64_MAX / 64, sizeof *tmp, "dataset-tmp", err));
+    radix_sort(keys, tmp, m, bits, hist, threads);
     unique = 0;
-    for (int64_t k = 0; k < total; k++)
-      if (keys[k].key != UINT64_MAX && (k == 0 || keys[k].key != keys[k - 1].key)) {
-        keep[keys[k].index] = 1;
-        unique++;
-      }
+    for (int64_t k = 0; k < m; k++)
+      if (k == 0 || keys[k] != keys[k - 1]) keys[unique++] = keys[k];
   }
-  int64_t e = 0;
-  for (int64_t k = 0; k < total && e < E; k++)
-    if (keep[k]) {
-      ds->src[e] = cu[k];
-      ds->dst[e] = cv[k];
-      e++;
-    }
+  if (unique > E) { /* drop unique - E at evenly spaced ranks */
+    const int64_t drop = unique - E;
+    int64_t kept = 0;
+    for (int64_t k = 0; k < unique; k++)
+      if ((k + 1) * drop / unique == k * drop / unique) keys[kept++] = keys[k];
+    unique = kept;
+  }
+  if (unique != E) {
+    st = gs_error_set(err, GS_ERR_INTERNAL, "generate: %lld edges kept of %lld", (long long)unique,
+                      (long long)E);
+    goto fail;
+  }
+  *keys_out = keys;
+  keys = NULL;
 fail:
-  gs_mem_free(cu);
-  gs_mem_free(cv);
   gs_mem_free(keys);
-  gs_mem_free(keep);
+  gs_mem_free(tmp);
+  gs_mem_free(hist);
   return st;
+}
+
+/* The symmetric adjacency of the edges (keys ascending, u < v) into ds: rows ascending
+ * without self-loops, as a store holds them, with the degree statistics. Filled in key order,
+ * each row gets its lower neighbours (from earlier keys) before its higher ones, so every row
+ * comes out sorted without a sort. */
+static gs_status adjacency_of_keys(gs_dataset *ds, const uint64_t *keys, int64_t E,
+                                   gs_error *err) {
+  const int64_t n = ds->num_nodes;
+  ds->adj_rowptr = gs_mem_calloc((size_t)n + 1, sizeof(int64_t), "dataset-edges");
+  ds->adj_col = gs_mem_alloc((size_t)(E > 0 ? 2 * E : 1) * sizeof(uint32_t), "dataset-edges");
+  int64_t *fill = gs_mem_alloc((size_t)n * sizeof(int64_t), "dataset-tmp");
+  if (!ds->adj_rowptr || !ds->adj_col || !fill) {
+    gs_mem_free(fill);
+    return gs_error_set(err, GS_ERR_NOMEM, "generate: out of memory for the adjacency");
+  }
+  int64_t *rowptr = ds->adj_rowptr;
+  const uint64_t N = (uint64_t)n;
+  /* The keys ascend, so u = key / N ascends: found by stepping, not by division. */
+  uint64_t u = 0, base = 0;
+  for (int64_t e = 0; e < E; e++) {
+    while (keys[e] >= base + N) {
+      u++;
+      base += N;
+    }
+    rowptr[u + 1]++;
+    rowptr[keys[e] - base + 1]++;
+  }
+  for (int64_t i = 0; i < n; i++) rowptr[i + 1] += rowptr[i];
+  memcpy(fill, rowptr, (size_t)n * sizeof *fill);
+  u = 0;
+  base = 0;
+  for (int64_t e = 0; e < E; e++) {
+    while (keys[e] >= base + N) {
+      u++;
+      base += N;
+    }
+    const uint64_t v = keys[e] - base;
+    ds->adj_col[fill[u]++] = (uint32_t)v;
+    ds->adj_col[fill[v]++] = (uint32_t)u;
+  }
+  gs_mem_free(fill);
+  gs_graph_stats *s = &ds->store_stats;
+  memset(s, 0, sizeof *s);
+  s->edge_lines = E;
+  return gs_graph_degree_stats(s, n, rowptr, 0, err);
 }
 
 /* Features: centroid of the node's class plus noise, rounded to 4 decimals. */
@@ -336,16 +478,19 @@ static gs_status make_features(gs_dataset *ds, const gs_generate_options *o, gs_
     centroids[k] =
         (float)(o->centroid_scale * normal(gs_rng_at(seed, stream(S_CENTROID), (uint64_t)k)));
   int64_t nnz = 0;
+  const uint64_t key = gs_rng_key(seed, stream(S_FEATURE));
 #pragma omp parallel for schedule(static) reduction(+ : nnz)
   for (int64_t i = 0; i < n; i++) {
     const float *cen = centroids + (int64_t)ds->labels[i] * F;
     float *row = ds->x.dense + i * F;
-    for (int64_t f = 0; f < F; f++) {
-      double x =
-          cen[f] + o->noise * normal(gs_rng_at(seed, stream(S_FEATURE), (uint64_t)(i * F + f)));
-      float v = (float)llrint(x * 1e4) / 1e4f;
-      row[f] = v;
-      nnz += v != 0.0f;
+    for (int64_t f = 0; f < F; f += 2) { /* entries 2j and 2j + 1 from draw i * F + 2j */
+      double z[2];
+      normal_pair(gs_rng_at_key(key, (uint64_t)(i * F + f)), &z[0], &z[1]);
+      for (int64_t q = 0; q < 2 && f + q < F; q++) {
+        const float v = (float)llrint((cen[f + q] + o->noise * z[q]) * 1e4) / 1e4f;
+        row[f + q] = v;
+        nnz += v != 0.0f;
+      }
     }
   }
   gs_mem_free(centroids);
@@ -399,6 +544,7 @@ static gs_status make_split(gs_dataset *ds, const sampler *w, const gs_generate_
 gs_status gs_dataset_generate(gs_dataset **out, const gs_generate_options *opts, gs_error *err) {
   gs_status st = GS_OK;
   gs_dataset *ds = NULL;
+  uint64_t *keys = NULL;
   sampler w;
   memset(&w, 0, sizeof w);
   gs_error_clear(err);
@@ -411,22 +557,40 @@ gs_status gs_dataset_generate(gs_dataset **out, const gs_generate_options *opts,
   ds->num_nodes = n;
   ds->num_classes = o.classes;
   ds->labels = gs_mem_alloc((size_t)n * sizeof(int32_t), "dataset-labels");
-  ds->src = gs_mem_alloc((size_t)(E > 0 ? E : 1) * sizeof(int64_t), "dataset-edges");
-  ds->dst = gs_mem_alloc((size_t)(E > 0 ? E : 1) * sizeof(int64_t), "dataset-edges");
-  if (!ds->labels || !ds->src || !ds->dst) {
+  if (!ds->labels) {
     st = gs_error_set(err, GS_ERR_NOMEM, "generate: out of memory");
     goto fail;
   }
-  GS_TRY(draw_classes(&w, ds, &o, err));
-  if (E > 0 && 2 * E > n * (n - 1) / 2) GS_TRY(edges_from_all_pairs(ds, &o, err));
-  else if (E > 0) GS_TRY(draw_edges(ds, &w, &o, err));
-  ds->num_edge_lines = E;
+  GS_TRY(draw_classes(&w, ds->labels, &o, err));
+  GS_TRY(draw_edge_keys(&keys, &w, ds->labels, &o, err));
+  gs_mem_free(w.all); /* the draws are done: only the class grouping is still needed */
+  gs_mem_free(w.within);
+  w.all = w.within = NULL;
+  if (o.adjacency) {
+    GS_TRY(adjacency_of_keys(ds, keys, E, err));
+  } else {
+    ds->src = gs_mem_alloc((size_t)(E > 0 ? E : 1) * sizeof(int64_t), "dataset-edges");
+    ds->dst = gs_mem_alloc((size_t)(E > 0 ? E : 1) * sizeof(int64_t), "dataset-edges");
+    if (!ds->src || !ds->dst) {
+      st = gs_error_set(err, GS_ERR_NOMEM, "generate: out of memory for %lld edges",
+                        (long long)E);
+      goto fail;
+    }
+    for (int64_t e = 0; e < E; e++) {
+      ds->src[e] = (int64_t)(keys[e] / (uint64_t)n);
+      ds->dst[e] = (int64_t)(keys[e] % (uint64_t)n);
+    }
+    ds->num_edge_lines = E;
+  }
+  gs_mem_free(keys);
+  keys = NULL;
   if (o.features > 0) GS_TRY(make_features(ds, &o, err));
   GS_TRY(make_split(ds, &w, &o, err));
   sampler_release(&w);
   *out = ds;
   return GS_OK;
 fail:
+  gs_mem_free(keys);
   sampler_release(&w);
   gs_dataset_free(&ds);
   return st;

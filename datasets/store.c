@@ -545,6 +545,244 @@ fail:
   return st;
 }
 
+/* ---------------------------------------------------------------- reading part by part */
+
+/* Bytes of the reader's I/O buffer, used while opening only (checking every section's CRC,
+ * reading the split lists into the marker). */
+#define READER_IO_BYTES ((int64_t)1 << 20)
+
+struct gs_store_reader {
+  int fd;
+  char path[PATH_CAP];
+  disk_header h;
+  gs_store_info info;
+  int64_t *part_start; /* [parts + 1] */
+  int64_t *row_at;     /* [parts + 1] adjacency offset of each part's first row */
+  int64_t *feat_at;    /* [parts + 1] feature entry offset of each part's first row (sparse) */
+  uint8_t *marker;     /* [n] 1 + split set of each node (train, valid, test), 0 for none */
+};
+
+static int64_t reader_resident_bytes(const gs_store_info *info) {
+  const int64_t P = info->parts;
+  return (int64_t)sizeof(struct gs_store_reader) + 3 * 8 * (P + 1) + info->graph.nodes;
+}
+
+int64_t gs_store_reader_bytes(const gs_store_info *info) { return reader_resident_bytes(info); }
+
+int64_t gs_store_reader_open_peak_bytes(const gs_store_info *info) {
+  return reader_resident_bytes(info) + READER_IO_BYTES;
+}
+
+/* Reads bytes at offset into buf: GS_ERR_IO on a failed read, GS_ERR_PARSE when the file ends
+ * early. */
+static gs_status pread_all(int fd, void *buf, size_t bytes, uint64_t offset, const char *path,
+                           const char *what, gs_error *err) {
+  unsigned char *p = buf;
+  for (size_t done = 0; done < bytes;) {
+    ssize_t r = pread(fd, p + done, bytes - done, (off_t)(offset + done));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0)
+      return gs_error_set(err, r < 0 ? GS_ERR_IO : GS_ERR_PARSE, "%s: %s: %s", path, what,
+                          r < 0 ? strerror(errno) : "ends early (truncated)");
+    done += (size_t)r;
+  }
+  return GS_OK;
+}
+
+/* Streams section s through buf (cap bytes) checking its CRC; for a split section, marks its
+ * nodes in r->marker with `mark` (and checks them). */
+static gs_status verify_section(gs_store_reader *r, gs_store_section s, unsigned char *buf,
+                                size_t cap, uint8_t mark, gs_error *err) {
+  const disk_section *d = &r->h.section[s];
+  const int64_t n = r->h.nodes;
+  uLong crc = crc32_z(0L, Z_NULL, 0);
+  int64_t last = -1;
+  for (uint64_t done = 0; done < d->bytes;) {
+    size_t chunk = d->bytes - done < cap ? (size_t)(d->bytes - done) : cap;
+    gs_status st = pread_all(r->fd, buf, chunk, d->offset + done, r->path, section_names[s], err);
+    if (st != GS_OK) return st;
+    crc = crc32_z(crc, buf, chunk);
+    if (mark) { /* whole int64 entries: chunk and the section are multiples of 8 */
+      const int64_t *id = (const int64_t *)buf;
+      for (size_t k = 0; k < chunk / 8; k++) {
+        if (id[k] <= last || id[k] >= n)
+          return gs_error_set(err, GS_ERR_RANGE, "%s: %s: entry %lld out of range or order",
+                              r->path, section_names[s], (long long)(done / 8 + k));
+        last = id[k];
+        r->marker[id[k]] = mark;
+      }
+    }
+    done += chunk;
+  }
+  if ((uint32_t)crc != d->crc)
+    return gs_error_set(err, GS_ERR_PARSE, "%s: section %s: checksum mismatch (corrupt)", r->path,
+                        section_names[s]);
+  return GS_OK;
+}
+
+void gs_store_reader_free(gs_store_reader **pr) {
+  if (!pr || !*pr) return;
+  gs_store_reader *r = *pr;
+  if (r->fd >= 0) close(r->fd);
+  gs_mem_free(r->part_start);
+  gs_mem_free(r->row_at);
+  gs_mem_free(r->feat_at);
+  gs_mem_free(r->marker);
+  gs_mem_free(r);
+  *pr = NULL;
+}
+
+gs_status gs_store_reader_open(gs_store_reader **out, const char *path, gs_error *err) {
+  gs_status st = GS_OK;
+  gs_store_reader *r = NULL;
+  unsigned char *buf = NULL;
+  if (!out || !path) return gs_error_set(err, GS_ERR_INVALID, "gs_store_reader_open: NULL argument");
+  r = gs_mem_calloc(1, sizeof *r, "store-reader");
+  if (!r) return gs_error_set(err, GS_ERR_NOMEM, "%s: out of memory", path);
+  r->fd = -1;
+  snprintf(r->path, sizeof r->path, "%s", path);
+  GS_TRY(read_header(&r->h, &r->fd, path, err));
+  info_of(&r->info, &r->h);
+  const int64_t n = r->h.nodes, P = r->h.parts;
+  if (P < 1) {
+    st = gs_error_set(err, GS_ERR_INVALID,
+                      "%s: not a partition-ordered store (gnnscale partition writes one)", path);
+    goto fail;
+  }
+  r->part_start = gs_mem_alloc((size_t)(P + 1) * sizeof(int64_t), "store-reader");
+  r->row_at = gs_mem_alloc((size_t)(P + 1) * sizeof(int64_t), "store-reader");
+  r->feat_at = gs_mem_calloc((size_t)(P + 1), sizeof(int64_t), "store-reader");
+  r->marker = gs_mem_calloc((size_t)n, 1, "store-reader");
+  buf = gs_mem_alloc((size_t)READER_IO_BYTES, "store-io");
+  if (!r->part_start || !r->row_at || !r->feat_at || !r->marker || !buf) {
+    st = gs_error_set(err, GS_ERR_NOMEM, "%s: out of memory", path);
+    goto fail;
+  }
+  /* Every byte checked once against its CRC before any is trusted; the splits become the
+   * marker on the way. */
+  for (int s = 0; s < GS_STORE_SECTIONS; s++) {
+    const uint8_t mark = s == GS_STORE_TRAIN ? 1 : s == GS_STORE_VALID ? 2 : s == GS_STORE_TEST ? 3 : 0;
+    GS_TRY(verify_section(r, (gs_store_section)s, buf, (size_t)READER_IO_BYTES, mark, err));
+  }
+  GS_TRY(pread_all(r->fd, r->part_start, (size_t)(P + 1) * 8, r->h.section[GS_STORE_PART_START].offset,
+                   path, section_names[GS_STORE_PART_START], err));
+  const bool sparse = r->h.feature_kind == GS_FEATURES_SPARSE;
+  for (int64_t p = 0; p <= P; p++) {
+    const int64_t v = r->part_start[p];
+    if ((p == 0 && v != 0) || (p > 0 && v < r->part_start[p - 1]) || (p == P && v != n)) {
+      st = gs_error_set(err, GS_ERR_RANGE, "%s: part boundaries out of order", path);
+      goto fail;
+    }
+    GS_TRY(pread_all(r->fd, &r->row_at[p], 8, r->h.section[GS_STORE_ADJ_ROWPTR].offset + 8 * (uint64_t)v,
+                     path, section_names[GS_STORE_ADJ_ROWPTR], err));
+    if (sparse)
+      GS_TRY(pread_all(r->fd, &r->feat_at[p], 8,
+                       r->h.section[GS_STORE_FEAT_ROWPTR].offset + 8 * (uint64_t)v, path,
+                       section_names[GS_STORE_FEAT_ROWPTR], err));
+    if ((p > 0 && (r->row_at[p] < r->row_at[p - 1] || r->feat_at[p] < r->feat_at[p - 1])) ||
+        (p == 0 && (r->row_at[0] != 0 || r->feat_at[0] != 0)) ||
+        (p == P && (r->row_at[P] != r->h.symmetric_entries ||
+                    (sparse && r->feat_at[P] != r->h.feature_nnz)))) {
+      st = gs_error_set(err, GS_ERR_MISMATCH, "%s: row pointers at part %lld disagree with the counts",
+                        path, (long long)p);
+      goto fail;
+    }
+  }
+  gs_mem_free(buf);
+  *out = r;
+  return GS_OK;
+fail:
+  gs_mem_free(buf);
+  gs_store_reader_free(&r);
+  return st;
+}
+
+const gs_store_info *gs_store_reader_info(const gs_store_reader *r) { return &r->info; }
+
+const int64_t *gs_store_reader_part_start(const gs_store_reader *r) { return r->part_start; }
+
+const uint8_t *gs_store_reader_marker(const gs_store_reader *r) { return r->marker; }
+
+int64_t gs_store_reader_part_entries(const gs_store_reader *r, int32_t p) {
+  return r->row_at[p + 1] - r->row_at[p];
+}
+
+int64_t gs_store_reader_part_feature_nnz(const gs_store_reader *r, int32_t p) {
+  return r->feat_at[p + 1] - r->feat_at[p];
+}
+
+gs_status gs_store_reader_read_part(const gs_store_reader *r, int32_t p, const gs_store_part *dst,
+                                    gs_error *err) {
+  if (!r || !dst || p < 0 || p >= r->h.parts)
+    return gs_error_set(err, GS_ERR_INVALID, "gs_store_reader_read_part: bad argument");
+  const disk_section *sec = r->h.section;
+  const int64_t v0 = r->part_start[p], len = r->part_start[p + 1] - v0, n = r->h.nodes;
+  const int64_t e0 = r->row_at[p], entries = r->row_at[p + 1] - e0, f = r->h.file_features;
+  gs_status st = GS_OK;
+  if (dst->rowptr) {
+    st = pread_all(r->fd, dst->rowptr, (size_t)(len + 1) * 8, sec[GS_STORE_ADJ_ROWPTR].offset + 8 * (uint64_t)v0,
+                   r->path, section_names[GS_STORE_ADJ_ROWPTR], err);
+    if (st != GS_OK) return st;
+    for (int64_t i = 0; i < len; i++)
+      if (dst->rowptr[i + 1] < dst->rowptr[i]) goto bad_rows;
+    if (dst->rowptr[0] != e0 || dst->rowptr[len] != e0 + entries) goto bad_rows;
+  }
+  if (dst->col) {
+    st = pread_all(r->fd, dst->col, (size_t)entries * 4, sec[GS_STORE_ADJ_COL].offset + 4 * (uint64_t)e0,
+                   r->path, section_names[GS_STORE_ADJ_COL], err);
+    if (st != GS_OK) return st;
+    for (int64_t k = 0; k < entries; k++)
+      if ((int64_t)dst->col[k] >= n)
+        return gs_error_set(err, GS_ERR_RANGE, "%s: part %d: neighbour %lld outside [0, %lld)",
+                            r->path, p, (long long)dst->col[k], (long long)n);
+  }
+  if (dst->dense && r->h.feature_kind == GS_FEATURES_DENSE) {
+    st = pread_all(r->fd, dst->dense, (size_t)(len * f) * 4,
+                   sec[GS_STORE_FEAT_DENSE].offset + 4 * (uint64_t)(v0 * f), r->path,
+                   section_names[GS_STORE_FEAT_DENSE], err);
+    if (st != GS_OK) return st;
+  }
+  if (dst->feat_rowptr && r->h.feature_kind == GS_FEATURES_SPARSE) {
+    const int64_t f0 = r->feat_at[p], fnnz = r->feat_at[p + 1] - f0;
+    st = pread_all(r->fd, dst->feat_rowptr, (size_t)(len + 1) * 8,
+                   sec[GS_STORE_FEAT_ROWPTR].offset + 8 * (uint64_t)v0, r->path,
+                   section_names[GS_STORE_FEAT_ROWPTR], err);
+    if (st == GS_OK)
+      st = pread_all(r->fd, dst->feat_col, (size_t)fnnz * 8, sec[GS_STORE_FEAT_COL].offset + 8 * (uint64_t)f0,
+                     r->path, section_names[GS_STORE_FEAT_COL], err);
+    if (st == GS_OK)
+      st = pread_all(r->fd, dst->feat_val, (size_t)fnnz * 4, sec[GS_STORE_FEAT_VAL].offset + 4 * (uint64_t)f0,
+                     r->path, section_names[GS_STORE_FEAT_VAL], err);
+    if (st != GS_OK) return st;
+    if (dst->feat_rowptr[0] != f0 || dst->feat_rowptr[len] != f0 + fnnz)
+      return gs_error_set(err, GS_ERR_MISMATCH, "%s: part %d: feature row pointers disagree",
+                          r->path, p);
+    for (int64_t i = 0; i < len; i++)
+      if (dst->feat_rowptr[i + 1] < dst->feat_rowptr[i])
+        return gs_error_set(err, GS_ERR_MISMATCH, "%s: part %d: feature row pointers out of order",
+                            r->path, p);
+    for (int64_t k = 0; k < fnnz; k++)
+      if (dst->feat_col[k] < 0 || dst->feat_col[k] >= f)
+        return gs_error_set(err, GS_ERR_RANGE, "%s: part %d: feature column %lld outside [0, %lld)",
+                            r->path, p, (long long)dst->feat_col[k], (long long)f);
+  }
+  if (dst->labels) {
+    if (r->h.num_classes < 1)
+      return gs_error_set(err, GS_ERR_INVALID, "%s: no labels", r->path);
+    st = pread_all(r->fd, dst->labels, (size_t)len * 4, sec[GS_STORE_LABELS].offset + 4 * (uint64_t)v0,
+                   r->path, section_names[GS_STORE_LABELS], err);
+    if (st != GS_OK) return st;
+    for (int64_t i = 0; i < len; i++)
+      if (dst->labels[i] < -1 || dst->labels[i] >= r->h.num_classes)
+        return gs_error_set(err, GS_ERR_RANGE, "%s: node %lld has label %d outside [-1, %lld)",
+                            r->path, (long long)(v0 + i), dst->labels[i], (long long)r->h.num_classes);
+  }
+  return GS_OK;
+bad_rows:
+  return gs_error_set(err, GS_ERR_MISMATCH, "%s: part %d: adjacency row pointers disagree", r->path,
+                      p);
+}
+
 /* ---------------------------------------------------------------- opening a folder */
 
 static uint64_t fnv1a(uint64_t h, const void *data, size_t len) {

@@ -165,6 +165,57 @@ gs_status gs_store_parts_read(int32_t **part, gs_partition_report *r, const char
 gs_status gs_store_write_ordered(const char *path, const gs_dataset *ds, const int32_t *part,
                                  int32_t parts, int64_t seed, uint64_t graph_key, gs_error *err);
 
+/* A partition-ordered store opened for reading part by part: Cluster-GCN's store-backed
+ * batches read only their parts' rows, features and labels (each part a contiguous range of
+ * every section) into the caller's bounded buffers, so that neither the graph nor its
+ * features are ever resident whole. */
+typedef struct gs_store_reader gs_store_reader;
+
+/* Opens the partition-ordered store at path: the header checked as gs_store_read_info, then
+ * every section streamed once through a 1 MiB buffer and checked against its CRC (a corrupt or
+ * truncated store is refused here, before training starts), the split lists turned into a
+ * node marker and the part boundaries read. Holds gs_store_reader_bytes (n + 24(P + 1) bytes
+ * and the handle; gs_store_reader_open_peak_bytes while opening) and the open file. Errors:
+ * those of gs_store_read_info, GS_ERR_INVALID (not partition-ordered), GS_ERR_PARSE (checksum
+ * mismatch, truncated), GS_ERR_RANGE, GS_ERR_MISMATCH, GS_ERR_NOMEM. */
+gs_status gs_store_reader_open(gs_store_reader **out, const char *path, gs_error *err);
+
+void gs_store_reader_free(gs_store_reader **r);
+
+/* Counting-allocator bytes a reader of the store described by info holds, and its peak while
+ * opening. */
+int64_t gs_store_reader_bytes(const gs_store_info *info);
+int64_t gs_store_reader_open_peak_bytes(const gs_store_info *info);
+
+const gs_store_info *gs_store_reader_info(const gs_store_reader *r);
+/* [parts + 1] part boundaries (borrowed). */
+const int64_t *gs_store_reader_part_start(const gs_store_reader *r);
+/* [n] 1 + the split set of each node (1 train, 2 valid, 3 test), 0 for none (borrowed). */
+const uint8_t *gs_store_reader_marker(const gs_store_reader *r);
+/* Adjacency entries of part p's rows, and its feature entries (sparse features; else 0). */
+int64_t gs_store_reader_part_entries(const gs_store_reader *r, int32_t p);
+int64_t gs_store_reader_part_feature_nnz(const gs_store_reader *r, int32_t p);
+
+/* Where gs_store_reader_read_part puts one part of len nodes: each pointer NULL to skip that
+ * section. rowptr [len + 1] (as stored: global offsets), col [entries], dense [len * f],
+ * feat_rowptr [len + 1] (as stored), feat_col and feat_val [feature entries], labels [len]. */
+typedef struct {
+  int64_t *rowptr;
+  uint32_t *col;
+  float *dense;
+  int64_t *feat_rowptr;
+  int64_t *feat_col;
+  float *feat_val;
+  int32_t *labels;
+} gs_store_part;
+
+/* Reads part p's ranges with pread into dst, checking what it reads (row pointers against the
+ * part's boundaries and in order, neighbour ids below n, feature columns below f, labels in
+ * [-1, C)): a store damaged after opening gives an error, never a wrong index. Allocates
+ * nothing. Errors: GS_ERR_IO, GS_ERR_PARSE (file shorter), GS_ERR_MISMATCH, GS_ERR_RANGE. */
+gs_status gs_store_reader_read_part(const gs_store_reader *r, int32_t p, const gs_store_part *dst,
+                                    gs_error *err);
+
 /* The path of the store of dataset folder dir ("dir/gnnscale.store"). */
 gs_status gs_store_path(char *out, size_t cap, const char *dir, gs_error *err);
 

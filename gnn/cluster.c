@@ -19,7 +19,14 @@ gs_cluster_options gs_cluster_options_default(void) {
 }
 
 struct gs_cluster {
-  const gs_dataset *ds;
+  const gs_dataset *ds;  /* in memory: the partition-ordered store loaded whole; or NULL */
+  const gs_store_reader *src; /* store-backed: parts read per batch; or NULL */
+  const int64_t *part_start;  /* [parts + 1] */
+  const uint8_t *marker;      /* [n] 1 + split set of each node, 0 for none */
+  int64_t num_train, num_valid, features;
+  const char *split_name;
+  gs_featprep prep;      /* store-backed: applied to each batch's rows */
+  gs_feature_stats stats; /* store-backed: of the stored features (what AUTO decides from) */
   gs_cluster_capacity cap;
   gs_cluster_options opts;
   gs_graph *g;           /* the batch graph */
@@ -27,9 +34,13 @@ struct gs_cluster {
   int32_t *labels;       /* [cap.nodes] local labels */
   int64_t *idx[3];       /* [cap.nodes] local ids of the batch's train, valid, test nodes */
   int64_t count[3];
-  uint8_t *marker;       /* [n] 1 + split set of each node, 0 for none */
+  uint8_t *own_marker;   /* in memory: the marker, built from the split lists */
   int32_t *order;        /* [parts] part order of the epoch */
   int32_t *chosen;       /* [Q] the batch's parts, ascending */
+  int64_t *rowbuf;       /* store-backed: [cap.nodes + Q] the chosen parts' row pointers */
+  uint32_t *colbuf;      /* store-backed: [cap.entries] their adjacency entries */
+  const int64_t **rows;  /* store-backed: [Q] each chosen part's row pointers in rowbuf */
+  const uint32_t **cols; /* store-backed: [Q] its entries in colbuf */
 };
 
 /* Sum of the q largest of v[0..n) (v is reordered). */
@@ -47,6 +58,16 @@ static int64_t sum_largest(int64_t *v, int32_t n, int32_t q) {
   return sum;
 }
 
+/* The capacity of q of P parts from the parts' sizes (v [3P]: nodes, entries of A_hat, feature
+ * entries; reordered). */
+static gs_cluster_capacity capacity_from(int64_t *v, int32_t P, int32_t q) {
+  gs_cluster_capacity c = {.parts = P, .clusters_per_batch = q};
+  c.nodes = sum_largest(v, P, q);
+  c.entries = sum_largest(v + P, P, q);
+  c.feature_nnz = sum_largest(v + 2 * P, P, q);
+  return c;
+}
+
 gs_status gs_cluster_capacity_of(gs_cluster_capacity *out, const gs_dataset *ds, int32_t q,
                                  gs_error *err) {
   if (!ds || ds->parts < 1 || !ds->part_start || !ds->adj_rowptr)
@@ -58,34 +79,57 @@ gs_status gs_cluster_capacity_of(gs_cluster_capacity *out, const gs_dataset *ds,
                         q, P);
   int64_t *v = malloc((size_t)P * 3 * sizeof *v);
   if (!v) return gs_error_set(err, GS_ERR_NOMEM, "out of memory");
-  int64_t *nodes = v, *entries = v + P, *fnnz = v + 2 * P;
   const int64_t *ps = ds->part_start;
   for (int32_t p = 0; p < P; p++) {
-    nodes[p] = ps[p + 1] - ps[p];
-    entries[p] = ds->adj_rowptr[ps[p + 1]] - ds->adj_rowptr[ps[p]] + nodes[p];
-    fnnz[p] = ds->x.kind == GS_FEATURES_SPARSE
-                  ? ds->x.sparse.rowptr[ps[p + 1]] - ds->x.sparse.rowptr[ps[p]]
-                  : 0;
+    v[p] = ps[p + 1] - ps[p];
+    v[P + p] = ds->adj_rowptr[ps[p + 1]] - ds->adj_rowptr[ps[p]] + v[p];
+    v[2 * P + p] = ds->x.kind == GS_FEATURES_SPARSE
+                       ? ds->x.sparse.rowptr[ps[p + 1]] - ds->x.sparse.rowptr[ps[p]]
+                       : 0;
   }
-  gs_cluster_capacity c = {.parts = P, .clusters_per_batch = q};
-  c.nodes = sum_largest(nodes, P, q);
-  c.entries = sum_largest(entries, P, q);
-  c.feature_nnz = sum_largest(fnnz, P, q);
+  *out = capacity_from(v, P, q);
   free(v);
-  *out = c;
+  return GS_OK;
+}
+
+gs_status gs_cluster_capacity_of_store(gs_cluster_capacity *out, const gs_store_reader *r,
+                                       int32_t q, gs_error *err) {
+  const int32_t P = r ? gs_store_reader_info(r)->parts : 0;
+  if (P < 1)
+    return gs_error_set(err, GS_ERR_INVALID,
+                        "Cluster-GCN needs a partition-ordered store (gnnscale partition)");
+  if (q < 1 || q > P)
+    return gs_error_set(err, GS_ERR_INVALID, "%d clusters per batch: expected 1 to %d (the parts)",
+                        q, P);
+  int64_t *v = malloc((size_t)P * 3 * sizeof *v);
+  if (!v) return gs_error_set(err, GS_ERR_NOMEM, "out of memory");
+  const int64_t *ps = gs_store_reader_part_start(r);
+  for (int32_t p = 0; p < P; p++) {
+    v[p] = ps[p + 1] - ps[p];
+    v[P + p] = gs_store_reader_part_entries(r, p) + v[p];
+    v[2 * P + p] = gs_store_reader_part_feature_nnz(r, p);
+  }
+  *out = capacity_from(v, P, q);
+  free(v);
   return GS_OK;
 }
 
 gs_model_shape gs_cluster_shape(const gs_cluster_capacity *cap, const gs_dataset *ds,
                                 gs_norm norm) {
+  return gs_cluster_shape_of(cap, ds->x.cols, ds->x.kind == GS_FEATURES_SPARSE, ds->num_classes,
+                             norm);
+}
+
+gs_model_shape gs_cluster_shape_of(const gs_cluster_capacity *cap, int64_t features,
+                                   bool sparse_features, int64_t classes, gs_norm norm) {
   gs_model_shape s = {0};
   s.nodes = cap->nodes;
   s.adj_nnz = cap->entries;
   s.adj_transpose = norm == GS_NORM_ROW;
-  s.features = ds->x.cols;
-  s.sparse_features = ds->x.kind == GS_FEATURES_SPARSE;
-  s.feature_nnz = s.sparse_features ? cap->feature_nnz : cap->nodes * ds->x.cols;
-  s.classes = ds->num_classes;
+  s.features = features;
+  s.sparse_features = sparse_features;
+  s.feature_nnz = sparse_features ? cap->feature_nnz : cap->nodes * features;
+  s.classes = classes;
   return s;
 }
 
@@ -99,6 +143,13 @@ int64_t gs_cluster_state_bytes(const gs_cluster_capacity *cap, int64_t graph_nod
   return bytes;
 }
 
+int64_t gs_cluster_store_state_bytes(const gs_cluster_capacity *cap, int64_t f,
+                                     bool sparse_features, gs_norm norm) {
+  const int64_t Q = cap->clusters_per_batch;
+  return gs_cluster_state_bytes(cap, 0, f, sparse_features, norm) + 8 * (cap->nodes + Q) +
+         4 * cap->entries + 16 * Q;
+}
+
 void gs_cluster_free(gs_cluster **pc) {
   if (!pc || !*pc) return;
   gs_cluster *c = *pc;
@@ -107,34 +158,44 @@ void gs_cluster_free(gs_cluster **pc) {
   gs_csr_release(&c->x.sparse);
   gs_mem_free(c->labels);
   for (int s = 0; s < 3; s++) gs_mem_free(c->idx[s]);
-  gs_mem_free(c->marker);
+  gs_mem_free(c->own_marker);
   gs_mem_free(c->order);
   gs_mem_free(c->chosen);
+  gs_mem_free(c->rowbuf);
+  gs_mem_free(c->colbuf);
+  gs_mem_free((void *)c->rows);
+  gs_mem_free((void *)c->cols);
   free(c);
   *pc = NULL;
 }
 
 const gs_features *gs_cluster_features(const gs_cluster *c) { return &c->x; }
 
-gs_status gs_cluster_new(gs_cluster **out, const gs_dataset *ds, const gs_cluster_capacity *cap,
-                         const gs_cluster_options *opts, gs_error *err) {
+gs_featprep gs_cluster_prep(const gs_cluster *c, gs_feature_stats *stats) {
+  if (stats) *stats = c->stats;
+  return c->prep;
+}
+
+/* The batch state common to both sources, at capacity cap: batch graph, features (kind,
+ * width f), local labels and lists, the part order; n bytes of marker when own_marker. */
+static gs_status cluster_alloc(gs_cluster **out, const gs_cluster_capacity *cap,
+                               const gs_cluster_options *opts, gs_feature_kind kind, int64_t f,
+                               int64_t own_marker_nodes, gs_error *err) {
   gs_status st = GS_OK;
-  if (!out || !ds || !cap || !opts || ds->x.kind == GS_FEATURES_NONE || !ds->labels)
-    return gs_error_set(err, GS_ERR_INVALID, "Cluster-GCN needs features and labels");
   if (opts->diag_lambda < 0.0 || !isfinite(opts->diag_lambda))
     return gs_error_set(err, GS_ERR_INVALID, "diagonal enhancement %g must be >= 0",
                         opts->diag_lambda);
   gs_cluster *c = calloc(1, sizeof *c); /* a few words, as a graph's handle */
   if (!c) return gs_error_set(err, GS_ERR_NOMEM, "out of memory");
-  c->ds = ds;
   c->cap = *cap;
   c->opts = *opts;
-  const int64_t nb = cap->nodes, n = ds->num_nodes, f = ds->x.cols;
+  c->features = f;
+  const int64_t nb = cap->nodes;
   GS_TRY(gs_graph_batch_new(&c->g, nb, cap->entries, cap->parts, opts->norm, err));
-  c->x.kind = ds->x.kind;
+  c->x.kind = kind;
   c->x.rows = nb;
   c->x.cols = f;
-  if (ds->x.kind == GS_FEATURES_DENSE) {
+  if (kind == GS_FEATURES_DENSE) {
     c->x.nnz = nb * f;
     c->x.dense = gs_mem_calloc((size_t)(nb * f), sizeof(float), "cluster");
     if (!c->x.dense) goto nomem;
@@ -149,16 +210,14 @@ gs_status gs_cluster_new(gs_cluster **out, const gs_dataset *ds, const gs_cluste
   }
   c->labels = gs_mem_alloc((size_t)nb * sizeof *c->labels, "cluster");
   for (int s = 0; s < 3; s++) c->idx[s] = gs_mem_alloc((size_t)nb * sizeof(int64_t), "cluster");
-  c->marker = gs_mem_calloc((size_t)n, 1, "cluster");
+  if (own_marker_nodes > 0) {
+    c->own_marker = gs_mem_calloc((size_t)own_marker_nodes, 1, "cluster");
+    if (!c->own_marker) goto nomem;
+  }
   c->order = gs_mem_alloc((size_t)cap->parts * sizeof *c->order, "cluster");
   c->chosen = gs_mem_alloc((size_t)cap->clusters_per_batch * sizeof *c->chosen, "cluster");
-  if (!c->labels || !c->idx[0] || !c->idx[1] || !c->idx[2] || !c->marker || !c->order ||
-      !c->chosen)
+  if (!c->labels || !c->idx[0] || !c->idx[1] || !c->idx[2] || !c->order || !c->chosen)
     goto nomem;
-  const int64_t *sets[3] = {ds->train, ds->valid, ds->test};
-  const int64_t counts[3] = {ds->num_train, ds->num_valid, ds->num_test};
-  for (int s = 0; s < 3; s++)
-    for (int64_t k = 0; k < counts[s]; k++) c->marker[sets[s][k]] = (uint8_t)(s + 1);
   *out = c;
   return GS_OK;
 nomem:
@@ -169,11 +228,151 @@ fail:
   return st;
 }
 
-/* Builds the batch of parts order[first .. first + count): graph, features, local labels and
- * the local split lists. */
+gs_status gs_cluster_new(gs_cluster **out, const gs_dataset *ds, const gs_cluster_capacity *cap,
+                         const gs_cluster_options *opts, gs_error *err) {
+  if (!out || !ds || !cap || !opts || ds->x.kind == GS_FEATURES_NONE || !ds->labels ||
+      !ds->part_start)
+    return gs_error_set(err, GS_ERR_INVALID, "Cluster-GCN needs features, labels and parts");
+  gs_cluster *c = NULL;
+  gs_status st = cluster_alloc(&c, cap, opts, ds->x.kind, ds->x.cols, ds->num_nodes, err);
+  if (st != GS_OK) return st;
+  c->ds = ds;
+  c->part_start = ds->part_start;
+  c->num_train = ds->num_train;
+  c->num_valid = ds->num_valid;
+  c->split_name = ds->split_name;
+  c->prep = GS_FEATPREP_RAW; /* the caller prepared ds's features */
+  const int64_t *sets[3] = {ds->train, ds->valid, ds->test};
+  const int64_t counts[3] = {ds->num_train, ds->num_valid, ds->num_test};
+  for (int s = 0; s < 3; s++)
+    for (int64_t k = 0; k < counts[s]; k++) c->own_marker[sets[s][k]] = (uint8_t)(s + 1);
+  c->marker = c->own_marker;
+  *out = c;
+  return GS_OK;
+}
+
+/* The statistics of the store's features as stored (gs_feature_stats_of's over the whole
+ * matrix, bit for bit), gathered part by part through the batch's feature buffer. */
+static gs_status store_feature_stats(gs_cluster *c, gs_feature_stats *out, gs_error *err) {
+  const gs_store_info *info = gs_store_reader_info(c->src);
+  const int64_t *ps = c->part_start;
+  const bool sparse = c->x.kind == GS_FEATURES_SPARSE;
+  gs_feature_stats_acc acc;
+  memset(&acc, 0, sizeof acc);
+  for (int32_t p = 0; p < c->cap.parts; p++) {
+    gs_store_part dst = {0};
+    if (sparse) {
+      dst.feat_rowptr = c->x.sparse.rowptr;
+      dst.feat_col = c->x.sparse.col;
+      dst.feat_val = c->x.sparse.val;
+    } else {
+      dst.dense = c->x.dense;
+    }
+    gs_status st = gs_store_reader_read_part(c->src, p, &dst, err);
+    if (st != GS_OK) return st;
+    gs_features part = c->x;
+    part.rows = ps[p + 1] - ps[p];
+    if (sparse) {
+      const int64_t f0 = c->x.sparse.rowptr[0];
+      for (int64_t i = 0; i <= part.rows; i++) c->x.sparse.rowptr[i] -= f0;
+    }
+    gs_feature_stats_add(&acc, &part);
+  }
+  acc.nnz = info->feature_nnz; /* the stored count of non-zeros, as a loaded store holds it */
+  *out = gs_feature_stats_finish(&acc);
+  return GS_OK;
+}
+
+gs_status gs_cluster_new_store(gs_cluster **out, const gs_store_reader *src,
+                               const gs_cluster_capacity *cap, gs_featprep prep,
+                               const gs_cluster_options *opts, gs_error *err) {
+  gs_status st = GS_OK;
+  if (!out || !src || !cap || !opts)
+    return gs_error_set(err, GS_ERR_INVALID, "gs_cluster_new_store: bad argument");
+  const gs_store_info *info = gs_store_reader_info(src);
+  if (info->feature_kind == GS_FEATURES_NONE || info->num_classes < 1)
+    return gs_error_set(err, GS_ERR_INVALID, "Cluster-GCN needs features and labels");
+  gs_cluster *c = NULL;
+  GS_TRY(cluster_alloc(&c, cap, opts, info->feature_kind, info->file_features, 0, err));
+  c->src = src;
+  c->part_start = gs_store_reader_part_start(src);
+  c->marker = gs_store_reader_marker(src);
+  c->num_train = info->num_train;
+  c->num_valid = info->num_valid;
+  c->split_name = info->split_name;
+  c->prep = prep;
+  const int64_t Q = cap->clusters_per_batch;
+  c->rowbuf = gs_mem_alloc((size_t)(cap->nodes + Q) * sizeof *c->rowbuf, "cluster");
+  c->colbuf = gs_mem_alloc((size_t)cap->entries * sizeof *c->colbuf, "cluster");
+  c->rows = gs_mem_alloc((size_t)Q * sizeof *c->rows, "cluster");
+  c->cols = gs_mem_alloc((size_t)Q * sizeof *c->cols, "cluster");
+  if (!c->rowbuf || !c->colbuf || !c->rows || !c->cols) {
+    st = gs_error_set(err, GS_ERR_NOMEM, "out of memory for Cluster-GCN's read buffers");
+    goto fail;
+  }
+  GS_TRY(store_feature_stats(c, &c->stats, err));
+  if (prep == GS_FEATPREP_AUTO) c->prep = gs_featprep_choose(&c->stats);
+  *out = c;
+  return GS_OK;
+fail:
+  gs_cluster_free(&c);
+  return st;
+}
+
+/* Reads the chosen parts (ascending in c->chosen) from the store into the batch buffers: row
+ * pointers and entries into rowbuf and colbuf, features and labels straight into the batch's
+ * own arrays (sparse feature row pointers rebased as each part lands), then the batch graph
+ * from those rows and the features prepared row by row. */
+static gs_status read_batch(gs_cluster *c, int32_t count, gs_error *err) {
+  const int64_t *ps = c->part_start, f = c->features;
+  const bool sparse = c->x.kind == GS_FEATURES_SPARSE;
+  int64_t local = 0, fnnz = 0, roff = 0, coff = 0;
+  for (int32_t k = 0; k < count; k++) {
+    const int32_t p = c->chosen[k];
+    const int64_t len = ps[p + 1] - ps[p], entries = gs_store_reader_part_entries(c->src, p);
+    const int64_t pf = gs_store_reader_part_feature_nnz(c->src, p);
+    if (local + len > c->cap.nodes || coff + entries > c->cap.entries ||
+        fnnz + pf > (sparse ? c->cap.feature_nnz : 0))
+      return gs_error_set(err, GS_ERR_RANGE, "a batch outgrew its capacity at part %d", p);
+    gs_store_part dst = {.rowptr = c->rowbuf + roff, .col = c->colbuf + coff,
+                         .labels = c->labels + local};
+    if (sparse) {
+      dst.feat_rowptr = c->x.sparse.rowptr + local;
+      dst.feat_col = c->x.sparse.col + fnnz;
+      dst.feat_val = c->x.sparse.val + fnnz;
+    } else {
+      dst.dense = c->x.dense + local * f;
+    }
+    gs_status st = gs_store_reader_read_part(c->src, p, &dst, err);
+    if (st != GS_OK) return st;
+    if (sparse) { /* stored offsets to batch offsets */
+      const int64_t f0 = dst.feat_rowptr[0];
+      for (int64_t i = 0; i <= len; i++) dst.feat_rowptr[i] = dst.feat_rowptr[i] - f0 + fnnz;
+    }
+    c->rows[k] = dst.rowptr;
+    c->cols[k] = dst.col;
+    roff += len + 1;
+    coff += entries;
+    fnnz += pf;
+    local += len;
+  }
+  gs_status st = gs_graph_induce_rows(c->g, c->rows, c->cols, ps, c->chosen, count,
+                                      c->opts.diag_lambda, err);
+  if (st != GS_OK) return st;
+  c->x.rows = local;
+  if (sparse) {
+    c->x.sparse.nrows = local;
+    c->x.sparse.nnz = fnnz;
+  }
+  gs_features_prepare(&c->x, c->prep);
+  return GS_OK;
+}
+
+/* Builds the batch of the given parts: graph, features, local labels and the local split
+ * lists, from the dataset in memory or read from the store. */
 static gs_status make_batch(gs_cluster *c, const int32_t *parts, int32_t count, gs_error *err) {
   const gs_dataset *ds = c->ds;
-  const int64_t *ps = ds->part_start;
+  const int64_t *ps = c->part_start;
   for (int32_t k = 0; k < count; k++) { /* ascending (insertion sort: count is small) */
     int32_t v = parts[k], j = k;
     while (j > 0 && c->chosen[j - 1] > v) {
@@ -182,17 +381,22 @@ static gs_status make_batch(gs_cluster *c, const int32_t *parts, int32_t count, 
     }
     c->chosen[j] = v;
   }
-  gs_status st = gs_graph_induce(c->g, ds->adj_rowptr, ds->adj_col, ps, c->chosen, count,
-                                 c->opts.diag_lambda, err);
-  if (st != GS_OK) return st;
-  const int64_t f = ds->x.cols;
+  const int64_t f = c->features;
   int64_t local = 0, fnnz = 0;
   c->count[0] = c->count[1] = c->count[2] = 0;
+  if (c->src) {
+    gs_status st = read_batch(c, count, err);
+    if (st != GS_OK) return st;
+  } else {
+    gs_status st = gs_graph_induce(c->g, ds->adj_rowptr, ds->adj_col, ps, c->chosen, count,
+                                   c->opts.diag_lambda, err);
+    if (st != GS_OK) return st;
+  }
   for (int32_t k = 0; k < count; k++) {
     const int64_t v0 = ps[c->chosen[k]], v1 = ps[c->chosen[k] + 1], len = v1 - v0;
-    if (ds->x.kind == GS_FEATURES_DENSE) {
+    if (!c->src && ds->x.kind == GS_FEATURES_DENSE) {
       memcpy(c->x.dense + local * f, ds->x.dense + v0 * f, (size_t)(len * f) * sizeof(float));
-    } else {
+    } else if (!c->src) {
       const gs_csr *x = &ds->x.sparse;
       const int64_t e0 = x->rowptr[v0], e1 = x->rowptr[v1];
       memcpy(c->x.sparse.col + fnnz, x->col + e0, (size_t)(e1 - e0) * sizeof(int64_t));
@@ -202,19 +406,21 @@ static gs_status make_batch(gs_cluster *c, const int32_t *parts, int32_t count, 
       fnnz += e1 - e0;
     }
     for (int64_t v = v0; v < v1; v++, local++) {
-      c->labels[local] = ds->labels[v];
+      if (!c->src) c->labels[local] = ds->labels[v];
       const int s = c->marker[v];
       if (s) c->idx[s - 1][c->count[s - 1]++] = local;
     }
   }
   c->x.rows = local;
-  if (ds->x.kind == GS_FEATURES_DENSE) {
+  if (c->x.kind == GS_FEATURES_DENSE) {
     c->x.nnz = local * f;
   } else {
+    if (!c->src) {
+      c->x.sparse.nrows = local;
+      c->x.sparse.nnz = fnnz;
+    }
     c->x.sparse.rowptr[0] = 0;
-    c->x.sparse.nrows = local;
-    c->x.sparse.nnz = fnnz;
-    c->x.nnz = fnnz;
+    c->x.nnz = c->x.sparse.nnz;
   }
   return GS_OK;
 }
@@ -266,14 +472,13 @@ gs_status gs_cluster_train(gs_train_result *result, gs_model *m, gs_cluster *c,
                            const gs_train_options *opts, gs_error *err) {
   gs_status st = GS_OK;
   double *times = NULL, *train_times = NULL, *eval_times = NULL, *kernel_times = NULL;
-  const gs_dataset *ds = c->ds;
   const gs_model_layout *L = gs_model_layout_of(m);
   const int64_t classes = L->shape.classes;
   const int32_t P = c->cap.parts, Q = c->cap.clusters_per_batch;
-  if (ds->num_train < 1 || ds->num_valid < 1)
+  if (c->num_train < 1 || c->num_valid < 1)
     return gs_error_set(err, GS_ERR_INVALID,
                         "split '%s' needs training and validation nodes (has %lld and %lld)",
-                        ds->split_name, (long long)ds->num_train, (long long)ds->num_valid);
+                        c->split_name, (long long)c->num_train, (long long)c->num_valid);
   if (opts->epochs < 1) return gs_error_set(err, GS_ERR_INVALID, "epochs must be at least 1");
   if (!(opts->lr > 0.0) || !isfinite(opts->lr))
     return gs_error_set(err, GS_ERR_INVALID, "learning rate %g must be positive", opts->lr);

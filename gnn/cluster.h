@@ -1,9 +1,17 @@
 /* Cluster-GCN training (Chiang et al., KDD 2019): the graph is split into P parts (METIS, in a
  * partition-ordered store), and each step trains on the subgraph induced by Q random parts,
  * links between the chosen parts kept, normalised per batch; an epoch visits every part once.
- * Evaluation runs over the same kind of batches, Q parts at a time in order, so that memory
- * is bounded by the largest batch whatever the graph's size (as Cluster-GCN's own code
- * evaluates). All buffers are allocated once, sized for the worst batch. */
+ * The batches come from the store itself (gs_cluster_new_store: each part's rows, features and
+ * labels read with pread into buffers sized for the worst batch, nothing of the graph resident
+ * but a byte per node) or from the store loaded whole (gs_cluster_new); both give the same
+ * batches bit for bit.
+ * Evaluation runs over the same kind of batches, Q parts at a time in order, so that memory is
+ * bounded by the largest batch whatever the graph's size: as Cluster-GCN's own code
+ * evaluates, it is the Cluster-GCN approximation, not the full-graph forward pass (links
+ * between parts in different evaluation batches are not seen). The exact alternatives need
+ * either each part's L-hop halo (on power-law graphs two hops reach most of the graph) or a
+ * layer-wise pass over row chunks holding a whole layer's activations (n x width floats: 1.3
+ * GB at 5M nodes and width 64), neither bounded by the batch. */
 #ifndef GS_CLUSTER_H
 #define GS_CLUSTER_H
 
@@ -11,6 +19,7 @@
 
 #include "core/status.h"
 #include "datasets/dataset.h"
+#include "datasets/store.h"
 #include "gnn/model.h"
 #include "gnn/train.h"
 #include "sparse/graph.h"
@@ -37,9 +46,16 @@ typedef struct {
 gs_status gs_cluster_capacity_of(gs_cluster_capacity *out, const gs_dataset *ds, int32_t q,
                                  gs_error *err);
 
-/* The model shape a batch model is made for: capacity nodes and entries, ds's features. */
+/* The same from a partition-ordered store opened for reading (gs_store_reader_open). */
+gs_status gs_cluster_capacity_of_store(gs_cluster_capacity *out, const gs_store_reader *r,
+                                       int32_t q, gs_error *err);
+
+/* The model shape a batch model is made for: capacity nodes and entries, ds's features (or
+ * the given feature width, kind and classes). */
 gs_model_shape gs_cluster_shape(const gs_cluster_capacity *cap, const gs_dataset *ds,
                                 gs_norm norm);
+gs_model_shape gs_cluster_shape_of(const gs_cluster_capacity *cap, int64_t features,
+                                   bool sparse_features, int64_t classes, gs_norm norm);
 
 /* Bytes the batch state holds (gs_cluster_new), from counts alone: the batch graph
  * (gs_graph_batch_bytes), the batch's features (dense 4·nodes·f or CSR at feature_nnz), the
@@ -48,13 +64,32 @@ gs_model_shape gs_cluster_shape(const gs_cluster_capacity *cap, const gs_dataset
 int64_t gs_cluster_state_bytes(const gs_cluster_capacity *cap, int64_t graph_nodes, int64_t f,
                                bool sparse_features, gs_norm norm);
 
+/* Bytes the store-backed batch state holds (gs_cluster_new_store): gs_cluster_state_bytes
+ * without the node marker (the reader holds it), plus the read buffers: the chosen parts' row
+ * pointers 8(nodes + Q), their adjacency entries 4·entries, and 16·Q of per-part pointers. */
+int64_t gs_cluster_store_state_bytes(const gs_cluster_capacity *cap, int64_t f,
+                                     bool sparse_features, gs_norm norm);
+
 typedef struct gs_cluster gs_cluster;
 
 /* Allocates the batch state for ds (borrowed; must outlive it) at capacity cap. */
 gs_status gs_cluster_new(gs_cluster **out, const gs_dataset *ds, const gs_cluster_capacity *cap,
                          const gs_cluster_options *opts, gs_error *err);
 
+/* Allocates the store-backed batch state at capacity cap, reading batches from src (borrowed;
+ * must outlive it); prep is applied to each batch's feature rows, GS_FEATPREP_AUTO resolved
+ * by gs_featprep_choose on the stored features' statistics, gathered in one pass over the
+ * parts through the batch's own feature buffer (gs_cluster_prep gives both). Errors:
+ * GS_ERR_INVALID (no features or labels), GS_ERR_NOMEM, those of reading the store. */
+gs_status gs_cluster_new_store(gs_cluster **out, const gs_store_reader *src,
+                               const gs_cluster_capacity *cap, gs_featprep prep,
+                               const gs_cluster_options *opts, gs_error *err);
+
 void gs_cluster_free(gs_cluster **c);
+
+/* The feature preparation a store-backed state applies (resolved), and the stored features'
+ * statistics it was chosen from (stats may be NULL; zeros for an in-memory state). */
+gs_featprep gs_cluster_prep(const gs_cluster *c, gs_feature_stats *stats);
 
 /* The batch features, at capacity before the first batch (to make the model with). */
 const gs_features *gs_cluster_features(const gs_cluster *c);

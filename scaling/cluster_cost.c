@@ -1,5 +1,6 @@
 /* Cluster-GCN's memory from counts (cluster_cost.h): the same buffers, in the same order, as
- * gs_store_load, gs_cluster_new, gs_model_new_capacity and gs_cluster_train allocate. */
+ * gs_store_reader_open, gs_cluster_new_store, gs_model_new_capacity and gs_cluster_train
+ * allocate. */
 #include "scaling/cluster_cost.h"
 
 #include <math.h>
@@ -11,30 +12,24 @@ gs_status gs_cluster_cost_estimate(gs_cluster_cost *out, const gs_model_config *
                                    const gs_store_info *info, const gs_cluster_capacity *cap,
                                    gs_norm norm, int32_t epochs, gs_error *err) {
   gs_store_info ordered = *info;
-  const int64_t n = info->graph.nodes;
-  if (ordered.parts == 0) { /* the dataset's store: its partition-ordered store adds these */
-    ordered.section_bytes[GS_STORE_ORIGINAL_ID] = 8 * n;
-    ordered.section_bytes[GS_STORE_PART_START] = 8 * ((int64_t)cap->parts + 1);
-  }
+  ordered.parts = cap->parts; /* the reader holds the part boundaries of the ordered store */
   const bool sparse = info->feature_kind == GS_FEATURES_SPARSE;
-  gs_model_shape shape = {0};
-  shape.nodes = cap->nodes;
-  shape.adj_nnz = cap->entries;
-  shape.adj_transpose = norm == GS_NORM_ROW;
-  shape.features = info->file_features;
-  shape.sparse_features = sparse;
-  shape.feature_nnz = sparse ? cap->feature_nnz : cap->nodes * info->file_features;
-  shape.classes = info->num_classes;
+  const gs_model_shape shape =
+      gs_cluster_shape_of(cap, info->file_features, sparse, info->num_classes, norm);
   gs_model_layout L;
   gs_status st = gs_model_layout_make(&L, cfg, &shape, err);
   if (st != GS_OK) return st;
   gs_cluster_cost c;
   memset(&c, 0, sizeof c);
-  c.dataset_bytes = gs_store_load_bytes(&ordered);
-  c.state_bytes = gs_cluster_state_bytes(cap, n, info->file_features, sparse, norm);
+  c.dataset_bytes = gs_store_reader_bytes(&ordered);
+  c.state_bytes = gs_cluster_store_state_bytes(cap, info->file_features, sparse, norm);
   c.model_bytes = L.total_bytes + gs_model_object_bytes();
   c.log_bytes = (3 + GS_FLOPS_CATEGORIES) * 8 * (int64_t)epochs;
   c.peak_bytes = c.dataset_bytes + c.state_bytes + c.model_bytes + c.log_bytes;
+  /* Opening the store streams it through a buffer freed before the batches are allocated:
+   * the peak is the larger of the two moments. */
+  const int64_t opening = gs_store_reader_open_peak_bytes(&ordered);
+  if (opening > c.peak_bytes) c.peak_bytes = opening;
   *out = c;
   return GS_OK;
 }

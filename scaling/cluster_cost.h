@@ -1,9 +1,11 @@
-/* The cost of Cluster-GCN training (gnn/cluster.h) from counts: the resident partition-ordered
- * store, the batch state and a model sized for the worst batch of Q parts (the Q largest
- * parts with all their rows' entries, i.e. their boundary included), and the trainer's log,
- * in the order they are allocated; so the predicted peak is the counting allocator's peak of
- * the run. Before a partition exists the worst batch is estimated from METIS's balance
- * tolerance (gs_cluster_cost_capacity_estimate). */
+/* The cost of Cluster-GCN training (gnn/cluster.h) from counts: the store reader (a byte per
+ * node and the part boundaries: the graph and its features stay on disk), the store-backed
+ * batch state (batch graph, features, labels, lists and the read buffers) and a model sized
+ * for the worst batch of Q parts (the Q largest parts with all their rows' entries, i.e.
+ * their boundary included), and the trainer's log, in the order they are allocated; so the
+ * predicted peak is the counting allocator's peak of the run. Before a partition exists the
+ * worst batch is estimated from METIS's balance tolerance
+ * (gs_cluster_cost_capacity_estimate). */
 #ifndef GS_CLUSTER_COST_H
 #define GS_CLUSTER_COST_H
 
@@ -15,11 +17,13 @@
 #include "gnn/model.h"
 
 typedef struct {
-  int64_t dataset_bytes; /* the partition-ordered store as loaded */
-  int64_t state_bytes;   /* batch graph, features, local labels and lists (gs_cluster_state_bytes) */
+  int64_t dataset_bytes; /* the store reader (gs_store_reader_bytes) */
+  int64_t state_bytes;   /* batch graph, features, labels, lists, read buffers
+                            (gs_cluster_store_state_bytes) */
   int64_t model_bytes;   /* the layout at the batch capacity, and the model object */
   int64_t log_bytes;     /* the trainer's per-epoch log */
-  int64_t peak_bytes;    /* their sum: nothing is freed before training ends */
+  int64_t peak_bytes;    /* their sum (nothing is freed before training ends), or the reader's
+                            peak while opening when larger */
 } gs_cluster_cost;
 
 /* Prices a Cluster-GCN run of model cfg (depth, width; dropout, residual, norm and order as

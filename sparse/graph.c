@@ -57,6 +57,8 @@ void gs_graph_free(gs_graph **g) {
   gs_csr_release(&(*g)->at);
   gs_mem_free((*g)->scale);
   gs_mem_free((*g)->part_base);
+  gs_mem_free((void *)(*g)->part_rows);
+  gs_mem_free((void *)(*g)->part_cols);
   free(*g);
   *g = NULL;
 }
@@ -122,21 +124,16 @@ void gs__graph_fill_values(gs_graph *g, const gs__node_word *deg) {
   }
 }
 
-/* The degree statistics of a filled Â (edge-line counts are set by the caller). The median
- * is the lower one (element (n-1)/2 of the sorted degrees); its histogram, 8(max_degree+1)
- * bytes under "graph-build", is freed before return. */
-static gs_status finish_stats(gs_graph *g, gs_error *err) {
-  gs_graph_stats *s = &g->stats;
-  const int64_t n = g->a.nrows;
-  const int64_t *rowptr = g->a.rowptr;
+gs_status gs_graph_degree_stats(gs_graph_stats *s, int64_t n, const int64_t *rowptr,
+                                int64_t self_loops, gs_error *err) {
   s->nodes = n;
-  s->nnz = g->a.nnz;
-  s->symmetric_entries = g->a.nnz - n;
+  s->symmetric_entries = rowptr[n] - self_loops * n;
+  s->nnz = s->symmetric_entries + n;
   s->mean_degree = (double)s->symmetric_entries / (double)n;
   s->isolated_nodes = 0;
   s->max_degree = 0;
   for (int64_t i = 0; i < n; i++) {
-    const int64_t d = rowptr[i + 1] - rowptr[i] - 1;
+    const int64_t d = rowptr[i + 1] - rowptr[i] - self_loops;
     if (d == 0) s->isolated_nodes++;
     if (d > s->max_degree) s->max_degree = d;
   }
@@ -144,7 +141,7 @@ static gs_status finish_stats(gs_graph *g, gs_error *err) {
   if (!hist)
     return gs_error_set(err, GS_ERR_NOMEM, "out of memory for a degree histogram of %lld bins",
                         (long long)s->max_degree + 1);
-  for (int64_t i = 0; i < n; i++) hist[rowptr[i + 1] - rowptr[i] - 1]++;
+  for (int64_t i = 0; i < n; i++) hist[rowptr[i + 1] - rowptr[i] - self_loops]++;
   for (int64_t d = 0, seen = 0; d <= s->max_degree; d++) {
     seen += hist[d];
     if (seen > (n - 1) / 2) {
@@ -154,6 +151,12 @@ static gs_status finish_stats(gs_graph *g, gs_error *err) {
   }
   gs_mem_free(hist);
   return GS_OK;
+}
+
+/* The degree statistics of a filled Â, whose rows hold their self loop (edge-line counts are
+ * set by the caller). */
+static gs_status finish_stats(gs_graph *g, gs_error *err) {
+  return gs_graph_degree_stats(&g->stats, g->a.nrows, g->a.rowptr, 1, err);
 }
 
 gs_status gs_graph_new(gs_graph **out, int64_t n, const int64_t *src, const int64_t *dst,

@@ -52,6 +52,14 @@ typedef struct {
   int64_t median_degree;     /* lower median of the neighbour counts: element (n-1)/2 sorted */
 } gs_graph_stats;
 
+/* Fills the degree fields of s (nodes, symmetric_entries, nnz, isolated_nodes, max_degree,
+ * mean_degree, median_degree: the lower median, element (n-1)/2 of the sorted degrees) from
+ * the row pointers [n + 1] of a symmetric pattern whose every row holds `self_loops` (0 or 1)
+ * self loop; the edge-line counts are left to the caller. Its histogram, 8(max_degree+1)
+ * bytes under "graph-build", is freed before return. GS_ERR_NOMEM. */
+gs_status gs_graph_degree_stats(gs_graph_stats *s, int64_t n, const int64_t *rowptr,
+                                int64_t self_loops, gs_error *err);
+
 typedef struct gs_graph gs_graph;
 
 /* Builds Â from `nedges` lines (src[i], dst[i]), node ids in [0, n). The reverse of every

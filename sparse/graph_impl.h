@@ -25,6 +25,8 @@ struct gs_graph {
   int64_t capacity_nodes, capacity_entries;
   gs__node_word *scale;  /* [capacity_nodes] */
   int64_t *part_base;    /* [parts] local id of each chosen part's first node, -1 if not chosen */
+  const int64_t **part_rows;  /* [parts] gs_graph_induce's row sources for gs_graph_induce_rows */
+  const uint32_t **part_cols; /* [parts] */
   int32_t parts;
 };
 

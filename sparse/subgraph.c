@@ -14,7 +14,7 @@
 int64_t gs_graph_batch_bytes(int64_t capacity_nodes, int64_t capacity_entries, int32_t parts,
                              gs_norm norm) {
   int64_t a = gs_csr_bytes(capacity_nodes, capacity_entries);
-  return (norm == GS_NORM_ROW ? 2 * a : a) + 8 * capacity_nodes + 8 * (int64_t)parts;
+  return (norm == GS_NORM_ROW ? 2 * a : a) + 8 * capacity_nodes + 24 * (int64_t)parts;
 }
 
 gs_status gs_graph_batch_new(gs_graph **out, int64_t capacity_nodes, int64_t capacity_entries,
@@ -38,7 +38,9 @@ gs_status gs_graph_batch_new(gs_graph **out, int64_t capacity_nodes, int64_t cap
                         err));
   g->scale = gs_mem_alloc((size_t)capacity_nodes * sizeof *g->scale, "batch-graph");
   g->part_base = gs_mem_alloc((size_t)parts * sizeof *g->part_base, "batch-graph");
-  if (!g->scale || !g->part_base) {
+  g->part_rows = gs_mem_alloc((size_t)parts * sizeof *g->part_rows, "batch-graph");
+  g->part_cols = gs_mem_alloc((size_t)parts * sizeof *g->part_cols, "batch-graph");
+  if (!g->scale || !g->part_base || !g->part_rows || !g->part_cols) {
     st = gs_error_set(err, GS_ERR_NOMEM, "out of memory for a batch graph");
     goto fail;
   }
@@ -88,9 +90,26 @@ void gs_graph_induced_size(const int64_t *rowptr, const uint32_t *col, const int
 gs_status gs_graph_induce(gs_graph *g, const int64_t *rowptr, const uint32_t *col,
                           const int64_t *part_start, const int32_t *chosen, int32_t q,
                           double diag_lambda, gs_error *err) {
-  if (!g || g->capacity_nodes < 1 || !rowptr || !part_start || !chosen || q < 1)
+  if (!g || g->capacity_nodes < 1 || !rowptr || !part_start || !chosen || q < 1 || q > g->parts)
+    return gs_error_set(err, GS_ERR_INVALID, "gs_graph_induce: bad argument");
+  for (int32_t k = 0; k < q; k++) {
+    const int32_t p = chosen[k];
+    if (p < 0 || p >= g->parts) break; /* refused with its message below */
+    g->part_rows[k] = rowptr + part_start[p];
+    g->part_cols[k] = col + rowptr[part_start[p]];
+  }
+  return gs_graph_induce_rows(g, g->part_rows, g->part_cols, part_start, chosen, q, diag_lambda,
+                              err);
+}
+
+gs_status gs_graph_induce_rows(gs_graph *g, const int64_t *const *rows,
+                               const uint32_t *const *cols, const int64_t *part_start,
+                               const int32_t *chosen, int32_t q, double diag_lambda,
+                               gs_error *err) {
+  if (!g || g->capacity_nodes < 1 || !rows || !cols || !part_start || !chosen || q < 1)
     return gs_error_set(err, GS_ERR_INVALID, "gs_graph_induce: bad argument");
   const int32_t parts = g->parts;
+  const int64_t n = part_start[parts];
   for (int32_t p = 0; p < parts; p++) g->part_base[p] = -1;
   int64_t nb = 0;
   for (int32_t k = 0; k < q; k++) {
@@ -114,14 +133,23 @@ gs_status gs_graph_induce(gs_graph *g, const int64_t *rowptr, const uint32_t *co
   for (int32_t k = 0; k < q; k++) {
     const int32_t p = chosen[k];
     const int64_t base = g->part_base[p];
+    const int64_t *rp = rows[k];
+    const uint32_t *cl = cols[k] - rp[0]; /* entries of local row r: cl[rp[r] .. rp[r + 1]) */
     for (int64_t v = part_start[p]; v < part_start[p + 1]; v++) {
-      const int64_t i = base + (v - part_start[p]);
+      const int64_t r = v - part_start[p], i = base + r;
       bool self_done = false;
-      for (int64_t e = rowptr[v]; e < rowptr[v + 1]; e++) {
-        const int64_t u = col[e];
-        const int64_t bu = g->part_base[part_of(part_start, parts, u)];
+      for (int64_t e = rp[r]; e < rp[r + 1]; e++) {
+        const int64_t u = cl[e];
+        if (u >= n) {
+          g->a.nrows = g->a.ncols = 1;
+          g->a.nnz = 0;
+          return gs_error_set(err, GS_ERR_RANGE, "node %lld has neighbour %lld outside [0, %lld)",
+                              (long long)v, (long long)u, (long long)n);
+        }
+        const int32_t pu = part_of(part_start, parts, u);
+        const int64_t bu = g->part_base[pu];
         if (bu < 0) continue;
-        const int64_t j = bu + (u - part_start[part_of(part_start, parts, u)]);
+        const int64_t j = bu + (u - part_start[pu]);
         if (!self_done && j > i) {
           if (q_at >= cap) goto full;
           ac[q_at++] = i;

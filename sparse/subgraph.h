@@ -19,7 +19,7 @@ gs_status gs_graph_batch_new(gs_graph **out, int64_t capacity_nodes, int64_t cap
                              int32_t parts, gs_norm norm, gs_error *err);
 
 /* Bytes of a batch graph: Â's arrays at capacity (twice for GS_NORM_ROW), the per-node scale
- * (8 bytes) and the per-part base (8 bytes). */
+ * (8 bytes) and, per part, its base and two row-source pointers (24 bytes). */
 int64_t gs_graph_batch_bytes(int64_t capacity_nodes, int64_t capacity_entries, int32_t parts,
                              gs_norm norm);
 
@@ -35,6 +35,16 @@ int64_t gs_graph_batch_bytes(int64_t capacity_nodes, int64_t capacity_entries, i
 gs_status gs_graph_induce(gs_graph *g, const int64_t *rowptr, const uint32_t *col,
                           const int64_t *part_start, const int32_t *chosen, int32_t q,
                           double diag_lambda, gs_error *err);
+
+/* As gs_graph_induce, with each chosen part's rows given apart (as read from a store into a
+ * batch's buffers): rows[k] [len_k + 1] are the row pointers of part chosen[k]'s len_k nodes
+ * (any base: row r's neighbours are cols[k][rows[k][r] - rows[k][0] .. rows[k][r + 1] -
+ * rows[k][0])), global node ids. The same inputs give the same batch, bit for bit, whichever
+ * form they come in. A neighbour id outside the partition is GS_ERR_RANGE. */
+gs_status gs_graph_induce_rows(gs_graph *g, const int64_t *const *rows,
+                               const uint32_t *const *cols, const int64_t *part_start,
+                               const int32_t *chosen, int32_t q, double diag_lambda,
+                               gs_error *err);
 
 /* Nodes and entries of Â (self loops included) that the batch of the chosen parts would have,
  * without building it: for sizing. */

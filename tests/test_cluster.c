@@ -1,11 +1,13 @@
 /* Tests of Cluster-GCN: the induced subgraph of chosen parts (hand graph: kept and dropped
  * links, per-batch degrees, diagonal enhancement; all parts of cora: the full Â bit for bit),
  * capacity errors, the predicted peak equal to the counted peak of a training run, and
- * Cluster-GCN learning cora. */
+ * Cluster-GCN learning cora; store-backed batches training bit for bit as in-memory ones,
+ * within their buffers, and a damaged store refused. */
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/mem.h"
 #include "core/status.h"
@@ -131,28 +133,32 @@ START_TEST(test_induce_all_parts_is_the_graph) {
 }
 END_TEST
 
-/* The run as `train --batching cluster` makes it: the counted peak from an empty allocator is
- * the predicted one, byte for byte, and Cluster-GCN learns cora. */
+/* The run as `train --batching cluster` makes it (store-backed batches): the counted peak from
+ * an empty allocator is the predicted one, byte for byte; the resident data (the reader and
+ * the batch state with its read buffers) stays a fraction of the store loaded whole; and
+ * Cluster-GCN learns cora. */
 START_TEST(test_cluster_peak_predicted_and_learns_cora) {
   gs_test_make_tmp();
   gs_error err;
   const char *path = cora_ordered(10);
   gs_store_info info;
   GS_ASSERT_OK(gs_store_read_info(&info, path, &err), err);
-  gs_dataset *ds = NULL;
+  gs_store_reader *src = NULL;
   gs_cluster *c = NULL;
   gs_model *m = NULL;
   const int64_t base = gs_mem_current();
   gs_mem_reset_peak();
-  GS_ASSERT_OK(gs_store_load(&ds, path, &err), err);
-  gs_dataset_row_normalize(ds);
+  GS_ASSERT_OK(gs_store_reader_open(&src, path, &err), err);
   gs_cluster_capacity cap;
-  GS_ASSERT_OK(gs_cluster_capacity_of(&cap, ds, 2, &err), err);
+  GS_ASSERT_OK(gs_cluster_capacity_of_store(&cap, src, 2, &err), err);
   gs_cluster_options co = gs_cluster_options_default();
   co.clusters_per_batch = 2;
-  GS_ASSERT_OK(gs_cluster_new(&c, ds, &cap, &co, &err), err);
+  GS_ASSERT_OK(gs_cluster_new_store(&c, src, &cap, GS_FEATPREP_ROWNORM, &co, &err), err);
+  const int64_t data_bytes = gs_mem_current() - base;
   gs_model_config cfg = gs_model_config_default();
-  const gs_model_shape shape = gs_cluster_shape(&cap, ds, GS_NORM_SYM);
+  const gs_model_shape shape = gs_cluster_shape_of(
+      &cap, info.file_features, info.feature_kind == GS_FEATURES_SPARSE, info.num_classes,
+      GS_NORM_SYM);
   GS_ASSERT_OK(gs_model_new_capacity(&m, &cfg, &shape, &err), err);
   gs_train_options t = gs_train_options_default();
   t.epochs = 100;
@@ -163,11 +169,138 @@ START_TEST(test_cluster_peak_predicted_and_learns_cora) {
   GS_ASSERT_OK(gs_cluster_cost_estimate(&pred, &cfg, &info, &cap, GS_NORM_SYM, t.epochs, &err),
                err);
   ck_assert_int_eq(pred.peak_bytes, counted);
+  ck_assert_int_eq(pred.dataset_bytes + pred.state_bytes, data_bytes);
+  /* 2 of 10 parts (the largest two with their boundary rows): well under half of the store. */
+  ck_assert_msg(2 * data_bytes < gs_store_load_bytes(&info), "%lld resident of %lld",
+                (long long)data_bytes, (long long)gs_store_load_bytes(&info));
   ck_assert_msg(r.test_acc >= CORA_CLUSTER_MIN_ACC, "test accuracy %f", r.test_acc);
   gs_model_free(&m);
   gs_cluster_free(&c);
-  gs_dataset_free(&ds);
+  gs_store_reader_free(&src);
   ck_assert_int_eq(gs_mem_current(), base);
+  gs_test_clean_tmp();
+}
+END_TEST
+
+/* Trains q-of-10-parts Cluster-GCN on the store at path for a few epochs, from the store loaded
+ * whole (store_backed false) or read per batch; gives the result and the final parameters
+ * (malloc'd). */
+static float *train_cora_cluster(gs_train_result *r, int64_t *nparams, const char *path,
+                                 bool store_backed, int32_t q) {
+  gs_error err;
+  gs_dataset *ds = NULL;
+  gs_store_reader *src = NULL;
+  gs_cluster *c = NULL;
+  gs_model *m = NULL;
+  gs_cluster_capacity cap;
+  gs_cluster_options co = gs_cluster_options_default();
+  co.clusters_per_batch = q;
+  co.diag_lambda = 0.5;
+  gs_model_shape shape;
+  if (store_backed) {
+    GS_ASSERT_OK(gs_store_reader_open(&src, path, &err), err);
+    GS_ASSERT_OK(gs_cluster_capacity_of_store(&cap, src, q, &err), err);
+    GS_ASSERT_OK(gs_cluster_new_store(&c, src, &cap, GS_FEATPREP_L2, &co, &err), err);
+    const gs_store_info *info = gs_store_reader_info(src);
+    shape = gs_cluster_shape_of(&cap, info->file_features,
+                                info->feature_kind == GS_FEATURES_SPARSE, info->num_classes,
+                                GS_NORM_SYM);
+  } else {
+    GS_ASSERT_OK(gs_store_load(&ds, path, &err), err);
+    gs_dataset_l2_normalize(ds);
+    GS_ASSERT_OK(gs_cluster_capacity_of(&cap, ds, q, &err), err);
+    GS_ASSERT_OK(gs_cluster_new(&c, ds, &cap, &co, &err), err);
+    shape = gs_cluster_shape(&cap, ds, GS_NORM_SYM);
+  }
+  gs_model_config cfg = gs_model_config_default();
+  cfg.dropout = 0.5f;
+  GS_ASSERT_OK(gs_model_new_capacity(&m, &cfg, &shape, &err), err);
+  gs_train_options t = gs_train_options_default();
+  t.epochs = 6;
+  GS_ASSERT_OK(gs_cluster_train(r, m, c, &t, &err), err);
+  *nparams = gs_model_layout_of(m)->params;
+  float *params = malloc((size_t)*nparams * sizeof *params);
+  memcpy(params, gs_model_params(m), (size_t)*nparams * sizeof *params);
+  gs_model_free(&m);
+  gs_cluster_free(&c);
+  gs_store_reader_free(&src);
+  gs_dataset_free(&ds);
+  return params;
+}
+
+/* Batches read from the store per batch train exactly as batches cut from the store loaded
+ * whole: same losses, accuracies and parameters, bit for bit (dropout, diagonal enhancement
+ * and l2 rows included). */
+START_TEST(test_cluster_store_backed_matches_in_memory) {
+  gs_test_make_tmp();
+  const char *path = cora_ordered(10);
+  gs_train_result a, b;
+  int64_t na = 0, nb = 0;
+  float *pa = train_cora_cluster(&a, &na, path, false, 3);
+  float *pb = train_cora_cluster(&b, &nb, path, true, 3);
+  ck_assert_int_eq(na, nb);
+  ck_assert_mem_eq(pa, pb, (size_t)na * sizeof *pa);
+  ck_assert(a.final_train_loss == b.final_train_loss);
+  ck_assert(a.best_val_loss == b.best_val_loss);
+  ck_assert(a.test_acc == b.test_acc);
+  ck_assert_int_eq(a.best_epoch, b.best_epoch);
+  free(pa);
+  free(pb);
+  gs_test_clean_tmp();
+}
+END_TEST
+
+/* The reader refuses a damaged store at open (a flipped feature byte, a truncated file, a
+ * store without parts), and a batch state too small for the batches stops with GS_ERR_RANGE
+ * instead of writing past its buffers. */
+START_TEST(test_cluster_store_reader_refuses_damage_and_overflow) {
+  gs_test_make_tmp();
+  gs_error err;
+  const char *path = cora_ordered(4);
+  gs_store_info info;
+  GS_ASSERT_OK(gs_store_read_info(&info, path, &err), err);
+  gs_store_reader *src = NULL;
+  /* Capacity of one part, batches of two. */
+  GS_ASSERT_OK(gs_store_reader_open(&src, path, &err), err);
+  gs_cluster_capacity one;
+  GS_ASSERT_OK(gs_cluster_capacity_of_store(&one, src, 1, &err), err);
+  one.clusters_per_batch = 2;
+  gs_cluster_options co = gs_cluster_options_default();
+  co.clusters_per_batch = 2;
+  gs_cluster *c = NULL;
+  gs_model *m = NULL;
+  GS_ASSERT_OK(gs_cluster_new_store(&c, src, &one, GS_FEATPREP_ROWNORM, &co, &err), err);
+  gs_model_config cfg = gs_model_config_default();
+  const gs_model_shape shape = gs_cluster_shape_of(&one, info.file_features, true,
+                                                   info.num_classes, GS_NORM_SYM);
+  GS_ASSERT_OK(gs_model_new_capacity(&m, &cfg, &shape, &err), err);
+  gs_train_options t = gs_train_options_default();
+  t.epochs = 1;
+  gs_train_result r;
+  ck_assert_int_eq(gs_cluster_train(&r, m, c, &t, &err), GS_ERR_RANGE);
+  ck_assert_msg(strstr(err.msg, "capacity"), "%s", err.msg);
+  gs_model_free(&m);
+  gs_cluster_free(&c);
+  gs_store_reader_free(&src);
+  /* A flipped byte in the middle of the feature values. */
+  const long at = 4096 + (long)(info.file_bytes - 4096) / 2;
+  FILE *f = fopen(path, "r+b");
+  ck_assert_ptr_nonnull(f);
+  ck_assert_int_eq(fseek(f, at, SEEK_SET), 0);
+  int byte = fgetc(f);
+  ck_assert_int_eq(fseek(f, at, SEEK_SET), 0);
+  fputc(byte ^ 0x40, f);
+  fclose(f);
+  ck_assert_int_eq(gs_store_reader_open(&src, path, &err), GS_ERR_PARSE);
+  ck_assert_msg(strstr(err.msg, "checksum mismatch"), "%s", err.msg);
+  ck_assert_ptr_null(src);
+  /* Truncated. */
+  ck_assert_int_eq(truncate(path, info.file_bytes - 64), 0);
+  ck_assert_int_eq(gs_store_reader_open(&src, path, &err), GS_ERR_PARSE);
+  ck_assert_msg(strstr(err.msg, "truncated"), "%s", err.msg);
+  /* The dataset's own store has no parts. */
+  ck_assert_int_eq(gs_store_reader_open(&src, gs_test_path("cora.store"), &err), GS_ERR_INVALID);
+  ck_assert_msg(strstr(err.msg, "partition-ordered"), "%s", err.msg);
   gs_test_clean_tmp();
 }
 END_TEST
@@ -179,6 +312,8 @@ Suite *gs_cluster_suite(void) {
   tcase_add_test(t, test_induce_path_keeps_links_between_chosen_parts);
   tcase_add_test(t, test_induce_all_parts_is_the_graph);
   tcase_add_test(t, test_cluster_peak_predicted_and_learns_cora);
+  tcase_add_test(t, test_cluster_store_backed_matches_in_memory);
+  tcase_add_test(t, test_cluster_store_reader_refuses_damage_and_overflow);
   suite_add_tcase(s, t);
   return s;
 }

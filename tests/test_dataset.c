@@ -1232,6 +1232,52 @@ START_TEST(test_generate_shape_and_skew) {
 }
 END_TEST
 
+/* The adjacency form (what `generate --format store` writes) holds the same edges as the edge
+ * lines: each line u < v once, in both rows, rows ascending, and the degree statistics of a
+ * built graph; same features, labels and split. */
+START_TEST(test_generate_adjacency_matches_edge_lines) {
+  const int64_t before = gs_mem_current();
+  gs_generate_options g = gs_generate_options_default();
+  g.nodes = 3000;
+  g.edges = 20000;
+  g.features = 6;
+  g.classes = 4;
+  gs_dataset *lines = NULL, *adj = NULL;
+  gs_graph *built = NULL;
+  gs_error err;
+  GS_ASSERT_OK(gs_dataset_generate(&lines, &g, &err), err);
+  g.adjacency = true;
+  GS_ASSERT_OK(gs_dataset_generate(&adj, &g, &err), err);
+  ck_assert_ptr_null(adj->src);
+  ck_assert_int_eq(adj->adj_rowptr[3000], 40000);
+  for (int64_t i = 0; i < 3000; i++)
+    for (int64_t q = adj->adj_rowptr[i] + 1; q < adj->adj_rowptr[i + 1]; q++)
+      ck_assert_uint_lt(adj->adj_col[q - 1], adj->adj_col[q]);
+  for (int64_t e = 0; e < 20000; e++) {
+    const int64_t u = lines->src[e], v = lines->dst[e];
+    ck_assert_int_lt(u, v);
+    int found = 0;
+    for (int64_t q = adj->adj_rowptr[u]; q < adj->adj_rowptr[u + 1]; q++) found += adj->adj_col[q] == v;
+    for (int64_t q = adj->adj_rowptr[v]; q < adj->adj_rowptr[v + 1]; q++) found += adj->adj_col[q] == u;
+    ck_assert_int_eq(found, 2);
+  }
+  GS_ASSERT_OK(gs_dataset_graph_new(&built, lines, GS_NORM_NONE, &err), err);
+  const gs_graph_stats a = gs_graph_stats_of(built), b = adj->store_stats;
+  ck_assert_int_eq(a.symmetric_entries, b.symmetric_entries);
+  ck_assert_int_eq(a.max_degree, b.max_degree);
+  ck_assert_int_eq(a.median_degree, b.median_degree);
+  ck_assert_int_eq(a.isolated_nodes, b.isolated_nodes);
+  ck_assert_int_eq(b.edge_lines, 20000);
+  ck_assert_mem_eq(lines->x.dense, adj->x.dense, 3000 * 6 * sizeof(float));
+  ck_assert_mem_eq(lines->labels, adj->labels, 3000 * sizeof(int32_t));
+  ck_assert_int_eq(lines->num_test, adj->num_test);
+  gs_graph_free(&built);
+  gs_dataset_free(&lines);
+  gs_dataset_free(&adj);
+  ck_assert_int_eq(gs_mem_current(), before);
+}
+END_TEST
+
 START_TEST(test_generate_dense_request_uses_all_pairs) {
   gs_generate_options g = gs_generate_options_default();
   g.nodes = 10;
@@ -1509,6 +1555,7 @@ Suite *gs_dataset_suite(void) {
   tcase_set_timeout(gen, 120);
   tcase_add_test(gen, test_generate_deterministic_by_seed);
   tcase_add_test(gen, test_generate_shape_and_skew);
+  tcase_add_test(gen, test_generate_adjacency_matches_edge_lines);
   tcase_add_test(gen, test_generate_dense_request_uses_all_pairs);
   tcase_add_test(gen, test_generate_and_write_allocation_failures_leak_nothing);
   tcase_add_test(gen, test_generate_rejects_bad_options);
