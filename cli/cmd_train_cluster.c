@@ -70,6 +70,17 @@ int gs_cli_train_cluster(const gs_cli_cluster_run *a) {
            "%.2f s)\n",
            oinfo->name, (long long)oinfo->graph.nodes, cap.parts, cap.clusters_per_batch,
            (long long)cap.nodes, (long long)cap.entries, t_load);
+  if (show) {
+    gs_feature_stats fs;
+    const gs_featprep prep = gs_cluster_prep(c, &fs);
+    printf("features: %s, applied to each batch's rows", gs_featprep_name(prep));
+    if (a->prep == GS_FEATPREP_AUTO) {
+      char why[256];
+      gs_featprep_explain(&fs, why, sizeof why);
+      printf(" (auto: %s)", why);
+    }
+    printf("\n");
+  }
   for (int64_t s = 0; s < a->seeds; s++) {
     cfg.seed = (uint64_t)(a->seed0 + s);
     GS_TRY(gs_model_new_capacity(&m, &cfg, &shape, &err));

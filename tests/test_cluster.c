@@ -185,8 +185,9 @@ END_TEST
 /* Trains q-of-10-parts Cluster-GCN on the store at path for a few epochs, from the store loaded
  * whole (store_backed false) or read per batch; gives the result and the final parameters
  * (malloc'd). */
-static float *train_cora_cluster(gs_train_result *r, int64_t *nparams, const char *path,
-                                 bool store_backed, int32_t q) {
+static float *train_cora_cluster(gs_train_result *r, int64_t *nparams, gs_feature_stats *fs,
+                                 gs_featprep *prep, const char *path, bool store_backed,
+                                 int32_t q) {
   gs_error err;
   gs_dataset *ds = NULL;
   gs_store_reader *src = NULL;
@@ -200,14 +201,16 @@ static float *train_cora_cluster(gs_train_result *r, int64_t *nparams, const cha
   if (store_backed) {
     GS_ASSERT_OK(gs_store_reader_open(&src, path, &err), err);
     GS_ASSERT_OK(gs_cluster_capacity_of_store(&cap, src, q, &err), err);
-    GS_ASSERT_OK(gs_cluster_new_store(&c, src, &cap, GS_FEATPREP_L2, &co, &err), err);
+    GS_ASSERT_OK(gs_cluster_new_store(&c, src, &cap, GS_FEATPREP_AUTO, &co, &err), err);
+    *prep = gs_cluster_prep(c, fs);
     const gs_store_info *info = gs_store_reader_info(src);
     shape = gs_cluster_shape_of(&cap, info->file_features,
                                 info->feature_kind == GS_FEATURES_SPARSE, info->num_classes,
                                 GS_NORM_SYM);
   } else {
     GS_ASSERT_OK(gs_store_load(&ds, path, &err), err);
-    gs_dataset_l2_normalize(ds);
+    *prep = gs_dataset_prepare_features(ds, GS_FEATPREP_AUTO);
+    *fs = ds->features_stats;
     GS_ASSERT_OK(gs_cluster_capacity_of(&cap, ds, q, &err), err);
     GS_ASSERT_OK(gs_cluster_new(&c, ds, &cap, &co, &err), err);
     shape = gs_cluster_shape(&cap, ds, GS_NORM_SYM);
@@ -230,14 +233,21 @@ static float *train_cora_cluster(gs_train_result *r, int64_t *nparams, const cha
 
 /* Batches read from the store per batch train exactly as batches cut from the store loaded
  * whole: same losses, accuracies and parameters, bit for bit (dropout, diagonal enhancement
- * and l2 rows included). */
+ * and auto's row scaling included). */
 START_TEST(test_cluster_store_backed_matches_in_memory) {
   gs_test_make_tmp();
   const char *path = cora_ordered(10);
   gs_train_result a, b;
   int64_t na = 0, nb = 0;
-  float *pa = train_cora_cluster(&a, &na, path, false, 3);
-  float *pb = train_cora_cluster(&b, &nb, path, true, 3);
+  gs_feature_stats fa, fb;
+  gs_featprep prep_a, prep_b;
+  float *pa = train_cora_cluster(&a, &na, &fa, &prep_a, path, false, 3);
+  float *pb = train_cora_cluster(&b, &nb, &fb, &prep_b, path, true, 3);
+  /* auto chose the same from the same statistics, gathered part by part. */
+  ck_assert_int_eq(prep_a, prep_b);
+  ck_assert_int_eq(prep_a, GS_FEATPREP_ROWNORM);
+  ck_assert(fa.mean_row_nnz == fb.mean_row_nnz && fa.row_sum_cv == fb.row_sum_cv &&
+            fa.max_row_sum == fb.max_row_sum && fa.binary == fb.binary);
   ck_assert_int_eq(na, nb);
   ck_assert_mem_eq(pa, pb, (size_t)na * sizeof *pa);
   ck_assert(a.final_train_loss == b.final_train_loss);
