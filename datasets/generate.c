@@ -159,9 +159,13 @@ static gs_status keys_from_all_pairs(uint64_t *keys, const gs_generate_options *
 }
 
 /* One entry of an alias table (Walker 1977, Vose 1991): slot i is drawn uniformly, then kept
- * when the low 32 random bits fall below `keep`, else replaced by `alias`. */
+ * when the low 32 random bits fall below `keep`, else replaced by `alias`. What a draw needs
+ * next about slot i and about its alias (their classes, or their node ids) rides in the same
+ * 16 bytes: one cache miss per draw instead of three on a graph of millions of nodes (the
+ * draws were 38% of the time at 1M nodes). */
 typedef struct {
   uint32_t keep, alias;
+  uint32_t of_slot, of_alias;
 } alias_slot;
 
 /* Fills t[0..m) so that slot i comes out with probability w[i] / sum(w) (Vose's method;
@@ -193,24 +197,29 @@ static void alias_build(alias_slot *t, const double *w, int64_t m, double *p, ui
   /* What is left has probability 1 up to rounding. */
   while (nl > 0) {
     nl--;
-    t[large[nl]] = (alias_slot){UINT32_MAX, large[nl]};
+    t[large[nl]] = (alias_slot){UINT32_MAX, large[nl], 0, 0};
   }
   while (ns > 0) {
     ns--;
-    t[small[ns]] = (alias_slot){UINT32_MAX, small[ns]};
+    t[small[ns]] = (alias_slot){UINT32_MAX, small[ns], 0, 0};
   }
 }
 
-/* A draw from an alias table of m slots with one 64-bit random number. */
-static inline int64_t alias_draw(const alias_slot *t, int64_t m, uint64_t r) {
+/* A draw from an alias table of m slots with one 64-bit random number: the slot drawn, and
+ * what it carries (*carried). */
+static inline int64_t alias_draw(const alias_slot *t, int64_t m, uint64_t r, uint32_t *carried) {
   const int64_t i = below(r, m);
-  return (uint32_t)r < t[i].keep ? i : (int64_t)t[i].alias;
+  const alias_slot s = t[i];
+  const bool kept = (uint32_t)r < s.keep;
+  *carried = kept ? s.of_slot : s.of_alias;
+  return kept ? i : (int64_t)s.alias;
 }
 
 /* The degree weights and class grouping that the edge draws sample from. */
 typedef struct {
-  alias_slot *all;      /* [n] alias table of the power-law weights over all nodes */
-  alias_slot *within;   /* [n] per class, over its stretch of `order` */
+  alias_slot *all;      /* [n] alias table of the power-law weights over all nodes, carrying
+                           the classes */
+  alias_slot *within;   /* [n] per class, over its stretch of `order`, carrying node ids */
   int64_t *order;       /* [n] nodes grouped by class, ascending ids within a class */
   int64_t *class_start; /* [C + 1] where each class begins in `order` */
 } sampler;
@@ -264,6 +273,16 @@ static gs_status draw_classes(sampler *w, int32_t *labels, const gs_generate_opt
   for (int32_t c = 0; c < C; c++)
     alias_build(w->within + class_start[c], cw + class_start[c],
                 class_start[c + 1] - class_start[c], p, work);
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; i++) {
+    w->all[i].of_slot = (uint32_t)labels[i];
+    w->all[i].of_alias = (uint32_t)labels[w->all[i].alias];
+  }
+  for (int32_t c = 0; c < C; c++)
+    for (int64_t k = class_start[c]; k < class_start[c + 1]; k++) {
+      w->within[k].of_slot = (uint32_t)order[k];
+      w->within[k].of_alias = (uint32_t)order[class_start[c] + w->within[k].alias];
+    }
 fail:
   gs_mem_free(wt);
   gs_mem_free(cw);
@@ -277,8 +296,7 @@ fail:
  * end by weight, its second by weight inside the first's class with probability p_in, else
  * by weight over all nodes (uniform pairs when `uniform`). */
 static inline uint64_t draw_candidate(const gs_generate_options *o, const sampler *w,
-                                      const int32_t *labels, uint64_t key, bool uniform,
-                                      int64_t k) {
+                                      uint64_t key, bool uniform, int64_t k) {
   const int64_t n = o->nodes;
   const uint64_t r1 = gs_rng_at_key(key, 3 * (uint64_t)k);
   const uint64_t r2 = gs_rng_at_key(key, 3 * (uint64_t)k + 1);
@@ -288,12 +306,14 @@ static inline uint64_t draw_candidate(const gs_generate_options *o, const sample
     u = below(r1, n);
     v = below(r3, n);
   } else {
-    u = alias_draw(w->all, n, r1);
+    uint32_t cu, carried;
+    u = alias_draw(w->all, n, r1, &cu);
     if (uniform53(r2) < o->p_in) {
-      const int64_t lo = w->class_start[labels[u]], hi = w->class_start[labels[u] + 1];
-      v = w->order[lo + alias_draw(w->within + lo, hi - lo, r3)];
+      const int64_t lo = w->class_start[cu], hi = w->class_start[cu + 1];
+      alias_draw(w->within + lo, hi - lo, r3, &carried);
+      v = carried;
     } else {
-      v = alias_draw(w->all, n, r3);
+      v = alias_draw(w->all, n, r3, &carried);
     }
   }
   if (u == v) return UINT64_MAX;
@@ -346,7 +366,7 @@ static void radix_sort(uint64_t *keys, uint64_t *tmp, int64_t m, int bits, int64
  * evenly spaced ranks (so every edge is equally likely to go, whatever its ends). Memory:
  * 16 bytes per candidate at the peak (keys and the sort's buffer), 1.125 E + 64 candidates
  * in the first round. */
-static gs_status draw_edge_keys(uint64_t **keys_out, const sampler *w, const int32_t *labels,
+static gs_status draw_edge_keys(uint64_t **keys_out, const sampler *w,
                                 const gs_generate_options *o, gs_error *err) {
   gs_status st = GS_OK;
   const int64_t n = o->nodes, E = o->edges;
@@ -384,7 +404,7 @@ static gs_status draw_edge_keys(uint64_t **keys_out, const sampler *w, const int
                     err));
 #pragma omp parallel for schedule(static)
     for (int64_t k = 0; k < batch; k++)
-      keys[unique + k] = draw_candidate(o, w, labels, key, uniform, drawn + k);
+      keys[unique + k] = draw_candidate(o, w, key, uniform, drawn + k);
     drawn += batch;
     int64_t m = unique; /* self-loops out */
     for (int64_t k = unique; k < need; k++)
@@ -562,7 +582,7 @@ gs_status gs_dataset_generate(gs_dataset **out, const gs_generate_options *opts,
     goto fail;
   }
   GS_TRY(draw_classes(&w, ds->labels, &o, err));
-  GS_TRY(draw_edge_keys(&keys, &w, ds->labels, &o, err));
+  GS_TRY(draw_edge_keys(&keys, &w, &o, err));
   gs_mem_free(w.all); /* the draws are done: only the class grouping is still needed */
   gs_mem_free(w.within);
   w.all = w.within = NULL;
