@@ -123,6 +123,13 @@ typedef struct {
   bool lambda;                /* --lambda given: show utilities and the utility choice */
 } known_view;
 
+/* The model config a row of `depth` layers is priced (and trained) with: the stack decided. */
+static gs_model_config stack_at(const gs_plan_options *o, int32_t depth) {
+  gs_model_config c = o->cost.model;
+  c.depth = depth;
+  return gs_model_config_resolve(&c);
+}
+
 /* "memory 12%" or "memory 130% OVER": the binding budget of a model. */
 static const char *format_binds(gs_plan_budget_kind binding, const double *ratio, bool fits,
                                 char *buf, size_t size) {
@@ -219,6 +226,9 @@ static void print_json(const gs_plan *plan, const gs_plan_options *o, const char
            (long long)c->graph_bytes, (long long)c->peak_bytes, gs_cost_phase_name(c->peak_phase),
            c->sparse_features ? "true" : "false", (long long)c->phase_peak[GS_COST_PHASE_LOAD],
            (long long)c->phase_peak[GS_COST_PHASE_GRAPH], (long long)c->phase_peak[GS_COST_PHASE_TRAIN]);
+    const gs_model_config stack = stack_at(o, s->depth);
+    printf(",\"residual\":%s,\"layernorm\":%s", stack.residual && s->depth >= 3 ? "true" : "false",
+           stack.norm ? "true" : "false");
     printf(",\"memory_bytes\":%.0f", row->used[GS_PLAN_MEMORY]);
     json_number_or_null(stdout, "epoch_seconds", c->seconds_per_epoch, c->seconds_per_epoch >= 0);
     printf(",\"intended_factor\":%.17g,\"realised_factor\":%.17g,\"fits\":%s,\"binding\":\"%s\"",
@@ -237,9 +247,14 @@ static void print_json(const gs_plan *plan, const gs_plan_options *o, const char
   printf("]");
   if (plan->best >= 0) {
     const gs_plan_row *b = &plan->rows[plan->best];
-    printf(",\"best\":{\"row\":%d,\"phi\":%.17g,\"depth\":%d,\"width\":%lld,\"features\":%lld}",
+    char stack[512];
+    gs_cli_stack_text(stack, sizeof stack, &o->cost.model, b->spec.depth);
+    printf(",\"best\":{\"row\":%d,\"phi\":%.17g,\"depth\":%d,\"width\":%lld,\"features\":%lld,"
+           "\"stack\":",
            (int)plan->best, b->phi, (int)b->spec.depth, (long long)b->spec.width,
            (long long)b->spec.features);
+    gs_json_string(stdout, stack);
+    printf("}");
     printf(",\"stops\":\"%s\"", gs_plan_budget_name(plan->stops));
     printf(",\"nothing_fits\":null");
   } else {
@@ -461,6 +476,9 @@ static void print_outcome(const gs_plan *plan, const gs_plan_options *o,
            format_si((double)b->cost.epoch.total, b3, sizeof b3),
            b->spec.realised_factor, b->spec.intended_factor,
            format_seconds(b->cost.seconds_per_epoch, b4, sizeof b4));
+    char stack[512];
+    gs_cli_stack_text(stack, sizeof stack, &o->cost.model, b->spec.depth);
+    printf("stack of phi*: %s\n", stack);
     if (plan->stop_row >= 0) {
       const gs_plan_row *n = &plan->rows[plan->stop_row];
       if (n->status != GS_OK)
@@ -586,6 +604,7 @@ typedef struct {
   int64_t mem, threads;
   bool mem_basis_rss, json, measure, all_rows, have_lambda;
   bool probe; /* correct the epoch times by a probe of this graph */
+  bool plain; /* --plain: no deep stack */
   double lambda, sparse_below;
   accuracy_file_list acc;
   gs_search_result searched; /* with from_search */
@@ -653,6 +672,7 @@ static int parse_request(plan_request *q, int argc, char **argv) {
                     "by the exact cost model: X = 0.01 trades one accuracy point per\n"
                     "doubling of cost (X >= 0; needs --from-search or --accuracies)"),
       GS_OPTS_MODEL(&q->o.cost.model, &q->norm),
+      GS_OPT_PLAIN(&q->plain),
       GS_OPT_SECTION("training (what the run will do)"),
       GS_OPT_EPOCHS(&q->o.cost.epochs),
       GS_OPT_DECAY(&q->o.cost.decay_scope),
@@ -682,6 +702,9 @@ static int parse_request(plan_request *q, int argc, char **argv) {
                    options, GS_CLI_ROWS(options), argc, argv, 2);
   if (status != GS_CLI_CONTINUE) return status;
   status = gs_cli_family_norm(&cli, q->o.cost.model.family, &q->norm);
+  if (status != GS_CLI_CONTINUE) return status;
+  /* Every row is a scaled model: the deep stack past the collapse depth unless --plain. */
+  status = gs_cli_model_stack(&cli, q->plain, true, &q->o.cost.model);
   if (status != GS_CLI_CONTINUE) return status;
   q->have_lambda = gs_cli_given(&cli, "lambda");
   q->mem_basis_rss = mem_basis == BASIS_RSS;

@@ -85,7 +85,8 @@ typedef struct {
 
 static gs_status train_entry(entry *e, dataset_cache *cache, const char *dir, const char *split,
                              const gs_dataset *full, const gs_graph *g, gs_model_family family,
-                             int seeds, const gs_train_options *topt, gs_error *err) {
+                             gs_model_stack stack, int seeds, const gs_train_options *topt,
+                             gs_error *err) {
   gs_dataset *ds = (gs_dataset *)full;
   gs_model *m = NULL;
   gs_status st = GS_OK;
@@ -95,6 +96,7 @@ static gs_status train_entry(entry *e, dataset_cache *cache, const char *dir, co
   for (int s = 0; s < seeds; s++) {
     gs_model_config cfg = gs_model_config_default();
     cfg.family = family;
+    cfg.stack = stack;
     cfg.depth = e->depth;
     cfg.width = e->width;
     cfg.seed = (uint64_t)s;
@@ -153,6 +155,8 @@ typedef struct {
   int64_t seeds, threads, max_candidates;
   gs_model_family family;
   gs_featprep prep;
+  gs_model_stack stack; /* GS_STACK_AUTO unless --plain */
+  bool plain;
   bool json, force;
 } search_request;
 
@@ -178,6 +182,7 @@ static int parse_request(search_request *q, int argc, char **argv) {
       GS_OPT_ENUM("features", "auto|rownorm|raw|binary|l2", gs_cli_featprep_choices, &q->prep,
                   "feature preprocessing, as train's (default auto)"),
       GS_OPT_MODEL_FAMILY(&q->family),
+      GS_OPT_PLAIN(&q->plain),
       GS_OPT_SECTION("search"),
       GS_OPT_DOUBLE("factor", "X", 1.0001, 1e6, &q->so.factor,
                     "cost factor at phi = 1 (default 2)"),
@@ -213,7 +218,11 @@ static int parse_request(search_request *q, int argc, char **argv) {
   if (status != GS_CLI_CONTINUE) return status;
   if (!q->data) return gs_cli_reject(&cli, "--data DIR is required");
   if (q->max_candidates == 0) q->max_candidates = SEARCH_MAX_CANDIDATES;
-  return GS_CLI_CONTINUE;
+  /* Every model of a search is scaled: the deep stack past the collapse depth unless --plain. */
+  gs_model_config stack = gs_model_config_default();
+  status = gs_cli_model_stack(&cli, q->plain, true, &stack);
+  q->stack = stack.stack;
+  return status;
 }
 
 /* The base and the single-dimension scalings (entries 0..3): a scaling that cannot reach the
@@ -262,6 +271,7 @@ static gs_status price_models(search_models *m, const search_request *q, const g
   gs_cost_options co = gs_cost_options_default();
   co.epochs = q->topt.epochs;
   co.model.family = q->family;
+  co.model.stack = q->stack;
   GS_TRY(gs_search_candidates(&m->cands, &m->ncand, &q->rule, &q->so, &co, &cd, err));
   m->found = m->ncand;
   const int64_t keep = q->max_candidates;
@@ -330,7 +340,7 @@ static gs_status train_models(search_models *m, const search_request *q, const g
       fprintf(stderr, "\r[%d/%d] training %s: depth %d, width %lld, %lld features...   ",
               (int)i + 1, (int)m->count, e->label, (int)e->depth, (long long)e->width,
               (long long)e->features);
-    GS_TRY(train_entry(e, &cache, q->data, q->split, full, g, q->family, (int)q->seeds, &q->topt,
+    GS_TRY(train_entry(e, &cache, q->data, q->split, full, g, q->family, q->stack, (int)q->seeds, &q->topt,
                        err));
   }
   if (tty) fprintf(stderr, "\r%100s\r", "");

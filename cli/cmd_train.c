@@ -35,7 +35,10 @@ typedef struct {
 /* What the command line asks for. */
 typedef struct {
   const char *data, *split, *from_search, *profile_path;
-  gs_model_config cfg; /* depth and width set by the scaling rule when there is one */
+  gs_model_config cfg; /* depth and width set by the scaling rule when there is one; the
+                          stack resolved (gs_model_config_resolve) once the depth is known */
+  gs_model_config asked; /* cfg before its stack was resolved, for the header */
+  bool plain;         /* --plain */
   gs_train_options topt;
   gs_featprep prep;
   gs_norm norm;
@@ -148,6 +151,7 @@ static int parse_request(train_request *q, int argc, char **argv) {
       GS_OPTS_MODEL(&q->cfg, &q->norm),
       GS_OPT_INT("depth", "L", 1, GS_MAX_LAYERS, &q->cfg.depth, "GCN layers (default 2)"),
       GS_OPT_INT("width", "H", 1, 1 << 20, &q->cfg.width, "hidden width (default 16)"),
+      GS_OPT_PLAIN(&q->plain),
       GS_OPT_SECTION("training"),
       GS_OPT_INT("epochs", "N", 1, 1000000, &q->topt.epochs, "maximum epochs (default 200)"),
       GS_OPT_DOUBLE("lr", "X", 1e-12, 10.0, &q->topt.lr, "Adam learning rate (default 0.01)"),
@@ -223,7 +227,9 @@ static int parse_request(train_request *q, int argc, char **argv) {
       if (gs_cli_given(&cli, full_only[i]))
         return gs_cli_reject(&cli, "--%s is not available with --batching cluster (it trains "
                                    "--depth and --width on every feature column)", full_only[i]);
-    return GS_CLI_CONTINUE;
+    status = gs_cli_model_stack(&cli, q->plain, false, &q->cfg);
+    q->asked = q->cfg;
+    return status;
   }
   if (gs_cli_given(&cli, "parts") || gs_cli_given(&cli, "clusters-per-batch") ||
       gs_cli_given(&cli, "diag-lambda"))
@@ -260,7 +266,11 @@ static int parse_request(train_request *q, int argc, char **argv) {
     rule->width = q->cfg.width;
     rule->resolution = q->resolution > 0 ? q->resolution : 1.0;
   }
-  return GS_CLI_CONTINUE;
+  /* A scaled model gets the deep stack past the collapse depth; --depth given by hand (or the
+   * explicit rule) trains the stack asked for, with a hint in the header. */
+  status = gs_cli_model_stack(&cli, q->plain, q->have_strategy && !explicit_rule, &q->cfg);
+  q->asked = q->cfg;
+  return status;
 }
 
 /* Prices a dataset folder before its features are loaded, so that the scaling rule can pick
@@ -308,6 +318,9 @@ static gs_status price_request(train_price *p, train_request *q, gs_error *err) 
       p->features_kept = p->spec.features;
     }
   }
+  /* The depth is known: the stack is decided, the same way the layout priced it. */
+  q->asked = q->cfg;
+  q->cfg = gs_model_config_resolve(&q->asked);
   if (st == GS_OK)
     st = gs_cost_estimate(&p->cost, q->cfg.depth, q->cfg.width, p->features_kept, &copt,
                           &p->cdata, &p->pred.profile, err);
@@ -395,6 +408,9 @@ static void print_header(const train_request *q, const train_price *p, const tra
     printf(" (auto: %s)", why);
   }
   printf("\n");
+  char stack[512];
+  gs_cli_stack_text(stack, sizeof stack, &q->asked, q->cfg.depth);
+  printf("stack: %s\n", stack);
   if (!q->have_strategy) return;
   printf("scaling: strategy %s", gs_scaling_strategy_name(rule->strategy));
   if (rule->strategy != GS_SCALE_EXPLICIT)
@@ -415,10 +431,10 @@ static void print_model_line(const gs_model_config *cfg, const gs_model_layout *
   char family[16];
   snprintf(family, sizeof family, "%s", gs_model_family_name(cfg->family));
   for (char *c = family; *c; c++) *c = (char)(*c - 'a' + 'A');
-  printf("model: %s %s %d, width %lld, dropout %.2f%s%s, %lld parameters, layer order",
+  printf("model: %s %s %d, width %lld, dropout %.2f%s%s%s, %lld parameters, layer order",
          family, hops ? "steps K" : "depth", (int)cfg->depth, (long long)cfg->width,
-         (double)cfg->dropout,
-         L->residual_mode ? ", residual" : "", cfg->norm ? ", layernorm" : "",
+         (double)cfg->dropout, L->residual_mode ? ", residual" : "",
+         L->residual_mode && cfg->rezero ? " (rezero)" : "", cfg->norm ? ", layernorm" : "",
          (long long)L->params);
   for (int32_t l = 0; l < L->depth; l++)
     printf(" %s", !L->layer[l].aggregates       ? "HW"
@@ -538,13 +554,18 @@ static void print_json(const train_request *q, const train_price *p, const train
          ds->features_stats.mean_row_nnz, ds->features_stats.row_sum_cv,
          ds->features_stats.max_row_sum);
   printf(",\"model\":\"%s\"", gs_model_family_name(cfg->family));
+  char stack[512];
+  gs_cli_stack_text(stack, sizeof stack, &q->asked, cfg->depth);
+  printf(",\"stack\":");
+  gs_json_string(stdout, stack);
   printf(",\"nodes\":%lld,\"adj_nnz\":%lld,\"features\":%lld,\"classes\":%d,"
-         "\"depth\":%d,\"width\":%lld,\"dropout\":%g,\"residual\":%s,\"layernorm\":%s,"
+         "\"depth\":%d,\"width\":%lld,\"dropout\":%g,\"residual\":%s,\"rezero\":%s,\"layernorm\":%s,"
          "\"params\":%lld,\"threads\":%d,\"epochs\":%d,\"lr\":%g,\"weight_decay\":%g,"
          "\"load_seconds\":%.4f,\"runs\":[",
          (long long)ds->num_nodes, (long long)o->gst.nnz, (long long)ds->x.cols, ds->num_classes,
          (int)cfg->depth, (long long)cfg->width, (double)cfg->dropout,
-         cfg->residual ? "true" : "false", cfg->norm ? "true" : "false",
+         cfg->residual ? "true" : "false", cfg->rezero ? "true" : "false",
+         cfg->norm ? "true" : "false",
          (long long)o->model_params, gs_runtime_threads(), (int)q->topt.epochs, q->topt.lr,
          q->topt.weight_decay, o->t_load);
   print_json_runs(o, q->seeds);

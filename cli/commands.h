@@ -107,6 +107,17 @@ gs_status gs_cli_check_trainable(const gs_dataset *ds, const char *path, bool ne
  * GS_CLI_CONTINUE or 2. */
 int gs_cli_family_norm(const gs_cli *cli, gs_model_family family, gs_norm *norm);
 
+/* The hidden stack of cfg from --plain, --residual and --layernorm: --plain (true in *plain)
+ * the plain stack; --residual or --layernorm as given; neither: GS_STACK_AUTO when scaled
+ * (the deep stack from GS_MODEL_DEEP_DEPTH layers on), else as set (plain). --plain with
+ * --residual or --layernorm is a rejection (exit status 2). Returns GS_CLI_CONTINUE or 2. */
+int gs_cli_model_stack(const gs_cli *cli, bool plain, bool scaled, gs_model_config *cfg);
+
+/* A sentence on the stack of a model of cfg->family at `depth` whose stack was asked as
+ * `asked` (before gs_model_config_resolve), for the run's header: "residual + layernorm
+ * (auto: depth 19 >= 4, where a plain GCN collapses; --plain for the plain stack)". */
+void gs_cli_stack_text(char *out, size_t cap, const gs_model_config *asked, int32_t depth);
+
 /* Loads a dataset folder (or an edge-list file) and builds its normalised graph. */
 gs_status gs_cli_load(gs_dataset **ds, gs_graph **g, const char *path, const char *split,
                       gs_featprep prep, gs_norm norm, gs_error *err);

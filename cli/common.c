@@ -213,3 +213,44 @@ int gs_cli_family_norm(const gs_cli *cli, gs_model_family family, gs_norm *norm)
   *norm = need;
   return GS_CLI_CONTINUE;
 }
+
+int gs_cli_model_stack(const gs_cli *cli, bool plain, bool scaled, gs_model_config *cfg) {
+  const bool chosen = gs_cli_given(cli, "residual") || gs_cli_given(cli, "layernorm");
+  if (plain && chosen)
+    return gs_cli_reject(cli, "--plain is the stack without residual connections and "
+                              "LayerNorm: it cannot go with --residual or --layernorm");
+  if (cfg->rezero && !cfg->residual && gs_cli_given(cli, "rezero"))
+    return gs_cli_reject(cli, "--rezero scales the residual branches: it needs --residual");
+  if (plain) cfg->residual = cfg->norm = cfg->rezero = false;
+  cfg->stack = scaled && !plain && !chosen ? GS_STACK_AUTO : GS_STACK_AS_SET;
+  return GS_CLI_CONTINUE;
+}
+
+void gs_cli_stack_text(char *out, size_t cap, const gs_model_config *asked, int32_t depth) {
+  gs_model_config c = *asked;
+  c.depth = depth;
+  const gs_model_config r = gs_model_config_resolve(&c);
+  const bool residual = r.residual && depth >= 3;
+  char what[64];
+  snprintf(what, sizeof what, "%s%s%s%s", residual ? "residual" : "",
+           residual && r.rezero ? " + rezero" : "", residual && r.norm ? " + " : "",
+           r.norm ? "layernorm" : "");
+  if (!what[0]) snprintf(what, sizeof what, "plain");
+  if (asked->stack != GS_STACK_AUTO) {
+    if (!residual && !r.norm && gs_model_stack_is_deep(c.family, depth))
+      snprintf(out, cap, "%s (as asked; hint: a plain GCN collapses from depth %d, bench/"
+               "RESULTS.md section 11: --residual --rezero --layernorm trains deep models)", what,
+               GS_MODEL_DEEP_DEPTH);
+    else
+      snprintf(out, cap, "%s (as asked)", what);
+    return;
+  }
+  if (gs_model_stack_is_deep(c.family, depth))
+    snprintf(out, cap, "%s (auto: depth %d >= %d, from which a plain GCN collapses; --plain "
+             "for the plain stack)", what, (int)depth, GS_MODEL_DEEP_DEPTH);
+  else if (c.family == GS_MODEL_SGC || c.family == GS_MODEL_APPNP)
+    snprintf(out, cap, "%s (auto: %s has no hidden stack)", what, gs_model_family_name(c.family));
+  else
+    snprintf(out, cap, "%s (auto: depth %d < %d, the depth from which a plain GCN collapses)",
+             what, (int)depth, GS_MODEL_DEEP_DEPTH);
+}

@@ -176,10 +176,20 @@ bool gs_cli_parse_strategy_option(const char *value, void *strategy, char *why, 
       GS_OPT_FLAG("residual", &(cfg)->residual,                                            \
                   "residual connections on hidden layers (depth >= 3)"),                   \
       GS_OPT_FLAG("layernorm", &(cfg)->norm, "LayerNorm before each hidden ReLU"),         \
+      GS_OPT_FLAG("rezero", &(cfg)->rezero,                                                \
+                  "scale each residual branch by a learnable alpha from 0 (ReZero;\n"     \
+                  "needs --residual)"),                                                    \
       GS_OPT_ENUM("order", "auto|transform|aggregate", gs_cli_order_choices, &(cfg)->order, \
                   "layer product order (default auto: fewer FLOPs)"),                      \
       GS_OPT_ENUM("norm", "sym|row|none", gs_cli_norm_choices, adjacency_norm,             \
                   "adjacency normalisation (default sym: D^-1/2 (A+I) D^-1/2)")
+
+/* --plain (target bool *): the stack without residual connections and LayerNorm, where a
+ * scaled model would get the deep stack (gs_cli_model_stack). */
+#define GS_OPT_PLAIN(t)                                                                  \
+  GS_OPT_FLAG("plain", t,                                                                \
+              "plain stack at any depth (default for scaled models: residual +\n"        \
+              "rezero + layernorm from depth 4, where a plain GCN collapses)")
 
 /* training rows */
 #define GS_OPT_EPOCHS(t) GS_OPT_INT("epochs", "N", 1, 1000000, t, "epochs (default 200)")

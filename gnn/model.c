@@ -22,8 +22,22 @@ typedef gs__buffer_roles buffer_roles;
 
 gs_model_config gs_model_config_default(void) {
   gs_model_config cfg = {.depth = 2, .width = 16, .dropout = 0.5f, .residual = false,
-                         .norm = false, .order = GS_ORDER_AUTO, .seed = 0};
+                         .norm = false, .order = GS_ORDER_AUTO, .seed = 0,
+                         .stack = GS_STACK_AS_SET};
   return cfg;
+}
+
+bool gs_model_stack_is_deep(gs_model_family family, int32_t depth) {
+  const bool stacked = family == GS_MODEL_GCN || family == GS_MODEL_SAGE || family == GS_MODEL_GIN;
+  return stacked && depth >= GS_MODEL_DEEP_DEPTH;
+}
+
+gs_model_config gs_model_config_resolve(const gs_model_config *cfg) {
+  gs_model_config out = *cfg;
+  if (cfg->stack != GS_STACK_AUTO) return out;
+  out.residual = out.norm = out.rezero = gs_model_stack_is_deep(cfg->family, cfg->depth);
+  out.stack = GS_STACK_AS_SET;
+  return out;
 }
 
 static const char *const family_names[GS_MODEL_FAMILIES] = {"gcn", "sage", "gin", "sgc", "appnp"};
@@ -63,8 +77,11 @@ static int add_buffer(gs_model_layout *L, const char *tag, int64_t bytes, bool k
 }
 
 /* Builds the layout and, when roles is not NULL, where each role sits in it. */
-static gs_status layout_make(gs_model_layout *L, buffer_roles *roles, const gs_model_config *cfg,
-                             const gs_model_shape *s, gs_error *err) {
+static gs_status layout_make(gs_model_layout *L, buffer_roles *roles,
+                             const gs_model_config *asked, const gs_model_shape *s,
+                             gs_error *err) {
+  const gs_model_config resolved = gs_model_config_resolve(asked);
+  const gs_model_config *cfg = &resolved;
   if (!gs_model_family_name(cfg->family))
     return gs_error_set(err, GS_ERR_INVALID, "unknown model family %d", (int)cfg->family);
   if (cfg->depth < 1 || cfg->depth > GS_MAX_LAYERS)
@@ -75,6 +92,9 @@ static gs_status layout_make(gs_model_layout *L, buffer_roles *roles, const gs_m
                         (long long)cfg->width, 1 << 20);
   if (!(cfg->dropout >= 0.0f && cfg->dropout < 1.0f))
     return gs_error_set(err, GS_ERR_INVALID, "dropout %g is outside [0, 1)", (double)cfg->dropout);
+  if (cfg->rezero && !cfg->residual)
+    return gs_error_set(err, GS_ERR_INVALID,
+                        "rezero scales the residual branches: it needs residual connections");
   if (s->classes < 1) return gs_error_set(err, GS_ERR_INVALID, "the model needs at least 1 class");
   if (s->nodes < 1 || s->features < 1)
     return gs_error_set(err, GS_ERR_INVALID, "the model needs nodes and features (got %lld, %lld)",
@@ -139,6 +159,8 @@ static gs_status layout_make(gs_model_layout *L, buffer_roles *roles, const gs_m
       d->beta_offset = offset;
       offset += d->out;
     }
+    d->rezero_offset = -1;
+    if (d->residual && cfg->rezero) d->rezero_offset = offset++;
   }
   L->params = offset;
   L->decayed_params = L->layer[0].weights;
@@ -235,8 +257,9 @@ static gs_status layout_make(gs_model_layout *L, buffer_roles *roles, const gs_m
         elem_eval += 7 * n * out;
       }
       if (L->residual_mode) {
-        /* relu (+ residual add) into H, then dropout */
-        int64_t e = n * out + (d->residual ? n * out : 0) + n * out;
+        /* relu (+ residual add, or ReZero's H_l + α·relu: 3 per element) into H, then dropout */
+        int64_t add = !d->residual ? 0 : d->rezero_offset >= 0 ? 3 * n * out : n * out;
+        int64_t e = n * out + add + n * out;
         elem_train += e;
         elem_eval += e;
       } else {
@@ -266,6 +289,7 @@ static gs_status layout_make(gs_model_layout *L, buffer_roles *roles, const gs_m
       if (d->norm) bwd_elem += 9 * n * out;
     }
     if (d->residual) bwd_elem += n * in;         /* carry of the identity path */
+    if (d->rezero_offset >= 0) bwd_elem += 3 * n * out; /* dα = Σ Y⊙dZ, dZ *= α */
     if (!gcn) {
     } else if (d->sparse_input) {
       tf->aggregate += 2 * m * out;
@@ -529,7 +553,12 @@ gs_status gs_model_forward(gs_model *m, bool training, int64_t epoch, const floa
     }
     float *H_next = B(m, r->hbuf[(l + 1) % 2]);
     gs_relu_forward(H_next, Y, count);
-    if (d->residual) gs_dense_add(H_next, B(m, r->hbuf[l % 2]), count);
+    // H_{l+1} = H_l + relu(Y), or with ReZero H_l + α_l·relu(Y)
+    if (d->rezero_offset >= 0)
+      gs_dense_axpby(H_next, 1.0f, B(m, r->hbuf[l % 2]), gs_model_params(m)[d->rezero_offset],
+                     count);
+    else if (d->residual)
+      gs_dense_add(H_next, B(m, r->hbuf[l % 2]), count);
     gs_dropout_forward(next_in, H_next, count, rate, seed, stream);
   }
   *logits = B(m, r->logits);
@@ -615,6 +644,11 @@ gs_status gs_model_backward(gs_model *m, const float *dlogits, int64_t epoch, gs
         Y = B(m, r->pre[l]);
       }
       gs_relu_backward(dZ, dH, Y, count);
+      if (d->rezero_offset >= 0) {
+        /* dα = Σ relu(Y)⊙dH = Σ Y⊙dZ (dZ is 0 where Y <= 0); the branch's dZ is α·dZ */
+        gs_model_grads(m)[d->rezero_offset] += (float)gs_dense_dot(Y, dZ, count);
+        gs_dense_scale(dZ, gs_model_params(m)[d->rezero_offset], count);
+      }
     }
     if (d->norm) {
       float *g = gs_model_grads(m);

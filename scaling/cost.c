@@ -476,7 +476,8 @@ static void model_forward(replay *R, bool training) {
       continue;
     }
     k_elementwise(R, count, 8.0 * (double)count, 0.0);                  /* relu */
-    if (d->residual) k_elementwise(R, count, 12.0 * (double)count, 0.0); /* + H_l */
+    if (d->rezero_offset >= 0) k_elementwise(R, 3 * count, 12.0 * (double)count, 0.0); /* α·+H_l */
+    else if (d->residual) k_elementwise(R, count, 12.0 * (double)count, 0.0);          /* + H_l */
     k_elementwise(R, count, 8.0 * (double)count, (double)count);        /* dropout */
   }
 }
@@ -523,6 +524,10 @@ static void model_backward(replay *R) {
       if (d->residual) k_memset(R, 8.0 * (double)count);                        /* carry copy */
       if (d->norm) k_elementwise(R, 2 * count, 12.0 * (double)count, 0.0);      /* Y from xhat */
       k_elementwise(R, count, 12.0 * (double)count, 0.0);                       /* relu */
+      if (d->rezero_offset >= 0) {
+        k_elementwise(R, 2 * count, 8.0 * (double)count, 0.0); /* dα = Σ Y⊙dZ */
+        k_elementwise(R, count, 8.0 * (double)count, 0.0);     /* dZ *= α */
+      }
     }
     if (d->norm) k_elementwise(R, 9 * count, 24.0 * (double)count, 0.0);
     conv_backward(R, l, l >= 1);

@@ -172,6 +172,37 @@ expect 0 '"test_acc_mean"' -- "$bin" train --data "$data/cora" --epochs 20 --jso
 expect 0 "wrote" -- "$bin" generate --out "$tmp/gen" --nodes 500 --edges 2000 --features 8 --classes 3
 expect 0 "4500 non-zeros" -- "$bin" info --data "$tmp/gen"
 
+# the stack (issue 9 item 3): scaled models past the collapse depth get the deep stack in plan
+# and train alike, --plain forces the plain one, a hand-set deep plain model gets a hint; the
+# plan's pick trained as planned is priced as in the plan and counts the peak the plan
+# predicted (tests/test_cost.c holds the kernels' counted FLOPs to the same prediction)
+deep=(--data "$data/cora" --epochs 2 --no-probe)
+expect 0 "stack: residual" -- "$bin" train "${deep[@]}" --strategy d --phi 2
+expect 0 "(auto: depth 5 >= 4" -- "$bin" train "${deep[@]}" --strategy d --phi 2
+expect 0 "stack: plain (auto: depth 2 < 4" -- "$bin" train "${deep[@]}" --strategy d --phi 0
+expect 0 '"residual":false' -- "$bin" train "${deep[@]}" --strategy d --phi 2 --plain --json --quiet
+expect 0 "stack: plain (as asked; hint" -- "$bin" train "${deep[@]}" --depth 5
+expect 2 "--plain is the stack without" -- "$bin" train "${deep[@]}" --depth 5 --plain --residual
+expect 2 "--rezero scales the residual" -- "$bin" train "${deep[@]}" --depth 5 --rezero
+expect 0 "stack of phi*: residual" -- "$bin" plan "${deep[@]}" --mem 8MiB --mem-basis counted --strategy d --phi-max 3
+expect 0 "stack of phi*: plain" -- "$bin" plan "${deep[@]}" --mem 8MiB --mem-basis counted --strategy d --phi-max 3 --plain
+if command -v python3 > /dev/null; then
+  plan_json=$("$bin" plan "${deep[@]}" --mem 8MiB --mem-basis counted --strategy d --phi-max 3 --json 2>/dev/null)
+  phi=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["best"]["phi"])' <<< "$plan_json")
+  train_json=$("$bin" train "${deep[@]}" --strategy d --phi "$phi" --json --quiet 2>/dev/null)
+  verdict=$(python3 -c '
+import json, sys
+plan, train = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+row = plan["rows"][plan["best"]["row"]]
+same = (row["depth"] == train["depth"] >= 4 and row["residual"] and train["residual"]
+        and row["peak_bytes"] == train["counted_peak_bytes"]
+        and row["flops_per_epoch"] == train["predicted"]["flops_per_epoch"])
+print("same" if same else "differ: plan depth %s peak %s flops %s, train depth %s peak %s flops %s" % (
+    row["depth"], row["peak_bytes"], row["flops_per_epoch"], train["depth"],
+    train["counted_peak_bytes"], train["predicted"]["flops_per_epoch"]))' "$plan_json" "$train_json")
+  if [ "$verdict" = same ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: plan -> train: $verdict"; fi
+fi
+
 # hardening (issue 12): memory preflight, safe outputs, shape sanity
 expect 1 "out of memory before the start" -- "$bin" train --data "$data/cora" --width 1048576 --epochs 1
 # (not under AddressSanitizer, whose shadow memory alone exceeds any such limit)

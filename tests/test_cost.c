@@ -17,6 +17,7 @@
 #include "gnn/model.h"
 #include "gnn/train.h"
 #include "scaling/cost.h"
+#include "scaling/planner.h"
 #include "scaling/rules.h"
 #include "sparse/graph.h"
 #include "tests/test_helpers.h"
@@ -40,6 +41,8 @@ typedef struct {
   gs_layer_order order;
   bool residual;
   bool layernorm;
+  bool rezero;
+  gs_model_stack stack; /* GS_STACK_AUTO: residual, layernorm and rezero decided by depth */
   float dropout;
   gs_decay_scope decay;
   gs_model_family family;
@@ -90,6 +93,8 @@ static gs_cost_options options_of(const run_config *rc) {
   o.model.order = rc->order;
   o.model.residual = rc->residual;
   o.model.norm = rc->layernorm;
+  o.model.rezero = rc->rezero;
+  o.model.stack = rc->stack;
   o.model.dropout = rc->dropout;
   o.model.family = rc->family;
   o.decay_scope = rc->decay;
@@ -141,9 +146,11 @@ static void measure(measured *out, const run_config *rc, const described *desc, 
   out->phase_peak[GS_COST_PHASE_GRAPH] = gs_mem_peak() - base;
   out->graph_bytes = gs_mem_current() - base - out->dataset_bytes;
   gs_mem_reset_peak();
-  gs_model_config cfg = options_of(rc).model;
-  cfg.depth = rc->depth;
-  cfg.width = rc->width;
+  /* As `gnnscale train` does: the stack decided once the depth is known. */
+  gs_model_config asked = options_of(rc).model;
+  asked.depth = rc->depth;
+  asked.width = rc->width;
+  const gs_model_config cfg = gs_model_config_resolve(&asked);
   const int64_t before_model = gs_mem_current();
   GS_ASSERT_OK(gs_model_new(&m, &cfg, g, &ds->x, ds->num_classes, &err), err);
   out->model_bytes = gs_mem_current() - before_model;
@@ -213,7 +220,8 @@ static void check_config(findings *found, const run_config *rc, bool check_peak)
            c.sparse_features ? "csr" : "dense", rc->sparse_below,
            rc->order == GS_ORDER_AGGREGATE_FIRST ? "agg-first "
            : rc->order == GS_ORDER_TRANSFORM_FIRST ? "trans-first " : "auto ",
-           rc->residual ? "residual " : "", rc->layernorm ? "layernorm " : "", (double)rc->dropout,
+           rc->residual ? (rc->rezero ? "residual rezero " : "residual ") : "",
+           rc->layernorm ? "layernorm " : "", (double)rc->dropout,
            rc->norm == GS_NORM_ROW ? "row" : rc->norm == GS_NORM_NONE ? "none" : "sym");
   int64_t counted = 0;
   for (int k = 0; k < GS_FLOPS_CATEGORIES; k++) counted += ms.flops[k];
@@ -312,6 +320,9 @@ START_TEST(test_cora_predictions_match) {
   rc.layernorm = true;
   rc.order = GS_ORDER_TRANSFORM_FIRST;
   check_config(&found, &rc, true);
+  rc = config("cora", 6, 16, 1.0); /* ReZero's scales: parameters and their passes */
+  rc.residual = rc.rezero = true;
+  check_config(&found, &rc, true);
   rc = config("cora", 2, 16, 1.0);
   rc.sparse_below = 0.01; /* density 1.27%: turns dense while loading */
   check_config(&found, &rc, true);
@@ -391,6 +402,54 @@ START_TEST(test_families_predictions_match) {
   rc = family_config("cora", GS_MODEL_APPNP, 10, 64, 1.0);
   rc.layernorm = true;
   check_config(&found, &rc, true);
+  ASSERT_NO_FINDINGS(found);
+}
+END_TEST
+
+/* A plan's φ* trained as planned: with the deep stack chosen by depth (GS_STACK_AUTO), the
+ * planner's predicted FLOPs and peak for its pick equal what the run of that model counts
+ * (the stack it prices is the stack trained), and the pick is deep enough to have it. */
+START_TEST(test_planned_deep_model_as_trained) {
+  GS_TEST_RUNTIME(THREADS);
+  findings found = {0, ""};
+  run_config rc = config("cora", 2, 16, 1.0);
+  rc.stack = GS_STACK_AUTO;
+  described desc;
+  describe(&desc, &rc);
+  gs_plan_options o = gs_plan_options_default();
+  o.rule.strategy = GS_SCALE_DEPTH;
+  o.cost = options_of(&rc);
+  o.limit[GS_PLAN_MEMORY] = 6.0 * 1024 * 1024; /* counted: depth 2 takes 2.9 MiB */
+  o.phi_max = 4.0;
+  gs_plan plan;
+  gs_error err;
+  GS_ASSERT_OK(gs_plan_make(&plan, &o, &desc.data, NULL, &err), err);
+  ck_assert_int_ge(plan.best, 0);
+  const gs_plan_row *best = &plan.rows[plan.best];
+  ck_assert_int_ge(best->spec.depth, GS_MODEL_DEEP_DEPTH);
+  rc.depth = best->spec.depth;
+  rc.width = best->spec.width;
+  rc.resolution = best->spec.resolution;
+  gs_model_config asked = o.cost.model;
+  asked.depth = rc.depth;
+  const gs_model_config trained = gs_model_config_resolve(&asked);
+  ck_assert(trained.residual && trained.rezero && trained.norm);
+  measured ms;
+  measure(&ms, &rc, &desc, best->spec.features);
+  int64_t counted = 0;
+  for (int k = 0; k < GS_FLOPS_CATEGORIES; k++) counted += ms.flops[k];
+  printf("plan -> train: phi* %.2f depth %d width %lld: flops/epoch planned %lld counted %lld; "
+         "peak planned %lld counted %lld\n", best->phi, (int)rc.depth, (long long)rc.width,
+         (long long)best->cost.epoch.total, (long long)(counted / EPOCHS),
+         (long long)best->cost.peak_bytes, (long long)ms.peak);
+  if (counted != EPOCHS * best->cost.epoch.total)
+    note(&found, "FLOPs: planned %lld per epoch, counted %lld over %d epochs",
+         (long long)best->cost.epoch.total, (long long)counted, EPOCHS);
+  if (ms.peak != best->cost.peak_bytes)
+    note(&found, "peak: planned %lld, counted %lld", (long long)best->cost.peak_bytes,
+         (long long)ms.peak);
+  gs_plan_release(&plan);
+  undescribe(&desc);
   ASSERT_NO_FINDINGS(found);
 }
 END_TEST
@@ -644,6 +703,7 @@ Suite *gs_cost_suite(void) {
   tcase_add_test(real, test_coauthor_cs_predictions_match);
   tcase_add_test(real, test_generated_graph_flops_match);
   tcase_add_test(real, test_families_predictions_match);
+  tcase_add_test(real, test_planned_deep_model_as_trained);
   suite_add_tcase(s, real);
   return s;
 }

@@ -182,7 +182,8 @@ static void ref_hidden(double *hin, double *h, double *z, const gs_layer_dims *d
   relu_in(log, z, n * d->out);
   for (int64_t i = 0; i < n * d->out; i++) {
     double y = z[i] > 0.0 ? z[i] : 0.0;
-    h[i] = d->residual ? h[i] + y : y;
+    const double scale = d->rezero_offset >= 0 ? p[d->rezero_offset] : 1.0;
+    h[i] = d->residual ? h[i] + scale * y : y;
     hin[i] = h[i] * dropout_factor(L, l + 1, i);
   }
 }
@@ -303,51 +304,60 @@ typedef struct {
   float dropout;
   bool sparse_input;
   gs_model_family family;
+  bool rezero;
 } gradcheck_case;
 
 static const gradcheck_case CASES[] = {
     /* name                              reference        L  H  res    norm   order          drop  sparse */
-    {"gcn 1 layer, dense",               ref_forward_gcn, 1, 8, false, false, GS_ORDER_AUTO, 0.0f, false, GS_MODEL_GCN},
-    {"gcn 1 layer, sparse, dropout",     ref_forward_gcn, 1, 8, false, false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_GCN},
-    {"gcn 2, sparse, dropout",           ref_forward_gcn, 2, 8, false, false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_GCN},
-    {"gcn 2, sparse, dropout off",       ref_forward_gcn, 2, 8, false, false, GS_ORDER_AUTO, 0.0f, true, GS_MODEL_GCN},
-    {"gcn 3, dense, transform first",    ref_forward_gcn, 3, 6, false, false, GS_ORDER_TRANSFORM_FIRST, 0.3f, false, GS_MODEL_GCN},
-    {"gcn 3, dense, aggregate first",    ref_forward_gcn, 3, 6, false, false, GS_ORDER_AGGREGATE_FIRST, 0.3f, false, GS_MODEL_GCN},
-    {"gcn 3, dense, aggregate, no drop", ref_forward_gcn, 3, 6, false, false, GS_ORDER_AGGREGATE_FIRST, 0.0f, false, GS_MODEL_GCN},
-    {"gcn 3, layernorm, sparse",         ref_forward_gcn, 3, 6, false, true,  GS_ORDER_AUTO, 0.3f, true, GS_MODEL_GCN},
-    {"gcn 3, layernorm, dense, aggr",    ref_forward_gcn, 3, 6, false, true,  GS_ORDER_AGGREGATE_FIRST, 0.0f, false, GS_MODEL_GCN},
-    {"gcn 4, residual, sparse",          ref_forward_gcn, 4, 6, true,  false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_GCN},
-    {"gcn 4, residual, dense, no drop",  ref_forward_gcn, 4, 6, true,  false, GS_ORDER_TRANSFORM_FIRST, 0.0f, false, GS_MODEL_GCN},
-    {"gcn 4, residual+norm, dense",      ref_forward_gcn, 4, 6, true,  true,  GS_ORDER_TRANSFORM_FIRST, 0.3f, false, GS_MODEL_GCN},
-    {"gcn 4, residual+norm, dense, aggr",ref_forward_gcn, 4, 6, true,  true,  GS_ORDER_AGGREGATE_FIRST, 0.3f, false, GS_MODEL_GCN},
-    {"gcn 5, residual+norm, sparse",     ref_forward_gcn, 5, 6, true,  true,  GS_ORDER_AUTO, 0.0f, true, GS_MODEL_GCN},
+    {"gcn 1 layer, dense",               ref_forward_gcn, 1, 8, false, false, GS_ORDER_AUTO, 0.0f, false, GS_MODEL_GCN, false},
+    {"gcn 1 layer, sparse, dropout",     ref_forward_gcn, 1, 8, false, false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_GCN, false},
+    {"gcn 2, sparse, dropout",           ref_forward_gcn, 2, 8, false, false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_GCN, false},
+    {"gcn 2, sparse, dropout off",       ref_forward_gcn, 2, 8, false, false, GS_ORDER_AUTO, 0.0f, true, GS_MODEL_GCN, false},
+    {"gcn 3, dense, transform first",    ref_forward_gcn, 3, 6, false, false, GS_ORDER_TRANSFORM_FIRST, 0.3f, false, GS_MODEL_GCN, false},
+    {"gcn 3, dense, aggregate first",    ref_forward_gcn, 3, 6, false, false, GS_ORDER_AGGREGATE_FIRST, 0.3f, false, GS_MODEL_GCN, false},
+    {"gcn 3, dense, aggregate, no drop", ref_forward_gcn, 3, 6, false, false, GS_ORDER_AGGREGATE_FIRST, 0.0f, false, GS_MODEL_GCN, false},
+    {"gcn 3, layernorm, sparse",         ref_forward_gcn, 3, 6, false, true,  GS_ORDER_AUTO, 0.3f, true, GS_MODEL_GCN, false},
+    {"gcn 3, layernorm, dense, aggr",    ref_forward_gcn, 3, 6, false, true,  GS_ORDER_AGGREGATE_FIRST, 0.0f, false, GS_MODEL_GCN, false},
+    {"gcn 4, residual, sparse",          ref_forward_gcn, 4, 6, true,  false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_GCN, false},
+    {"gcn 4, residual, dense, no drop",  ref_forward_gcn, 4, 6, true,  false, GS_ORDER_TRANSFORM_FIRST, 0.0f, false, GS_MODEL_GCN, false},
+    {"gcn 4, residual+norm, dense",      ref_forward_gcn, 4, 6, true,  true,  GS_ORDER_TRANSFORM_FIRST, 0.3f, false, GS_MODEL_GCN, false},
+    {"gcn 4, residual+norm, dense, aggr",ref_forward_gcn, 4, 6, true,  true,  GS_ORDER_AGGREGATE_FIRST, 0.3f, false, GS_MODEL_GCN, false},
+    {"gcn 5, residual+norm, sparse",     ref_forward_gcn, 5, 6, true,  true,  GS_ORDER_AUTO, 0.0f, true, GS_MODEL_GCN, false},
+    /* ReZero (α_l from 0, so the check starts it away from 0: see check_case) */
+    {"gcn 4, residual+rezero, sparse",   ref_forward_gcn, 4, 6, true,  false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_GCN, true},
+    {"gcn 5, residual+rezero, dense, aggr", ref_forward_gcn, 5, 6, true, false, GS_ORDER_AGGREGATE_FIRST, 0.0f, false, GS_MODEL_GCN, true},
+    {"gcn 4, rezero+norm, dense",        ref_forward_gcn, 4, 6, true,  true,  GS_ORDER_TRANSFORM_FIRST, 0.3f, false, GS_MODEL_GCN, true},
     /* the other families (gnn/family.c); L is K for sgc and appnp. APPNP's sparse input is
      * left to tests/test_model.c: the fixture's empty rows put its first ReLU at exactly the
      * zero bias, a kink for every bias entry. */
     {"sage 2, sparse, dropout", ref_forward_family, 2, 8,
-     false, false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_SAGE},
+     false, false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_SAGE, false},
     {"sage 3, dense, transform first", ref_forward_family, 3, 6,
-     false, false, GS_ORDER_TRANSFORM_FIRST, 0.3f, false, GS_MODEL_SAGE},
+     false, false, GS_ORDER_TRANSFORM_FIRST, 0.3f, false, GS_MODEL_SAGE, false},
     {"sage 3, dense, aggregate first", ref_forward_family, 3, 6,
-     false, false, GS_ORDER_AGGREGATE_FIRST, 0.0f, false, GS_MODEL_SAGE},
+     false, false, GS_ORDER_AGGREGATE_FIRST, 0.0f, false, GS_MODEL_SAGE, false},
     {"sage 4, residual+norm, dense", ref_forward_family, 4, 6,
-     true, true, GS_ORDER_AUTO, 0.3f, false, GS_MODEL_SAGE},
+     true, true, GS_ORDER_AUTO, 0.3f, false, GS_MODEL_SAGE, false},
     {"gin 2, sparse, dropout", ref_forward_family, 2, 8,
-     false, false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_GIN},
+     false, false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_GIN, false},
     {"gin 3, dense, transform first", ref_forward_family, 3, 6,
-     false, false, GS_ORDER_TRANSFORM_FIRST, 0.3f, false, GS_MODEL_GIN},
+     false, false, GS_ORDER_TRANSFORM_FIRST, 0.3f, false, GS_MODEL_GIN, false},
     {"gin 3, dense, aggregate first", ref_forward_family, 3, 6,
-     false, false, GS_ORDER_AGGREGATE_FIRST, 0.0f, false, GS_MODEL_GIN},
+     false, false, GS_ORDER_AGGREGATE_FIRST, 0.0f, false, GS_MODEL_GIN, false},
     {"gin 4, residual+norm, dense", ref_forward_family, 4, 6,
-     true, true, GS_ORDER_AUTO, 0.3f, false, GS_MODEL_GIN},
+     true, true, GS_ORDER_AUTO, 0.3f, false, GS_MODEL_GIN, false},
+    {"sage 4, residual+rezero, dense", ref_forward_family, 4, 6,
+     true, false, GS_ORDER_AUTO, 0.3f, false, GS_MODEL_SAGE, true},
+    {"gin 4, residual+rezero, dense", ref_forward_family, 4, 6,
+     true, false, GS_ORDER_AUTO, 0.0f, false, GS_MODEL_GIN, true},
     {"sgc K=2, sparse X, dropout", ref_forward_family, 2, 8,
-     false, false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_SGC},
+     false, false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_SGC, false},
     {"sgc K=3, dense X, dropout off", ref_forward_family, 3, 8,
-     false, false, GS_ORDER_AUTO, 0.0f, false, GS_MODEL_SGC},
+     false, false, GS_ORDER_AUTO, 0.0f, false, GS_MODEL_SGC, false},
     {"appnp K=2, dense, dropout", ref_forward_family, 2, 6,
-     false, false, GS_ORDER_AUTO, 0.3f, false, GS_MODEL_APPNP},
+     false, false, GS_ORDER_AUTO, 0.3f, false, GS_MODEL_APPNP, false},
     {"appnp K=10, dense, norm", ref_forward_family, 10, 6,
-     false, true, GS_ORDER_AUTO, 0.0f, false, GS_MODEL_APPNP},
+     false, true, GS_ORDER_AUTO, 0.0f, false, GS_MODEL_APPNP, false},
 };
 
 /* Checks every parameter of one case and returns the largest relative error. `corrupt`
@@ -365,12 +375,18 @@ static double check_case(const gradcheck_case *c, double corrupt) {
   cfg.order = c->order;
   cfg.dropout = c->dropout;
   cfg.seed = 3;
+  cfg.rezero = c->rezero;
   gs_model *m = NULL;
   gs_error err;
   gs_status st = gs_model_new(&m, &cfg, f.g, &f.x, CLASSES, &err);
   GS_ASSERT_OK(st, err);
   const gs_model_layout *L = gs_model_layout_of(m);
   const int64_t P = L->params;
+  /* ReZero's scales start at 0, where the branches' weights get no gradient at all: move
+   * them to distinct non-zero values so that every parameter is checked. */
+  for (int32_t l = 0; l < L->depth; l++)
+    if (L->layer[l].rezero_offset >= 0)
+      gs_model_params(m)[L->layer[l].rezero_offset] = 0.5f + 0.25f * (float)l;
 
   /* The analytic gradient, in float. */
   const float *logits = NULL;

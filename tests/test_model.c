@@ -277,6 +277,69 @@ START_TEST(test_layout_rejects_bad_configuration) {
 }
 END_TEST
 
+/* GS_STACK_AUTO: plain below GS_MODEL_DEEP_DEPTH, the deep stack from it on for the stacked
+ * families, never for SGC and APPNP (no hidden stack); the layout prices the resolved config,
+ * exactly as if residual and norm had been set by hand. */
+START_TEST(test_stack_auto_by_depth) {
+  gs_model_shape s = {.nodes = 2708, .adj_nnz = 13264, .features = 1433, .sparse_features = true,
+                      .feature_nnz = 49216, .classes = 7};
+  gs_error err;
+  for (int32_t L = 2; L <= 8; L++) {
+    gs_model_config c = config(L, 16, false, false, GS_ORDER_AUTO);
+    c.stack = GS_STACK_AUTO;
+    const gs_model_config r = gs_model_config_resolve(&c);
+    const bool deep = L >= GS_MODEL_DEEP_DEPTH;
+    ck_assert_int_eq(r.stack, GS_STACK_AS_SET);
+    ck_assert_int_eq(r.residual, deep);
+    ck_assert_int_eq(r.norm, deep);
+    ck_assert_int_eq(r.rezero, deep);
+    gs_model_layout automatic, by_hand;
+    GS_ASSERT_OK(gs_model_layout_make(&automatic, &c, &s, &err), err);
+    GS_ASSERT_OK(gs_model_layout_make(&by_hand, &r, &s, &err), err);
+    ck_assert_int_eq(automatic.params, by_hand.params);
+    ck_assert_int_eq(automatic.total_bytes, by_hand.total_bytes);
+    ck_assert_int_eq(automatic.train_flops.total, by_hand.train_flops.total);
+    ck_assert_int_eq(automatic.residual_mode, deep);
+    ck_assert_int_eq(automatic.config.norm, deep);
+  }
+  gs_model_config c = config(8, 16, false, false, GS_ORDER_AUTO);
+  c.stack = GS_STACK_AUTO;
+  c.family = GS_MODEL_APPNP;
+  ck_assert(!gs_model_config_resolve(&c).residual);
+  c.family = GS_MODEL_SGC;
+  ck_assert(!gs_model_config_resolve(&c).norm);
+  c.family = GS_MODEL_SAGE;
+  ck_assert(gs_model_config_resolve(&c).residual);
+  /* as set: untouched at any depth */
+  c = config(8, 16, false, false, GS_ORDER_AUTO);
+  ck_assert(!gs_model_config_resolve(&c).residual && !gs_model_config_resolve(&c).norm);
+}
+END_TEST
+
+/* ReZero adds one scale per residual layer (hidden layers 1..L-2), starting at 0, and needs
+ * residual connections. */
+START_TEST(test_rezero_parameters) {
+  gs_model_shape s = {.nodes = 2708, .adj_nnz = 13264, .features = 1433, .sparse_features = true,
+                      .feature_nnz = 49216, .classes = 7};
+  gs_error err;
+  for (int32_t L = 3; L <= 6; L++) {
+    gs_model_config c = config(L, 16, true, false, GS_ORDER_AUTO);
+    gs_model_layout plain, scaled;
+    GS_ASSERT_OK(gs_model_layout_make(&plain, &c, &s, &err), err);
+    c.rezero = true;
+    GS_ASSERT_OK(gs_model_layout_make(&scaled, &c, &s, &err), err);
+    ck_assert_int_eq(scaled.params, plain.params + (L - 2));
+    for (int32_t l = 0; l < L; l++)
+      ck_assert_int_eq(scaled.layer[l].rezero_offset >= 0, l >= 1 && l <= L - 2);
+  }
+  gs_model_config c = config(4, 16, false, false, GS_ORDER_AUTO);
+  c.rezero = true;
+  gs_model_layout layout;
+  ck_assert_int_eq(gs_model_layout_make(&layout, &c, &s, &err), GS_ERR_INVALID);
+  ck_assert(strstr(err.msg, "residual") != NULL);
+}
+END_TEST
+
 START_TEST(test_model_allocates_exactly_its_layout) {
   GS_TEST_RUNTIME(2);
   fixture f;
@@ -321,6 +384,8 @@ Suite *gs_model_suite(void) {
   tcase_add_test(tc, test_layout_parameter_count_matches_formula);
   tcase_add_test(tc, test_layout_rejects_bad_configuration);
   tcase_add_test(tc, test_model_allocates_exactly_its_layout);
+  tcase_add_test(tc, test_stack_auto_by_depth);
+  tcase_add_test(tc, test_rezero_parameters);
   suite_add_tcase(s, tc);
   return s;
 }
