@@ -60,6 +60,8 @@ static const key_spec KEYS[] = {
     {"dropout", K_DOUBLE, 0, 0.99, NULL, "--dropout", NULL},
     {"residual", K_BOOL, 0, 0, NULL, "--residual", "false"},
     {"layernorm", K_BOOL, 0, 0, NULL, "--layernorm", "false"},
+    {"rezero", K_BOOL, 0, 0, NULL, "--rezero", "false"},
+    {"plain", K_BOOL, 0, 0, NULL, "--plain", "false"},
     {"order", K_ENUM, 0, 0, "auto|transform|aggregate", "--order", NULL},
     {"features", K_ENUM, 0, 0, "rownorm|raw|binary|l2|auto", "--features", NULL},
     {"norm", K_ENUM, 0, 0, "sym|row|none", "--norm", NULL},
@@ -846,6 +848,13 @@ gs_status gs_sweep_price(gs_sweep_prediction *out, gs_sweep_pricer *p, const gs_
   const char *v;
   cfg.residual = (v = gs_sweep_get(run, "residual")) && !strcmp(v, "true");
   cfg.norm = (v = gs_sweep_get(run, "layernorm")) && !strcmp(v, "true");
+  cfg.rezero = (v = gs_sweep_get(run, "rezero")) && !strcmp(v, "true");
+  /* The stack as the run's `train` decides it (gs_cli_model_stack): a scaled run without
+   * residual, rezero, layernorm or plain gets the deep stack from GS_MODEL_DEEP_DEPTH on. */
+  const char *strategy = gs_sweep_get(run, "strategy");
+  if (strategy && strcmp(strategy, "explicit") && !cfg.residual && !cfg.norm && !cfg.rezero &&
+      !gs_sweep_get(run, "plain"))
+    cfg.stack = GS_STACK_AUTO;
   if ((v = gs_sweep_get(run, "order")))
     cfg.order = !strcmp(v, "transform") ? GS_ORDER_TRANSFORM_FIRST
                 : !strcmp(v, "aggregate") ? GS_ORDER_AGGREGATE_FIRST : GS_ORDER_AUTO;
