@@ -153,8 +153,9 @@ def verdict(g, p):
 
 def print_table(lines):
     by = {(l["dataset"], l["model"], l["program"]): l for l in lines}
-    print("\n| dataset | model | features | seeds | gnnscale | PyTorch | mean diff | std bar | parity |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("\n| dataset | model | features | seeds | gnnscale | PyTorch | mean diff | std bar | parity "
+          "| s per seed gnnscale / PyTorch |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for name in DATASETS:
         for model in SHAPE:
             g, p = by.get((name, model, "gnnscale")), by.get((name, model, "pytorch"))
@@ -171,7 +172,9 @@ def print_table(lines):
             else:
                 diff, stdbar, ok = "", "", "not measured"
             seeds = (g or p)["seeds"]
-            print(f"| {name} | {model} | {prep} | {seeds} | {gs} | {ps} | {diff} | {stdbar} | {ok} |")
+            cost = " / ".join(f"{l['wall_s'] / l['seeds']:.1f}" if l else "-" for l in (g, p))
+            print(f"| {name} | {model} | {prep} | {seeds} | {gs} | {ps} | {diff} | {stdbar} | {ok} "
+                  f"| {cost} |")
     g = by.get(("amazon-photo", "gcn", "gnnscale"))
     if g and g.get("default_features"):
         ok = g["test_mean"] >= PHOTO_MEAN_MIN and g["test_std"] <= PHOTO_STD_MAX
