@@ -16,6 +16,9 @@ do for [fmt in "svg png"] {
   plot \
     "predicted.dat" index 0 using 3:4 with points pt 7 ps 0.6 lc rgb "#d62728" title "cora", \
     "predicted.dat" index 1 using 3:4 with points pt 7 ps 0.6 lc rgb "#1f77b4" title "citeseer", \
+    "predicted.dat" index 2 using 3:4 with points pt 7 ps 0.6 lc rgb "#2ca02c" title "coauthor-cs", \
+    "predicted.dat" index 3 using 3:4 with points pt 7 ps 0.6 lc rgb "#9467bd" title "amazon-photo", \
+    "predicted.dat" index 4 using 3:4 with points pt 7 ps 0.6 lc rgb "#ff7f0e" title "facebook-page-page", \
     x with lines dt 2 lc rgb "#555555" title "measured = predicted"
   set output
 }
