@@ -229,10 +229,16 @@ START_TEST(test_gradient_every_family) {
 }
 END_TEST
 
-START_TEST(test_layout_parameter_count_matches_formula) {
-  /* DESIGN.md §2: P = f·h + (L−2)(h² + h) + h·c + h + c for L >= 2, plus 2h per norm layer. */
+/* Cora's shape: CSR features, 7 classes. */
+static gs_model_shape cora_shape(void) {
   gs_model_shape s = {.nodes = 2708, .adj_nnz = 13264, .features = 1433, .sparse_features = true,
                       .feature_nnz = 49216, .classes = 7};
+  return s;
+}
+
+START_TEST(test_layout_parameter_count_matches_formula) {
+  /* DESIGN.md §2: P = f·h + (L−2)(h² + h) + h·c + h + c for L >= 2, plus 2h per norm layer. */
+  gs_model_shape s = cora_shape();
   for (int32_t L = 2; L <= 6; L++) {
     gs_model_config c = config(L, 16, false, false, GS_ORDER_AUTO);
     gs_model_layout layout;
@@ -281,8 +287,7 @@ END_TEST
  * families, never for SGC and APPNP (no hidden stack); the layout prices the resolved config,
  * exactly as if residual and norm had been set by hand. */
 START_TEST(test_stack_auto_by_depth) {
-  gs_model_shape s = {.nodes = 2708, .adj_nnz = 13264, .features = 1433, .sparse_features = true,
-                      .feature_nnz = 49216, .classes = 7};
+  gs_model_shape s = cora_shape();
   gs_error err;
   for (int32_t L = 2; L <= 8; L++) {
     gs_model_config c = config(L, 16, false, false, GS_ORDER_AUTO);
@@ -319,8 +324,7 @@ END_TEST
 /* ReZero adds one scale per residual layer (hidden layers 1..L-2), starting at 0, and needs
  * residual connections. */
 START_TEST(test_rezero_parameters) {
-  gs_model_shape s = {.nodes = 2708, .adj_nnz = 13264, .features = 1433, .sparse_features = true,
-                      .feature_nnz = 49216, .classes = 7};
+  gs_model_shape s = cora_shape();
   gs_error err;
   for (int32_t L = 3; L <= 6; L++) {
     gs_model_config c = config(L, 16, true, false, GS_ORDER_AUTO);
