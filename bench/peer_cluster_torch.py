@@ -79,7 +79,7 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from peer_torch import GCN, read_count, read_meta, read_numbers  # noqa: E402  (the full-batch peer's)
+from peer_torch import GCN, read_count, read_meta, read_numbers, scale_rows  # noqa: E402
 
 # The loader's density threshold below which gnnscale keeps features as CSR (GS_COST_SPARSE_BELOW).
 SPARSE_BELOW = 0.25
@@ -153,38 +153,24 @@ def symmetric_csr(n, src, dst):
 
 
 class Features:
-    """The features after gnnscale's preparation (rownorm: each row divided by its sum;
-    l2: by its Euclidean norm; zero rows stay), renumbered by `order` (new id -> old id): a
-    dense array, or CSR arrays kept sparse (as gnnscale keeps sparse features), whose batch
-    rows become a COO tensor."""
+    """The features after gnnscale's preparation (peer_torch.scale_rows), renumbered by `order`
+    (new id -> old id): a dense array, or CSR arrays kept sparse (as gnnscale keeps sparse
+    features), whose batch rows become a COO tensor."""
 
     def __init__(self, features, n, how, order):
         kind, data = features
         if kind == "dense":
-            x = np.array(data, dtype=np.float32)
-            if how == "rownorm":
-                s = x.sum(axis=1, dtype=np.float64, keepdims=True)
-            elif how == "l2":
-                s = np.sqrt((x.astype(np.float64) ** 2).sum(axis=1, keepdims=True))
-            if how != "raw":
-                x = np.divide(x, s, out=np.zeros_like(x), where=s != 0).astype(np.float32)
-            self.dense = np.ascontiguousarray(x[order])
-            self.cols = x.shape[1]
+            self.dense = np.ascontiguousarray(scale_rows(data, None, n, how)[order])
+            self.cols = data.shape[1]
             return
         rows, cols, vals, self.cols = data
-        vals = vals.astype(np.float64)
-        if how == "rownorm":
-            s = np.bincount(rows, weights=vals, minlength=n)
-        elif how == "l2":
-            s = np.sqrt(np.bincount(rows, weights=vals * vals, minlength=n))
-        if how != "raw":
-            vals = vals / np.where(s[rows] != 0, s[rows], 1.0)
+        vals = scale_rows(vals, rows, n, how)
         new_of_old = np.empty(n, dtype=np.int64)
         new_of_old[order] = np.arange(n)
         o = np.lexsort((cols, new_of_old[rows]))
         self.dense = None
         self.col = cols[o]
-        self.val = vals[o].astype(np.float32)
+        self.val = np.asarray(vals, dtype=np.float32)[o]
         self.rowptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(new_of_old[rows], minlength=n), out=self.rowptr[1:])
 
@@ -198,7 +184,7 @@ class Features:
         rows = np.repeat(np.arange(nodes.size), per_row)
         index = torch.from_numpy(np.stack([rows, self.col[idx]]))
         return torch.sparse_coo_tensor(index, torch.from_numpy(self.val[idx]),
-                                       (nodes.size, self.cols)).coalesce()
+                                       (nodes.size, self.cols))._coalesced_(True)
 
 
 def read_gnnscale_parts(folder, parts, seed, n):
@@ -265,7 +251,7 @@ class Batches:
 
     def induce(self, chosen, diag_lambda):
         """The chosen parts' node ranges, their nodes (new ids, in order) and the batch's A_hat
-        as torch CSR."""
+        as a torch COO tensor."""
         chosen = np.sort(chosen)
         ps = self.part_start
         sizes = ps[chosen + 1] - ps[chosen]
@@ -292,10 +278,11 @@ class Batches:
         if diag_lambda > 0:
             vals[-nb:] *= 1.0 + diag_lambda
         o = np.lexsort((cols, rows))
-        rowptr = np.zeros(nb + 1, dtype=np.int64)
-        np.cumsum(np.bincount(rows, minlength=nb), out=rowptr[1:])
-        a = torch.sparse_csr_tensor(torch.from_numpy(rowptr), torch.from_numpy(cols[o]),
-                                    torch.from_numpy(vals[o].astype(np.float32)), (nb, nb))
+        # COO, sorted and without duplicates, so marked coalesced: torch 1.13's backward of a
+        # CSR product sorts a transpose every step (peer_torch.py's --adj).
+        index = torch.from_numpy(np.stack([rows[o], cols[o]]))
+        a = torch.sparse_coo_tensor(index, torch.from_numpy(vals[o].astype(np.float32)),
+                                    (nb, nb))._coalesced_(True)
         return ranges, nodes, a
 
 

@@ -229,6 +229,8 @@ static void print_json(const gs_plan *plan, const gs_plan_options *o, const char
     const gs_model_config stack = stack_at(o, s->depth);
     printf(",\"residual\":%s,\"layernorm\":%s", stack.residual && s->depth >= 3 ? "true" : "false",
            stack.norm ? "true" : "false");
+    /* Full-batch: one part, one per batch (the fields of plan --batching auto|cluster). */
+    printf(",\"batching\":\"full\",\"parts\":1,\"clusters_per_batch\":1");
     printf(",\"memory_bytes\":%.0f", row->used[GS_PLAN_MEMORY]);
     json_number_or_null(stdout, "epoch_seconds", c->seconds_per_epoch, c->seconds_per_epoch >= 0);
     printf(",\"intended_factor\":%.17g,\"realised_factor\":%.17g,\"fits\":%s,\"binding\":\"%s\"",
@@ -250,7 +252,7 @@ static void print_json(const gs_plan *plan, const gs_plan_options *o, const char
     char stack[512];
     gs_cli_stack_text(stack, sizeof stack, &o->cost.model, b->spec.depth);
     printf(",\"best\":{\"row\":%d,\"phi\":%.17g,\"depth\":%d,\"width\":%lld,\"features\":%lld,"
-           "\"stack\":",
+           "\"batching\":\"full\",\"parts\":1,\"clusters_per_batch\":1,\"stack\":",
            (int)plan->best, b->phi, (int)b->spec.depth, (long long)b->spec.width,
            (long long)b->spec.features);
     gs_json_string(stdout, stack);
@@ -845,6 +847,8 @@ int gs_cmd_plan(int argc, char **argv) {
   gs_cli_prediction_init(&pred, &profile, profile_note);
   if (!q.json) gs_cli_prediction_warn(&pred, "plan");
   GS_TRY(describe_data(&data, &prefix, name, sizeof name, &q, &err));
+  if (q.probe) probe_graph(&pred, &data, &q);
+  profile = pred.profile;
   if (q.batching != 0) {
     /* The grid without the memory budget, which the batching plan applies per model. */
     char store[4352];
@@ -855,11 +859,10 @@ int gs_cmd_plan(int argc, char **argv) {
     GS_TRY(gs_store_path(store, sizeof store, q.data_dir, &err));
     GS_TRY(gs_store_read_info(&info, store, &err));
     GS_TRY(gs_plan_make(&plan, &unbounded, &data, &profile, &err));
-    st = gs_cli_plan_batching(&plan, &q.o, &info, name, q.norm, q.batching == 2, q.json, &err);
+    st = gs_cli_plan_batching(&plan, &q.o, &info, &profile, name, q.norm, q.batching == 2, q.json,
+                              &err);
     goto fail;
   }
-  if (q.probe) probe_graph(&pred, &data, &q);
-  profile = pred.profile;
   GS_TRY(gs_plan_make(&plan, &q.o, &data, &profile, &err));
   if (q.from_search || q.acc.count > 0) {
     GS_TRY(known_models(&known, q.from_search ? &q.searched : NULL, &from_files, &data, &err));

@@ -50,6 +50,7 @@ typedef struct {
   double phi, resolution;
   int batching; /* 0 full, 1 cluster (Cluster-GCN: cli/cmd_train_cluster.c), 2 auto */
   int64_t mem;  /* --mem for --batching auto */
+  int mem_basis; /* 0: --mem bounds the peak RSS (default), 1: the counted bytes alone */
   int64_t parts, clusters_per_batch;
   double diag_lambda;
 } train_request;
@@ -135,6 +136,8 @@ static int parse_request(train_request *q, int argc, char **argv) {
   enum { REORDER_NONE, REORDER_RCM } reorder = REORDER_NONE;
   static const gs_option_choice reorder_choices[] = {
       {"none", REORDER_NONE}, {"rcm", REORDER_RCM}, {NULL, 0}};
+  static const gs_option_choice mem_basis_choices[] = {
+      {"rss", 0}, {"counted", 1}, {NULL, 0}};
   static const gs_option_choice batching_choices[] = {
       {"full", 0}, {"cluster", 1}, {"auto", 2}, {NULL, 0}};
   q->clusters_per_batch = 1;
@@ -168,6 +171,9 @@ static int parse_request(train_request *q, int argc, char **argv) {
                   "mini-batches of METIS parts (partitioned first if not stored);\n"
                   "auto: what `plan --batching auto` picks for this model under --mem"),
       GS_OPT_SIZE("mem", "SIZE", 1, &q->mem, "peak RSS budget of --batching auto, e.g. 2GiB"),
+      GS_OPT_ENUM("mem-basis", "rss|counted", mem_basis_choices, &q->mem_basis,
+                  "as plan's: rss (default) bounds the peak RSS, counted the counting\n"
+                  "allocator's peak alone"),
       GS_OPT_INT("parts", "P", 2, INT32_MAX, &q->parts, "METIS parts for --batching cluster"),
       GS_OPT_INT("clusters-per-batch", "Q", 1, INT32_MAX, &q->clusters_per_batch,
                  "parts per Cluster-GCN batch (default 1)"),
@@ -213,7 +219,8 @@ static int parse_request(train_request *q, int argc, char **argv) {
     return gs_cli_reject(&cli, "--data DIR is required (for example --data datasets/data/cora)");
   if (q->batching == 2 && q->mem <= 0)
     return gs_cli_reject(&cli, "--batching auto needs --mem SIZE");
-  if (q->batching != 2 && q->mem > 0) return gs_cli_reject(&cli, "--mem needs --batching auto");
+  if (q->batching != 2 && (q->mem > 0 || gs_cli_given(&cli, "mem-basis")))
+    return gs_cli_reject(&cli, "--mem and --mem-basis need --batching auto");
   if (q->batching == 2 && (gs_cli_given(&cli, "parts") || gs_cli_given(&cli, "clusters-per-batch")))
     return gs_cli_reject(&cli, "--batching auto chooses --parts and --clusters-per-batch");
   if (q->batching == 1) {
@@ -616,7 +623,7 @@ int gs_cmd_train(int argc, char **argv) {
     gs_status bst = gs_runtime_init((int)q.threads, &e);
     if (bst == GS_OK)
       bst = gs_cli_train_batching(&b, &q.cfg, q.data, q.split, q.norm, &q.rule, q.have_strategy,
-                                  q.phi, &q.topt, (double)q.mem, &e);
+                                  q.phi, &q.topt, (double)q.mem, q.mem_basis == 1, &e);
     if (bst != GS_OK) return gs_cli_fail("train", &e);
     if (!q.json)
       printf("batching auto under %lld bytes: %s (P = %d, Q = %d), predicted peak %lld bytes "
@@ -631,7 +638,8 @@ int gs_cmd_train(int argc, char **argv) {
     }
   }
   if (q.batching == 1) {
-    gs_cli_cluster_run run = {.data = q.data, .split = q.split, .cfg = q.cfg, .topt = q.topt,
+    gs_cli_cluster_run run = {.data = q.data, .split = q.split, .profile_path = q.profile_path,
+                              .cfg = q.cfg, .topt = q.topt,
                               .prep = q.prep, .norm = q.norm, .seeds = q.seeds, .seed0 = q.seed0,
                               .threads = (int)q.threads, .parts = (int32_t)q.parts,
                               .clusters_per_batch = (int32_t)q.clusters_per_batch,

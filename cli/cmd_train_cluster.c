@@ -59,6 +59,18 @@ int gs_cli_train_cluster(const gs_cli_cluster_run *a) {
                           oinfo->num_classes, a->norm);
   gs_cluster_cost pred;
   GS_TRY(gs_cluster_cost_estimate(&pred, &cfg, oinfo, &cap, a->norm, topt.epochs, &err));
+  /* The epoch time from the machine profile, with this partition's cut. */
+  gs_profile profile;
+  char profile_note[4096 + 512];
+  gs_cluster_time ptime;
+  GS_TRY(gs_cli_load_profile(&profile, a->profile_path, profile_note, sizeof profile_note, &err));
+  gs_cost_options copt = gs_cost_options_default();
+  copt.model = cfg;
+  copt.decay_scope = topt.decay_scope;
+  copt.weight_decay = topt.weight_decay;
+  copt.epochs = topt.epochs;
+  GS_TRY(gs_cluster_cost_time(&ptime, cfg.depth, cfg.width, &copt, oinfo, a->norm, cap.parts,
+                              cap.clusters_per_batch, pr.report.edge_cut, &profile, &err));
   res = calloc((size_t)a->seeds, sizeof *res);
   if (!res) {
     st = gs_error_set(&err, GS_ERR_NOMEM, "out of memory");
@@ -144,11 +156,17 @@ int gs_cli_train_cluster(const gs_cli_cluster_run *a) {
            "\"load_seconds\":%.4f,\"partitioned_in_process\":%s,\"peak_counted_bytes\":%lld,"
            "\"peak_rss_bytes\":%lld,"
            "\"predicted\":{\"peak_counted_bytes\":%lld,\"peak_rss_bytes\":%lld,"
-           "\"dataset_bytes\":%lld,\"batch_state_bytes\":%lld,\"model_bytes\":%lld}}\n",
+           "\"dataset_bytes\":%lld,\"batch_state_bytes\":%lld,\"model_bytes\":%lld,"
+           "\"epoch_ms\":%.4f,\"train_ms\":%.4f,\"eval_ms\":%.4f,\"batches\":%d,"
+           "\"batch_build_ms\":%.4f,\"epoch_entries\":%.0f,\"profile\":",
            mean, sd, 1e3 * epoch_median, t_load, pr.reused && pr.ordered_reused ? "false" : "true",
            (long long)counted, (long long)rss_peak,
            (long long)pred.peak_bytes, (long long)rss_pred, (long long)pred.dataset_bytes,
-           (long long)pred.state_bytes, (long long)pred.model_bytes);
+           (long long)pred.state_bytes, (long long)pred.model_bytes, 1e3 * ptime.seconds_per_epoch,
+           1e3 * ptime.seconds_train, 1e3 * ptime.seconds_eval, ptime.batches,
+           1e3 * ptime.seconds_build, ptime.epoch_entries);
+    gs_json_string(stdout, profile_note);
+    printf("}}\n");
   } else {
     printf("test accuracy %.2f ± %.2f %% over %lld seed%s; epoch time median %.2f ms; peak memory "
            "%s counted, %s RSS\n",
@@ -162,6 +180,12 @@ int gs_cli_train_cluster(const gs_cli_cluster_run *a) {
            counted ? 100.0 * (double)(pred.peak_bytes - counted) / (double)counted : 0.0,
            gs_format_bytes(rss_pred, b4, sizeof b4), gs_format_bytes(rss_peak, b2, sizeof b2),
            rss_peak > 0 ? 100.0 * (double)(rss_pred - rss_peak) / (double)rss_peak : 0.0);
+    printf("predicted epoch %.2f ms (measured %.2f ms, %+.1f%%): %d batches, each built in %.3f ms, "
+           "trained %.3f ms and evaluated %.3f ms; from %s\n",
+           1e3 * ptime.seconds_per_epoch, 1e3 * epoch_median,
+           epoch_median > 0 ? 100.0 * (ptime.seconds_per_epoch / epoch_median - 1.0) : 0.0,
+           ptime.batches, 1e3 * ptime.seconds_build, 1e3 * ptime.batch.seconds_train,
+           1e3 * ptime.batch.seconds_eval, profile_note);
   }
 fail:
   free(res);

@@ -157,6 +157,7 @@ gs_status gs_cli_partition_ensure(gs_cli_partition *out, const char *data, const
 /* What `train --batching cluster` runs with, as parsed by gs_cmd_train. */
 typedef struct {
   const char *data, *split;
+  const char *profile_path; /* --profile: the epoch time's rates (NULL: the default profile) */
   gs_model_config cfg;
   gs_train_options topt;
   gs_featprep prep;
@@ -192,17 +193,20 @@ gs_status gs_cli_choose_batching(gs_cli_batching *out, const gs_model_config *cf
 
 /* For train --batching auto: the model of the scaling rule at phi (when have_rule; cfg's depth
  * and width are set to it) or cfg's, and the batching plan chooses for it under `limit` bytes
- * of peak RSS (gs_cli_choose_batching; resident bytes measured now). Errors: GS_ERR_BUDGET
+ * of peak RSS (gs_cli_choose_batching; resident bytes measured now), or of counted bytes alone
+ * when mem_counted (plan's --mem-basis counted). Errors: GS_ERR_BUDGET
  * when nothing fits, or when only Cluster-GCN would and the model keeps fewer columns. */
 gs_status gs_cli_train_batching(gs_cli_batching *out, gs_model_config *cfg, const char *data,
                                 const char *split, gs_norm norm, const gs_scaling_rule *rule,
                                 bool have_rule, double phi, const gs_train_options *topt,
-                                double limit, gs_error *err);
+                                double limit, bool mem_counted, gs_error *err);
 
 /* Prints the batching plan over the rows of plan (made without the memory budget) and returns
- * GS_ERR_BUDGET when no row fits. */
+ * GS_ERR_BUDGET when no row fits. A Cluster-GCN row's epoch time is priced with profile by
+ * gs_cluster_cost_time (no partition yet: every link priced), and judged against the time
+ * budget in place of the full-batch time. */
 int gs_cli_plan_batching(const gs_plan *plan, const gs_plan_options *o, const gs_store_info *info,
-                         const char *name, gs_norm norm, bool allow_full, bool json,
-                         gs_error *err);
+                         const gs_profile *profile, const char *name, gs_norm norm,
+                         bool allow_full, bool json, gs_error *err);
 
 #endif

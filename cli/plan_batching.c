@@ -1,8 +1,7 @@
 /* plan --batching auto|cluster: for each phi, full-batch when it fits the memory budget, else
  * the Cluster-GCN (P, Q) with the fewest parts that fits (and, for those parts, the most parts
- * per batch), priced by scaling/cluster_cost.h; the epoch time is the full-batch prediction from
- * the same profile (an epoch of Cluster-GCN runs the same products over the graph, less the cut
- * links, in P/Q batches). */
+ * per batch), priced by scaling/cluster_cost.h: its peak, and its epoch time from the same
+ * profile as the full-batch rows (P/Q batches of a step, an evaluation, and building each). */
 #include <string.h>
 
 #include "cli/args.h"
@@ -58,12 +57,19 @@ gs_status gs_cli_choose_batching(gs_cli_batching *out, const gs_model_config *cf
 }
 
 int gs_cli_plan_batching(const gs_plan *plan, const gs_plan_options *o, const gs_store_info *info,
-                         const char *name, gs_norm norm, bool allow_full, bool json,
-                         gs_error *err) {
+                         const gs_profile *profile, const char *name, gs_norm norm,
+                         bool allow_full, bool json, gs_error *err) {
   const double limit = o->limit[GS_PLAN_MEMORY], resident = o->resident_bytes;
+  const double time_limit = o->limit[GS_PLAN_TIME];
   gs_cli_batching *b = gs_mem_calloc((size_t)(plan->count > 0 ? plan->count : 1), sizeof *b,
                                      "plan");
-  if (!b) return gs_error_set(err, GS_ERR_NOMEM, "out of memory");
+  double *epoch = gs_mem_calloc((size_t)(plan->count > 0 ? plan->count : 1), sizeof *epoch,
+                                "plan");
+  if (!b || !epoch) {
+    gs_mem_free(b);
+    gs_mem_free(epoch);
+    return gs_error_set(err, GS_ERR_NOMEM, "out of memory");
+  }
   int32_t best = -1;
   gs_status st = GS_OK;
   for (int32_t i = 0; i < plan->count; i++) {
@@ -77,8 +83,21 @@ int gs_cli_plan_batching(const gs_plan *plan, const gs_plan_options *o, const gs
     if (st != GS_OK) goto done;
     /* Cluster-GCN trains every feature column: a model of fewer columns runs full-batch only. */
     if (b[i].cluster && r->spec.features < info->file_features) b[i].fits = false;
-    /* The other budgets (time, FLOPs) as the plan judged them; memory judged here. */
-    if (b[i].fits && r->fits) best = i;
+    /* The other budgets as the plan judged them (memory judged here), but a Cluster-GCN
+     * row's time is its own. */
+    bool others_fit = r->fits;
+    epoch[i] = r->cost.seconds_per_epoch;
+    if (b[i].cluster) {
+      gs_cluster_time t;
+      st = gs_cluster_cost_time(&t, cfg.depth, cfg.width, &o->cost, info, norm, b[i].parts,
+                                b[i].clusters_per_batch, -1, profile, err);
+      if (st != GS_OK) goto done;
+      epoch[i] = t.seconds_per_epoch;
+      others_fit = !(o->limit[GS_PLAN_FLOPS] > 0 && r->ratio[GS_PLAN_FLOPS] > 1.0) &&
+                   !(time_limit > 0 && epoch[i] * (1.0 + o->time_headroom) > time_limit);
+    }
+    b[i].fits = b[i].fits && others_fit;
+    if (b[i].fits) best = i;
   }
   char b1[32], b2[32], b3[32];
   if (json) {
@@ -95,8 +114,8 @@ int gs_cli_plan_batching(const gs_plan *plan, const gs_plan_options *o, const gs
              first ? "" : ",", r->phi, (int)r->spec.depth, (long long)r->spec.width,
              (long long)r->spec.features, (long long)b[i].full_peak,
              b[i].cluster ? "cluster" : "full", b[i].parts, b[i].clusters_per_batch,
-             (long long)b[i].peak, (double)b[i].peak + resident, r->cost.seconds_per_epoch,
-             b[i].fits && r->fits ? "true" : "false");
+             (long long)b[i].peak, (double)b[i].peak + resident, epoch[i],
+             b[i].fits ? "true" : "false");
       first = 0;
     }
     printf("],\"best\":");
@@ -105,8 +124,7 @@ int gs_cli_plan_batching(const gs_plan *plan, const gs_plan_options *o, const gs
              "\"clusters_per_batch\":%d,\"peak_bytes\":%lld,\"epoch_seconds\":%.6f}}\n",
              plan->rows[best].phi, (int)plan->rows[best].spec.depth,
              (long long)plan->rows[best].spec.width, (long long)plan->rows[best].spec.features,
-             b[best].parts, b[best].clusters_per_batch, (long long)b[best].peak,
-             plan->rows[best].cost.seconds_per_epoch);
+             b[best].parts, b[best].clusters_per_batch, (long long)b[best].peak, epoch[best]);
     else
       printf("null}\n");
   } else {
@@ -127,7 +145,7 @@ int gs_cli_plan_batching(const gs_plan *plan, const gs_plan_options *o, const gs
              (int)r->spec.depth, (long long)r->spec.width, (long long)r->spec.features,
              gs_format_bytes(b[i].full_peak, b1, sizeof b1), b[i].cluster ? "cluster" : "full",
              b[i].parts, b[i].clusters_per_batch, gs_format_bytes(b[i].peak, b2, sizeof b2),
-             1e3 * r->cost.seconds_per_epoch, b[i].fits && r->fits ? "yes" : "no");
+             1e3 * epoch[i], b[i].fits ? "yes" : "no");
     }
     if (best >= 0)
       printf("phi* = %.2f: depth %d, width %lld, %s P = %d, Q = %d; predicted peak %s counted "
@@ -141,13 +159,14 @@ int gs_cli_plan_batching(const gs_plan *plan, const gs_plan_options *o, const gs
   if (best < 0) st = gs_error_set(err, GS_ERR_BUDGET, "nothing fits the budget (see above)");
 done:
   gs_mem_free(b);
+  gs_mem_free(epoch);
   return st;
 }
 
 gs_status gs_cli_train_batching(gs_cli_batching *out, gs_model_config *cfg, const char *data,
                                 const char *split, gs_norm norm, const gs_scaling_rule *rule,
                                 bool have_rule, double phi, const gs_train_options *topt,
-                                double limit, gs_error *err) {
+                                double limit, bool mem_counted, gs_error *err) {
   gs_status st = GS_OK;
   int64_t *prefix = NULL;
   char name[256], store[4352];
@@ -173,7 +192,8 @@ gs_status gs_cli_train_batching(gs_cli_batching *out, gs_model_config *cfg, cons
   GS_TRY(gs_cost_estimate(&full, cfg->depth, cfg->width, features, &copt, &cdata, NULL, err));
   /* What is resident besides the counted bytes now, as plan measures it. */
   const int64_t rss = gs_mem_current_rss();
-  const double resident = rss > gs_mem_current() ? (double)(rss - gs_mem_current()) : 0.0;
+  const double resident =
+      !mem_counted && rss > gs_mem_current() ? (double)(rss - gs_mem_current()) : 0.0;
   GS_TRY(gs_cli_choose_batching(out, cfg, &info, norm, topt->epochs, limit, resident, true,
                                 full.peak_bytes, err));
   if (out->cluster && features < info.file_features) {

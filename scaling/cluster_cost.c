@@ -49,3 +49,93 @@ gs_cluster_capacity gs_cluster_cost_capacity_estimate(const gs_store_info *info,
   if (c.feature_nnz > info->feature_nnz) c.feature_nnz = info->feature_nnz;
   return c;
 }
+
+/* Bytes make_batch (gnn/cluster.c) moves for a batch of nb nodes whose rows hold row_entries
+ * entries of the graph, keeping `kept` entries of Â (self loops included), with fnnz sparse
+ * feature entries or dense rows of f, read part by part from the store: pread copies each
+ * part's row pointers (8 per node), columns (4 per entry), labels (4 per node) and features
+ * (CSR: 8 per row pointer and 12 per entry; dense: 4 per value) from the page cache into the
+ * batch buffers (read and written: twice each); gs_graph_induce_rows reads the row pointers
+ * and columns again, writes the kept columns and row pointers (8 each) and the node scales
+ * (8); filling the values reads each kept column and its scale and writes the value (20, and
+ * 4 more for Âᵀ under row normalisation); the features' preparation (rownorm, l2) reads and
+ * writes each value once more (4 + 4, and the row pointers for CSR); the split marker is read
+ * per node and the part bases cleared. */
+static double build_bytes(double nb, double row_entries, double kept, double fnnz, double f,
+                          bool sparse, gs_norm norm, int32_t parts) {
+  double b = 8.0 * parts + 2.0 * (8.0 * nb + 4.0 * row_entries + 4.0 * nb);
+  b += 8.0 * nb + 4.0 * row_entries + 8.0 * (kept + nb) + 8.0 * nb;
+  b += (norm == GS_NORM_ROW ? 24.0 : 20.0) * kept;
+  b += sparse ? 2.0 * (8.0 * nb + 12.0 * fnnz) + 8.0 * fnnz + 8.0 * nb : 2.0 * 4.0 * nb * f + 8.0 * nb * f;
+  return b + nb;
+}
+
+/* Bytes of gs_input_transpose_into on a batch's sparse features: the counts cleared and summed
+ * (8 and 16 per column), each entry's column read to count it (8) and its column and value read
+ * and its transposed column, value and permutation written (36), the row pointers read. */
+static double bind_bytes(double nb, double fnnz, double f) {
+  return 24.0 * f + 8.0 * nb + 44.0 * fnnz;
+}
+
+static int64_t ceil_div(double a, double b) { return (int64_t)ceil(a / b); }
+
+gs_status gs_cluster_cost_time(gs_cluster_time *out, int32_t depth, int64_t width,
+                               const gs_cost_options *opts, const gs_store_info *info,
+                               gs_norm norm, int32_t parts, int32_t q, int64_t edge_cut,
+                               const gs_profile *profile, gs_error *err) {
+  if (!profile || parts < 2 || q < 1 || q > parts)
+    return gs_error_set(err, GS_ERR_INVALID,
+                        "Cluster-GCN epoch time: %d parts, %d per batch%s", (int)parts, (int)q,
+                        profile ? "" : ", no profile");
+  gs_cluster_time t;
+  memset(&t, 0, sizeof t);
+  const double n = (double)info->graph.nodes, S = (double)info->graph.symmetric_entries;
+  const bool sparse = info->feature_kind == GS_FEATURES_SPARSE;
+  const int32_t B = (parts + q - 1) / q;
+  t.batches = B;
+  double cut = edge_cut > 0 ? 2.0 * (double)edge_cut / (S > 0 ? S : 1.0) : 0.0;
+  if (cut > 1.0) cut = 1.0;
+  t.epoch_entries = n + (1.0 - cut) * S + cut * S * (double)(q - 1) / (double)(parts - 1);
+  t.batch_nodes = ceil_div(n, B);
+  t.batch_entries = ceil_div(t.epoch_entries, B);
+  if (t.batch_entries < t.batch_nodes) t.batch_entries = t.batch_nodes;
+  t.batch_row_entries = ceil_div(S, B);
+  t.batch_feature_nnz = sparse ? ceil_div((double)info->feature_nnz, B) : 0;
+  if (t.batch_feature_nnz > t.batch_nodes * info->file_features)
+    t.batch_feature_nnz = t.batch_nodes * info->file_features;
+
+  /* The average batch as a dataset of its own, features kept as the store keeps them. */
+  gs_cost_data d = gs_cost_data_default();
+  d.nodes = t.batch_nodes;
+  d.symmetric_entries = t.batch_entries - t.batch_nodes;
+  d.edge_lines = d.symmetric_entries / 2;
+  d.adj_nnz = t.batch_entries;
+  d.norm = norm;
+  d.file_features = info->file_features;
+  d.feature_nnz = sparse ? t.batch_feature_nnz : t.batch_nodes * info->file_features;
+  d.sparse_below = sparse ? 2.0 : 0.0; /* density is below 2 and never below 0 */
+  d.classes = info->num_classes;
+  d.num_train = ceil_div((double)info->num_train, B);
+  d.num_valid = ceil_div((double)info->num_valid, B);
+  d.num_test = ceil_div((double)info->num_test, B);
+  if (d.num_train + d.num_valid + d.num_test > 3 * d.nodes) /* cannot happen: each <= nodes */
+    d.num_test = 0;
+  gs_status st = gs_cost_estimate(&t.batch, depth, width, info->file_features, opts, &d, profile,
+                                  err);
+  if (st != GS_OK) return st;
+
+  const double nb = (double)t.batch_nodes, f = (double)info->file_features;
+  const double fnnz = (double)t.batch_feature_nnz;
+  t.build_bytes = build_bytes(nb, (double)t.batch_row_entries, (double)t.batch_entries, fnnz, f,
+                              sparse, norm, parts);
+  t.bind_bytes = sparse ? bind_bytes(nb, fnnz, f) : 0.0;
+  /* Both run on one thread: a thread's share of the measured copy bandwidth. */
+  const double serial_gbs = profile->copy_gbs / (double)(profile->threads > 0 ? profile->threads : 1);
+  t.seconds_build = t.build_bytes / (serial_gbs * 1e9);
+  t.seconds_bind = t.bind_bytes / (serial_gbs * 1e9);
+  t.seconds_train = (double)B * (t.seconds_build + t.seconds_bind + t.batch.seconds_train);
+  t.seconds_eval = (double)B * (t.seconds_build + t.seconds_bind + t.batch.seconds_eval);
+  t.seconds_per_epoch = t.seconds_train + t.seconds_eval;
+  *out = t;
+  return GS_OK;
+}

@@ -15,6 +15,8 @@
 #include "datasets/store.h"
 #include "gnn/cluster.h"
 #include "gnn/model.h"
+#include "scaling/cost.h"
+#include "scaling/profile.h"
 
 typedef struct {
   int64_t dataset_bytes; /* the store reader (gs_store_reader_bytes) */
@@ -40,5 +42,46 @@ gs_status gs_cluster_cost_estimate(gs_cluster_cost *out, const gs_model_config *
  * not a bound: a partition's own capacity (gs_cluster_capacity_of) replaces it once made. */
 gs_cluster_capacity gs_cluster_cost_capacity_estimate(const gs_store_info *info, int32_t parts,
                                                       int32_t q);
+
+/* The seconds of one Cluster-GCN epoch (gs_cluster_train), from the same profile (rates, kernel
+ * fit, probe correction) as a full-batch epoch. An epoch runs B = ceil(P/Q) batches twice:
+ * training (build the batch, bind it, one step: forward, loss, backward, decay, Adam) and
+ * evaluation (build, bind, forward, validation loss). Each batch is priced as the average batch
+ * of the epoch: n/B nodes, its entries of Â and its feature entries, the split's nodes / B,
+ * by gs_cost_estimate on that shape (so the aggregation walks the batch's entries, the dense
+ * transforms its rows, and Adam runs once per batch over every parameter); building a batch is
+ * priced from the bytes it moves (make_batch: its parts read from the store, the row kernel's
+ * kept entries and normalisation, the features' preparation, labels) at one thread's share of
+ * the profile's copy bandwidth (the builder is serial), and binding it, for sparse features,
+ * from the bytes of rebuilding Xᵀ. */
+typedef struct {
+  int32_t batches;              /* B = ceil(P/Q), of training and of evaluation */
+  double epoch_entries;         /* entries of Â over the epoch's batches, self loops included:
+                                   n + (1 - c)·S + c·S·(Q - 1)/(P - 1), S the graph's directed
+                                   entries and c the cut's share of them (0 when unknown: an
+                                   upper bound on the batches' links) */
+  int64_t batch_nodes;          /* the average batch: ceil(n / B) */
+  int64_t batch_entries;        /* ceil(epoch_entries / B) */
+  int64_t batch_row_entries;    /* the graph's entries of its rows, cut links included */
+  int64_t batch_feature_nnz;    /* sparse features: the average batch's share */
+  gs_cost batch;                /* one training step and one evaluation of the average batch */
+  double build_bytes;           /* bytes moved building one batch (graph, features, labels) */
+  double bind_bytes;            /* bytes of rebuilding Xᵀ when the model binds it (sparse) */
+  double seconds_build;         /* one batch built */
+  double seconds_bind;          /* one batch bound */
+  double seconds_train;         /* B · (build + bind + batch.seconds_train) */
+  double seconds_eval;          /* B · (build + bind + batch.seconds_eval) */
+  double seconds_per_epoch;     /* their sum */
+} gs_cluster_time;
+
+/* Prices an epoch of Cluster-GCN with P = parts, Q = q of a GCN of `depth` layers and hidden
+ * `width` on all feature columns of the store described by info, set up by opts, with the
+ * profile (not NULL). edge_cut: undirected edges between parts (gs_partition_report), < 0
+ * when no partition exists yet. Errors: GS_ERR_INVALID (q outside [1, parts], parts < 2, no
+ * profile), those of gs_cost_estimate. Cost: two gs_cost_estimate calls' worth, no allocation. */
+gs_status gs_cluster_cost_time(gs_cluster_time *out, int32_t depth, int64_t width,
+                               const gs_cost_options *opts, const gs_store_info *info,
+                               gs_norm norm, int32_t parts, int32_t q, int64_t edge_cut,
+                               const gs_profile *profile, gs_error *err);
 
 #endif

@@ -79,6 +79,16 @@ expect 0 "Cluster-GCN P =" -- "$bin" plan --data "$tmp/cora" --mem 2MiB --mem-ba
   --strategy dwr --batching auto --phi-max 0.5
 expect 0 '"clusters_per_batch":' -- "$bin" plan --data "$tmp/cora" --mem 2MiB \
   --mem-basis counted --strategy dwr --batching auto --phi-max 0.5 --json
+# plan and train --batching auto choose by one function: the (P, Q) of plan's best row is the
+# one train picks for that phi and budget (the parts, seed 0, are not stored yet: it partitions);
+# the counted basis, since two processes' resident bytes differ by a few hundred KiB
+best=$("$bin" plan --data "$tmp/cora" --mem 2MiB --mem-basis counted --strategy dwr --batching auto \
+  --phi-max 1 --epochs 2 --no-probe --json 2>/dev/null | grep -o '"best":{[^}]*}')
+phi=$(sed 's/.*"phi":\([0-9.]*\).*/\1/' <<< "$best")
+pq=$(sed 's/.*"parts":\([0-9]*\),"clusters_per_batch":\([0-9]*\).*/P = \1, Q = \2/' <<< "$best")
+expect 0 "Cluster-GCN ($pq)" -- "$bin" train --data "$tmp/cora" --strategy dwr --phi "$phi" \
+  --batching auto --mem 2MiB --mem-basis counted --epochs 2 --quiet
+expect 0 '"epoch_seconds":' -- echo "$best"
 # a generated graph written straight into the store (no text), then partitioned and trained
 expect 0 "wrote" -- "$bin" generate --out "$tmp/genstore" --nodes 600 --edges 2400 --format store
 expect 0 "nodes          600" -- "$bin" info --data "$tmp/genstore"

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/flops.h"
 #include "core/mem.h"
 #include "core/status.h"
 #include "datasets/dataset.h"
@@ -19,6 +20,7 @@
 #include "sparse/graph.h"
 #include "sparse/partition.h"
 #include "sparse/subgraph.h"
+#include "tests/test_counts.h"
 #include "tests/test_files.h"
 #include "tests/test_helpers.h"
 
@@ -28,6 +30,10 @@ Suite *gs_cluster_suite(void);
 /* Cluster-GCN on cora (10 parts, 2 per batch, 2 x 16, 100 epochs) reaches about 78% on this
  * split; full batch about 81%. */
 #define CORA_CLUSTER_MIN_ACC 0.72
+/* The epoch priced from the average batch: counts rounded up to whole nodes and entries per
+ * batch, so its FLOPs exceed the counted ones by at most a few per thousand on cora. */
+#define EPOCH_FLOPS_REL_TOL 3e-3
+#define SECONDS_REL_TOL 1e-12
 
 /* Path 0-1-2-3-4-5 in parts {0,1}, {2,3}, {4,5}. */
 static const int64_t path_rowptr[7] = {0, 1, 3, 5, 7, 9, 10};
@@ -315,6 +321,120 @@ START_TEST(test_cluster_store_reader_refuses_damage_and_overflow) {
 }
 END_TEST
 
+/* Entries of the graph (each direction) between different parts of a partition-ordered store,
+ * counted from the adjacency: twice the edge cut. */
+static int64_t cut_entries(const gs_dataset *ds) {
+  int64_t cut = 0;
+  for (int32_t p = 0; p < ds->parts; p++)
+    for (int64_t v = ds->part_start[p]; v < ds->part_start[p + 1]; v++)
+      for (int64_t e = ds->adj_rowptr[v]; e < ds->adj_rowptr[v + 1]; e++)
+        if ((int64_t)ds->adj_col[e] < ds->part_start[p] ||
+            (int64_t)ds->adj_col[e] >= ds->part_start[p + 1])
+          cut++;
+  return cut;
+}
+
+/* One batch per part (Q = 1) keeps exactly the links inside each part, so the priced epoch's
+ * entries are the graph's less the cut, and its FLOPs (B batches of the average batch) are
+ * those the kernels count in one epoch of gs_cluster_train, training and evaluation. */
+START_TEST(test_cluster_time_prices_the_epochs_work) {
+  gs_test_make_tmp();
+  gs_error err;
+  const int32_t P = 4;
+  const char *path = cora_ordered(P);
+  gs_store_info info;
+  GS_ASSERT_OK(gs_store_read_info(&info, path, &err), err);
+  gs_dataset *ds = NULL;
+  gs_cluster *c = NULL;
+  gs_model *m = NULL;
+  GS_ASSERT_OK(gs_store_load(&ds, path, &err), err);
+  gs_dataset_row_normalize(ds);
+  const int64_t cut = cut_entries(ds);
+  gs_cluster_capacity cap;
+  GS_ASSERT_OK(gs_cluster_capacity_of(&cap, ds, 1, &err), err);
+  gs_cluster_options co = gs_cluster_options_default();
+  GS_ASSERT_OK(gs_cluster_new(&c, ds, &cap, &co, &err), err);
+  gs_model_config cfg = gs_model_config_default();
+  const gs_model_shape shape = gs_cluster_shape(&cap, ds, GS_NORM_SYM);
+  GS_ASSERT_OK(gs_model_new_capacity(&m, &cfg, &shape, &err), err);
+  gs_train_options t = gs_train_options_default();
+  t.epochs = 1;
+  gs_train_result r;
+  gs_flops_reset();
+  GS_ASSERT_OK(gs_cluster_train(&r, m, c, &t, &err), err);
+  int64_t counted = 0;
+  for (int k = 0; k < GS_FLOPS_CATEGORIES; k++) counted += gs_flops_get((gs_flops_category)k);
+
+  gs_cost_options copt = gs_cost_options_default();
+  copt.model = cfg;
+  const gs_profile prof = gs_profile_default();
+  gs_cluster_time ct;
+  GS_ASSERT_OK(gs_cluster_cost_time(&ct, cfg.depth, cfg.width, &copt, &info, GS_NORM_SYM, P, 1,
+                                    cut / 2, &prof, &err), err);
+  ck_assert_int_eq(ct.batches, P);
+  ck_assert_double_eq_tol(ct.epoch_entries, (double)(info.graph.nodes + info.graph.symmetric_entries - cut), 0.5);
+  const double priced = (double)P * (double)ct.batch.epoch.total;
+  ck_assert_msg(priced >= (double)counted && priced <= (1 + EPOCH_FLOPS_REL_TOL) * (double)counted,
+                "priced %.0f FLOPs, counted %lld", priced, (long long)counted);
+  /* The epoch is the batches' steps, evaluations, builds and binds, B times over. */
+  const double per_batch = ct.batch.seconds_train + ct.batch.seconds_eval +
+                           2.0 * (ct.seconds_build + ct.seconds_bind);
+  ck_assert_double_eq_tol(ct.seconds_per_epoch, P * per_batch, SECONDS_REL_TOL * ct.seconds_per_epoch);
+  ck_assert(ct.seconds_build > 0.0 && ct.seconds_bind > 0.0); /* cora's features are sparse */
+  gs_model_free(&m);
+  gs_cluster_free(&c);
+  gs_dataset_free(&ds);
+  gs_test_clean_tmp();
+}
+END_TEST
+
+/* All parts in one batch: the batch is the graph, priced as the full-batch epoch of the same
+ * counts (gs_cost_estimate), plus building and binding it; an unknown cut prices every link
+ * (the upper bound); more parts per batch cost fewer steps but never fewer entries. */
+START_TEST(test_cluster_time_one_batch_is_full_batch) {
+  gs_error err;
+  const gs_cost_data d = gs_test_cora_counts();
+  gs_store_info info;
+  memset(&info, 0, sizeof info);
+  info.graph.nodes = d.nodes;
+  info.graph.symmetric_entries = d.symmetric_entries;
+  info.file_features = d.file_features;
+  info.feature_kind = GS_FEATURES_SPARSE;
+  info.feature_nnz = d.feature_nnz;
+  info.num_classes = (int32_t)d.classes;
+  info.num_train = d.num_train;
+  info.num_valid = d.num_valid;
+  info.num_test = d.num_test;
+  const gs_profile prof = gs_profile_default();
+  gs_cost_options copt = gs_cost_options_default();
+  gs_cluster_time one, cut, few;
+  GS_ASSERT_OK(gs_cluster_cost_time(&one, 2, 16, &copt, &info, GS_NORM_SYM, 8, 8, -1, &prof, &err),
+               err);
+  gs_cost full;
+  GS_ASSERT_OK(gs_cost_estimate(&full, 2, 16, d.file_features, &copt, &d, &prof, &err), err);
+  ck_assert_int_eq(one.batches, 1);
+  ck_assert_int_eq(one.batch_entries, d.adj_nnz);
+  ck_assert_double_eq_tol(one.seconds_per_epoch - 2.0 * (one.seconds_build + one.seconds_bind),
+                          full.seconds_per_epoch, SECONDS_REL_TOL * full.seconds_per_epoch);
+  ck_assert(one.seconds_build > 0.0 && one.seconds_bind > 0.0); /* sparse: Xᵀ rebuilt */
+  /* A cut of 1000 edges (2000 of the 10556 entries) and batches of 2 of 8 parts keep 1/7 of
+   * the cut entries over the epoch. */
+  GS_ASSERT_OK(gs_cluster_cost_time(&cut, 2, 16, &copt, &info, GS_NORM_SYM, 8, 2, 1000, &prof, &err),
+               err);
+  ck_assert_int_eq(cut.batches, 4);
+  ck_assert_double_eq_tol(cut.epoch_entries, 2708.0 + 8556.0 + 2000.0 / 7.0, 1e-9);
+  ck_assert_int_eq(cut.batch_nodes, 677);
+  GS_ASSERT_OK(gs_cluster_cost_time(&few, 2, 16, &copt, &info, GS_NORM_SYM, 8, 2, -1, &prof, &err),
+               err);
+  ck_assert_double_eq_tol(few.epoch_entries, (double)d.adj_nnz, 1e-9);
+  ck_assert(few.batch.epoch.total > cut.batch.epoch.total);
+  ck_assert_int_eq(gs_cluster_cost_time(&few, 2, 16, &copt, &info, GS_NORM_SYM, 8, 9, -1, &prof, &err),
+                   GS_ERR_INVALID);
+  ck_assert_int_eq(gs_cluster_cost_time(&few, 2, 16, &copt, &info, GS_NORM_SYM, 8, 2, -1, NULL, &err),
+                   GS_ERR_INVALID);
+}
+END_TEST
+
 Suite *gs_cluster_suite(void) {
   Suite *s = suite_create("cluster");
   TCase *t = tcase_create("cluster");
@@ -324,6 +444,8 @@ Suite *gs_cluster_suite(void) {
   tcase_add_test(t, test_cluster_peak_predicted_and_learns_cora);
   tcase_add_test(t, test_cluster_store_backed_matches_in_memory);
   tcase_add_test(t, test_cluster_store_reader_refuses_damage_and_overflow);
+  tcase_add_test(t, test_cluster_time_prices_the_epochs_work);
+  tcase_add_test(t, test_cluster_time_one_batch_is_full_batch);
   suite_add_tcase(s, t);
   return s;
 }
