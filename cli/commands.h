@@ -146,6 +146,8 @@ typedef struct {
   gs_partition_report report;
   bool reused, ordered_reused;
   double store_seconds, load_seconds, partition_seconds, ordered_seconds;
+  double metis_kept; /* share of the adjacency METIS saw when computed now (1: all; less on a
+                        graph above GS_PARTITION_METIS_ENTRIES); 0 when reused */
 } gs_cli_partition;
 
 /* Makes sure the dataset folder data has its store, the partition into `parts` parts with seed

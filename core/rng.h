@@ -41,6 +41,7 @@ enum {
   GS_RNG_STREAM_DROPOUT = 2,  /* dropout masks */
   GS_RNG_STREAM_GENERATE = 3, /* synthetic graphs */
   GS_RNG_STREAM_SHUFFLE = 4,  /* mini-batch order */
+  GS_RNG_STREAM_SAMPLE = 5,   /* edges kept for METIS on a large graph */
 };
 
 /* Combines a purpose with up to two counters (e.g. epoch, layer) into one stream id. */

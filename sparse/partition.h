@@ -46,6 +46,24 @@ gs_status gs_partition_kway(int32_t *part, gs_partition_report *report, int64_t 
                             const int64_t *rowptr, const uint32_t *col, int32_t parts,
                             uint64_t seed, gs_error *err);
 
+/* METIS's memory grows with its input (about 53 bytes per adjacency entry measured: +1.0 GiB
+ * for 500,000 nodes and 20M entries), so a graph of more entries than this is partitioned
+ * through a sample of its edges (gs_partition_kway_sampled): about 1.7 GiB for METIS. */
+#define GS_PARTITION_METIS_ENTRIES ((int64_t)32000000)
+
+/* As gs_partition_kway, but when the adjacency has more than max_entries entries METIS runs
+ * on a symmetric sample of the edges: edge {u, v} kept with probability max(s, 3 / min(deg u,
+ * deg v)), s = max_entries / entries, decided by a hash of the pair and the seed (so about
+ * max_entries entries, and every node keeps about 3 of its edges at least). The report's
+ * cut, sizes and balance are measured on the whole graph; METIS's figures are its run on the
+ * sample. *kept (may be NULL) gets the share of entries METIS saw (1 without sampling).
+ * Memory: the sample's CSR, 8(n + 1) + 4·kept entries, under "partition", then
+ * gs_partition_kway's. Errors: those of gs_partition_kway, GS_ERR_NOMEM. */
+gs_status gs_partition_kway_sampled(int32_t *part, gs_partition_report *report, int64_t n,
+                                    const int64_t *rowptr, const uint32_t *col, int32_t parts,
+                                    uint64_t seed, int64_t max_entries, double *kept,
+                                    gs_error *err);
+
 /* Recomputes the report of an assignment from scratch (edge cut counted over each undirected
  * edge once, part sizes, balance, isolated nodes); METIS fields set to -1 / 0. Errors:
  * GS_ERR_RANGE for a part id outside [0, parts) (naming the node), GS_ERR_INVALID. */

@@ -11,6 +11,7 @@
 #include "core/rng.h"
 #include "core/status.h"
 #include "datasets/dataset.h"
+#include "datasets/generate.h"
 #include "sparse/graph.h"
 #include "sparse/partition.h"
 #include "tests/test_helpers.h"
@@ -122,6 +123,49 @@ START_TEST(test_partition_isolated_nodes_balanced) {
 }
 END_TEST
 
+/* Above the entry budget METIS sees a sample: about the budget's entries, every node kept
+ * with some neighbours, the report measured on the whole graph, deterministic, and still a
+ * partition that follows the communities (a random 4-way split cuts 75% of the edges). */
+START_TEST(test_partition_sampled_large_graph) {
+  const int64_t before = gs_mem_current();
+  gs_generate_options g = gs_generate_options_default();
+  g.nodes = 4000;
+  g.edges = 40000;
+  g.features = 1;
+  g.classes = 4;
+  g.p_in = 0.95;
+  g.adjacency = true;
+  gs_dataset *ds = NULL;
+  gs_error err;
+  GS_ASSERT_OK(gs_dataset_generate(&ds, &g, &err), err);
+  const int64_t n = ds->num_nodes;
+  int32_t *a = malloc((size_t)n * sizeof *a), *b = malloc((size_t)n * sizeof *b);
+  gs_partition_report r, m;
+  double kept = 0.0;
+  GS_ASSERT_OK(gs_partition_kway_sampled(a, &r, n, ds->adj_rowptr, ds->adj_col, 4, 7, 20000,
+                                         &kept, &err), err);
+  ck_assert_msg(kept > 0.2 && kept < 0.6, "kept %f of 80000 entries", kept);
+  GS_ASSERT_OK(gs_partition_measure(&m, a, n, ds->adj_rowptr, ds->adj_col, 4, &err), err);
+  ck_assert_int_eq(r.edge_cut, m.edge_cut);
+  ck_assert_int_eq(r.edges, 40000);
+  ck_assert_msg(r.balance < 1.1, "balance %f", r.balance);
+  ck_assert_msg(r.edge_cut < 40000 / 2, "cut %lld of 40000", (long long)r.edge_cut);
+  GS_ASSERT_OK(gs_partition_kway_sampled(b, NULL, n, ds->adj_rowptr, ds->adj_col, 4, 7, 20000,
+                                         NULL, &err), err);
+  ck_assert_mem_eq(a, b, (size_t)n * sizeof *a);
+  /* Under the budget: METIS on the whole graph, as gs_partition_kway. */
+  GS_ASSERT_OK(gs_partition_kway_sampled(a, NULL, n, ds->adj_rowptr, ds->adj_col, 4, 7, 80000,
+                                         &kept, &err), err);
+  GS_ASSERT_OK(gs_partition_kway(b, NULL, n, ds->adj_rowptr, ds->adj_col, 4, 7, &err), err);
+  ck_assert(kept == 1.0);
+  ck_assert_mem_eq(a, b, (size_t)n * sizeof *a);
+  free(a);
+  free(b);
+  gs_dataset_free(&ds);
+  ck_assert_int_eq(gs_mem_current(), before);
+}
+END_TEST
+
 START_TEST(test_partition_guards) {
   int64_t rowptr[5] = {0, 1, 2, 3, 4};
   uint32_t col[4] = {1, 0, 3, 2};
@@ -152,6 +196,7 @@ Suite *gs_partition_suite(void) {
   tcase_add_test(t, test_partition_cora_cut_and_balance);
   tcase_add_test(t, test_partition_measure_hand);
   tcase_add_test(t, test_partition_isolated_nodes_balanced);
+  tcase_add_test(t, test_partition_sampled_large_graph);
   tcase_add_test(t, test_partition_guards);
   suite_add_tcase(s, t);
   return s;
