@@ -19,6 +19,7 @@
 #include <zlib.h>
 
 #include "core/file.h"
+#include "core/hash.h"
 #include "core/mem.h"
 #include "core/stats.h"
 #include "datasets/dataset_impl.h"
@@ -381,15 +382,6 @@ fail:
 
 /* ---------------------------------------------------------------- cache */
 
-static uint64_t fnv1a64(const char *p, size_t n) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (size_t i = 0; i < n; i++) {
-    h ^= (unsigned char)p[i];
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
-
 /* A cheap identity of a feature file's content (see colrank.h): "gz:<size>:<crc>:<isize>"
  * from the gzip trailer, or "plain:<size>:<crc>" from a CRC-32 of the whole file. */
 static gs_status fingerprint_file(const char *path, char *out, size_t cap, gs_error *err) {
@@ -517,7 +509,7 @@ static gs_status cache_read(gs_colrank *out, gs_colrank_cache_state *state, cons
     if (d < 0) goto done;
     want = want << 4 | (uint64_t)d;
   }
-  if (fnv1a64(text, (size_t)(last - text)) != want) goto done;
+  if (gs_hash_fnv1a(GS_HASH_FNV_START, text, (size_t)(last - text)) != want) goto done;
 
   /* Body: f0 lines "col,nnz,score" in rank order. */
   seen = gs_mem_calloc((size_t)f0, 1, "colrank-tmp");
@@ -579,7 +571,7 @@ static gs_status cache_write(const gs_colrank *r, const char *path, const char *
   if (used + 22 > cap) {
     st = gs_error_set(err, GS_ERR_INTERNAL, "%s: cache text larger than its bound", path);
   } else {
-    uint64_t h = fnv1a64(text, used);
+    uint64_t h = gs_hash_fnv1a(GS_HASH_FNV_START, text, used);
     w = snprintf(text + used, cap - used, "end %016llx\n", (unsigned long long)h);
     used += (size_t)(w > 0 ? w : 0);
     st = gs_atomic_write(path, text, used, err);

@@ -14,6 +14,7 @@
 #include <zlib.h>
 
 #include "core/file.h"
+#include "core/hash.h"
 #include "core/mem.h"
 #include "core/runtime.h"
 #include "core/stats.h"
@@ -785,14 +786,6 @@ bad_rows:
 
 /* ---------------------------------------------------------------- opening a folder */
 
-static uint64_t fnv1a(uint64_t h, const void *data, size_t len) {
-  const unsigned char *p = data;
-  for (size_t i = 0; i < len; i++) {
-    h ^= p[i];
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
 
 uint64_t gs_store_fingerprint(const char *dir, const char *split) {
   static const char *const files[] = {
@@ -804,21 +797,21 @@ uint64_t gs_store_fingerprint(const char *dir, const char *split) {
   for (size_t k = 0; k < sizeof files / sizeof *files; k++) {
     struct stat sb;
     snprintf(path, sizeof path, "%s/%s", dir, files[k]);
-    h = fnv1a(h, files[k], strlen(files[k]) + 1);
+    h = gs_hash_fnv1a(h, files[k], strlen(files[k]) + 1);
     if (stat(path, &sb) != 0) continue;
     int64_t facts[3] = {(int64_t)sb.st_size, (int64_t)sb.st_mtim.tv_sec, (int64_t)sb.st_mtim.tv_nsec};
-    h = fnv1a(h, facts, sizeof facts);
+    h = gs_hash_fnv1a(h, facts, sizeof facts);
   }
   /* The split folder chosen: its name and its three files. */
   const char *name = split ? split : "";
-  h = fnv1a(h, name, strlen(name) + 1);
+  h = gs_hash_fnv1a(h, name, strlen(name) + 1);
   static const char *const sets[] = {"train", "valid", "test"};
   for (int s = 0; split && s < 3; s++) {
     struct stat sb;
     snprintf(path, sizeof path, "%s/split/%s/%s.csv.gz", dir, split, sets[s]);
     if (stat(path, &sb) != 0) continue;
     int64_t facts[3] = {(int64_t)sb.st_size, (int64_t)sb.st_mtim.tv_sec, (int64_t)sb.st_mtim.tv_nsec};
-    h = fnv1a(h, facts, sizeof facts);
+    h = gs_hash_fnv1a(h, facts, sizeof facts);
   }
   return h == 0 ? 1 : h; /* 0 means "written directly, no text" */
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/file.h"
+#include "core/hash.h"
 #include "core/mem.h"
 #include "core/runtime.h"
 
@@ -49,36 +50,26 @@ const char *gs_prediction_source_name(gs_prediction_source s) {
 
 /* ------------------------------------------------------------------------- the key */
 
-/* FNV-1a, 64 bits. */
-static uint64_t fnv(uint64_t h, const void *data, size_t bytes) {
-  const unsigned char *p = data;
-  for (size_t i = 0; i < bytes; i++) {
-    h ^= p[i];
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
-#define FNV_START 14695981039346656037ULL
 
-static uint64_t fnv_i64(uint64_t h, int64_t v) { return fnv(h, &v, sizeof v); }
+static uint64_t fnv_i64(uint64_t h, int64_t v) { return gs_hash_fnv1a(h, &v, sizeof v); }
 
 /* The data the epoch time depends on: the edge lines, the feature layout and its non-zeros
  * by row, the classes and the split sizes. The feature values are left out (they do not
  * change the time), so this is cheap: one pass over the edges and the row pointers. */
 static uint64_t dataset_fingerprint(const gs_dataset *ds) {
-  uint64_t h = FNV_START;
+  uint64_t h = GS_HASH_FNV_START;
   h = fnv_i64(h, ds->num_nodes);
   h = fnv_i64(h, ds->num_edge_lines);
   if (ds->num_edge_lines > 0) {
-    h = fnv(h, ds->src, (size_t)ds->num_edge_lines * sizeof *ds->src);
-    h = fnv(h, ds->dst, (size_t)ds->num_edge_lines * sizeof *ds->dst);
+    h = gs_hash_fnv1a(h, ds->src, (size_t)ds->num_edge_lines * sizeof *ds->src);
+    h = gs_hash_fnv1a(h, ds->dst, (size_t)ds->num_edge_lines * sizeof *ds->dst);
   }
   h = fnv_i64(h, (int64_t)ds->x.kind);
   h = fnv_i64(h, ds->x.rows);
   h = fnv_i64(h, ds->x.cols);
   h = fnv_i64(h, ds->x.nnz);
   if (ds->x.kind == GS_FEATURES_SPARSE && ds->x.sparse.rowptr)
-    h = fnv(h, ds->x.sparse.rowptr, (size_t)(ds->x.rows + 1) * sizeof *ds->x.sparse.rowptr);
+    h = gs_hash_fnv1a(h, ds->x.sparse.rowptr, (size_t)(ds->x.rows + 1) * sizeof *ds->x.sparse.rowptr);
   h = fnv_i64(h, ds->num_classes);
   h = fnv_i64(h, ds->num_train);
   h = fnv_i64(h, ds->num_valid);
@@ -107,7 +98,7 @@ void gs_probe_key(char *out, size_t cap, const gs_dataset *ds, const gs_probe_op
 
 static void cache_path(char *out, size_t cap, const char *dir, const char *key) {
   snprintf(out, cap, "%s/probe-%016llx.txt", dir,
-           (unsigned long long)fnv(FNV_START, key, strlen(key)));
+           (unsigned long long)gs_hash_fnv1a(GS_HASH_FNV_START, key, strlen(key)));
 }
 
 /* Reads the measured part of a cache entry; false when it is absent, for another key or
