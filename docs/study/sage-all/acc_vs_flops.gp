@@ -3,16 +3,16 @@
 # (SVG and PNG). Data: the .dat files beside it.
 if (!exists("suffix")) suffix = ""
 do for [fmt in "svg png"] {
-  if (fmt eq "svg") { set terminal svg size 920,360 dynamic font "Helvetica,11" background "white" } else { set terminal pngcairo size 920,360 font "Helvetica,10" background "white" }
+  if (fmt eq "svg") { set terminal svg size 1380,720 dynamic font "Helvetica,11" background "white" } else { set terminal pngcairo size 1380,720 font "Helvetica,10" background "white" }
   set output "acc_vs_flops.".fmt.suffix
-  set multiplot layout 1,2
+  set multiplot layout 2,3
   set grid
   set key bottom right font ",8"
   set xlabel "FLOPs per epoch"
   set ylabel "test accuracy (%)"
   set logscale x
   set autoscale y
-  set title "dataset=citeseer" font ",9"
+  set title "dataset=citeseer features=rownorm" font ",9"
   plot \
     "panel1.dat" index 0 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#000000" title "base", \
     "panel1.dat" index 1 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#d62728" title "d", \
@@ -21,7 +21,7 @@ do for [fmt in "svg png"] {
     "panel1.dat" index 4 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#9467bd" title "dwr", \
     "panel1.dat" index 5 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#ff7f0e" title "dWr"
   set autoscale y
-  set title "dataset=cora" font ",9"
+  set title "dataset=coauthor-cs epochs=100 features=rownorm patience=20" font ",9"
   plot \
     "panel2.dat" index 0 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#000000" title "base", \
     "panel2.dat" index 1 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#d62728" title "d", \
@@ -29,6 +29,24 @@ do for [fmt in "svg png"] {
     "panel2.dat" index 3 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#2ca02c" title "r", \
     "panel2.dat" index 4 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#9467bd" title "dwr", \
     "panel2.dat" index 5 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#ff7f0e" title "dWr"
+  set autoscale y
+  set title "dataset=cora features=rownorm" font ",9"
+  plot \
+    "panel3.dat" index 0 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#000000" title "base", \
+    "panel3.dat" index 1 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#d62728" title "d", \
+    "panel3.dat" index 2 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#1f77b4" title "w", \
+    "panel3.dat" index 3 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#2ca02c" title "r", \
+    "panel3.dat" index 4 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#9467bd" title "dwr", \
+    "panel3.dat" index 5 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#ff7f0e" title "dWr"
+  set autoscale y
+  set title "dataset=facebook-page-page epochs=100 features=raw patience=20" font ",9"
+  plot \
+    "panel4.dat" index 0 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#000000" title "base", \
+    "panel4.dat" index 1 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#d62728" title "d", \
+    "panel4.dat" index 2 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#1f77b4" title "w", \
+    "panel4.dat" index 3 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#2ca02c" title "r", \
+    "panel4.dat" index 4 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#9467bd" title "dwr", \
+    "panel4.dat" index 5 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#ff7f0e" title "dWr"
   unset multiplot
   set output
 }
