@@ -441,6 +441,14 @@ static void resolve(gs_sweep_run *run) {
   for (int32_t i = 0; i < run->count; i++)
     n += (size_t)snprintf(run->canonical + n, sizeof run->canonical - n, "%s%s=%s",
                           i ? ";" : "", run->set[i].key, run->set[i].value);
+  /* A scaled run that leaves the stack to the program trains what the program's default
+   * decides (residual + ReZero + LayerNorm from GS_MODEL_DEEP_DEPTH layers on, since 1af91ec;
+   * plain before). Naming that in the canonical text keeps a newer binary from taking a result
+   * of the older default for its own: such runs are run again, not silently mixed. */
+  if (scaled && strcmp(s, "base") && !gs_sweep_get(run, "residual") &&
+      !gs_sweep_get(run, "layernorm") && !gs_sweep_get(run, "rezero") &&
+      !gs_sweep_get(run, "plain"))
+    snprintf(run->canonical + n, sizeof run->canonical - n, "%sstack=auto", n ? ";" : "");
   snprintf(run->run_id, sizeof run->run_id, "%016llx",
            (unsigned long long)gs_sweep_hash(run->canonical));
 }

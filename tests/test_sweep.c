@@ -52,7 +52,7 @@ START_TEST(test_sweep_grid_counts) {
   ck_assert_str_eq(gs_sweep_get(&runs[0], "seed"), "0");
   ck_assert_str_eq(gs_sweep_get(&runs[1], "seed"), "1");
   ck_assert_str_eq(gs_sweep_get(&runs[59], "dataset"), "citeseer");
-  ck_assert_str_eq(runs[0].canonical, "dataset=cora;epochs=50;phi=1;seed=0;strategy=w");
+  ck_assert_str_eq(runs[0].canonical, "dataset=cora;epochs=50;phi=1;seed=0;strategy=w;stack=auto");
   for (int64_t i = 0; i < n; i++)
     for (int64_t j = 0; j < i; j++) ck_assert_str_ne(runs[i].run_id, runs[j].run_id);
   gs_sweep_free(&sw);
@@ -106,12 +106,19 @@ START_TEST(test_sweep_run_id_stable) {
                      *rc = gs_sweep_runs(c, &nc);
   ck_assert_int_eq(na, 1);
   ck_assert_int_eq(nb, 1);
-  ck_assert_str_eq(ra[0].canonical, "dataset=cora;lr=0.01;phi=2;seed=3;strategy=w");
+  ck_assert_str_eq(ra[0].canonical, "dataset=cora;lr=0.01;phi=2;seed=3;strategy=w;stack=auto");
+  /* Naming the stack takes the program's default out of the run: no stack=auto. */
+  gs_sweep *plain = parse_ok("dataset cora\nstrategy w\nphi 2\nseed 3\nlr 0.01\nplain true\n");
+  int64_t np;
+  const gs_sweep_run *rp = gs_sweep_runs(plain, &np);
+  ck_assert_str_eq(rp[0].canonical, "dataset=cora;lr=0.01;phi=2;plain=true;seed=3;strategy=w");
+  ck_assert_str_ne(rp[0].run_id, ra[0].run_id);
+  gs_sweep_free(&plain);
   ck_assert_str_eq(ra[0].run_id, rb[0].run_id);
   ck_assert_str_ne(ra[0].run_id, rc[0].run_id);
   char expect[17];
   snprintf(expect, sizeof expect, "%016llx",
-           (unsigned long long)gs_sweep_hash("dataset=cora;lr=0.01;phi=2;seed=3;strategy=w"));
+           (unsigned long long)gs_sweep_hash("dataset=cora;lr=0.01;phi=2;seed=3;strategy=w;stack=auto"));
   ck_assert_str_eq(ra[0].run_id, expect);
   /* FNV-1a 64 of "a" (published test vector). */
   ck_assert(gs_sweep_hash("a") == 0xaf63dc4c8601ec8cULL);
