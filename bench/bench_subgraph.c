@@ -79,7 +79,8 @@ static gs_status verify(GrB_Matrix C, const gs_csr *a, gs_error *err) {
   float *X = NULL;
   GS_GRB_TRY(GrB_Matrix_nvals(&nvals, C));
   if ((int64_t)nvals != a->nnz)
-    return gs_error_set(err, GS_ERR_INTERNAL, "GraphBLAS batch has %llu entries, the row kernel %lld",
+    return gs_error_set(err, GS_ERR_INTERNAL,
+                        "GraphBLAS batch has %llu entries, the row kernel %lld",
                         (unsigned long long)nvals, (long long)a->nnz);
   I = malloc(nvals * sizeof *I);
   J = malloc(nvals * sizeof *J);

@@ -180,8 +180,8 @@ int gs_cli_train_cluster(const gs_cli_cluster_run *a) {
            counted ? 100.0 * (double)(pred.peak_bytes - counted) / (double)counted : 0.0,
            gs_format_bytes(rss_pred, b4, sizeof b4), gs_format_bytes(rss_peak, b2, sizeof b2),
            rss_peak > 0 ? 100.0 * (double)(rss_pred - rss_peak) / (double)rss_peak : 0.0);
-    printf("predicted epoch %.2f ms (measured %.2f ms, %+.1f%%): %d batches, each built in %.3f ms, "
-           "trained %.3f ms and evaluated %.3f ms; from %s\n",
+    printf("predicted epoch %.2f ms (measured %.2f ms, %+.1f%%): %d batches, each built in "
+           "%.3f ms, trained %.3f ms and evaluated %.3f ms; from %s\n",
            1e3 * ptime.seconds_per_epoch, 1e3 * epoch_median,
            epoch_median > 0 ? 100.0 * (ptime.seconds_per_epoch / epoch_median - 1.0) : 0.0,
            ptime.batches, 1e3 * ptime.seconds_build, 1e3 * ptime.batch.seconds_train,

@@ -66,7 +66,8 @@ static double build_bytes(double nb, double row_entries, double kept, double fnn
   double b = 8.0 * parts + 2.0 * (8.0 * nb + 4.0 * row_entries + 4.0 * nb);
   b += 8.0 * nb + 4.0 * row_entries + 8.0 * (kept + nb) + 8.0 * nb;
   b += (norm == GS_NORM_ROW ? 24.0 : 20.0) * kept;
-  b += sparse ? 2.0 * (8.0 * nb + 12.0 * fnnz) + 8.0 * fnnz + 8.0 * nb : 2.0 * 4.0 * nb * f + 8.0 * nb * f;
+  b += sparse ? 2.0 * (8.0 * nb + 12.0 * fnnz) + 8.0 * fnnz + 8.0 * nb /* read, prepared */
+              : 2.0 * 4.0 * nb * f + 8.0 * nb * f;
   return b + nb;
 }
 
@@ -130,7 +131,8 @@ gs_status gs_cluster_cost_time(gs_cluster_time *out, int32_t depth, int64_t widt
                               sparse, norm, parts);
   t.bind_bytes = sparse ? bind_bytes(nb, fnnz, f) : 0.0;
   /* Both run on one thread: a thread's share of the measured copy bandwidth. */
-  const double serial_gbs = profile->copy_gbs / (double)(profile->threads > 0 ? profile->threads : 1);
+  const double serial_gbs =
+      profile->copy_gbs / (double)(profile->threads > 0 ? profile->threads : 1);
   t.seconds_build = t.build_bytes / (serial_gbs * 1e9);
   t.seconds_bind = t.bind_bytes / (serial_gbs * 1e9);
   t.seconds_train = (double)B * (t.seconds_build + t.seconds_bind + t.batch.seconds_train);

@@ -372,14 +372,16 @@ START_TEST(test_cluster_time_prices_the_epochs_work) {
   GS_ASSERT_OK(gs_cluster_cost_time(&ct, cfg.depth, cfg.width, &copt, &info, GS_NORM_SYM, P, 1,
                                     cut / 2, &prof, &err), err);
   ck_assert_int_eq(ct.batches, P);
-  ck_assert_double_eq_tol(ct.epoch_entries, (double)(info.graph.nodes + info.graph.symmetric_entries - cut), 0.5);
+  ck_assert_double_eq_tol(ct.epoch_entries,
+                          (double)(info.graph.nodes + info.graph.symmetric_entries - cut), 0.5);
   const double priced = (double)P * (double)ct.batch.epoch.total;
   ck_assert_msg(priced >= (double)counted && priced <= (1 + EPOCH_FLOPS_REL_TOL) * (double)counted,
                 "priced %.0f FLOPs, counted %lld", priced, (long long)counted);
   /* The epoch is the batches' steps, evaluations, builds and binds, B times over. */
   const double per_batch = ct.batch.seconds_train + ct.batch.seconds_eval +
                            2.0 * (ct.seconds_build + ct.seconds_bind);
-  ck_assert_double_eq_tol(ct.seconds_per_epoch, P * per_batch, SECONDS_REL_TOL * ct.seconds_per_epoch);
+  ck_assert_double_eq_tol(ct.seconds_per_epoch, P * per_batch,
+                          SECONDS_REL_TOL * ct.seconds_per_epoch);
   ck_assert(ct.seconds_build > 0.0 && ct.seconds_bind > 0.0); /* cora's features are sparse */
   gs_model_free(&m);
   gs_cluster_free(&c);
@@ -419,8 +421,8 @@ START_TEST(test_cluster_time_one_batch_is_full_batch) {
   ck_assert(one.seconds_build > 0.0 && one.seconds_bind > 0.0); /* sparse: Xᵀ rebuilt */
   /* A cut of 1000 edges (2000 of the 10556 entries) and batches of 2 of 8 parts keep 1/7 of
    * the cut entries over the epoch. */
-  GS_ASSERT_OK(gs_cluster_cost_time(&cut, 2, 16, &copt, &info, GS_NORM_SYM, 8, 2, 1000, &prof, &err),
-               err);
+  GS_ASSERT_OK(gs_cluster_cost_time(&cut, 2, 16, &copt, &info, GS_NORM_SYM, 8, 2, 1000, &prof,
+                                    &err), err);
   ck_assert_int_eq(cut.batches, 4);
   ck_assert_double_eq_tol(cut.epoch_entries, 2708.0 + 8556.0 + 2000.0 / 7.0, 1e-9);
   ck_assert_int_eq(cut.batch_nodes, 677);
@@ -428,10 +430,12 @@ START_TEST(test_cluster_time_one_batch_is_full_batch) {
                err);
   ck_assert_double_eq_tol(few.epoch_entries, (double)d.adj_nnz, 1e-9);
   ck_assert(few.batch.epoch.total > cut.batch.epoch.total);
-  ck_assert_int_eq(gs_cluster_cost_time(&few, 2, 16, &copt, &info, GS_NORM_SYM, 8, 9, -1, &prof, &err),
-                   GS_ERR_INVALID);
-  ck_assert_int_eq(gs_cluster_cost_time(&few, 2, 16, &copt, &info, GS_NORM_SYM, 8, 2, -1, NULL, &err),
-                   GS_ERR_INVALID);
+  ck_assert_int_eq(
+      gs_cluster_cost_time(&few, 2, 16, &copt, &info, GS_NORM_SYM, 8, 9, -1, &prof, &err),
+      GS_ERR_INVALID);
+  ck_assert_int_eq(
+      gs_cluster_cost_time(&few, 2, 16, &copt, &info, GS_NORM_SYM, 8, 2, -1, NULL, &err),
+      GS_ERR_INVALID);
 }
 END_TEST
 
