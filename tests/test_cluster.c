@@ -299,14 +299,7 @@ START_TEST(test_cluster_store_reader_refuses_damage_and_overflow) {
   gs_cluster_free(&c);
   gs_store_reader_free(&src);
   /* A flipped byte in the middle of the feature values. */
-  const long at = 4096 + (long)(info.file_bytes - 4096) / 2;
-  FILE *f = fopen(path, "r+b");
-  ck_assert_ptr_nonnull(f);
-  ck_assert_int_eq(fseek(f, at, SEEK_SET), 0);
-  int byte = fgetc(f);
-  ck_assert_int_eq(fseek(f, at, SEEK_SET), 0);
-  fputc(byte ^ 0x40, f);
-  fclose(f);
+  gs_test_flip_byte(path, 4096 + (long)(info.file_bytes - 4096) / 2);
   ck_assert_int_eq(gs_store_reader_open(&src, path, &err), GS_ERR_PARSE);
   ck_assert_msg(strstr(err.msg, "checksum mismatch"), "%s", err.msg);
   ck_assert_ptr_null(src);

@@ -57,4 +57,16 @@ static inline void gs_test_remove_tree(const char *path) {
 /* Asserts a status is GS_OK and prints the error message otherwise. */
 #define GS_ASSERT_OK(st, err) ck_assert_msg((st) == GS_OK, "status %s: %s", gs_status_name(st), (err).msg)
 
+/* Flips some bits of the byte at offset of the file at path (a damaged file for the tests
+ * of checksums). */
+static inline void gs_test_flip_byte(const char *path, long offset) {
+  FILE *f = fopen(path, "r+b");
+  ck_assert_ptr_nonnull(f);
+  ck_assert_int_eq(fseek(f, offset, SEEK_SET), 0);
+  int c = fgetc(f);
+  ck_assert_int_eq(fseek(f, offset, SEEK_SET), 0);
+  fputc(c ^ 0x5a, f);
+  fclose(f);
+}
+
 #endif

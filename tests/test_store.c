@@ -31,16 +31,6 @@ static void write_cora_store(gs_dataset **ds, gs_graph **g, const char *path) {
   GS_ASSERT_OK(gs_store_write(path, *ds, *g, 42, NULL, NULL, 0, 0, &err), err);
 }
 
-static void flip_byte(const char *path, long offset) {
-  FILE *f = fopen(path, "r+b");
-  ck_assert_ptr_nonnull(f);
-  ck_assert_int_eq(fseek(f, offset, SEEK_SET), 0);
-  int c = fgetc(f);
-  ck_assert_int_eq(fseek(f, offset, SEEK_SET), 0);
-  fputc(c ^ 0x5a, f);
-  fclose(f);
-}
-
 START_TEST(test_store_round_trip_cora) {
   gs_test_make_tmp();
   const char *path = gs_test_path("cora.store");
@@ -119,27 +109,27 @@ START_TEST(test_store_refuses_damage) {
 
   /* A byte of the label section (far from the header): the header reads, the load fails. */
   const long label_at = (long)(info.file_bytes - info.section_bytes[GS_STORE_COLUMN_NNZ] - 4096);
-  flip_byte(path, label_at);
+  gs_test_flip_byte(path, label_at);
   GS_ASSERT_OK(gs_store_read_info(&info, path, &err), err);
   ck_assert_int_eq(gs_store_load(&back, path, &err), GS_ERR_PARSE);
   ck_assert_msg(strstr(err.msg, "checksum mismatch"), "%s", err.msg);
   ck_assert_ptr_null(back);
   ck_assert_int_eq(gs_mem_current(), before);
-  flip_byte(path, label_at);
+  gs_test_flip_byte(path, label_at);
   GS_ASSERT_OK(gs_store_load(&back, path, &err), err);
   gs_dataset_free(&back);
 
   /* The header: its checksum. */
-  flip_byte(path, 200);
+  gs_test_flip_byte(path, 200);
   ck_assert_int_eq(gs_store_read_info(&info, path, &err), GS_ERR_PARSE);
   ck_assert_msg(strstr(err.msg, "header checksum mismatch"), "%s", err.msg);
-  flip_byte(path, 200);
+  gs_test_flip_byte(path, 200);
 
   /* The version (byte 8): refused by name. */
-  flip_byte(path, 8);
+  gs_test_flip_byte(path, 8);
   ck_assert_int_eq(gs_store_read_info(&info, path, &err), GS_ERR_PARSE);
   ck_assert_msg(strstr(err.msg, "this program reads version 1"), "%s", err.msg);
-  flip_byte(path, 8);
+  gs_test_flip_byte(path, 8);
 
   /* Truncated. */
   GS_ASSERT_OK(gs_store_read_info(&info, path, &err), err);
@@ -205,7 +195,7 @@ START_TEST(test_store_open_builds_loads_rebuilds) {
   gs_dataset_free(&ds);
   /* A damaged store is rebuilt. */
   const char *store = gs_test_path("tiny/gnnscale.store");
-  flip_byte(store, 100);
+  gs_test_flip_byte(store, 100);
   GS_ASSERT_OK(gs_store_open(&ds, dir, NULL, false, &oc, note, sizeof note, &err), err);
   ck_assert_int_eq(oc, GS_STORE_REBUILT);
   ck_assert_msg(strstr(note, "checksum"), "%s", note);
@@ -213,14 +203,14 @@ START_TEST(test_store_open_builds_loads_rebuilds) {
   /* A damaged section behind a sound header is found by its checksum and rebuilt. */
   gs_store_info info;
   GS_ASSERT_OK(gs_store_read_info(&info, store, &err), err);
-  flip_byte(store, 4096 + 8);
+  gs_test_flip_byte(store, 4096 + 8);
   GS_ASSERT_OK(gs_store_open(&ds, dir, NULL, false, &oc, note, sizeof note, &err), err);
   ck_assert_int_eq(oc, GS_STORE_REBUILT);
   ck_assert_msg(strstr(note, "adjacency row pointers: checksum mismatch"), "%s", note);
   gs_dataset_free(&ds);
   /* Without text a damaged store is refused. */
   gs_test_remove_tree(gs_test_path("tiny/raw"));
-  flip_byte(store, 100);
+  gs_test_flip_byte(store, 100);
   ck_assert_int_eq(gs_store_open(&ds, dir, NULL, false, &oc, note, sizeof note, &err),
                    GS_ERR_PARSE);
   ck_assert_msg(strstr(err.msg, "no text"), "%s", err.msg);
