@@ -557,9 +557,9 @@ static void print_json(const train_request *q, const train_price *p, const train
   printf(",\"split\":");
   gs_json_string(stdout, ds->split_name);
   printf(",\"features_prep\":\"%s\"", gs_featprep_name(ds->features_prep));
-  printf(",\"features_stats\":{\"mean_row_nnz\":%.17g,\"row_sum_cv\":%.17g,\"max_row_sum\":%.17g}",
+  printf(",\"features_stats\":{\"mean_row_nnz\":%.17g,\"row_sum_cv\":%.17g,\"max_row_sum\":%.17g,\"negative\":%s}",
          ds->features_stats.mean_row_nnz, ds->features_stats.row_sum_cv,
-         ds->features_stats.max_row_sum);
+         ds->features_stats.max_row_sum, ds->features_stats.negative ? "true" : "false");
   printf(",\"model\":\"%s\"", gs_model_family_name(cfg->family));
   char stack[512];
   gs_cli_stack_text(stack, sizeof stack, &q->asked, cfg->depth);

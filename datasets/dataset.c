@@ -1069,6 +1069,7 @@ void gs_feature_stats_add(gs_feature_stats_acc *a, const gs_features *x) {
     for (int64_t k = begin; k < end; k++) {
       row += v[k];
       s->binary = s->binary && (v[k] == 0.0f || v[k] == 1.0f);
+      s->negative = s->negative || v[k] < 0.0f;
     }
     a->sum += row;
     a->sum_sq += row * row;
@@ -1080,7 +1081,7 @@ void gs_feature_stats_add(gs_feature_stats_acc *a, const gs_features *x) {
 
 gs_feature_stats gs_feature_stats_finish(const gs_feature_stats_acc *a) {
   gs_feature_stats s = a->stats;
-  if (a->rows < 1) return (gs_feature_stats){0.0, 0.0, 0.0, true};
+  if (a->rows < 1) return (gs_feature_stats){0.0, 0.0, 0.0, true, false};
   const double n = (double)a->rows, mean = a->sum / n;
   const double var = a->sum_sq / n - mean * mean;
   s.row_sum_cv = mean > 0.0 && var > 0.0 ? sqrt(var) / mean : 0.0;
@@ -1112,6 +1113,11 @@ gs_feature_stats gs_feature_stats_of(const gs_features *x) {
  *   lr * row sum stays at most ~1 (Facebook, max 31), else l2 (Coauthor CS's keyword counts,
  *   row sums up to several hundred: l2 90.41 against rownorm and raw's lower figures). */
 gs_featprep gs_featprep_choose(const gs_feature_stats *s) {
+  /* Signed values (embeddings, generated class centroids plus noise) are not counts: their row
+   * sums are no size and can be near zero, so dividing by them (rownorm) blows rows up. On a
+   * generated graph (`generate --nodes 20000 --edges 200000`, 64 signed features) the count
+   * rules below picked rownorm: 42.94% test against 98.89% as stored (GCN 2 x 16, 100 epochs). */
+  if (s->negative) return GS_FEATPREP_RAW;
   if (s->mean_row_nnz > GS_FEATPREP_DENSE_ROW_NNZ) return GS_FEATPREP_L2;
   if (s->row_sum_cv <= GS_FEATPREP_ROW_SUM_CV) return GS_FEATPREP_ROWNORM;
   return s->max_row_sum <= GS_FEATPREP_RAW_MAX_ROW_SUM ? GS_FEATPREP_RAW : GS_FEATPREP_L2;
@@ -1119,7 +1125,10 @@ gs_featprep gs_featprep_choose(const gs_feature_stats *s) {
 
 void gs_featprep_explain(const gs_feature_stats *s, char *buf, size_t n) {
   if (!buf || n == 0) return;
-  if (s->mean_row_nnz > GS_FEATPREP_DENSE_ROW_NNZ)
+  if (s->negative)
+    snprintf(buf, n, "some values are negative, so they are not counts and rows are kept as "
+             "stored");
+  else if (s->mean_row_nnz > GS_FEATPREP_DENSE_ROW_NNZ)
     snprintf(buf, n, "%.1f non-zeros per row > %g, so rows scaled to unit Euclidean norm",
              s->mean_row_nnz, GS_FEATPREP_DENSE_ROW_NNZ);
   else if (s->row_sum_cv <= GS_FEATPREP_ROW_SUM_CV)

@@ -40,6 +40,7 @@ typedef struct {
   double row_sum_cv;   /* coefficient of variation (std / mean) of the row sums; 0 if mean 0 */
   double max_row_sum;  /* the largest row sum */
   bool binary;         /* every stored value is 0 or 1 */
+  bool negative;       /* some stored value is below 0: values are not counts */
 } gs_feature_stats;
 
 typedef struct {

@@ -444,7 +444,7 @@ END_TEST
 START_TEST(test_featprep_auto_rule) {
   /* The documented rule, at each threshold: dense rows l2; sparse rows rownorm when their sums
    * are nearly equal, else raw when none is above GS_FEATPREP_RAW_MAX_ROW_SUM, else l2. */
-  gs_feature_stats s = {GS_FEATPREP_DENSE_ROW_NNZ + 0.1, 0.1, 10.0, true};
+  gs_feature_stats s = {GS_FEATPREP_DENSE_ROW_NNZ + 0.1, 0.1, 10.0, true, false};
   ck_assert_int_eq(gs_featprep_choose(&s), GS_FEATPREP_L2);
   s.mean_row_nnz = GS_FEATPREP_DENSE_ROW_NNZ;
   ck_assert_int_eq(gs_featprep_choose(&s), GS_FEATPREP_ROWNORM);
@@ -475,6 +475,25 @@ START_TEST(test_featprep_auto_rule) {
     ck_assert(!s.binary);
     ck_assert_int_eq(gs_dataset_prepare_features(ds, GS_FEATPREP_AUTO), GS_FEATPREP_RAW);
     ck_assert_double_eq_tol(ds->features_stats.max_row_sum, 8.0, FEATURE_STATS_TOL);
+    gs_dataset_free(&ds);
+  }
+  gs_test_clean_tmp();
+  /* Signed values (rows summing to about 0, as a generated graph's centroid-plus-noise
+   * features do) are kept as stored: never divided by their near-zero sums. */
+  make_tiny(true);
+  gs_test_write_gz("raw/node-feat.csv.gz",
+                   "1,-1,0.5,-0.4,0,0\n0.35,-0.25,0,0,0,0\n2,-2,0,0,0,0.1\n-1,1.1,0,0,0,0\n");
+  for (int pass = 0; pass < 2; pass++) {
+    gs_dataset_options o = gs_dataset_options_default();
+    o.sparse_below = pass == 0 ? 0.0 : 2.0;
+    gs_dataset *ds = load_ok(gs_test_tmp_root, &o);
+    s = gs_feature_stats_of(&ds->x);
+    ck_assert(s.negative);
+    /* Every row sums to 0.1: for counts this would say "rownorm" (x10 here). */
+    ck_assert(s.row_sum_cv <= GS_FEATPREP_ROW_SUM_CV);
+    ck_assert_int_eq(gs_dataset_prepare_features(ds, GS_FEATPREP_AUTO), GS_FEATPREP_RAW);
+    gs_featprep_explain(&ds->features_stats, why, sizeof why);
+    ck_assert_ptr_nonnull(strstr(why, "negative"));
     gs_dataset_free(&ds);
   }
   gs_test_clean_tmp();
