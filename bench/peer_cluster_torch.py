@@ -79,7 +79,7 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from peer_torch import GCN, read_count, read_meta, read_numbers, scale_rows  # noqa: E402
+from peer_torch import GCN, read_graph, read_numbers, scale_rows  # noqa: E402
 
 # The loader's density threshold below which gnnscale keeps features as CSR (GS_COST_SPARSE_BELOW).
 SPARSE_BELOW = 0.25
@@ -94,15 +94,7 @@ def load(folder, split):
     node ids and the features, streamed row by row from a dense file so that a sparse matrix
     (Coauthor CS: 0.9% dense) is never held dense: ("sparse", (rows, cols, vals, f)) when its
     density is below SPARSE_BELOW, as gnnscale's loader decides, else ("dense", x)."""
-    raw = os.path.join(folder, "raw")
-    meta = read_meta(folder)
-    n = read_count(os.path.join(raw, "num-node-list.csv"))
-    edges = read_numbers(os.path.join(raw, "edge.csv.gz"), np.int64, 2)
-    if edges.size and (edges.min() < 0 or edges.max() >= n):
-        raise ValueError(f"{raw}/edge.csv.gz: node id out of range [0, {n})")
-    labels = read_numbers(os.path.join(raw, "node-label.csv.gz"), np.int64, 1).ravel()
-    if labels.size != n:
-        raise ValueError(f"{raw}/node-label.csv.gz: {labels.size} labels for {n} nodes")
+    raw, meta, n, edges, labels = read_graph(folder)
     dense_path = os.path.join(raw, "node-feat.csv.gz")
     if os.path.exists(dense_path):
         cols, vals, f_dim = [], [], None

@@ -130,9 +130,9 @@ def scale_rows(values, rows, n, prep):
     return (v / (by if rows is None else by[rows])).astype(np.float32)
 
 
-def load_dataset(folder, split, prep):
-    """Returns a dict of numpy arrays: n, src, dst, x (dense, or (rows, cols, vals, f)),
-    labels, classes, split name, train/valid/test ids; features prepared by scale_rows."""
+def read_graph(folder):
+    """The parts of the dataset layout every peer reads alike: the raw folder, META, the node
+    count, the edge ends (ids checked against n) and the labels (one per node)."""
     raw = os.path.join(folder, "raw")
     meta = read_meta(folder)
     n = read_count(os.path.join(raw, "num-node-list.csv"))
@@ -142,6 +142,13 @@ def load_dataset(folder, split, prep):
     labels = read_numbers(os.path.join(raw, "node-label.csv.gz"), np.int64, 1).ravel()
     if labels.size != n:
         raise ValueError(f"{raw}/node-label.csv.gz: {labels.size} labels for {n} nodes")
+    return raw, meta, n, edges, labels
+
+
+def load_dataset(folder, split, prep):
+    """Returns a dict of numpy arrays: n, src, dst, x (dense, or (rows, cols, vals, f)),
+    labels, classes, split name, train/valid/test ids; features prepared by scale_rows."""
+    raw, meta, n, edges, labels = read_graph(folder)
     classes = int(meta.get("num_classes", labels.max() + 1))
 
     dense_path = os.path.join(raw, "node-feat.csv.gz")
