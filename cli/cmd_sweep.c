@@ -81,6 +81,7 @@ static gs_status sweep_probe(gs_sweep_probe_answer *out, void *vctx,
   const double t0 = gs_clock_seconds();
   GS_TRY(gs_cli_load_columns(&ds, &g, req->dir, req->split, req->features,
                              req->data->file_features, req->prep, req->norm, err));
+  if (req->reorder_rcm) GS_TRY(gs_cli_reorder_rcm(ds, &g, req->norm, err));
   const double load = gs_clock_seconds() - t0;
   gs_cli_prediction_init(pred, c->profile, c->note);
   GS_TRY(gs_cli_prediction_probe(pred, ds, g, req->data, &req->model, &req->train, req->norm,
@@ -114,9 +115,10 @@ static void print_dry_run(const gs_sweep *sw, const gs_sweep_prediction *pred,
   int64_t n;
   const gs_sweep_run *runs = gs_sweep_runs(sw, &n);
   double total = 0, pending_total = 0, load_total = 0;
-  int64_t pending = 0, unpriced = 0, max_rss = 0, by_source[3] = {0, 0, 0};
+  int64_t pending = 0, unpriced = 0, max_rss = 0, by_source[3] = {0, 0, 0}, with_flags = 0;
   for (int64_t i = 0; i < n; i++) {
     if (!pred[i].ok) unpriced++;
+    if (pred[i].ok && pred[i].unpriced_flags) with_flags++;
     if (pred[i].ok) by_source[pred[i].source]++;
     if (pred[i].ok && pred[i].run_seconds > 0) total += pred[i].run_seconds;
     if (pred[i].ok && pred[i].run_seconds > 0) load_total += pred[i].load_seconds;
@@ -133,12 +135,12 @@ static void print_dry_run(const gs_sweep *sw, const gs_sweep_prediction *pred,
            "\"unpriced\":%lld,\"predicted_seconds\":%.3f,\"predicted_load_seconds\":%.3f,"
            "\"predicted_pending_seconds\":%.3f,\"predicted_wall_seconds\":%.3f,"
            "\"priced_by\":{\"probe\":%lld,\"profile\":%lld,\"default\":%lld},"
-           "\"max_predicted_peak_rss_bytes\":%lld,\"list\":[",
+           "\"priced_without_flags\":%lld,\"max_predicted_peak_rss_bytes\":%lld,\"list\":[",
            (long long)gs_sweep_combinations(sw), (long long)n, (long long)pending,
            (long long)(n - pending), (long long)unpriced, total, load_total, pending_total,
            pending_total / jobs, (long long)by_source[GS_PREDICTION_PROBE],
            (long long)by_source[GS_PREDICTION_PROFILE], (long long)by_source[GS_PREDICTION_DEFAULT],
-           (long long)max_rss);
+           (long long)with_flags, (long long)max_rss);
     for (int64_t i = 0; i < n; i++) {
       printf("%s{\"run_id\":\"%s\",\"done\":%s,\"config\":", i ? "," : "", runs[i].run_id,
              done[i] ? "true" : "false");
@@ -147,13 +149,13 @@ static void print_dry_run(const gs_sweep *sw, const gs_sweep_prediction *pred,
         printf(",\"depth\":%d,\"width\":%lld,\"features\":%lld,\"flops_per_epoch\":%lld,"
                "\"peak_bytes\":%lld,\"peak_rss_bytes\":%lld,\"epoch_ms\":%.4f,"
                "\"load_seconds\":%.3f,\"run_seconds\":%.3f,\"source\":\"%s\","
-               "\"family_priced\":%s}",
+               "\"family_priced\":%s,\"unpriced_flags\":%d}",
                pred[i].depth, (long long)pred[i].width, (long long)pred[i].features,
                (long long)pred[i].flops_per_epoch, (long long)pred[i].peak_bytes,
                (long long)pred[i].peak_rss_bytes, 1e3 * pred[i].epoch_seconds,
                pred[i].load_seconds, pred[i].run_seconds,
                gs_prediction_source_name(pred[i].source),
-               pred[i].family_priced ? "true" : "false");
+               pred[i].family_priced ? "true" : "false", pred[i].unpriced_flags);
       else {
         printf(",\"error\":");
         gs_json_string(stdout, pred[i].error);
@@ -168,12 +170,13 @@ static void print_dry_run(const gs_sweep *sw, const gs_sweep_prediction *pred,
   for (int64_t i = 0; i < n; i++) {
     char b[32];
     if (pred[i].ok)
-      printf("%-16s %-4s %5d %7lld %6lld %12.4g %10s %10.2f %9.1f  %s%s\n", runs[i].run_id,
+      printf("%-16s %-4s %5d %7lld %6lld %12.4g %10s %10.2f %9.1f  %s%s%s\n", runs[i].run_id,
              done[i] ? "yes" : "", pred[i].depth, (long long)pred[i].width,
              (long long)pred[i].features, (double)pred[i].flops_per_epoch,
              gs_format_bytes(pred[i].peak_rss_bytes, b, sizeof b), 1e3 * pred[i].epoch_seconds,
              pred[i].run_seconds, runs[i].canonical,
-             pred[i].family_priced ? "" : " (priced as a GCN)");
+             pred[i].family_priced ? "" : " (priced as a GCN)",
+             pred[i].unpriced_flags ? " (priced without its flag. settings)" : "");
     else
       printf("%-16s %-4s cannot be priced: %s  %s\n", runs[i].run_id, done[i] ? "yes" : "",
              pred[i].error, runs[i].canonical);
@@ -190,6 +193,10 @@ static void print_dry_run(const gs_sweep *sw, const gs_sweep_prediction *pred,
          "machine profile alone, %lld from the defaults (nothing measured)\n",
          (long long)by_source[GS_PREDICTION_PROBE], by_source[GS_PREDICTION_PROBE] == 1 ? "" : "s",
          (long long)by_source[GS_PREDICTION_PROFILE], (long long)by_source[GS_PREDICTION_DEFAULT]);
+  if (with_flags)
+    printf("%lld run%s priced without their flag.NAME settings (passed to train as they are; "
+           "the cost model does not know them)\n", (long long)with_flags,
+           with_flags == 1 ? "" : "s");
 }
 
 /* 0 when the runs to do fit mem with `jobs` at a time (the jobs largest together), else prints

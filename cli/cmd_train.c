@@ -15,7 +15,6 @@
 #include "core/runtime.h"
 #include "core/stats.h"
 #include "datasets/colrank.h"
-#include "datasets/permute.h"
 #include "gnn/model.h"
 #include "gnn/train.h"
 #include "scaling/cost.h"
@@ -108,18 +107,6 @@ static int64_t baseline_rss(void) {
 /* gs_cost_data_load's check of a dataset loaded without features: what training needs. */
 static gs_status check_trainable_counts(const gs_dataset *ds, const char *dir, gs_error *err) {
   return gs_cli_check_trainable(ds, dir, false, err);
-}
-
-/* Renumbers the dataset's nodes by RCM and rebuilds its graph (features, labels and splits
- * follow their nodes). */
-static gs_status reorder_by_rcm(gs_dataset *ds, gs_graph **g, gs_norm norm, gs_error *err) {
-  int64_t *order = NULL;
-  gs_status st = gs_dataset_order_rcm(&order, ds, err);
-  if (st == GS_OK) st = gs_dataset_permute(ds, order, err);
-  gs_mem_free(order);
-  if (st != GS_OK) return st;
-  gs_graph_free(g);
-  return gs_graph_new(g, ds->num_nodes, ds->src, ds->dst, ds->num_edge_lines, norm, err);
 }
 
 /* Parses and checks the command line into *q. Returns GS_CLI_CONTINUE or an exit status. */
@@ -386,7 +373,7 @@ static gs_status load_data(train_outcome *o, train_price *p, const train_request
                              p->cdata.file_features, q->prep, q->norm, err);
   else
     st = gs_cli_load(&o->ds, &o->g, q->data, q->split, q->prep, q->norm, err);
-  if (st == GS_OK && q->reorder_rcm) st = reorder_by_rcm(o->ds, &o->g, q->norm, err);
+  if (st == GS_OK && q->reorder_rcm) st = gs_cli_reorder_rcm(o->ds, &o->g, q->norm, err);
   if (st != GS_OK) return st;
   o->t_load = gs_clock_seconds() - o->t_load;
   o->counted_peak = gs_mem_peak() - o->mem_base;

@@ -129,6 +129,12 @@ gs_status gs_cli_load_columns(gs_dataset **ds, gs_graph **g, const char *dir, co
                               int64_t features, int64_t f0, gs_featprep prep, gs_norm norm,
                               gs_error *err);
 
+/* Renumbers the dataset's nodes by RCM (`--reorder rcm`) and rebuilds its graph with norm
+ * (features, labels and splits follow their nodes): what train does after loading, and what
+ * sweep's probe of such a run does too (the probe is keyed by the edges, so it must see the
+ * reordered graph to be the run's). */
+gs_status gs_cli_reorder_rcm(gs_dataset *ds, gs_graph **g, gs_norm norm, gs_error *err);
+
 /* The counts the cost model needs for the dataset at path: for a folder, from its binary
  * store's header and column counts (the store is built on first use; a few KiB read, at any
  * scale), else (an edge-list file, or a folder whose store cannot be written) from the loaded

@@ -9,6 +9,7 @@
 #include "core/memlimit.h"
 #include "core/runtime.h"
 #include "datasets/colrank.h"
+#include "datasets/permute.h"
 #include "datasets/store.h"
 #include "gnn/model.h"
 #include "scaling/cost.h"
@@ -108,6 +109,16 @@ fail:
   gs_graph_free(&g);
   gs_dataset_free(&ds);
   return st;
+}
+
+gs_status gs_cli_reorder_rcm(gs_dataset *ds, gs_graph **g, gs_norm norm, gs_error *err) {
+  int64_t *order = NULL;
+  gs_status st = gs_dataset_order_rcm(&order, ds, err);
+  if (st == GS_OK) st = gs_dataset_permute(ds, order, err);
+  gs_mem_free(order);
+  if (st != GS_OK) return st;
+  gs_graph_free(g);
+  return gs_graph_new(g, ds->num_nodes, ds->src, ds->dst, ds->num_edge_lines, norm, err);
 }
 
 bool gs_cli_parse_base(const char *s, gs_scaling_rule *rule) {

@@ -351,10 +351,12 @@ static gs_status write_tables(const table *t, const char *dir, const char *sourc
     fprintf(md.f, " %s |", keys[j]);
     fprintf(csv.f, "%s,", keys[j]);
   }
-  fprintf(md.f, " seeds | test acc (%%) | val acc (%%) | depth | width | features | FLOPs/epoch "
+  /* "columns": the feature columns the model reads (resolution), apart from a `features` axis
+   * (the preparation, rownorm or l2...) that the keys above may already show. */
+  fprintf(md.f, " seeds | test acc (%%) | val acc (%%) | depth | width | columns | FLOPs/epoch "
           "| × base | epoch ms | predicted | peak RSS MiB | predicted | counted MiB "
           "| predicted |\n|");
-  fprintf(csv.f, "seeds,test_acc_mean,test_acc_std,val_acc_mean,depth,width,features,"
+  fprintf(csv.f, "seeds,test_acc_mean,test_acc_std,val_acc_mean,depth,width,feature_columns,"
           "flops_per_epoch,cost_factor,epoch_ms,predicted_epoch_ms,peak_rss_mib,"
           "predicted_peak_rss_mib,counted_peak_mib,predicted_counted_peak_mib\n");
   for (int32_t j = 0; j < nk + 14; j++) fprintf(md.f, "---|");

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hash.h"
 #include "core/mem.h"
 #include "core/runtime.h"
 #include "gnn/model.h"
@@ -107,12 +108,7 @@ static bool is_flag_key(const char *key) {
 }
 
 uint64_t gs_sweep_hash(const char *text) {
-  uint64_t h = 14695981039346656037ULL;
-  for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
-    h ^= *c;
-    h *= 1099511628211ULL;
-  }
-  return h;
+  return gs_hash_fnv1a(GS_HASH_FNV_START, text, strlen(text));
 }
 
 static bool choice_ok(const char *choices, const char *v) {
@@ -402,11 +398,15 @@ static int compare_setting(const void *a, const void *b) {
  * - the program's built-in values (model gcn, batching full, false switches) are dropped, so
  *   a sweep naming them and one leaving them out give the same run_id. */
 static void resolve(gs_sweep_run *run) {
-  const char *s = gs_sweep_get(run, "strategy");
-  const char *phi = gs_sweep_get(run, "phi");
-  const bool scaled = s && strcmp(s, "explicit");
+  const char *phi = gs_sweep_get(run, "phi"), *named = gs_sweep_get(run, "strategy");
+  const bool scaled = named && strcmp(named, "explicit");
   if (scaled && (!phi || strtod(phi, NULL) == 0.0)) put(run, "strategy", "base");
-  s = gs_sweep_get(run, "strategy");
+  /* A copy: drop() and the sort below move the settings, so a pointer into run->set would
+   * come to name another setting's value (and make the run_id depend on the file's order). */
+  char strategy[GS_SWEEP_VALUE_MAX] = "";
+  if (gs_sweep_get(run, "strategy"))
+    snprintf(strategy, sizeof strategy, "%s", gs_sweep_get(run, "strategy"));
+  const char *s = strategy[0] ? strategy : NULL;
   if (!scaled) {
     drop(run, "phi");
     drop(run, "base");
@@ -444,8 +444,10 @@ static void resolve(gs_sweep_run *run) {
   /* A scaled run that leaves the stack to the program trains what the program's default
    * decides (residual + ReZero + LayerNorm from GS_MODEL_DEEP_DEPTH layers on, since 1af91ec;
    * plain before). Naming that in the canonical text keeps a newer binary from taking a result
-   * of the older default for its own: such runs are run again, not silently mixed. */
-  if (scaled && strcmp(s, "base") && !gs_sweep_get(run, "residual") &&
+   * of the older default for its own: such runs are run again, not silently mixed. The base
+   * run too: it is trained as `--strategy w --phi 0`, a scaled run (a base of depth 4 or more
+   * gets the deep stack). */
+  if (scaled && !gs_sweep_get(run, "residual") &&
       !gs_sweep_get(run, "layernorm") && !gs_sweep_get(run, "rezero") &&
       !gs_sweep_get(run, "plain"))
     snprintf(run->canonical + n, sizeof run->canonical - n, "%sstack=auto", n ? ";" : "");
@@ -761,10 +763,10 @@ static gs_status probe_of(const gs_sweep_probe_answer **out, gs_sweep_pricer *p,
   if (!p->probe) return GS_OK;
   char key[2560];
   const gs_model_config *m = &req->model;
-  snprintf(key, sizeof key, "%s|%s|%d|%d|%lld|%d|%.9g|%d|%d|%d|%d", req->dir,
+  snprintf(key, sizeof key, "%s|%s|%d|%d|%lld|%d|%.9g|%d|%d|%d|%d|%d", req->dir,
            req->split ? req->split : "", (int)req->norm, (int)req->prep,
            (long long)req->features, (int)m->family, (double)m->dropout, (int)m->residual,
-           (int)m->norm, (int)m->order, (int)req->train.decay_scope);
+           (int)m->norm, (int)m->order, (int)req->train.decay_scope, (int)req->reorder_rcm);
   for (int32_t i = 0; i < p->nprobed; i++)
     if (!strcmp(p->probed[i].key, key)) {
       if (p->probed[i].ok) *out = &p->probed[i].answer;
@@ -932,6 +934,7 @@ gs_status gs_sweep_price(gs_sweep_prediction *out, gs_sweep_pricer *p, const gs_
     req.train = topt;
     req.train.decay_scope = copt.decay_scope;
     req.train.weight_decay = copt.weight_decay;
+    req.reorder_rcm = (v = gs_sweep_get(run, "reorder")) && !strcmp(v, "rcm");
     gs_status pst = probe_of(&probe, p, &req, err);
     if (pst != GS_OK) return pst;
     if (probe) {
@@ -950,6 +953,8 @@ gs_status gs_sweep_price(gs_sweep_prediction *out, gs_sweep_pricer *p, const gs_
     return GS_OK;
   }
   r.ok = true;
+  for (int32_t i = 0; i < run->count; i++)
+    r.unpriced_flags += is_flag_key(run->set[i].key);
   r.depth = depth;
   r.width = width;
   r.features = features;

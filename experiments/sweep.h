@@ -98,6 +98,8 @@ typedef struct {
   double run_seconds;        /* load_seconds + epoch_seconds * epochs */
   gs_prediction_source source; /* what the epoch time stands on */
   bool family_priced;
+  int32_t unpriced_flags;    /* the run's `flag.NAME` settings: passed to train, unknown to the
+                                pricing, so its price is of the run without them */
 } gs_sweep_prediction;
 
 typedef struct gs_sweep_pricer gs_sweep_pricer;
@@ -120,6 +122,7 @@ typedef struct {
   const gs_cost_data *data; /* the dataset's counts */
   gs_model_config model;    /* family, dropout, residual, layer norm, order */
   gs_train_options train;   /* decay scope and weight decay as the run's */
+  bool reorder_rcm;         /* the run's `reorder rcm`: probe the reordered graph */
 } gs_sweep_probe_request;
 
 /* What a probe hook answers: the profile that prices those runs' epochs (the machine profile
@@ -144,7 +147,7 @@ void gs_sweep_pricer_set_probe(gs_sweep_pricer *p, gs_sweep_probe_fn fn, void *c
 gs_status gs_sweep_price(gs_sweep_prediction *out, gs_sweep_pricer *p, const gs_sweep_run *run,
                          gs_error *err);
 
-/* 64-bit FNV-1a of a NUL-terminated text. */
+/* 64-bit FNV-1a (core/hash.h) of a NUL-terminated text: the run_id of a canonical text. */
 uint64_t gs_sweep_hash(const char *text);
 
 #endif

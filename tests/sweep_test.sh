@@ -49,10 +49,24 @@ bad = [(r["run_id"], dry[r["run_id"]]["epoch_ms"], r["predicted"]["epoch_ms"]) f
        if dry[r["run_id"]]["source"] != "probe" or r["predicted"]["source"] != "probe"
        or abs(dry[r["run_id"]]["epoch_ms"] - r["predicted"]["epoch_ms"]) > 1e-3]
 print("dry run against recorded predictions:", bad or "all equal")
-sys.exit(1 if bad or len(runs) != 15 else 0)'
+sys.exit(1 if bad or len(runs) != int(sys.argv[3]) else 0)'
 if command -v python3 > /dev/null; then
-  check "dry-run epoch times = the runs' recorded ones" python3 -c "$same_prediction" "$tmp/dry.json" "$out"
+  check "dry-run epoch times = the runs' recorded ones" python3 -c "$same_prediction" "$tmp/dry.json" "$out" 15
 fi
+# A `reorder rcm` run is probed on the reordered graph, as its train probes it.
+printf 'dataset cora\nreorder rcm\nstrategy w\nphi 0\nbase 2,16,0.5\nepochs 3\n' > "$tmp/rcm.sweep"
+expect 0 "ran 1 (0 failed)" -- "$bin" sweep "$tmp/rcm.sweep" --out "$tmp/rcm.jsonl"
+"$bin" sweep "$tmp/rcm.sweep" --dry-run --json --out "$tmp/none.jsonl" > "$tmp/rcm-dry.json"
+if command -v python3 > /dev/null; then
+  check "reorder rcm: dry-run epoch time = the run's recorded one" python3 -c "$same_prediction" \
+    "$tmp/rcm-dry.json" "$tmp/rcm.jsonl" 1
+fi
+# flag.NAME settings go to train unpriced, and the dry run says so.
+printf 'dataset cora\nflag.lr 0.02\nepochs 1\n' > "$tmp/flag.sweep"
+expect 0 "1 run priced without their flag.NAME settings" -- \
+  "$bin" sweep "$tmp/flag.sweep" --dry-run --no-probe --out "$tmp/none.jsonl"
+expect 0 '"priced_without_flags":1' -- \
+  "$bin" sweep "$tmp/flag.sweep" --dry-run --no-probe --json --out "$tmp/none.jsonl"
 expect 0 "15 results in 5 groups" -- "$bin" report "$out" --out "$tmp/report"
 for f in results.md results.csv acc_vs_flops.svg acc_vs_flops.png acc_vs_memory.png \
          acc_vs_time.png predicted_vs_measured_memory.png predicted_vs_measured_time.svg \

@@ -120,6 +120,16 @@ START_TEST(test_sweep_run_id_stable) {
   snprintf(expect, sizeof expect, "%016llx",
            (unsigned long long)gs_sweep_hash("dataset=cora;lr=0.01;phi=2;seed=3;strategy=w;stack=auto"));
   ck_assert_str_eq(ra[0].run_id, expect);
+  /* The base run (phi 0) is scaled too: stack=auto whatever the order of the lines (it
+   * depended on it when the strategy was read through a pointer that the sort moved). */
+  gs_sweep *b1 = parse_ok("strategy w\nphi 0\ndataset cora\n");
+  gs_sweep *b2 = parse_ok("dataset cora\nstrategy w\nphi 0\n");
+  int64_t nb1, nb2;
+  const gs_sweep_run *rb1 = gs_sweep_runs(b1, &nb1), *rb2 = gs_sweep_runs(b2, &nb2);
+  ck_assert_str_eq(rb1[0].canonical, "dataset=cora;strategy=base;stack=auto");
+  ck_assert_str_eq(rb2[0].canonical, rb1[0].canonical);
+  gs_sweep_free(&b1);
+  gs_sweep_free(&b2);
   /* FNV-1a 64 of "a" (published test vector). */
   ck_assert(gs_sweep_hash("a") == 0xaf63dc4c8601ec8cULL);
   gs_sweep_free(&a);
