@@ -91,10 +91,10 @@ def peer_row(args, data, model, seeds, prep):
     cmd = ["/usr/bin/python3", args.peer, data, "--model", model,
            "--depth", str(depth), "--width", str(width), "--epochs", str(args.epochs),
            "--seeds", str(seeds), "--threads", str(args.threads), "--dropout-impl", "rand", "--json",
-           "--adj", "coo"]  # A_hat in COO: torch 1.13's CSR product sorts a transpose in every backward
+           "--adj", "pattern"]  # the transpose's pattern built once (peer_torch.PatternMatrix)
     cmd += ["--features", prep]
     if PEER_SPARSE.get(os.path.basename(data), True):
-        cmd.append("--sparse-features")
+        cmd += ["--sparse-features", "--feat-layout", "pattern"]
     r, wall = run_json(cmd)
     tests = r["test_acc_per_seed"] if seeds > 1 else [r["test_acc"]]
     return tests, [r["epoch_ms_median"]], wall, cmd, r["features_prep"]

@@ -40,7 +40,9 @@ def parse_args(argv):
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--seeds", type=int, default=0, help="run seeds 0..K-1 and report mean/std (overrides --seed)")
     p.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
-    p.add_argument("--adj", choices=["csr", "coo"], default="csr", help="sparse format of A_hat (default csr)")
+    p.add_argument("--adj", choices=["csr", "coo", "pattern"], default="csr",
+                   help="sparse format of A_hat (default csr); pattern: CSR with its transpose's "
+                        "pattern built once, for a backward that sorts nothing (PatternMatrix)")
     p.add_argument("--features", choices=["raw", "rownorm", "l2", "binary"], default="raw",
                    help="feature preparation, as gnnscale's --features (default raw): rownorm rows "
                         "to sum 1, l2 rows to unit Euclidean norm, binary x != 0 becomes 1; pass "
@@ -48,9 +50,9 @@ def parse_args(argv):
     p.add_argument("--rownorm", action="store_true", help="same as --features rownorm")
     p.add_argument("--binarize", action="store_true", help="same as --features binary")
     p.add_argument("--sparse-features", action="store_true", help="keep the features as a sparse tensor")
-    p.add_argument("--feat-layout", choices=["coo", "csr"], default="coo",
+    p.add_argument("--feat-layout", choices=["coo", "csr", "pattern"], default="coo",
                    help="layout of sparse features (default coo: in torch 1.13 the backward of a "
-                        "CSR product sorts a transpose every step)")
+                        "CSR product sorts a transpose every step; pattern: as --adj pattern)")
     p.add_argument("--json", action="store_true", help="print one JSON line instead of a summary")
     args = p.parse_args(argv)
     if args.depth < 1:
@@ -204,7 +206,77 @@ def normalized_adjacency(n, src, dst, fmt, norm="sym"):
         vals = (dinv[rows] * dinv[cols]).astype(np.float32)
     index = torch.from_numpy(np.stack([rows, cols]))
     a = torch.sparse_coo_tensor(index, torch.from_numpy(vals), (n, n)).coalesce()
-    return a.to_sparse_csr() if fmt == "csr" else a
+    return to_layout(a, fmt)
+
+
+# ------------------------------------------------------------------------------------------
+# Sparse products whose pattern is fixed for the whole run
+# ------------------------------------------------------------------------------------------
+
+class PatternMatrix:
+    """A sparse matrix whose pattern is fixed for the run (A_hat, sparse features, SGC's
+    A_hat^K X) and whose values may change (dropout): CSR, plus its transpose's CSR pattern and
+    the permutation that carries values into it, both built once. torch 1.13's own backward of
+    a COO or CSR product transposes and sorts the matrix at every step (Coauthor CS's 1.1M
+    feature non-zeros: ~50 ms of a ~70 ms product). Same products, same values, summed in the
+    same row order: only float rounding can differ from torch.sparse.mm.
+    Has .layout (sparse_csr), .shape, .values() and ._nnz() as the torch tensors it replaces."""
+
+    layout = torch.sparse_csr
+
+    def __init__(self, coo, pattern=None, values=None):
+        if pattern is None:
+            coo = coo.coalesce()
+            rows, cols = coo.indices()
+            n, f = coo.shape
+            crow = torch.zeros(n + 1, dtype=torch.int64)
+            crow[1:] = torch.cumsum(torch.bincount(rows, minlength=n), 0)
+            perm = torch.from_numpy(np.lexsort((rows.numpy(), cols.numpy())))
+            crow_t = torch.zeros(f + 1, dtype=torch.int64)
+            crow_t[1:] = torch.cumsum(torch.bincount(cols, minlength=f), 0)
+            pattern = (crow, cols.clone(), crow_t, rows[perm].clone(), perm, (n, f))
+            values = coo.values()
+        self.pattern, self._values = pattern, values
+        self.shape = torch.Size(pattern[5])
+
+    def values(self):
+        return self._values
+
+    def _nnz(self):
+        return self._values.numel()
+
+    def with_values(self, values):
+        return PatternMatrix(None, self.pattern, values)
+
+    def csr(self, transposed=False):
+        crow, col, crow_t, col_t, perm, (n, f) = self.pattern
+        if transposed:
+            return torch.sparse_csr_tensor(crow_t, col_t, self._values[perm], (f, n))
+        return torch.sparse_csr_tensor(crow, col, self._values, (n, f))
+
+    def to_dense(self):
+        return self.csr().to_dense()
+
+
+class _PatternProduct(torch.autograd.Function):
+    """M D for a PatternMatrix M (a constant: no gradient to its values) and a dense D; the
+    backward is M^T G with M^T's pattern from the PatternMatrix."""
+
+    @staticmethod
+    def forward(ctx, dense, matrix):
+        ctx.matrix = matrix
+        return matrix.csr() @ dense
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ctx.matrix.csr(transposed=True) @ grad, None
+
+
+def spmm(matrix, dense):
+    """torch.sparse.mm(matrix, dense), through _PatternProduct for a PatternMatrix."""
+    if isinstance(matrix, PatternMatrix):
+        return _PatternProduct.apply(dense, matrix)
+    return torch.sparse.mm(matrix, dense)
 
 
 # ------------------------------------------------------------------------------------------
@@ -228,11 +300,11 @@ class GCN(torch.nn.Module):
         for layer, (w, b) in enumerate(zip(self.weights, self.biases)):
             if h.layout != torch.strided:                 # only the input can be sparse
                 h = sparse_dropout(h, dropout, training, impl)
-                t = torch.sparse.mm(h, w)                  # H W, sparse features
+                t = spmm(h, w)                             # H W, sparse features
             else:
                 h = dense_dropout(h, dropout, training, impl)
                 t = h @ w                                  # H W
-            h = torch.sparse.mm(a_hat, t) + b              # A_hat (H W) + b
+            h = spmm(a_hat, t) + b                         # A_hat (H W) + b
             if layer < last:
                 h = F.relu(h)
         return h
@@ -247,7 +319,7 @@ def glorot(fan_in, fan_out):
 def first_product(h, w, dropout, training, impl):
     """dropout(H) W for dense or sparse H (as GCN.forward's first step)."""
     if h.layout != torch.strided:
-        return torch.sparse.mm(sparse_dropout(h, dropout, training, impl), w)
+        return spmm(sparse_dropout(h, dropout, training, impl), w)
     return dense_dropout(h, dropout, training, impl) @ w
 
 
@@ -270,11 +342,11 @@ class SAGE(torch.nn.Module):
         for layer in range(last + 1):
             if h.layout != torch.strided:
                 hd = sparse_dropout(h, dropout, training, impl)  # one mask for both products
-                own, neigh = torch.sparse.mm(hd, self.w_self[layer]), torch.sparse.mm(hd, self.w_neigh[layer])
+                own, neigh = spmm(hd, self.w_self[layer]), spmm(hd, self.w_neigh[layer])
             else:
                 hd = dense_dropout(h, dropout, training, impl)
                 own, neigh = hd @ self.w_self[layer], hd @ self.w_neigh[layer]
-            h = own + torch.sparse.mm(a_hat, neigh) + self.biases[layer]
+            h = own + spmm(a_hat, neigh) + self.biases[layer]
             if layer < last:
                 h = F.relu(h)
         return h
@@ -301,7 +373,7 @@ class GIN(torch.nn.Module):
         last = len(self.w1) - 1
         for layer in range(last + 1):
             t = first_product(h, self.w1[layer], dropout, training, impl)  # linear: aggregate after
-            v = torch.sparse.mm(a_hat, t) + self.eps[layer] * t + self.b1[layer]
+            v = spmm(a_hat, t) + self.eps[layer] * t + self.b1[layer]
             h = F.relu(v) @ self.w2[layer] + self.b2[layer]
             if layer < last:
                 h = F.relu(h)
@@ -320,7 +392,7 @@ class SGC(torch.nn.Module):
         return [self.w]
 
     def forward(self, a_hat, x, dropout, training, impl="torch"):
-        return dense_dropout(x, dropout, training, impl) @ self.w + self.b
+        return first_product(x, self.w, dropout, training, impl) + self.b
 
 
 class APPNP(torch.nn.Module):
@@ -342,7 +414,7 @@ class APPNP(torch.nn.Module):
         h = dense_dropout(h, dropout, training, impl) @ self.w2 + self.b2
         p = h
         for _ in range(self.steps):
-            p = (1.0 - self.alpha) * torch.sparse.mm(a_hat, p) + self.alpha * h
+            p = (1.0 - self.alpha) * spmm(a_hat, p) + self.alpha * h
         return p
 
 
@@ -363,11 +435,23 @@ def make_model(args, f, classes):
     return model, model.decayed()
 
 
-def propagate(a_hat, x, steps):
-    """A_hat^K X, dense (SGC's input)."""
-    s = x.to_dense() if x.layout != torch.strided else x
+# Below this share of non-zeros SGC's A_hat^K X is kept sparse (gnnscale's threshold for
+# sparse features).
+SPARSE_BELOW = 0.25
+
+
+def propagate(a_hat, x, steps, fmt="coo"):
+    """A_hat^K X (SGC's input), computed once as sparse x dense products. Kept as a sparse COO
+    tensor when the features were given sparse and A_hat^K X is mostly zeros (CiteSeer's is 6.5%
+    non-zeros): dropout of its stored values is the same distribution as dense dropout (zeros
+    stay zero, as sparse_dropout), and the dense 3327 x 3703 copy of each dropout step cost
+    ~0.4 s of CPU per epoch."""
+    sparse = x.layout != torch.strided
+    s = x.to_dense() if sparse else x
     for _ in range(steps):
-        s = torch.sparse.mm(a_hat, s)
+        s = spmm(a_hat, s)
+    if sparse and s.numel() and (s != 0).sum().item() < SPARSE_BELOW * s.numel():
+        return to_layout(s.to_sparse().coalesce(), fmt)
     return s
 
 
@@ -377,7 +461,26 @@ def dense_dropout(x, rate, training, impl):
         return x
     if impl == "torch":
         return F.dropout(x, rate, True)
-    return x * (torch.rand_like(x) >= rate) * (1.0 / (1.0 - rate))
+    # The same mask and scale as x * (rand >= rate) / (1 - rate), bit for bit, built as a float
+    # tensor in place: multiplying by torch's bool tensor costs 9x more (Amazon Photo's
+    # features, one thread: 176 against 19 ms).
+    if x.requires_grad:
+        return x * torch.rand_like(x).ge_(rate).mul_(1.0 / (1.0 - rate))
+    # An input (features, a sparse matrix's values): the mask and the product go to buffers
+    # kept for the next step, whose dropout comes after this step's backward. Fresh allocations
+    # of this size come back from the kernel page by page: Amazon Photo's 7650 x 745 features
+    # took 170 ms of CPU per dropout that way, 21 ms in reused buffers. Same draws as rand_like.
+    key = (x.data_ptr(), tuple(x.shape), x.dtype)
+    if key not in _INPUT_BUFFERS:
+        if len(_INPUT_BUFFERS) >= 4:  # inputs of changing shape (Cluster-GCN's batches)
+            _INPUT_BUFFERS.clear()
+        _INPUT_BUFFERS[key] = (torch.empty_like(x), torch.empty_like(x))
+    mask, out = _INPUT_BUFFERS[key]
+    mask.uniform_().ge_(rate).mul_(1.0 / (1.0 - rate))
+    return torch.mul(x, mask, out=out)
+
+
+_INPUT_BUFFERS = {}  # dense_dropout's (mask, product) per input tensor
 
 
 def sparse_dropout(x, rate, training, impl):
@@ -386,13 +489,15 @@ def sparse_dropout(x, rate, training, impl):
     if not training or rate == 0.0:
         return x
     values = dense_dropout(x.values(), rate, True, impl)
+    if isinstance(x, PatternMatrix):
+        return x.with_values(values)
     if x.layout == torch.sparse_csr:
         return torch.sparse_csr_tensor(x.crow_indices(), x.col_indices(), values, x.shape)
     return torch.sparse_coo_tensor(x.indices(), values, x.shape)
 
 
 def features_tensor(features, n, sparse, fmt):
-    """The features as a dense tensor, or sparse in layout `fmt` ("coo" or "csr")."""
+    """The features as a dense tensor, or sparse in layout `fmt` ("coo", "csr" or "pattern")."""
     kind, data = features
     if kind == "dense":
         x = torch.from_numpy(np.ascontiguousarray(data))
@@ -405,7 +510,14 @@ def features_tensor(features, n, sparse, fmt):
                                     torch.from_numpy(vals), (n, f_dim)).coalesce()
         if not sparse:
             return x.to_dense()
-    return x.to_sparse_csr() if fmt == "csr" else x
+    return to_layout(x, fmt)
+
+
+def to_layout(coo, fmt):
+    """A sparse COO tensor as `fmt`: coo, csr or pattern (a PatternMatrix)."""
+    if fmt == "pattern":
+        return PatternMatrix(coo)
+    return coo.to_sparse_csr() if fmt == "csr" else coo
 
 
 # ------------------------------------------------------------------------------------------
@@ -461,7 +573,7 @@ def main(args):
     a_hat = normalized_adjacency(data["n"], data["src"], data["dst"], args.adj, norm)
     x = features_tensor(data["features"], data["n"], args.sparse_features, args.feat_layout)
     if args.model == "sgc":
-        x = propagate(a_hat, x, args.depth)
+        x = propagate(a_hat, x, args.depth, args.feat_layout)
     load_s = time.perf_counter() - t0
 
     seeds = list(range(args.seeds)) if args.seeds > 0 else [args.seed]
