@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/flops.h"
+
 bool gs_parse_bytes(const char *s, int64_t *out) {
   char *end = NULL;
   errno = 0;
@@ -56,4 +58,13 @@ void gs_json_string(FILE *f, const char *s) {
     else fputc(ch, f);
   }
   fputc('"', f);
+}
+
+void gs_json_category_ms(const char *key, const double *seconds) {
+  static const char *const names[GS_FLOPS_CATEGORIES] = {"aggregate", "dense", "sparse_input",
+                                                         "elementwise"};
+  printf("%s:{", key);
+  for (int i = 0; i < GS_FLOPS_CATEGORIES; i++)
+    printf("%s\"%s\":%.4f", i ? "," : "", names[i], 1e3 * seconds[i]);
+  printf("}");
 }

@@ -16,4 +16,9 @@ const char *gs_format_bytes(int64_t bytes, char *buf, size_t size);
 /* JSON string escaping into a stream. */
 void gs_json_string(FILE *f, const char *s);
 
+/* `key` (written as given, e.g. ",\"kernel_ms\"") then an object of milliseconds per kernel
+ * category of core/flops.h from seconds[GS_FLOPS_CATEGORIES], on stdout:
+ * {"aggregate":..,"dense":..,"sparse_input":..,"elementwise":..}. */
+void gs_json_category_ms(const char *key, const double *seconds);
+
 #endif

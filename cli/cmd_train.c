@@ -82,15 +82,6 @@ typedef struct {
 
 /* Prints `key:{"aggregate":ms,...}`, one entry per kernel category (core/flops.h), from
  * seconds. */
-static void print_category_ms(const char *key, const double *seconds) {
-  static const char *const names[GS_FLOPS_CATEGORIES] = {"aggregate", "dense", "sparse_input",
-                                                         "elementwise"};
-  printf("%s:{", key);
-  for (int i = 0; i < GS_FLOPS_CATEGORIES; i++)
-    printf("%s\"%s\":%.4f", i ? "," : "", names[i], 1e3 * seconds[i]);
-  printf("}");
-}
-
 
 /* The resident bytes once the runtime is up and OpenBLAS has run one product (its thread
  * pool and buffers exist), before any data. Reported (rss_after_runtime_bytes), but it
@@ -506,7 +497,7 @@ static void print_json_runs(const train_outcome *o, int64_t seeds) {
            r->best_val_loss, r->train_acc, r->final_train_loss, r->best_epoch, r->epochs_run,
            1e3 * r->epoch_seconds_median, 1e3 * r->train_seconds_median,
            1e3 * r->eval_seconds_median, (long long)r->peak_bytes, (long long)r->flops_per_epoch);
-    print_category_ms(",\"kernel_ms\"", r->kernel_seconds_median);
+    gs_json_category_ms(",\"kernel_ms\"", r->kernel_seconds_median);
     printf("}");
   }
 }
@@ -532,7 +523,7 @@ static void print_json_prediction(const train_request *q, const train_price *p) 
          (long long)(p->rss_priced + p->cost.peak_bytes), 1e3 * p->cost.seconds_per_epoch,
          (long long)p->cost.epoch.total, (long long)p->cost.features);
   gs_cli_prediction_json(&p->pred, stdout);
-  print_category_ms(",\"kernel_ms\"", p->cost.seconds_category);
+  gs_json_category_ms(",\"kernel_ms\"", p->cost.seconds_category);
   printf("}");
 }
 

@@ -437,9 +437,10 @@ static double median(double *v, int32_t count) {
 }
 
 /* Evaluation over all parts, Q at a time in order: validation loss and accuracy, test and
- * training accuracy, each over all of its nodes. */
+ * training accuracy, each over all of its nodes; the seconds spent building and binding the
+ * batches are added to *build. */
 static gs_status evaluate(gs_cluster *c, gs_model *m, int64_t step, double *val_loss,
-                          double acc[3], gs_error *err) {
+                          double acc[3], double *build, gs_error *err) {
   const int32_t P = c->cap.parts, Q = c->cap.clusters_per_batch;
   const int64_t classes = gs_model_layout_of(m)->shape.classes;
   double loss_sum = 0.0, correct[3] = {0, 0, 0};
@@ -447,8 +448,10 @@ static gs_status evaluate(gs_cluster *c, gs_model *m, int64_t step, double *val_
   for (int32_t p = 0; p < P; p++) c->order[p] = p;
   for (int32_t b = 0; b < P; b += Q) {
     const int32_t count = P - b < Q ? P - b : Q;
+    const double t0 = gs_clock_seconds();
     gs_status st = make_batch(c, c->order + b, count, err);
     if (st == GS_OK) st = gs_model_bind(m, c->g, &c->x, err);
+    *build += gs_clock_seconds() - t0;
     const float *logits = NULL;
     if (st == GS_OK) st = gs_model_forward(m, false, step, &logits, err);
     if (st != GS_OK) return st;
@@ -472,6 +475,7 @@ gs_status gs_cluster_train(gs_train_result *result, gs_model *m, gs_cluster *c,
                            const gs_train_options *opts, gs_error *err) {
   gs_status st = GS_OK;
   double *times = NULL, *train_times = NULL, *eval_times = NULL, *kernel_times = NULL;
+  double *build_times = NULL;
   const gs_model_layout *L = gs_model_layout_of(m);
   const int64_t classes = L->shape.classes;
   const int32_t P = c->cap.parts, Q = c->cap.clusters_per_batch;
@@ -488,7 +492,8 @@ gs_status gs_cluster_train(gs_train_result *result, gs_model *m, gs_cluster *c,
   eval_times = gs_mem_alloc((size_t)epochs * sizeof *eval_times, "train_log");
   kernel_times = gs_mem_alloc((size_t)epochs * GS_FLOPS_CATEGORIES * sizeof *kernel_times,
                               "train_log");
-  if (!times || !train_times || !eval_times || !kernel_times) {
+  build_times = gs_mem_alloc((size_t)epochs * sizeof *build_times, "train_log");
+  if (!times || !train_times || !eval_times || !kernel_times || !build_times) {
     st = gs_error_set(err, GS_ERR_NOMEM, "out of memory for the training log");
     goto fail;
   }
@@ -520,13 +525,18 @@ gs_status gs_cluster_train(gs_train_result *result, gs_model *m, gs_cluster *c,
       c->order[p] = c->order[j];
       c->order[j] = t;
     }
-    double loss_sum = 0.0;
+    double loss_sum = 0.0, build = 0.0;
     int64_t loss_nodes = 0;
     for (int32_t b = 0; b < P; b += Q) {
       const int32_t count = P - b < Q ? P - b : Q;
+      const double tb = gs_clock_seconds();
       GS_TRY(make_batch(c, c->order + b, count, err));
-      if (c->count[0] == 0) continue; /* no training node in this batch: nothing to learn */
+      if (c->count[0] == 0) { /* no training node in this batch: nothing to learn */
+        build += gs_clock_seconds() - tb;
+        continue;
+      }
       GS_TRY(gs_model_bind(m, c->g, &c->x, err));
+      build += gs_clock_seconds() - tb;
       step++;
       const float *logits = NULL;
       GS_TRY(gs_model_forward(m, true, step, &logits, err));
@@ -546,8 +556,9 @@ gs_status gs_cluster_train(gs_train_result *result, gs_model *m, gs_cluster *c,
     }
     const double t1 = gs_clock_seconds();
     double val_loss = 0.0, acc[3];
-    GS_TRY(evaluate(c, m, step, &val_loss, acc, err));
+    GS_TRY(evaluate(c, m, step, &val_loss, acc, &build, err));
     const double t2 = gs_clock_seconds();
+    build_times[epoch - 1] = build;
     const double val_acc = acc[1];
     train_times[epoch - 1] = t1 - t0;
     eval_times[epoch - 1] = t2 - t1;
@@ -582,6 +593,7 @@ gs_status gs_cluster_train(gs_train_result *result, gs_model *m, gs_cluster *c,
   res.epoch_seconds_median = median(times, res.epochs_run);
   res.train_seconds_median = median(train_times, res.epochs_run);
   res.eval_seconds_median = median(eval_times, res.epochs_run);
+  res.build_seconds_median = median(build_times, res.epochs_run);
   for (int i = 0; i < GS_FLOPS_CATEGORIES; i++) {
     double *log = kernel_times + i * epochs;
     res.kernel_seconds_median[i] = res.epochs_run > 1 ? median(log + 1, res.epochs_run - 1) : log[0];
@@ -594,5 +606,6 @@ fail:
   gs_mem_free(train_times);
   gs_mem_free(eval_times);
   gs_mem_free(kernel_times);
+  gs_mem_free(build_times);
   return st;
 }

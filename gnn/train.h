@@ -39,6 +39,10 @@ typedef struct {
   double epoch_seconds_median; /* train step + evaluation */
   double train_seconds_median;
   double eval_seconds_median;
+  /* Cluster-GCN: seconds per epoch spent building and binding batches (reading their parts,
+   * inducing and normalising the subgraph, preparing the features, rebuilding Xᵀ), training
+   * and evaluation together, the median over the epochs; 0 for full-batch training. */
+  double build_seconds_median;
   double total_seconds;
   /* Seconds per epoch spent in the kernels of each category (core/flops.h), the median over
    * every epoch but the first (which warms caches and thread pools); the rest of the epoch

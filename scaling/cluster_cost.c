@@ -24,7 +24,7 @@ gs_status gs_cluster_cost_estimate(gs_cluster_cost *out, const gs_model_config *
   c.dataset_bytes = gs_store_reader_bytes(&ordered);
   c.state_bytes = gs_cluster_store_state_bytes(cap, info->file_features, sparse, norm);
   c.model_bytes = L.total_bytes + gs_model_object_bytes();
-  c.log_bytes = (3 + GS_FLOPS_CATEGORIES) * 8 * (int64_t)epochs;
+  c.log_bytes = (4 + GS_FLOPS_CATEGORIES) * 8 * (int64_t)epochs; /* gs_cluster_train's logs */
   c.peak_bytes = c.dataset_bytes + c.state_bytes + c.model_bytes + c.log_bytes;
   /* Opening the store streams it through a buffer freed before the batches are allocated:
    * the peak is the larger of the two moments. */
@@ -50,32 +50,65 @@ gs_cluster_capacity gs_cluster_cost_capacity_estimate(const gs_store_info *info,
   return c;
 }
 
-/* Bytes make_batch (gnn/cluster.c) moves for a batch of nb nodes whose rows hold row_entries
- * entries of the graph, keeping `kept` entries of Â (self loops included), with fnnz sparse
- * feature entries or dense rows of f, read part by part from the store: pread copies each
- * part's row pointers (8 per node), columns (4 per entry), labels (4 per node) and features
- * (CSR: 8 per row pointer and 12 per entry; dense: 4 per value) from the page cache into the
- * batch buffers (read and written: twice each); gs_graph_induce_rows reads the row pointers
- * and columns again, writes the kept columns and row pointers (8 each) and the node scales
- * (8); filling the values reads each kept column and its scale and writes the value (20, and
- * 4 more for Âᵀ under row normalisation); the features' preparation (rownorm, l2) reads and
- * writes each value once more (4 + 4, and the row pointers for CSR); the split marker is read
- * per node and the part bases cleared. */
+/* Bytes make_batch (gnn/cluster.c) streams for a batch of nb nodes from q parts whose rows
+ * hold row_entries entries of the graph, keeping `kept` entries of Â (self loops included),
+ * with fnnz sparse feature entries or dense rows of f, read part by part from the store:
+ * - gs_store_reader_read_part: pread copies each part's row pointers (8 per node and one more
+ *   per part), columns (4 per entry), labels (4 per node) and features (CSR: 8 per row pointer
+ *   and 12 per entry; dense: 4 per value) from the page cache into the batch buffers (read
+ *   and written: twice each), then checks them (row pointers, columns, labels and feature
+ *   columns read once more); the sparse row pointers are rebased (read and written);
+ * - gs_graph_induce_rows reads the row pointers and columns again, writes the kept columns
+ *   and row pointers (8 each) and the node scales (8), and clears the part bases (8 per
+ *   part); filling the values reads each kept column and writes its value (12, and 4 more for
+ *   Âᵀ under row normalisation; the scale it gathers is a random access, priced apart);
+ * - the features' preparation (rownorm, l2) reads and writes each value once more (4 + 4, and
+ *   the row pointers for CSR);
+ * - the split marker is read per node and the local lists written (8 per node at most). */
 static double build_bytes(double nb, double row_entries, double kept, double fnnz, double f,
-                          bool sparse, gs_norm norm, int32_t parts) {
-  double b = 8.0 * parts + 2.0 * (8.0 * nb + 4.0 * row_entries + 4.0 * nb);
-  b += 8.0 * nb + 4.0 * row_entries + 8.0 * (kept + nb) + 8.0 * nb;
-  b += (norm == GS_NORM_ROW ? 24.0 : 20.0) * kept;
-  b += sparse ? 2.0 * (8.0 * nb + 12.0 * fnnz) + 8.0 * fnnz + 8.0 * nb /* read, prepared */
-              : 2.0 * 4.0 * nb * f + 8.0 * nb * f;
-  return b + nb;
+                          bool sparse, gs_norm norm, int32_t parts, int32_t q) {
+  const double rows = 8.0 * (nb + q);
+  double b = 2.0 * (rows + 4.0 * row_entries + 4.0 * nb);        /* pread: graph, labels */
+  b += rows + 4.0 * row_entries + 4.0 * nb;                      /* their checks */
+  b += 8.0 * parts + rows + 4.0 * row_entries + 8.0 * (kept + nb) + 8.0 * nb; /* induce */
+  b += (norm == GS_NORM_ROW ? 16.0 : 12.0) * kept;               /* values */
+  if (sparse)
+    b += 2.0 * (rows + 12.0 * fnnz) + (rows + 8.0 * fnnz) + 2.0 * rows /* pread, checks, rebase */
+         + 8.0 * fnnz + 8.0 * nb;                                 /* prepared */
+  else
+    b += 2.0 * 4.0 * nb * f + 8.0 * nb * f;
+  return b + nb + 8.0 * nb;                                       /* marker, lists */
 }
 
-/* Bytes of gs_input_transpose_into on a batch's sparse features: the counts cleared and summed
- * (8 and 16 per column), each entry's column read to count it (8) and its column and value read
- * and its transposed column, value and permutation written (36), the row pointers read. */
+/* Random accesses of building that batch, each a cache line that the streamed count above
+ * does not cover: filling the values gathers the scale of each kept entry's column (the row
+ * kernel finds the neighbours' parts by walking the sorted rows along the chosen parts, which
+ * the streamed count covers). */
+static double build_accesses(double kept) { return kept; }
+
+/* Bytes of gs_input_transpose_into on a batch's sparse features, streamed: the counts cleared,
+ * summed and shifted (8, 16 and 16 per column), each entry's column read twice (count, fill)
+ * and its value read, the row pointers read. */
 static double bind_bytes(double nb, double fnnz, double f) {
-  return 24.0 * f + 8.0 * nb + 44.0 * fnnz;
+  return 40.0 * f + 8.0 * nb + 20.0 * fnnz;
+}
+
+/* Its random accesses: each entry lands at its column's cursor, a random slot of Xᵀ where its
+ * column, value and permutation are written (three independent stores to the same slot of three
+ * arrays, which overlap: one access); the cursors and counts (8 per column) stay in cache. */
+static double bind_accesses(double fnnz) { return fnnz; }
+
+/* The bytes of the gather curve's count (profile.h) per neighbour entry of its rows of 16
+ * floats with 8 neighbours per row: the entry's column and value (12), the row gathered (64),
+ * and an eighth of the row pointer and output row (8 + 64). */
+#define GATHER_BYTES_PER_ENTRY (12.0 + 64.0 + (8.0 + 64.0) / 8.0)
+
+/* Seconds one thread takes per random access into an array of `bytes`: the gather curve's
+ * time per neighbour entry at that operand size (a random row of 16 floats: a cache line),
+ * the profile's threads' rate shared by one. */
+static double access_seconds(const gs_profile *p, double bytes) {
+  const double threads = (double)(p->threads > 0 ? p->threads : 1);
+  return GATHER_BYTES_PER_ENTRY * threads / (gs_profile_gather_rate(p, bytes, 16) * 1e9);
 }
 
 static int64_t ceil_div(double a, double b) { return (int64_t)ceil(a / b); }
@@ -126,15 +159,24 @@ gs_status gs_cluster_cost_time(gs_cluster_time *out, int32_t depth, int64_t widt
   if (st != GS_OK) return st;
 
   const double nb = (double)t.batch_nodes, f = (double)info->file_features;
-  const double fnnz = (double)t.batch_feature_nnz;
-  t.build_bytes = build_bytes(nb, (double)t.batch_row_entries, (double)t.batch_entries, fnnz, f,
-                              sparse, norm, parts);
+  const double fnnz = (double)t.batch_feature_nnz, kept = (double)t.batch_entries;
+  const double row_entries = (double)t.batch_row_entries;
+  t.build_bytes = build_bytes(nb, row_entries, kept, fnnz, f, sparse, norm, parts, q);
+  t.build_accesses = build_accesses(kept);
   t.bind_bytes = sparse ? bind_bytes(nb, fnnz, f) : 0.0;
-  /* Both run on one thread: a thread's share of the measured copy bandwidth. */
+  t.bind_accesses = sparse ? bind_accesses(fnnz) : 0.0;
+  /* Both run on one thread: streamed bytes at a thread's share of the measured copy
+   * bandwidth, random accesses at a thread's share of the gather curve at the size of the
+   * array they fall in (the batch's node scales; Xᵀ's arrays). */
   const double serial_gbs =
       profile->copy_gbs / (double)(profile->threads > 0 ? profile->threads : 1);
-  t.seconds_build = t.build_bytes / (serial_gbs * 1e9);
-  t.seconds_bind = t.bind_bytes / (serial_gbs * 1e9);
+  t.seconds_build = t.build_bytes / (serial_gbs * 1e9) +
+                    t.build_accesses * access_seconds(profile, 8.0 * nb);
+  t.seconds_bind = t.bind_bytes / (serial_gbs * 1e9) +
+                   t.bind_accesses * access_seconds(profile, 20.0 * fnnz);
+  t.seconds_build_epoch = 2.0 * (double)B * (t.seconds_build + t.seconds_bind);
+  for (int c = 0; c < GS_FLOPS_CATEGORIES; c++)
+    t.seconds_category[c] = (double)B * t.batch.seconds_category[c];
   t.seconds_train = (double)B * (t.seconds_build + t.seconds_bind + t.batch.seconds_train);
   t.seconds_eval = (double)B * (t.seconds_build + t.seconds_bind + t.batch.seconds_eval);
   t.seconds_per_epoch = t.seconds_train + t.seconds_eval;

@@ -50,10 +50,13 @@ gs_cluster_capacity gs_cluster_cost_capacity_estimate(const gs_store_info *info,
  * of the epoch: n/B nodes, its entries of Â and its feature entries, the split's nodes / B,
  * by gs_cost_estimate on that shape (so the aggregation walks the batch's entries, the dense
  * transforms its rows, and Adam runs once per batch over every parameter); building a batch is
- * priced from the bytes it moves (make_batch: its parts read from the store, the row kernel's
- * kept entries and normalisation, the features' preparation, labels) at one thread's share of
- * the profile's copy bandwidth (the builder is serial), and binding it, for sparse features,
- * from the bytes of rebuilding Xᵀ. */
+ * priced from what make_batch does, counted: the bytes it streams (its parts read from the
+ * store and checked, the row kernel's kept entries and normalisation, the features'
+ * preparation, labels) at one thread's share of the profile's copy bandwidth (the builder is
+ * serial), and its random accesses (a node scale gathered per kept entry) at one thread's
+ * share of the gather curve at the size of the array accessed; binding it, for sparse
+ * features, from the bytes and the scattered writes (a random slot per entry) of rebuilding
+ * Xᵀ, priced alike. */
 typedef struct {
   int32_t batches;              /* B = ceil(P/Q), of training and of evaluation */
   double epoch_entries;         /* entries of Â over the epoch's batches, self loops included:
@@ -65,10 +68,15 @@ typedef struct {
   int64_t batch_row_entries;    /* the graph's entries of its rows, cut links included */
   int64_t batch_feature_nnz;    /* sparse features: the average batch's share */
   gs_cost batch;                /* one training step and one evaluation of the average batch */
-  double build_bytes;           /* bytes moved building one batch (graph, features, labels) */
-  double bind_bytes;            /* bytes of rebuilding Xᵀ when the model binds it (sparse) */
+  double build_bytes;           /* bytes streamed building one batch (graph, features, labels) */
+  double build_accesses;        /* its random accesses: a node scale gathered per kept entry */
+  double bind_bytes;            /* bytes streamed rebuilding Xᵀ when the model binds it (sparse) */
+  double bind_accesses;         /* its random accesses: a slot of Xᵀ per feature entry */
   double seconds_build;         /* one batch built */
   double seconds_bind;          /* one batch bound */
+  double seconds_build_epoch;   /* 2B · (build + bind): the epoch's batches built and bound */
+  double seconds_category[GS_FLOPS_CATEGORIES]; /* B · batch.seconds_category: the epoch's
+                                                   kernels by category (core/flops.h) */
   double seconds_train;         /* B · (build + bind + batch.seconds_train) */
   double seconds_eval;          /* B · (build + bind + batch.seconds_eval) */
   double seconds_per_epoch;     /* their sum */

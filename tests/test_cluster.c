@@ -376,6 +376,12 @@ START_TEST(test_cluster_time_prices_the_epochs_work) {
   ck_assert_double_eq_tol(ct.seconds_per_epoch, P * per_batch,
                           SECONDS_REL_TOL * ct.seconds_per_epoch);
   ck_assert(ct.seconds_build > 0.0 && ct.seconds_bind > 0.0); /* cora's features are sparse */
+  /* The random accesses priced are the work counted: a node scale gathered per kept entry of
+   * Â (the graph's entries less the cut, self loops included) and a slot of Xᵀ per feature
+   * entry, over the epoch's batches (each rounded up to whole entries). */
+  const double kept = (double)(info.graph.nodes + info.graph.symmetric_entries - cut);
+  ck_assert_double_eq_tol(P * ct.build_accesses, kept, (double)P);
+  ck_assert_double_eq_tol(P * ct.bind_accesses, (double)ds->x.nnz, (double)P);
   gs_model_free(&m);
   gs_cluster_free(&c);
   gs_dataset_free(&ds);
