@@ -10,9 +10,10 @@ training step takes Q parts of a per-epoch random order, builds the subgraph the
 batch's degrees, D^-1/2 (A + I) D^-1/2 (optionally with the diagonal enhancement
 A_hat + lambda diag(A_hat)), and takes one Adam step on the mean loss of the batch's training
 nodes; batches without a training node are skipped. Evaluation runs over the parts in order,
-Q at a time, as gnnscale's does. The GCN, its initialisation, dropout, weight decay, model
-selection (best validation accuracy, ties by lower loss) and patience are those of
-bench/peer_torch.py and gnnscale. No torch_geometric: numpy and torch only.
+Q at a time, as gnnscale's does (or, with --eval full, over the whole graph at once). The GCN,
+its initialisation, dropout, weight decay, model selection (best validation accuracy, ties by
+lower loss) and patience are those of bench/peer_torch.py and gnnscale. No torch_geometric:
+numpy and torch only.
 Run with Debian's interpreter: /usr/bin/python3 bench/peer_cluster_torch.py --help.
 """
 
@@ -43,6 +44,10 @@ def parse_args(argv):
     p.add_argument("--gpmetis", action="store_true",
                    help="partition with gpmetis (seeded by --partition-seed) instead of reading "
                         "gnnscale's stored partition")
+    p.add_argument("--eval", choices=["batches", "full"], default="batches",
+                   help="evaluation over the parts Q at a time, as gnnscale's (default), or over "
+                        "the whole graph at once (every link, the graph's own degrees), as the "
+                        "Cluster-GCN paper evaluates")
     p.add_argument("--features", choices=["raw", "rownorm", "l2"], default="raw",
                    help="feature preparation, as gnnscale's --features (default raw)")
     p.add_argument("--depth", type=int, default=2, help="GCN layers (default 2)")
@@ -320,9 +325,10 @@ def run(args, g, x, labels, split_new, classes, seed):
         t1 = time.perf_counter()
         model.eval()
         correct, total, val_loss = np.zeros(3), np.zeros(3), 0.0
+        step = P if args.eval == "full" else Q
         with torch.no_grad():
-            for b in range(0, P, Q):
-                ranges, nodes, a = g.induce(np.arange(b, min(b + Q, P)), args.diag_lambda)
+            for b in range(0, P, step):
+                ranges, nodes, a = g.induce(np.arange(b, min(b + step, P)), args.diag_lambda)
                 idx = torch.from_numpy(nodes)
                 out = model(a, x.batch(ranges, nodes), args.dropout, False)
                 y = yt[idx]
@@ -394,6 +400,7 @@ def main(args):
         "parts": args.parts,
         "clusters_per_batch": args.clusters_per_batch,
         "diag_lambda": args.diag_lambda,
+        "eval": args.eval,
         "partition": source,
         "edge_cut": edge_cut(rowptr, cols, part),
         "edges": int(cols.size // 2),
