@@ -52,6 +52,7 @@ typedef struct {
   int mem_basis; /* 0: --mem bounds the peak RSS (default), 1: the counted bytes alone */
   int64_t parts, clusters_per_batch;
   double diag_lambda;
+  int eval_full; /* --eval full: Cluster-GCN evaluates over the whole graph */
 } train_request;
 
 /* The prediction made before the features are loaded (dataset folders only). */
@@ -118,6 +119,7 @@ static int parse_request(train_request *q, int argc, char **argv) {
       {"rss", 0}, {"counted", 1}, {NULL, 0}};
   static const gs_option_choice batching_choices[] = {
       {"full", 0}, {"cluster", 1}, {"auto", 2}, {NULL, 0}};
+  static const gs_option_choice eval_choices[] = {{"batches", 0}, {"full", 1}, {NULL, 0}};
   q->clusters_per_batch = 1;
   const gs_option options[] = {
       GS_OPTS_DATA(&q->data, &q->split),
@@ -157,6 +159,10 @@ static int parse_request(train_request *q, int argc, char **argv) {
                  "parts per Cluster-GCN batch (default 1)"),
       GS_OPT_DOUBLE("diag-lambda", "X", 0.0, 1e6, &q->diag_lambda,
                     "Cluster-GCN diagonal enhancement: A_hat + X diag(A_hat) (default 0)"),
+      GS_OPT_ENUM("eval", "batches|full", eval_choices, &q->eval_full,
+                  "Cluster-GCN evaluation: batches of Q parts (default; memory of a\n"
+                  "batch) or the whole graph, exactly, layer by layer (every link;\n"
+                  "two layers of n x width floats; plain GCN)"),
       GS_OPT_SECTION("scaling"),
       GS_OPT_CUSTOM("strategy", "S", gs_cli_parse_strategy_option, &q->rule.strategy,
                     "scale the base model: dwr (d0*alpha^phi, w0*beta^phi,\n"
@@ -217,8 +223,8 @@ static int parse_request(train_request *q, int argc, char **argv) {
     return status;
   }
   if (gs_cli_given(&cli, "parts") || gs_cli_given(&cli, "clusters-per-batch") ||
-      gs_cli_given(&cli, "diag-lambda"))
-    return gs_cli_reject(&cli, "--parts, --clusters-per-batch and --diag-lambda need "
+      gs_cli_given(&cli, "diag-lambda") || gs_cli_given(&cli, "eval"))
+    return gs_cli_reject(&cli, "--parts, --clusters-per-batch, --diag-lambda and --eval need "
                                "--batching cluster");
   gs_scaling_rule *rule = &q->rule;
   const bool strategy_given = gs_cli_given(&cli, "strategy");
@@ -621,7 +627,8 @@ int gs_cmd_train(int argc, char **argv) {
                               .prep = q.prep, .norm = q.norm, .seeds = q.seeds, .seed0 = q.seed0,
                               .threads = (int)q.threads, .parts = (int32_t)q.parts,
                               .clusters_per_batch = (int32_t)q.clusters_per_batch,
-                              .diag_lambda = q.diag_lambda, .json = q.json, .quiet = q.quiet};
+                              .diag_lambda = q.diag_lambda, .eval_full = q.eval_full == 1,
+                              .json = q.json, .quiet = q.quiet};
     return gs_cli_train_cluster(&run);
   }
   gs_error err;

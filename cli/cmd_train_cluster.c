@@ -51,6 +51,7 @@ int gs_cli_train_cluster(const gs_cli_cluster_run *a) {
   co.clusters_per_batch = a->clusters_per_batch;
   co.diag_lambda = a->diag_lambda;
   co.norm = a->norm;
+  co.eval_full = a->eval_full;
   /* Every preparation works row by row, so each batch prepares its own rows; AUTO decides
    * from the stored features' statistics, gathered part by part. */
   GS_TRY(gs_cluster_new_store(&c, src, &cap, a->prep, &co, &err));
@@ -58,7 +59,8 @@ int gs_cli_train_cluster(const gs_cli_cluster_run *a) {
       gs_cluster_shape_of(&cap, oinfo->file_features, oinfo->feature_kind == GS_FEATURES_SPARSE,
                           oinfo->num_classes, a->norm);
   gs_cluster_cost pred;
-  GS_TRY(gs_cluster_cost_estimate(&pred, &cfg, oinfo, &cap, a->norm, topt.epochs, &err));
+  GS_TRY(gs_cluster_cost_estimate(&pred, &cfg, oinfo, &cap, a->norm, a->eval_full, topt.epochs,
+                                  &err));
   /* The epoch time from the machine profile, with this partition's cut. */
   gs_profile profile;
   char profile_note[4096 + 512];
@@ -141,6 +143,8 @@ int gs_cli_train_cluster(const gs_cli_cluster_run *a) {
   if (a->json) {
     printf("{\"command\":\"train\",\"batching\":\"cluster\",\"dataset\":");
     gs_json_string(stdout, oinfo->name);
+    printf(",\"features_prep\":\"%s\"", gs_featprep_name(gs_cluster_prep(c, NULL)));
+    printf(",\"eval\":\"%s\"", a->eval_full ? "full" : "batches");
     printf(",\"parts\":%d,\"clusters_per_batch\":%d,\"diag_lambda\":%g,\"depth\":%d,\"width\":%lld,"
            "\"batch_nodes_max\":%lld,\"batch_entries_max\":%lld,\"edge_cut\":%lld,\"balance\":%.6f,"
            "\"runs\":[",

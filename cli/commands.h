@@ -174,6 +174,7 @@ typedef struct {
   int threads;
   int32_t parts, clusters_per_batch;
   double diag_lambda;
+  bool eval_full; /* --eval full: over the whole graph, layer by layer */
   bool json, quiet;
 } gs_cli_cluster_run;
 

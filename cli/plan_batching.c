@@ -35,7 +35,7 @@ gs_status gs_cli_choose_batching(gs_cli_batching *out, const gs_model_config *cf
     for (int32_t q = p / 2 > 1 ? p / 2 : 1; q >= 1; q--) {
       gs_cluster_capacity cap = gs_cluster_cost_capacity_estimate(info, p, q);
       gs_cluster_cost c;
-      gs_status st = gs_cluster_cost_estimate(&c, cfg, info, &cap, norm, epochs, err);
+      gs_status st = gs_cluster_cost_estimate(&c, cfg, info, &cap, norm, false, epochs, err);
       if (st != GS_OK) return st;
       if (!out->parts || c.peak_bytes < out->peak) { /* the smallest seen, for the message */
         out->parts = p;

@@ -10,11 +10,14 @@
 #include "core/rng.h"
 #include "core/runtime.h"
 #include "gnn/adam.h"
+#include "gnn/dense.h"
+#include "gnn/input.h"
 #include "gnn/loss.h"
 #include "sparse/subgraph.h"
 
 gs_cluster_options gs_cluster_options_default(void) {
-  gs_cluster_options o = {.clusters_per_batch = 1, .diag_lambda = 0.0, .norm = GS_NORM_SYM};
+  gs_cluster_options o = {.clusters_per_batch = 1, .diag_lambda = 0.0, .norm = GS_NORM_SYM,
+                          .eval_full = false};
   return o;
 }
 
@@ -471,11 +474,208 @@ static gs_status evaluate(gs_cluster *c, gs_model *m, int64_t step, double *val_
   return GS_OK;
 }
 
+/* ------------------------------------------------ exact evaluation over the whole graph */
+
+/* The widest layer output of L (hidden width or classes). */
+static int64_t widest_output(const gs_model_layout *L) {
+  int64_t w = 0;
+  for (int32_t l = 0; l < L->depth; l++)
+    if (L->layer[l].out > w) w = L->layer[l].out;
+  return w;
+}
+
+int64_t gs_cluster_full_eval_bytes(int64_t graph_nodes, const gs_model_layout *L) {
+  return 4 * graph_nodes + 2 * 4 * graph_nodes * widest_output(L);
+}
+
+gs_status gs_cluster_full_eval_check(const gs_model_layout *L, gs_norm norm, gs_error *err) {
+  bool plain = L->config.family == GS_MODEL_GCN && norm == GS_NORM_SYM;
+  for (int32_t l = 0; l < L->depth && plain; l++)
+    plain = L->layer[l].aggregates && !L->layer[l].residual && !L->layer[l].norm;
+  if (!plain)
+    return gs_error_set(err, GS_ERR_INVALID,
+                        "evaluation over the whole graph covers plain GCN layers with symmetric "
+                        "normalisation (no residual, no layer norm): use batched evaluation");
+  return GS_OK;
+}
+
+/* One part as the whole-graph evaluation reads it: its rows (row pointers with any base, as
+ * gs_graph_induce_rows takes them), labels, and its prepared features. */
+typedef struct {
+  int64_t v0, len;
+  const int64_t *rowptr;
+  const uint32_t *col; /* entries of local row r: col[rowptr[r] - rowptr[0] ..) */
+  const int32_t *labels;
+  gs_features x;
+} part_view;
+
+/* Reads part p: rows always, labels and features when asked, into the batch buffers (store)
+ * or as views of the dataset (in memory). */
+static gs_status read_part(gs_cluster *c, int32_t p, bool labels, bool features, part_view *out,
+                           gs_error *err) {
+  const int64_t *ps = c->part_start, v0 = ps[p], len = ps[p + 1] - ps[p];
+  part_view v = {.v0 = v0, .len = len};
+  if (c->ds) {
+    const gs_dataset *ds = c->ds;
+    v.rowptr = ds->adj_rowptr + v0;
+    v.col = ds->adj_col + ds->adj_rowptr[v0];
+    v.labels = ds->labels + v0;
+    v.x = ds->x;
+    v.x.rows = len;
+    if (ds->x.kind == GS_FEATURES_DENSE) {
+      v.x.dense = ds->x.dense + v0 * ds->x.cols;
+    } else { /* row pointers keep their global offsets: col and val are the dataset's */
+      v.x.sparse.rowptr = ds->x.sparse.rowptr + v0;
+      v.x.sparse.nrows = len;
+    }
+    *out = v;
+    return GS_OK;
+  }
+  const bool sparse = c->x.kind == GS_FEATURES_SPARSE;
+  gs_store_part dst = {.rowptr = c->rowbuf, .col = c->colbuf, .labels = labels ? c->labels : NULL};
+  if (features && sparse) {
+    dst.feat_rowptr = c->x.sparse.rowptr;
+    dst.feat_col = c->x.sparse.col;
+    dst.feat_val = c->x.sparse.val;
+  } else if (features) {
+    dst.dense = c->x.dense;
+  }
+  gs_status st = gs_store_reader_read_part(c->src, p, &dst, err);
+  if (st != GS_OK) return st;
+  v.rowptr = c->rowbuf;
+  v.col = c->colbuf;
+  v.labels = c->labels;
+  if (features) {
+    v.x = c->x;
+    v.x.rows = len;
+    if (sparse) {
+      const int64_t f0 = c->x.sparse.rowptr[0];
+      for (int64_t i = 0; i <= len; i++) c->x.sparse.rowptr[i] -= f0;
+      v.x.sparse.nrows = len;
+      v.x.sparse.nnz = c->x.sparse.rowptr[len];
+      v.x.nnz = v.x.sparse.nnz;
+    } else {
+      v.x.nnz = len * c->features;
+    }
+    gs_features_prepare(&v.x, c->prep);
+  }
+  *out = v;
+  return GS_OK;
+}
+
+/* Z rows of part v (out wide) = dinv ⊙ ((1 + λ)·T[v] + Σ_{u ∈ N(v)} T[u]) + b, T pre-scaled by
+ * dinv: D^-1/2 (A + I) D^-1/2 with the diagonal enhanced, rows of the whole graph. ReLU on
+ * hidden layers. Row-parallel; each row summed in its neighbours' order. */
+static void aggregate_rows(float *Z, const float *T, const part_view *v, const float *dinv,
+                           const float *b, int64_t out, float self, bool relu) {
+  GS_KERNEL_BEGIN();
+  const int64_t base = v->rowptr[0];
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < v->len; r++) {
+    const int64_t i = v->v0 + r;
+    float *z = Z + i * out;
+    const float *ti = T + i * out;
+    for (int64_t j = 0; j < out; j++) z[j] = self * ti[j];
+    for (int64_t e = v->rowptr[r] - base; e < v->rowptr[r + 1] - base; e++) {
+      const float *tu = T + (int64_t)v->col[e] * out;
+#pragma omp simd
+      for (int64_t j = 0; j < out; j++) z[j] += tu[j];
+    }
+    const float d = dinv[i];
+    for (int64_t j = 0; j < out; j++) {
+      const float y = d * z[j] + b[j];
+      z[j] = relu && y < 0.0f ? 0.0f : y;
+    }
+  }
+  GS_KERNEL_END(GS_FLOPS_AGGREGATE, 2 * (v->rowptr[v->len] - v->rowptr[0] + v->len) * out);
+}
+
+/* Evaluation of m over the whole graph, layer by layer, each layer's rows part by part (a
+ * plain GCN: gs_cluster_full_eval_check): T = dinv ⊙ (H·W) for every node into t, then each
+ * part's rows aggregated from T over all their links into h; the last layer's rows are the
+ * logits, scored part by part. buf: [n] dinv (filled on the first call), then t and h, n x
+ * the widest output each. The seconds spent reading parts are added to *build. */
+static gs_status evaluate_full(gs_cluster *c, gs_model *m, float *buf, bool *have_dinv,
+                               double *val_loss, double acc[3], double *build, gs_error *err) {
+  const gs_model_layout *L = gs_model_layout_of(m);
+  const int32_t P = c->cap.parts;
+  const int64_t n = c->part_start[P], classes = L->shape.classes, w = widest_output(L);
+  float *dinv = buf, *t = buf + n, *h = t + n * w;
+  const float *params = gs_model_params(m);
+  const float self = (float)(1.0 + c->opts.diag_lambda);
+  gs_status st = GS_OK;
+  part_view v;
+  if (!*have_dinv) { /* the graph's own degrees, self loop included */
+    for (int32_t p = 0; p < P; p++) {
+      const double t0 = gs_clock_seconds();
+      st = read_part(c, p, false, false, &v, err);
+      *build += gs_clock_seconds() - t0;
+      if (st != GS_OK) return st;
+      for (int64_t r = 0; r < v.len; r++)
+        dinv[v.v0 + r] = (float)(1.0 / sqrt((double)(v.rowptr[r + 1] - v.rowptr[r] + 1)));
+    }
+    *have_dinv = true;
+  }
+  double loss_sum = 0.0, correct[3] = {0, 0, 0};
+  int64_t total[3] = {0, 0, 0};
+  for (int32_t l = 0; l < L->depth; l++) {
+    const gs_layer_dims *d = &L->layer[l];
+    const float *W = params + d->w_offset, *b = params + d->b_offset;
+    for (int32_t p = 0; p < P; p++) { /* T = dinv ⊙ (H·W) */
+      const int64_t v0 = c->part_start[p], len = c->part_start[p + 1] - v0;
+      float *tp = t + v0 * d->out;
+      if (l == 0) {
+        const double t0 = gs_clock_seconds();
+        st = read_part(c, p, false, true, &v, err);
+        *build += gs_clock_seconds() - t0;
+        if (st != GS_OK) return st;
+        if (v.x.kind == GS_FEATURES_SPARSE)
+          gs_input_forward(tp, &v.x.sparse, W, d->out, 0.0f, L->config.seed, 0);
+        else
+          gs_dense_matmul(tp, v.x.dense, W, len, d->out, d->in, false, false, false);
+      } else {
+        gs_dense_matmul(tp, h + v0 * d->in, W, len, d->out, d->in, false, false, false);
+      }
+      for (int64_t r = 0; r < len; r++)
+        for (int64_t j = 0; j < d->out; j++) tp[r * d->out + j] *= dinv[v0 + r];
+    }
+    const bool last = l == L->depth - 1;
+    for (int32_t p = 0; p < P; p++) { /* h = act(dinv ⊙ (Â-pattern · T) + b) */
+      const double t0 = gs_clock_seconds();
+      st = read_part(c, p, last, false, &v, err);
+      *build += gs_clock_seconds() - t0;
+      if (st != GS_OK) return st;
+      aggregate_rows(h, t, &v, dinv, b, d->out, self, !last);
+      if (!last) continue;
+      int64_t count[3] = {0, 0, 0};
+      for (int64_t r = 0; r < v.len; r++) {
+        const int s = c->marker[v.v0 + r];
+        if (s) c->idx[s - 1][count[s - 1]++] = r;
+      }
+      const float *logits = h + v.v0 * classes;
+      if (count[1] > 0)
+        loss_sum += gs_softmax_xent(NULL, logits, v.labels, c->idx[1], count[1], v.len, classes) *
+                    (double)count[1];
+      for (int s = 0; s < 3; s++) {
+        if (count[s] == 0) continue;
+        correct[s] += gs_accuracy(logits, v.labels, c->idx[s], count[s], classes) *
+                      (double)count[s];
+        total[s] += count[s];
+      }
+    }
+  }
+  *val_loss = total[1] ? loss_sum / (double)total[1] : 0.0;
+  for (int s = 0; s < 3; s++) acc[s] = total[s] ? correct[s] / (double)total[s] : 0.0;
+  return GS_OK;
+}
+
 gs_status gs_cluster_train(gs_train_result *result, gs_model *m, gs_cluster *c,
                            const gs_train_options *opts, gs_error *err) {
   gs_status st = GS_OK;
   double *times = NULL, *train_times = NULL, *eval_times = NULL, *kernel_times = NULL;
   double *build_times = NULL;
+  float *eval_buf = NULL;
+  bool have_dinv = false;
   const gs_model_layout *L = gs_model_layout_of(m);
   const int64_t classes = L->shape.classes;
   const int32_t P = c->cap.parts, Q = c->cap.clusters_per_batch;
@@ -496,6 +696,17 @@ gs_status gs_cluster_train(gs_train_result *result, gs_model *m, gs_cluster *c,
   if (!times || !train_times || !eval_times || !kernel_times || !build_times) {
     st = gs_error_set(err, GS_ERR_NOMEM, "out of memory for the training log");
     goto fail;
+  }
+  if (c->opts.eval_full) {
+    GS_TRY(gs_cluster_full_eval_check(L, c->opts.norm, err));
+    const int64_t bytes = gs_cluster_full_eval_bytes(c->part_start[P], L);
+    eval_buf = gs_mem_alloc((size_t)bytes, "cluster-eval");
+    if (!eval_buf) {
+      st = gs_error_set(err, GS_ERR_NOMEM,
+                        "out of memory for the whole-graph evaluation (%lld bytes)",
+                        (long long)bytes);
+      goto fail;
+    }
   }
   gs_train_result res;
   memset(&res, 0, sizeof res);
@@ -556,7 +767,10 @@ gs_status gs_cluster_train(gs_train_result *result, gs_model *m, gs_cluster *c,
     }
     const double t1 = gs_clock_seconds();
     double val_loss = 0.0, acc[3];
-    GS_TRY(evaluate(c, m, step, &val_loss, acc, &build, err));
+    if (eval_buf)
+      GS_TRY(evaluate_full(c, m, eval_buf, &have_dinv, &val_loss, acc, &build, err));
+    else
+      GS_TRY(evaluate(c, m, step, &val_loss, acc, &build, err));
     const double t2 = gs_clock_seconds();
     build_times[epoch - 1] = build;
     const double val_acc = acc[1];
@@ -607,5 +821,6 @@ fail:
   gs_mem_free(eval_times);
   gs_mem_free(kernel_times);
   gs_mem_free(build_times);
+  gs_mem_free(eval_buf);
   return st;
 }

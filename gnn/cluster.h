@@ -11,7 +11,10 @@
  * between parts in different evaluation batches are not seen). The exact alternatives need
  * either each part's L-hop halo (on power-law graphs two hops reach most of the graph) or a
  * layer-wise pass over row chunks holding a whole layer's activations (n x width floats: 1.3
- * GB at 5M nodes and width 64), neither bounded by the batch. */
+ * GB at 5M nodes and width 64), neither bounded by the batch. The layer-wise pass is the
+ * option eval_full, for graphs whose layers fit (gs_cluster_full_eval_bytes): the exact
+ * forward pass that the Cluster-GCN paper evaluates with, every link and the graph's own
+ * degrees. */
 #ifndef GS_CLUSTER_H
 #define GS_CLUSTER_H
 
@@ -28,6 +31,8 @@ typedef struct {
   int32_t clusters_per_batch; /* Q, in [1, P] (default 1) */
   double diag_lambda;         /* diagonal enhancement λ: Â + λ·diag(Â) (default 0: none) */
   gs_norm norm;               /* per-batch normalisation (default GS_NORM_SYM) */
+  bool eval_full;             /* evaluate over the whole graph, exactly (default false: in
+                                 batches of Q parts; see the file comment) */
 } gs_cluster_options;
 
 gs_cluster_options gs_cluster_options_default(void);
@@ -70,6 +75,15 @@ int64_t gs_cluster_state_bytes(const gs_cluster_capacity *cap, int64_t graph_nod
 int64_t gs_cluster_store_state_bytes(const gs_cluster_capacity *cap, int64_t f,
                                      bool sparse_features, gs_norm norm);
 
+/* Bytes of the whole-graph evaluation (options eval_full) of model L on a graph of
+ * graph_nodes nodes, allocated by gs_cluster_train before its first epoch: D^-1/2 (4 per
+ * node) and two layers' rows at the widest layer output (H·W and the layer's output). */
+int64_t gs_cluster_full_eval_bytes(int64_t graph_nodes, const gs_model_layout *L);
+
+/* GS_OK when the whole-graph evaluation covers model L with normalisation norm (plain GCN
+ * layers, symmetric normalisation), else GS_ERR_INVALID saying so. */
+gs_status gs_cluster_full_eval_check(const gs_model_layout *L, gs_norm norm, gs_error *err);
+
 typedef struct gs_cluster gs_cluster;
 
 /* Allocates the batch state for ds (borrowed; must outlive it) at capacity cap. */
@@ -97,7 +111,8 @@ const gs_features *gs_cluster_features(const gs_cluster *c);
 /* Trains m (made with gs_model_new_capacity for gs_cluster_shape) by Cluster-GCN: per epoch the
  * parts in a random order (seeded by the model's seed and the epoch), Q at a time; one Adam
  * step per batch on the mean loss of the batch's training nodes; then the evaluation over all
- * parts. Model selection and early stopping as gs_train. result's times are per epoch
+ * parts (Q at a time, or over the whole graph layer by layer with eval_full: the layers'
+ * buffers allocated before the first epoch). Model selection and early stopping as gs_train. result's times are per epoch
  * (training steps + evaluation). Errors: GS_ERR_INVALID (no training or validation nodes),
  * GS_ERR_NUMERIC (loss not finite), those of the batch builder. Allocates only the epoch log
  * before the first epoch. */

@@ -10,7 +10,7 @@
 
 gs_status gs_cluster_cost_estimate(gs_cluster_cost *out, const gs_model_config *cfg,
                                    const gs_store_info *info, const gs_cluster_capacity *cap,
-                                   gs_norm norm, int32_t epochs, gs_error *err) {
+                                   gs_norm norm, bool eval_full, int32_t epochs, gs_error *err) {
   gs_store_info ordered = *info;
   ordered.parts = cap->parts; /* the reader holds the part boundaries of the ordered store */
   const bool sparse = info->feature_kind == GS_FEATURES_SPARSE;
@@ -25,7 +25,8 @@ gs_status gs_cluster_cost_estimate(gs_cluster_cost *out, const gs_model_config *
   c.state_bytes = gs_cluster_store_state_bytes(cap, info->file_features, sparse, norm);
   c.model_bytes = L.total_bytes + gs_model_object_bytes();
   c.log_bytes = (4 + GS_FLOPS_CATEGORIES) * 8 * (int64_t)epochs; /* gs_cluster_train's logs */
-  c.peak_bytes = c.dataset_bytes + c.state_bytes + c.model_bytes + c.log_bytes;
+  c.eval_bytes = eval_full ? gs_cluster_full_eval_bytes(info->graph.nodes, &L) : 0;
+  c.peak_bytes = c.dataset_bytes + c.state_bytes + c.model_bytes + c.log_bytes + c.eval_bytes;
   /* Opening the store streams it through a buffer freed before the batches are allocated:
    * the peak is the larger of the two moments. */
   const int64_t opening = gs_store_reader_open_peak_bytes(&ordered);

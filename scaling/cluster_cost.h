@@ -24,6 +24,8 @@ typedef struct {
                             (gs_cluster_store_state_bytes) */
   int64_t model_bytes;   /* the layout at the batch capacity, and the model object */
   int64_t log_bytes;     /* the trainer's per-epoch log */
+  int64_t eval_bytes;    /* the whole-graph evaluation's layers (gs_cluster_full_eval_bytes),
+                            0 for batched evaluation */
   int64_t peak_bytes;    /* their sum (nothing is freed before training ends), or the reader's
                             peak while opening when larger */
 } gs_cluster_cost;
@@ -31,10 +33,12 @@ typedef struct {
 /* Prices a Cluster-GCN run of model cfg (depth, width; dropout, residual, norm and order as
  * given) on the store described by info (the partition-ordered store, or the dataset's store
  * with parts and seed to come: its sections then gain the original ids and part boundaries),
- * at capacity cap, for `epochs` epochs. Errors: those of gs_model_layout_make. */
+ * at capacity cap, for `epochs` epochs, evaluated in batches or (eval_full) over the whole
+ * graph. Errors: those of gs_model_layout_make. */
 gs_status gs_cluster_cost_estimate(gs_cluster_cost *out, const gs_model_config *cfg,
                                    const gs_store_info *info, const gs_cluster_capacity *cap,
-                                   gs_norm norm, int32_t epochs, gs_error *err);
+                                   gs_norm norm, bool eval_full, int32_t epochs,
+                                   gs_error *err);
 
 /* The worst batch of q of `parts` parts before METIS has run, for planning: each part at most
  * 1.03·n/parts nodes (METIS's default imbalance tolerance), its rows' entries at most that

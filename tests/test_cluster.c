@@ -2,7 +2,8 @@
  * links, per-batch degrees, diagonal enhancement; all parts of cora: the full Â bit for bit),
  * capacity errors, the predicted peak equal to the counted peak of a training run, and
  * Cluster-GCN learning cora; store-backed batches training bit for bit as in-memory ones,
- * within their buffers, and a damaged store refused. */
+ * within their buffers, and a damaged store refused; whole-graph evaluation equal to the
+ * full-batch forward pass of the same weights. */
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "datasets/dataset.h"
 #include "datasets/store.h"
 #include "gnn/cluster.h"
+#include "gnn/loss.h"
 #include "gnn/model.h"
 #include "scaling/cluster_cost.h"
 #include "sparse/graph.h"
@@ -34,6 +36,9 @@ Suite *gs_cluster_suite(void);
  * batch, so its FLOPs exceed the counted ones by at most a few per thousand on cora. */
 #define EPOCH_FLOPS_REL_TOL 3e-3
 #define SECONDS_REL_TOL 1e-12
+/* Whole-graph evaluation against the full-batch forward: the same sums in another order and
+ * the normalisation applied to rows rather than to each entry. */
+#define FULL_EVAL_LOSS_TOL 1e-5
 
 /* Path 0-1-2-3-4-5 in parts {0,1}, {2,3}, {4,5}. */
 static const int64_t path_rowptr[7] = {0, 1, 3, 5, 7, 9, 10};
@@ -172,8 +177,8 @@ START_TEST(test_cluster_peak_predicted_and_learns_cora) {
   GS_ASSERT_OK(gs_cluster_train(&r, m, c, &t, &err), err);
   const int64_t counted = gs_mem_peak() - base;
   gs_cluster_cost pred;
-  GS_ASSERT_OK(gs_cluster_cost_estimate(&pred, &cfg, &info, &cap, GS_NORM_SYM, t.epochs, &err),
-               err);
+  GS_ASSERT_OK(
+      gs_cluster_cost_estimate(&pred, &cfg, &info, &cap, GS_NORM_SYM, false, t.epochs, &err), err);
   ck_assert_int_eq(pred.peak_bytes, counted);
   ck_assert_int_eq(pred.dataset_bytes + pred.state_bytes, data_bytes);
   /* 2 of 10 parts (the largest two with their boundary rows): well under half of the store. */
@@ -438,6 +443,79 @@ START_TEST(test_cluster_time_one_batch_is_full_batch) {
 }
 END_TEST
 
+/* Whole-graph evaluation (eval_full) of a Cluster-GCN model is the full-batch forward pass of
+ * the same weights on the whole graph: the same validation loss and accuracies; and its
+ * buffers are priced exactly. Deep stacks are refused with their reason. */
+START_TEST(test_cluster_full_eval_is_the_full_batch_forward) {
+  gs_test_make_tmp();
+  gs_error err;
+  const int32_t P = 4;
+  const char *path = cora_ordered(P);
+  gs_store_info info;
+  GS_ASSERT_OK(gs_store_read_info(&info, path, &err), err);
+  gs_dataset *ds = NULL;
+  gs_cluster *c = NULL;
+  gs_model *m = NULL, *full = NULL;
+  gs_graph *g = NULL;
+  GS_ASSERT_OK(gs_store_load(&ds, path, &err), err);
+  gs_dataset_row_normalize(ds);
+  gs_cluster_capacity cap;
+  GS_ASSERT_OK(gs_cluster_capacity_of(&cap, ds, 2, &err), err);
+  gs_cluster_options co = gs_cluster_options_default();
+  co.clusters_per_batch = 2;
+  co.eval_full = true;
+  GS_ASSERT_OK(gs_cluster_new(&c, ds, &cap, &co, &err), err);
+  gs_model_config cfg = gs_model_config_default();
+  const gs_model_shape shape = gs_cluster_shape(&cap, ds, GS_NORM_SYM);
+  GS_ASSERT_OK(gs_model_new_capacity(&m, &cfg, &shape, &err), err);
+  gs_train_options t = gs_train_options_default();
+  t.epochs = 3;
+  t.patience = 0;
+  gs_train_result r;
+  const int64_t base = gs_mem_current();
+  gs_mem_reset_peak();
+  GS_ASSERT_OK(gs_cluster_train(&r, m, c, &t, &err), err);
+  const int64_t grew = gs_mem_peak() - base;
+  /* The last epoch's weights, evaluated full-batch: the same figures when it was the best. */
+  ck_assert_int_eq(r.best_epoch, 3);
+  GS_ASSERT_OK(gs_dataset_graph_new(&g, ds, GS_NORM_SYM, &err), err);
+  GS_ASSERT_OK(gs_model_new(&full, &cfg, g, &ds->x, ds->num_classes, &err), err);
+  memcpy(gs_model_params(full), gs_model_params(m),
+         (size_t)gs_model_layout_of(m)->params * sizeof(float));
+  const float *logits = NULL;
+  GS_ASSERT_OK(gs_model_forward(full, false, 1, &logits, &err), err);
+  const int64_t n = ds->num_nodes, k = ds->num_classes;
+  const double val_loss =
+      gs_softmax_xent(NULL, logits, ds->labels, ds->valid, ds->num_valid, n, k);
+  ck_assert_double_eq_tol(r.best_val_loss, val_loss, FULL_EVAL_LOSS_TOL);
+  ck_assert_double_eq_tol(r.best_val_acc,
+                          gs_accuracy(logits, ds->labels, ds->valid, ds->num_valid, k),
+                          1.0 / (double)ds->num_valid);
+  ck_assert_double_eq_tol(r.test_acc, gs_accuracy(logits, ds->labels, ds->test, ds->num_test, k),
+                          1.0 / (double)ds->num_test);
+  /* Its buffers, beside the log: D^-1/2 and two layers of n x 16 floats. */
+  const int64_t eval_bytes = gs_cluster_full_eval_bytes(n, gs_model_layout_of(m));
+  ck_assert_int_eq(eval_bytes, 4 * n + 2 * 4 * n * 16);
+  ck_assert_int_eq(grew, (4 + GS_FLOPS_CATEGORIES) * 8 * t.epochs + eval_bytes);
+  /* A residual, normalised stack is not a plain GCN: refused, saying why. */
+  gs_model_config deep = cfg;
+  deep.depth = 4;
+  deep.residual = true;
+  deep.norm = true;
+  gs_model *d = NULL;
+  GS_ASSERT_OK(gs_model_new_capacity(&d, &deep, &shape, &err), err);
+  ck_assert_int_eq(gs_cluster_train(&r, d, c, &t, &err), GS_ERR_INVALID);
+  ck_assert_ptr_nonnull(strstr(err.msg, "plain GCN"));
+  gs_model_free(&d);
+  gs_model_free(&full);
+  gs_graph_free(&g);
+  gs_model_free(&m);
+  gs_cluster_free(&c);
+  gs_dataset_free(&ds);
+  gs_test_clean_tmp();
+}
+END_TEST
+
 Suite *gs_cluster_suite(void) {
   Suite *s = suite_create("cluster");
   TCase *t = tcase_create("cluster");
@@ -449,6 +527,7 @@ Suite *gs_cluster_suite(void) {
   tcase_add_test(t, test_cluster_store_reader_refuses_damage_and_overflow);
   tcase_add_test(t, test_cluster_time_prices_the_epochs_work);
   tcase_add_test(t, test_cluster_time_one_batch_is_full_batch);
+  tcase_add_test(t, test_cluster_full_eval_is_the_full_batch_forward);
   suite_add_tcase(s, t);
   return s;
 }
