@@ -5,10 +5,11 @@
 # $OUT, peak RSS from /usr/bin/time -v beside it. The parts are made (and stored) first, so no
 # training run includes partitioning. gnnscale prepares features by --features auto and the
 # peer is given the preparation auto chose. Every run uses 1 thread unless THREADS says
-# otherwise; RUNS picks the runs (default "full cluster peer"); PEER_EVAL=full makes the peer
-# evaluate over the whole graph instead of Q parts at a time.
-# Usage: [OUT=DIR] [THREADS=N] [DATA=DIR] [RUNS="full cluster peer"] [PEER_EVAL=batches|full]
-#        bash bench/cluster_compare.sh BIN WHAT [SEEDS] [EPOCHS]
+# otherwise; RUNS picks the runs (default "full cluster peer"); EVAL=full makes both
+# Cluster-GCNs evaluate over the whole graph (--eval full) instead of Q parts at a time;
+# PEER_SEEDS and PEER_EPOCHS give the peer fewer seeds or epochs than gnnscale (it is slower).
+# Usage: [OUT=DIR] [THREADS=N] [DATA=DIR] [RUNS="full cluster peer"] [EVAL=batches|full]
+#        [PEER_SEEDS=K] [PEER_EPOCHS=N] bash bench/cluster_compare.sh BIN WHAT [SEEDS] [EPOCHS]
 #   WHAT: cs | arxiv | all; EPOCHS: arxiv's epoch cap (patience 100 stops earlier; default 600);
 #   Coauthor CS trains 200 epochs (patience 100), as the other Coauthor CS results.
 set -eu
@@ -18,6 +19,7 @@ seeds=${3:-3}
 arxiv_epochs=${4:-600}
 threads=${THREADS:-1}
 runs=${RUNS:-full cluster peer}
+eval=${EVAL:-batches}
 out=${OUT:-bench/out/cluster}
 data=${DATA:-${TMPDIR:-/tmp}/gnnscale-cluster-compare}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -37,20 +39,20 @@ compare() {
                 --seeds "$seeds" --threads "$threads" --json --quiet)
   case " $runs " in *" full "*) run "$name-full" "$bin" train "${common[@]}" ;; esac
   case " $runs " in *" cluster "*)
-    run "$name-cluster" "$bin" train "${common[@]}" --batching cluster --parts "$parts" \
-      --clusters-per-batch "$q" ;;
+    run "$name-cluster-$eval" "$bin" train "${common[@]}" --batching cluster --parts "$parts" \
+      --clusters-per-batch "$q" --eval "$eval" ;;
   esac
   case " $runs " in *" peer "*)
     # auto's choice, from a one-epoch gnnscale run when no Cluster-GCN run left it
     local feats
-    [ -s "$out/$name-cluster.json" ] ||
+    [ -s "$out/$name-cluster-$eval.json" ] ||
       "$bin" train "${common[@]}" --epochs 1 --seeds 1 --batching cluster --parts "$parts" \
-        --clusters-per-batch "$q" > "$out/$name-cluster.json"
-    feats=$(sed 's/.*"features_prep":"\([a-z0-9]*\)".*/\1/' "$out/$name-cluster.json")
-    run "$name-peer-cluster${PEER_EVAL:+-$PEER_EVAL}" /usr/bin/python3 \
+        --clusters-per-batch "$q" > "$out/$name-cluster-$eval.json"
+    feats=$(sed 's/.*"features_prep":"\([a-z0-9]*\)".*/\1/' "$out/$name-cluster-$eval.json")
+    run "$name-peer-cluster-$eval" /usr/bin/python3 \
       "$here/peer_cluster_torch.py" "$dir" --parts "$parts" --clusters-per-batch "$q" \
-      --features "$feats" --depth 2 --width "$width" --epochs "$epochs" --seeds "$seeds" \
-      --threads "$threads" --eval "${PEER_EVAL:-batches}" --json ;;
+      --features "$feats" --depth 2 --width "$width" --epochs "${PEER_EPOCHS:-$epochs}" \
+      --seeds "${PEER_SEEDS:-$seeds}" --threads "$threads" --eval "$eval" --json ;;
   esac
 }
 if [ "$what" = cs ] || [ "$what" = all ]; then

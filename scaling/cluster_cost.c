@@ -184,3 +184,45 @@ gs_status gs_cluster_cost_time(gs_cluster_time *out, int32_t depth, int64_t widt
   *out = t;
   return GS_OK;
 }
+
+gs_status gs_cluster_cost_time_eval_full(gs_cluster_time *t, int32_t depth, int64_t width,
+                                         const gs_cost_options *opts, const gs_store_info *info,
+                                         gs_norm norm, const gs_profile *profile, gs_error *err) {
+  if (!t || !profile)
+    return gs_error_set(err, GS_ERR_INVALID, "whole-graph evaluation time: no profile");
+  const bool sparse = info->feature_kind == GS_FEATURES_SPARSE;
+  gs_cost_data d = gs_cost_data_default();
+  d.nodes = info->graph.nodes;
+  d.symmetric_entries = info->graph.symmetric_entries;
+  d.edge_lines = d.symmetric_entries / 2;
+  d.adj_nnz = d.nodes + d.symmetric_entries;
+  d.norm = norm;
+  d.file_features = info->file_features;
+  d.feature_nnz = sparse ? info->feature_nnz : d.nodes * info->file_features;
+  d.sparse_below = sparse ? 2.0 : 0.0;
+  d.classes = info->num_classes;
+  d.num_train = info->num_train;
+  d.num_valid = info->num_valid;
+  d.num_test = info->num_test;
+  gs_cost whole;
+  gs_status st = gs_cost_estimate(&whole, depth, width, info->file_features, opts, &d, profile,
+                                  err);
+  if (st != GS_OK) return st;
+  /* Read from the store, each part in turn: the features once (pread: read and written, their
+   * checks, the preparation), the rows once per layer (pread and checks), the labels once. */
+  const double n = (double)d.nodes, S = (double)d.symmetric_entries, f = (double)d.file_features;
+  const double fnnz = (double)info->feature_nnz, P = (double)info->parts;
+  const double rows = 8.0 * (n + P);
+  double bytes = sparse ? 2.0 * (rows + 12.0 * fnnz) + (rows + 8.0 * fnnz) + 2.0 * rows +
+                              8.0 * fnnz + 8.0 * n
+                        : 3.0 * 4.0 * n * f + 8.0 * n * f;
+  bytes += (double)depth * 3.0 * (rows + 4.0 * S) + 3.0 * 4.0 * n;
+  const double serial_gbs =
+      profile->copy_gbs / (double)(profile->threads > 0 ? profile->threads : 1);
+  t->eval_read_bytes = bytes;
+  t->seconds_eval = whole.seconds_eval + bytes / (serial_gbs * 1e9);
+  t->seconds_build_epoch = (double)t->batches * (t->seconds_build + t->seconds_bind) +
+                           bytes / (serial_gbs * 1e9);
+  t->seconds_per_epoch = t->seconds_train + t->seconds_eval;
+  return GS_OK;
+}

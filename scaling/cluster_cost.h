@@ -84,6 +84,7 @@ typedef struct {
   double seconds_train;         /* B · (build + bind + batch.seconds_train) */
   double seconds_eval;          /* B · (build + bind + batch.seconds_eval) */
   double seconds_per_epoch;     /* their sum */
+  double eval_read_bytes;       /* whole-graph evaluation: bytes read from the store per epoch */
 } gs_cluster_time;
 
 /* Prices an epoch of Cluster-GCN with P = parts, Q = q of a GCN of `depth` layers and hidden
@@ -95,5 +96,15 @@ gs_status gs_cluster_cost_time(gs_cluster_time *out, int32_t depth, int64_t widt
                                const gs_cost_options *opts, const gs_store_info *info,
                                gs_norm norm, int32_t parts, int32_t q, int64_t edge_cut,
                                const gs_profile *profile, gs_error *err);
+
+/* Re-prices t's evaluation (from gs_cluster_cost_time, same arguments) as the whole-graph
+ * evaluation of eval_full: the full-batch evaluation forward of the same model on the whole
+ * graph (gs_cost_estimate's seconds_eval), plus reading every part from the store (features
+ * once, rows once per layer, labels once) at a thread's share of the copy bandwidth
+ * (seconds_category keeps the batches' training and evaluation kernels: it describes batched
+ * evaluation only). Errors: GS_ERR_INVALID (no profile), those of gs_cost_estimate. */
+gs_status gs_cluster_cost_time_eval_full(gs_cluster_time *t, int32_t depth, int64_t width,
+                                         const gs_cost_options *opts, const gs_store_info *info,
+                                         gs_norm norm, const gs_profile *profile, gs_error *err);
 
 #endif

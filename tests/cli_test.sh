@@ -72,8 +72,13 @@ expect 0 "reused" -- "$bin" partition --data "$tmp/cora" --parts 4 --seed 2
 expect 2 "needs --parts P" -- "$bin" train --data "$tmp/cora" --batching cluster
 expect 2 "--batching auto needs --mem" -- "$bin" train --data "$tmp/cora" --batching auto
 expect 2 "need --batching cluster" -- "$bin" train --data "$tmp/cora" --parts 4
+expect 2 "need --batching cluster" -- "$bin" train --data "$tmp/cora" --eval full
 expect 0 "(measured" -- "$bin" train --data "$tmp/cora" --batching cluster --parts 4 \
   --clusters-per-batch 2 --seed 2 --epochs 3 --quiet
+expect 0 '"eval":"full"' -- "$bin" train --data "$tmp/cora" --batching cluster --parts 4 \
+  --clusters-per-batch 2 --seed 2 --epochs 2 --eval full --json --quiet
+expect 1 "plain GCN" -- "$bin" train --data "$tmp/cora" --batching cluster --parts 4 \
+  --clusters-per-batch 2 --seed 2 --epochs 2 --eval full --depth 4 --residual --layernorm
 # under 2 MiB counted, cora's full-batch model (2.9 MiB) does not fit: Cluster-GCN does
 expect 0 "Cluster-GCN P =" -- "$bin" plan --data "$tmp/cora" --mem 2MiB --mem-basis counted \
   --strategy dwr --batching auto --phi-max 0.5

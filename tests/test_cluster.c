@@ -423,6 +423,16 @@ START_TEST(test_cluster_time_one_batch_is_full_batch) {
   ck_assert_double_eq_tol(one.seconds_per_epoch - 2.0 * (one.seconds_build + one.seconds_bind),
                           full.seconds_per_epoch, SECONDS_REL_TOL * full.seconds_per_epoch);
   ck_assert(one.seconds_build > 0.0 && one.seconds_bind > 0.0); /* sparse: Xᵀ rebuilt */
+  /* Whole-graph evaluation: the full-batch evaluation forward, plus the store's bytes read. */
+  gs_cluster_time whole = one;
+  GS_ASSERT_OK(gs_cluster_cost_time_eval_full(&whole, 2, 16, &copt, &info, GS_NORM_SYM, &prof,
+                                              &err), err);
+  ck_assert(whole.eval_read_bytes > 12.0 * (double)d.feature_nnz);
+  ck_assert_double_eq_tol(whole.seconds_eval - whole.eval_read_bytes /
+                                                   (prof.copy_gbs / prof.threads * 1e9),
+                          full.seconds_eval, SECONDS_REL_TOL * full.seconds_eval);
+  ck_assert_double_eq_tol(whole.seconds_per_epoch, whole.seconds_train + whole.seconds_eval,
+                          SECONDS_REL_TOL * whole.seconds_per_epoch);
   /* A cut of 1000 edges (2000 of the 10556 entries) and batches of 2 of 8 parts keep 1/7 of
    * the cut entries over the epoch. */
   GS_ASSERT_OK(gs_cluster_cost_time(&cut, 2, 16, &copt, &info, GS_NORM_SYM, 8, 2, 1000, &prof,
