@@ -3,7 +3,8 @@
 
 Runs build/bench/step_dump (gnnscale's gs_train_step for --steps epochs), loads its initial
 parameters into a PyTorch GCN that computes what gnnscale's model computes (the layers of
-gnn/model.c: Z = A_hat H W + b, LayerNorm, ReLU, residual, inverted dropout with gnnscale's
+gnn/model.c: Z = A_hat H W + b, LayerNorm, ReLU, residual, ReZero's gates, the identity map
+(1-b_l) I + b_l W_l, inverted dropout with gnnscale's
 own masks regenerated from its counter RNG), and repeats the same steps with autograd and
 torch.optim.Adam. Prints, for step 1, the loss and the largest relative difference of every
 parameter block's gradient and of its Adam update, then the training loss of both over all
@@ -12,6 +13,8 @@ means the two steps are the same function; the first block that disagrees names 
 
     /usr/bin/python3 bench/step_compare.py datasets/data/amazon-photo --features raw --steps 200
     /usr/bin/python3 bench/step_compare.py datasets/data/cora --depth 4 --residual --layernorm
+    /usr/bin/python3 bench/step_compare.py datasets/data/cora --depth 16 --residual --rezero \
+        --identity-map --steps 100
 """
 
 import argparse
@@ -89,6 +92,9 @@ def forward(layout, params, a_hat, x, epoch, training):
     H = None  # undropped hidden state (residual mode)
     for l, d in enumerate(layers):
         w, b = params[f"w{l}"], params[f"b{l}"]
+        if d.get("identity_beta", 0.0) > 0:
+            beta = torch.tensor(d["identity_beta"], dtype=torch.float32)
+            w = beta * w + (1 - beta) * torch.eye(d["in"], d["out"])
         t = torch.sparse.mm(h, w) if h.layout != torch.strided else h @ w
         z = torch.sparse.mm(a_hat, t) + b
         if not d["hidden"]:
@@ -97,6 +103,8 @@ def forward(layout, params, a_hat, x, epoch, training):
             z = F.layer_norm(z, (d["out"],), params[f"gamma{l}"], params[f"beta{l}"], LAYERNORM_EPS)
         y = F.relu(z)
         if d["residual"]:
+            if d.get("rezero", -1) >= 0:
+                y = y * (d["rezero_scale"] * params[f"alpha{l}"])
             y = H + y
         H = y
         if rate > 0:
@@ -115,6 +123,8 @@ def blocks(layout):
         if d["norm"]:
             out.append((f"gamma{l}", d["gamma"], (d["out"],)))
             out.append((f"beta{l}", d["beta"], (d["out"],)))
+        if d.get("rezero", -1) >= 0:
+            out.append((f"alpha{l}", d["rezero"], (1,)))
     return out
 
 
@@ -147,6 +157,8 @@ def main(argv):
     p.add_argument("--dropout", type=float, default=0.5)
     p.add_argument("--residual", action="store_true")
     p.add_argument("--layernorm", action="store_true")
+    p.add_argument("--rezero", action="store_true")
+    p.add_argument("--identity-map", action="store_true")
     p.add_argument("--lr", type=float, default=0.01)
     p.add_argument("--weight-decay", type=float, default=5e-4)
     p.add_argument("--decay", choices=["first", "all"], default="first")
@@ -168,6 +180,10 @@ def main(argv):
             cmd.append("--residual")
         if args.layernorm:
             cmd.append("--layernorm")
+        if args.rezero:
+            cmd.append("--rezero")
+        if args.identity_map:
+            cmd.append("--identity-map")
         subprocess.run(cmd, check=True)
         with open(os.path.join(out, "layout.json")) as f:
             layout = json.load(f)
@@ -195,6 +211,7 @@ def main(argv):
     torch_losses = []
     report = {"dataset": os.path.basename(os.path.normpath(args.dataset)), "features": prep,
               "depth": args.depth, "residual": args.residual, "layernorm": args.layernorm,
+              "rezero": args.rezero, "identity_map": args.identity_map,
               "steps": args.steps}
     for epoch in range(1, args.steps + 1):
         opt.zero_grad()
@@ -231,7 +248,8 @@ def main(argv):
         print(json.dumps(report))
         return 0
     print(f"{report['dataset']} features {prep}, depth {args.depth}, width {args.width}, "
-          f"dropout {args.dropout}, residual {args.residual}, layernorm {args.layernorm}, seed {args.seed}")
+          f"dropout {args.dropout}, residual {args.residual}, layernorm {args.layernorm}, "
+          f"rezero {args.rezero}, identity map {args.identity_map}, seed {args.seed}")
     print(f"step 1 loss: gnnscale {gs_losses[0]:.9f}  torch {torch_losses[0]:.9f}")
     print("step 1, largest relative difference per block (max|a-b| / max|a|):")
     print("  block       gradient    Adam update")

@@ -24,7 +24,8 @@
 
 static void usage(FILE *f) {
   fputs("usage: step_dump --data DIR --out DIR [--split NAME] [--features rownorm|raw|binary|auto]\n"
-        "  [--depth L] [--width H] [--dropout X] [--residual] [--layernorm]\n"
+        "  [--depth L] [--width H] [--dropout X] [--residual] [--layernorm] [--rezero]\n"
+        "  [--identity-map]\n"
         "  [--order auto|transform|aggregate] [--seed S] [--lr X] [--weight-decay X]\n"
         "  [--decay first|all] [--steps N] [--params-in FILE] [--threads T]\n",
         f);
@@ -80,12 +81,13 @@ static int write_layout(const char *dir, const gs_model_layout *L, const gs_data
     const gs_layer_dims *d = &L->layer[l];
     fprintf(f, "%s{\"in\":%lld,\"out\":%lld,\"w\":%lld,\"b\":%lld,\"gamma\":%lld,\"beta\":%lld,"
                "\"sparse_input\":%s,\"aggregate_first\":%s,\"residual\":%s,\"norm\":%s,"
-               "\"hidden\":%s}",
+               "\"hidden\":%s,\"rezero\":%lld,\"rezero_scale\":%.9g,\"identity_beta\":%.9g}",
             l ? "," : "", (long long)d->in, (long long)d->out, (long long)d->w_offset,
             (long long)d->b_offset, (long long)d->gamma_offset, (long long)d->beta_offset,
             d->sparse_input ? "true" : "false", d->aggregate_first ? "true" : "false",
             d->residual ? "true" : "false", d->norm ? "true" : "false",
-            d->hidden ? "true" : "false");
+            d->hidden ? "true" : "false", (long long)d->rezero_offset, (double)d->rezero_scale,
+            (double)d->identity_beta);
   }
   fprintf(f, "]}\n");
   return fclose(f) == 0 ? 0 : 1;
@@ -101,6 +103,8 @@ int main(int argc, char **argv) {
     bool takes = true;
     if (!strcmp(a, "--residual")) cfg.residual = true, takes = false;
     else if (!strcmp(a, "--layernorm")) cfg.norm = true, takes = false;
+    else if (!strcmp(a, "--rezero")) cfg.rezero = true, takes = false;
+    else if (!strcmp(a, "--identity-map")) cfg.identity_map = true, takes = false;
     else if (!strcmp(a, "--help")) return usage(stdout), 0;
     else if (!v) return usage(stderr), 2;
     else if (!strcmp(a, "--data")) data = v;

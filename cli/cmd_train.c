@@ -422,10 +422,12 @@ static void print_model_line(const gs_model_config *cfg, const gs_model_layout *
   char family[16];
   snprintf(family, sizeof family, "%s", gs_model_family_name(cfg->family));
   for (char *c = family; *c; c++) *c = (char)(*c - 'a' + 'A');
-  printf("model: %s %s %d, width %lld, dropout %.2f%s%s%s, %lld parameters, layer order",
+  printf("model: %s %s %d, width %lld, dropout %.2f%s%s%s%s, %lld parameters, layer order",
          family, hops ? "steps K" : "depth", (int)cfg->depth, (long long)cfg->width,
          (double)cfg->dropout, L->residual_mode ? ", residual" : "",
-         L->residual_mode && cfg->rezero ? " (rezero)" : "", cfg->norm ? ", layernorm" : "",
+         L->residual_mode && cfg->rezero ? " (rezero)" : "",
+         L->residual_mode && cfg->identity_map ? " (identity map)" : "",
+         cfg->norm ? ", layernorm" : "",
          (long long)L->params);
   for (int32_t l = 0; l < L->depth; l++)
     printf(" %s", !L->layer[l].aggregates       ? "HW"
@@ -550,13 +552,13 @@ static void print_json(const train_request *q, const train_price *p, const train
   printf(",\"stack\":");
   gs_json_string(stdout, stack);
   printf(",\"nodes\":%lld,\"adj_nnz\":%lld,\"features\":%lld,\"classes\":%d,"
-         "\"depth\":%d,\"width\":%lld,\"dropout\":%g,\"residual\":%s,\"rezero\":%s,\"layernorm\":%s,"
+         "\"depth\":%d,\"width\":%lld,\"dropout\":%g,\"residual\":%s,\"rezero\":%s,\"identity_map\":%s,\"layernorm\":%s,"
          "\"params\":%lld,\"threads\":%d,\"epochs\":%d,\"lr\":%g,\"weight_decay\":%g,"
          "\"load_seconds\":%.4f,\"runs\":[",
          (long long)ds->num_nodes, (long long)o->gst.nnz, (long long)ds->x.cols, ds->num_classes,
          (int)cfg->depth, (long long)cfg->width, (double)cfg->dropout,
          cfg->residual ? "true" : "false", cfg->rezero ? "true" : "false",
-         cfg->norm ? "true" : "false",
+         cfg->identity_map ? "true" : "false", cfg->norm ? "true" : "false",
          (long long)o->model_params, gs_runtime_threads(), (int)q->topt.epochs, q->topt.lr,
          q->topt.weight_decay, o->t_load);
   print_json_runs(o, q->seeds);

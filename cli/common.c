@@ -226,13 +226,20 @@ int gs_cli_family_norm(const gs_cli *cli, gs_model_family family, gs_norm *norm)
 }
 
 int gs_cli_model_stack(const gs_cli *cli, bool plain, bool scaled, gs_model_config *cfg) {
-  const bool chosen = gs_cli_given(cli, "residual") || gs_cli_given(cli, "layernorm");
+  const bool chosen = gs_cli_given(cli, "residual") || gs_cli_given(cli, "layernorm") ||
+                      gs_cli_given(cli, "identity-map");
   if (plain && chosen)
     return gs_cli_reject(cli, "--plain is the stack without residual connections and "
-                              "LayerNorm: it cannot go with --residual or --layernorm");
+                              "LayerNorm: it cannot go with --residual, --layernorm or "
+                              "--identity-map");
   if (cfg->rezero && !cfg->residual && gs_cli_given(cli, "rezero"))
     return gs_cli_reject(cli, "--rezero scales the residual branches: it needs --residual");
-  if (plain) cfg->residual = cfg->norm = cfg->rezero = false;
+  if (cfg->identity_map && !cfg->residual)
+    return gs_cli_reject(cli, "--identity-map maps the residual layers: it needs --residual");
+  if (cfg->identity_map && cfg->family != GS_MODEL_GCN)
+    return gs_cli_reject(cli, "--identity-map is for GCN layers, not --model %s",
+                         gs_model_family_name(cfg->family));
+  if (plain) cfg->residual = cfg->norm = cfg->rezero = cfg->identity_map = false;
   cfg->stack = scaled && !plain && !chosen ? GS_STACK_AUTO : GS_STACK_AS_SET;
   return GS_CLI_CONTINUE;
 }
@@ -243,14 +250,14 @@ void gs_cli_stack_text(char *out, size_t cap, const gs_model_config *asked, int3
   const gs_model_config r = gs_model_config_resolve(&c);
   const bool residual = r.residual && depth >= 3;
   char what[64];
-  snprintf(what, sizeof what, "%s%s%s%s", residual ? "residual" : "",
-           residual && r.rezero ? " + rezero" : "", residual && r.norm ? " + " : "",
-           r.norm ? "layernorm" : "");
+  snprintf(what, sizeof what, "%s%s%s%s%s", residual ? "residual" : "",
+           residual && r.rezero ? " + rezero" : "", residual && r.identity_map ? " + identity map" : "",
+           residual && r.norm ? " + " : "", r.norm ? "layernorm" : "");
   if (!what[0]) snprintf(what, sizeof what, "plain");
   if (asked->stack != GS_STACK_AUTO) {
     if (!residual && !r.norm && gs_model_stack_is_deep(c.family, depth))
       snprintf(out, cap, "%s (as asked; hint: a plain GCN collapses from depth %d, bench/"
-               "RESULTS.md section 11: --residual --rezero --layernorm trains deep models)", what,
+               "RESULTS.md section 11: --residual --rezero --identity-map trains deep GCNs)", what,
                GS_MODEL_DEEP_DEPTH);
     else
       snprintf(out, cap, "%s (as asked)", what);

@@ -179,6 +179,9 @@ bool gs_cli_parse_strategy_option(const char *value, void *strategy, char *why, 
       GS_OPT_FLAG("rezero", &(cfg)->rezero,                                                \
                   "scale each residual branch by a learnable alpha from 0 (ReZero;\n"     \
                   "needs --residual)"),                                                    \
+      GS_OPT_FLAG("identity-map", &(cfg)->identity_map,                                    \
+                  "GCN residual layers multiply by (1-b_l) I + b_l W_l,\n"                 \
+                  "b_l = ln(0.5/l + 1) (GCNII's identity mapping; needs --residual)"),      \
       GS_OPT_ENUM("order", "auto|transform|aggregate", gs_cli_order_choices, &(cfg)->order, \
                   "layer product order (default auto: fewer FLOPs)"),                      \
       GS_OPT_ENUM("norm", "sym|row|none", gs_cli_norm_choices, adjacency_norm,             \
@@ -188,8 +191,9 @@ bool gs_cli_parse_strategy_option(const char *value, void *strategy, char *why, 
  * scaled model would get the deep stack (gs_cli_model_stack). */
 #define GS_OPT_PLAIN(t)                                                                  \
   GS_OPT_FLAG("plain", t,                                                                \
-              "plain stack at any depth (default for scaled models: residual +\n"        \
-              "rezero + layernorm from depth 4, where a plain GCN collapses)")
+              "plain stack at any depth (default for scaled models from depth 4,\n"      \
+              "where a plain GCN collapses: residual + rezero + identity map\n"          \
+              "for GCN, residual + rezero + layernorm for SAGE and GIN)")
 
 /* training rows */
 #define GS_OPT_EPOCHS(t) GS_OPT_INT("epochs", "N", 1, 1000000, t, "epochs (default 200)")

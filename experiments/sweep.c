@@ -62,6 +62,7 @@ static const key_spec KEYS[] = {
     {"residual", K_BOOL, 0, 0, NULL, "--residual", "false"},
     {"layernorm", K_BOOL, 0, 0, NULL, "--layernorm", "false"},
     {"rezero", K_BOOL, 0, 0, NULL, "--rezero", "false"},
+    {"identity_map", K_BOOL, 0, 0, NULL, "--identity-map", "false"},
     {"plain", K_BOOL, 0, 0, NULL, "--plain", "false"},
     {"order", K_ENUM, 0, 0, "auto|transform|aggregate", "--order", NULL},
     {"features", K_ENUM, 0, 0, "rownorm|raw|binary|l2|auto", "--features", NULL},
@@ -442,15 +443,16 @@ static void resolve(gs_sweep_run *run) {
     n += (size_t)snprintf(run->canonical + n, sizeof run->canonical - n, "%s%s=%s",
                           i ? ";" : "", run->set[i].key, run->set[i].value);
   /* A scaled run that leaves the stack to the program trains what the program's default
-   * decides (residual + ReZero + LayerNorm from GS_MODEL_DEEP_DEPTH layers on, since 1af91ec;
-   * plain before). Naming that in the canonical text keeps a newer binary from taking a result
-   * of the older default for its own: such runs are run again, not silently mixed. The base
-   * run too: it is trained as `--strategy w --phi 0`, a scaled run (a base of depth 4 or more
-   * gets the deep stack). */
+   * decides from GS_MODEL_DEEP_DEPTH layers on: `stack=auto2` since the GCN deep stack became
+   * residual + ReZero (gates scaled by 1/R) + identity map and SAGE's and GIN's gates were
+   * scaled; `stack=auto` was residual + ReZero + LayerNorm (1af91ec); plain before. Naming that
+   * in the canonical text keeps a newer binary from taking a result of an older default for
+   * its own: such runs are run again, not silently mixed. The base run too: it is trained as
+   * `--strategy w --phi 0`, a scaled run (a base of depth 4 or more gets the deep stack). */
   if (scaled && !gs_sweep_get(run, "residual") &&
       !gs_sweep_get(run, "layernorm") && !gs_sweep_get(run, "rezero") &&
-      !gs_sweep_get(run, "plain"))
-    snprintf(run->canonical + n, sizeof run->canonical - n, "%sstack=auto", n ? ";" : "");
+      !gs_sweep_get(run, "identity_map") && !gs_sweep_get(run, "plain"))
+    snprintf(run->canonical + n, sizeof run->canonical - n, "%sstack=auto2", n ? ";" : "");
   snprintf(run->run_id, sizeof run->run_id, "%016llx",
            (unsigned long long)gs_sweep_hash(run->canonical));
 }
@@ -859,10 +861,12 @@ gs_status gs_sweep_price(gs_sweep_prediction *out, gs_sweep_pricer *p, const gs_
   cfg.residual = (v = gs_sweep_get(run, "residual")) && !strcmp(v, "true");
   cfg.norm = (v = gs_sweep_get(run, "layernorm")) && !strcmp(v, "true");
   cfg.rezero = (v = gs_sweep_get(run, "rezero")) && !strcmp(v, "true");
+  cfg.identity_map = (v = gs_sweep_get(run, "identity_map")) && !strcmp(v, "true");
   /* The stack as the run's `train` decides it (gs_cli_model_stack): a scaled run without
    * residual, rezero, layernorm or plain gets the deep stack from GS_MODEL_DEEP_DEPTH on. */
   const char *strategy = gs_sweep_get(run, "strategy");
   if (strategy && strcmp(strategy, "explicit") && !cfg.residual && !cfg.norm && !cfg.rezero &&
+      !cfg.identity_map &&
       !gs_sweep_get(run, "plain"))
     cfg.stack = GS_STACK_AUTO;
   if ((v = gs_sweep_get(run, "order")))

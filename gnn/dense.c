@@ -285,6 +285,15 @@ void gs_dense_axpby(float *y, float a, const float *x, float b, int64_t count) {
   GS_KERNEL_END(GS_FLOPS_ELEMENTWISE, 3 * count);
 }
 
+void gs_dense_identity_mix(float *W_eff, const float *W, float beta, int64_t k) {
+  GS_KERNEL_BEGIN();
+  /* k x k is small (the hidden width): serial, no region to open. */
+  const float keep = 1.0f - beta;
+  for (int64_t i = 0; i < k * k; i++) W_eff[i] = beta * W[i];
+  for (int64_t i = 0; i < k; i++) W_eff[i * k + i] += keep;
+  GS_KERNEL_END(GS_FLOPS_ELEMENTWISE, k * k + k);
+}
+
 void gs_dense_scale(float *y, float a, int64_t count) {
   GS_KERNEL_BEGIN();
 #pragma omp parallel for schedule(static)

@@ -97,6 +97,9 @@ void gs_dense_add(float *y, const float *x, int64_t count);
 /* y = b·y + a·x (count elements): 3 FLOPs each. */
 void gs_dense_axpby(float *y, float a, const float *x, float b, int64_t count);
 
+/* W_eff (k x k) = β·W + (1-β)·I, GCNII's identity mapping: k² + k FLOPs. */
+void gs_dense_identity_mix(float *W_eff, const float *W, float beta, int64_t k);
+
 /* y = a·y (count elements): 1 FLOP each. */
 void gs_dense_scale(float *y, float a, int64_t count);
 

@@ -35,7 +35,13 @@ bool gs_model_stack_is_deep(gs_model_family family, int32_t depth) {
 gs_model_config gs_model_config_resolve(const gs_model_config *cfg) {
   gs_model_config out = *cfg;
   if (cfg->stack != GS_STACK_AUTO) return out;
-  out.residual = out.norm = out.rezero = gs_model_stack_is_deep(cfg->family, cfg->depth);
+  const bool deep = gs_model_stack_is_deep(cfg->family, cfg->depth);
+  /* GCN: identity map, no LayerNorm, which costs Cora 3.9 points already at depth 2; SAGE
+   * and GIN keep the norm (no identity map there) (bench/RESULTS.md §11). */
+  const bool gcn = cfg->family == GS_MODEL_GCN;
+  out.residual = out.rezero = deep;
+  out.identity_map = deep && gcn;
+  out.norm = deep && !gcn;
   out.stack = GS_STACK_AS_SET;
   return out;
 }
@@ -95,6 +101,12 @@ static gs_status layout_make(gs_model_layout *L, buffer_roles *roles,
   if (cfg->rezero && !cfg->residual)
     return gs_error_set(err, GS_ERR_INVALID,
                         "rezero scales the residual branches: it needs residual connections");
+  if (cfg->identity_map && !cfg->residual)
+    return gs_error_set(err, GS_ERR_INVALID,
+                        "the identity map is for residual layers: it needs residual connections");
+  if (cfg->identity_map && cfg->family != GS_MODEL_GCN)
+    return gs_error_set(err, GS_ERR_INVALID, "the identity map is for GCN layers, not %s",
+                        gs_model_family_name(cfg->family));
   if (s->classes < 1) return gs_error_set(err, GS_ERR_INVALID, "the model needs at least 1 class");
   if (s->nodes < 1 || s->features < 1)
     return gs_error_set(err, GS_ERR_INVALID, "the model needs nodes and features (got %lld, %lld)",
@@ -123,6 +135,7 @@ static gs_status layout_make(gs_model_layout *L, buffer_roles *roles,
 
   /* Layer dimensions, order and parameter offsets. */
   int64_t offset = 0;
+  int32_t residual_layers = 0;
   for (int32_t l = 0; l < depth; l++) {
     gs_layer_dims *d = &L->layer[l];
     d->in = l == 0 ? s->features : h;
@@ -161,7 +174,13 @@ static gs_status layout_make(gs_model_layout *L, buffer_roles *roles,
     }
     d->rezero_offset = -1;
     if (d->residual && cfg->rezero) d->rezero_offset = offset++;
+    /* GCNII numbers its layers from 1 after the input layer: our layer l is its l. */
+    d->identity_beta = d->residual && cfg->identity_map
+                           ? (float)log(GS_IDENTITY_MAP_LAMBDA / (double)l + 1.0) : 0.0f;
+    if (d->residual) residual_layers++;
   }
+  for (int32_t l = 0; l < depth; l++)
+    if (L->layer[l].rezero_offset >= 0) L->layer[l].rezero_scale = 1.0f / (float)residual_layers;
   L->params = offset;
   L->decayed_params = L->layer[0].weights;
 
@@ -217,6 +236,8 @@ static gs_status layout_make(gs_model_layout *L, buffer_roles *roles,
   r->logits = add_buffer(L, "activations", n * c * F, true);
   r->dlogits = add_buffer(L, "workspace", n * c * F, false);
   r->work = add_buffer(L, "workspace", n * work_cols * F, false);
+  if (cfg->identity_map && L->residual_mode)
+    r->identity_w = add_buffer(L, "workspace", 2 * h * h * F, false);
   /* Plain mode needs one gradient buffer: dZ is computed in place from dHin_{l+1}, and once
    * dT = Âᵀ·dZ (or dG = dZ·Wᵀ) is in `work`, dZ is dead and dHin_l overwrites it. Residual
    * mode also keeps dH_{l+1} and the identity path's carry. */
@@ -267,6 +288,10 @@ static gs_status layout_make(gs_model_layout *L, buffer_roles *roles,
         elem_eval += 2 * n * out;
       }
     }
+    if (d->identity_beta > 0.0f) { /* W_eff built in each forward, rebuilt in the backward */
+      elem_train += in * out + in;
+      elem_eval += in * out + in;
+    }
     tf->dense += fwd_dense;
     tf->aggregate += fwd_agg;
     tf->sparse_input += fwd_sparse;
@@ -290,6 +315,7 @@ static gs_status layout_make(gs_model_layout *L, buffer_roles *roles,
     }
     if (d->residual) bwd_elem += n * in;         /* carry of the identity path */
     if (d->rezero_offset >= 0) bwd_elem += 3 * n * out; /* dα = Σ Y⊙dZ, dZ *= α */
+    if (d->identity_beta > 0.0f) bwd_elem += in * out + in + 3 * in * out; /* W_eff, dW += β·dW_eff */
     if (!gcn) {
     } else if (d->sparse_input) {
       tf->aggregate += 2 * m * out;
@@ -476,6 +502,15 @@ void gs_model_apply_decay(gs_model *m, double decay, gs_decay_scope scope) {
 #define dropout_stream gs__dropout_stream
 #define layer_input gs__layer_input
 
+/* The weights layer d multiplies by: W itself, or with the identity map W_eff = (1-β)·I + β·W
+ * built into the model's identity_w buffer (square: residual layers keep the width). */
+static const float *identity_mapped(gs_model *m, const gs_layer_dims *d, const float *W) {
+  if (d->identity_beta <= 0.0f) return W;
+  float *W_eff = B(m, m->roles.identity_w);
+  gs_dense_identity_mix(W_eff, W, d->identity_beta, d->in);
+  return W_eff;
+}
+
 /* Z (n x out) = Â·Hin·W + b for layer l (dense or sparse input), in either order. */
 static gs_status conv_forward(gs_model *m, int32_t l, float *Z, bool training, int64_t epoch,
                               gs_error *err) {
@@ -483,7 +518,7 @@ static gs_status conv_forward(gs_model *m, int32_t l, float *Z, bool training, i
     return gs__family_conv_forward(m, l, Z, training, epoch, err);
   const gs_layer_dims *d = &m->layout.layer[l];
   const int64_t n = m->nodes;
-  const float *W = gs_model_params(m) + d->w_offset;
+  const float *W = identity_mapped(m, d, gs_model_params(m) + d->w_offset);
   float *work = B(m, m->roles.work);
   gs_status st = GS_OK;
   float rate = training ? m->layout.config.dropout : 0.0f;
@@ -553,10 +588,10 @@ gs_status gs_model_forward(gs_model *m, bool training, int64_t epoch, const floa
     }
     float *H_next = B(m, r->hbuf[(l + 1) % 2]);
     gs_relu_forward(H_next, Y, count);
-    // H_{l+1} = H_l + relu(Y), or with ReZero H_l + α_l·relu(Y)
+    // H_{l+1} = H_l + relu(Y), or with ReZero H_l + α_l·relu(Y), α_l = scale·θ_l
     if (d->rezero_offset >= 0)
-      gs_dense_axpby(H_next, 1.0f, B(m, r->hbuf[l % 2]), gs_model_params(m)[d->rezero_offset],
-                     count);
+      gs_dense_axpby(H_next, 1.0f, B(m, r->hbuf[l % 2]),
+                     d->rezero_scale * gs_model_params(m)[d->rezero_offset], count);
     else if (d->residual)
       gs_dense_add(H_next, B(m, r->hbuf[l % 2]), count);
     gs_dropout_forward(next_in, H_next, count, rate, seed, stream);
@@ -573,8 +608,10 @@ static gs_status conv_backward(gs_model *m, int32_t l, const float *dZ, float *d
   const int64_t n = m->nodes;
   if (m->layout.config.family != GS_MODEL_GCN)
     return gs__family_conv_backward(m, l, dZ, dHin, epoch, err);
-  const float *W = gs_model_params(m) + d->w_offset;
-  float *dW = gs_model_grads(m) + d->w_offset;
+  const float *W = identity_mapped(m, d, gs_model_params(m) + d->w_offset);
+  /* With the identity map the product's gradient is dW_eff, of which W gets β·dW_eff. */
+  const bool mapped = d->identity_beta > 0.0f;
+  float *dW = mapped ? B(m, m->roles.identity_w) + d->in * d->out : gs_model_grads(m) + d->w_offset;
   float *work = B(m, m->roles.work);
   gs_status st = GS_OK;
   gs_dense_bias_backward(gs_model_grads(m) + d->b_offset, dZ, n, d->out);
@@ -586,7 +623,7 @@ static gs_status conv_backward(gs_model *m, int32_t l, const float *dZ, float *d
                       m->layout.config.seed, dropout_stream(epoch, 0));
   } else if (d->aggregate_first) {
     // dW += G^T * dZ ; dG = dZ * W^T ; dHin = A_hat^T * dG
-    gs_dense_matmul(dW, B(m, m->roles.agg[l]), dZ, d->in, d->out, n, true, false, true);
+    gs_dense_matmul(dW, B(m, m->roles.agg[l]), dZ, d->in, d->out, n, true, false, !mapped);
     if (l >= 1 && dHin) {
       gs_dense_matmul(work, dZ, W, n, d->in, d->out, false, true, false);
       st = gs_graph_aggregate(m->graph, dHin, work, d->in, true, GS_AGG_AUTO, err);
@@ -595,9 +632,12 @@ static gs_status conv_backward(gs_model *m, int32_t l, const float *dZ, float *d
     // dT = A_hat^T * dZ ; dW += Hin^T * dT ; dHin = dT * W^T
     st = gs_graph_aggregate(m->graph, work, dZ, d->out, true, GS_AGG_AUTO, err);
     if (st != GS_OK) return st;
-    gs_dense_matmul(dW, layer_input(m, l, true), work, d->in, d->out, n, true, false, true);
+    gs_dense_matmul(dW, layer_input(m, l, true), work, d->in, d->out, n, true, false, !mapped);
     if (l >= 1 && dHin) gs_dense_matmul(dHin, work, W, n, d->in, d->out, false, true, false);
   }
+  // dW += beta * dW_eff
+  if (st == GS_OK && mapped)
+    gs_dense_axpby(gs_model_grads(m) + d->w_offset, d->identity_beta, dW, 1.0f, d->in * d->out);
   return st;
 }
 
@@ -645,9 +685,11 @@ gs_status gs_model_backward(gs_model *m, const float *dlogits, int64_t epoch, gs
       }
       gs_relu_backward(dZ, dH, Y, count);
       if (d->rezero_offset >= 0) {
-        /* dα = Σ relu(Y)⊙dH = Σ Y⊙dZ (dZ is 0 where Y <= 0); the branch's dZ is α·dZ */
-        gs_model_grads(m)[d->rezero_offset] += (float)gs_dense_dot(Y, dZ, count);
-        gs_dense_scale(dZ, gs_model_params(m)[d->rezero_offset], count);
+        /* dθ = scale·Σ relu(Y)⊙dH = scale·Σ Y⊙dZ (dZ is 0 where Y <= 0); the branch's dZ
+         * is α·dZ */
+        gs_model_grads(m)[d->rezero_offset] +=
+            d->rezero_scale * (float)gs_dense_dot(Y, dZ, count);
+        gs_dense_scale(dZ, d->rezero_scale * gs_model_params(m)[d->rezero_offset], count);
       }
     }
     if (d->norm) {

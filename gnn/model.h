@@ -63,16 +63,21 @@ typedef enum {
 /* How the hidden stack of residual connections and LayerNorm is chosen. */
 typedef enum {
   GS_STACK_AS_SET = 0, /* residual and norm as the config's fields say */
-  GS_STACK_AUTO = 1    /* the deep stack (residual + ReZero + norm) from GS_MODEL_DEEP_DEPTH
-                          layers on for the stacked families, plain below and for SGC and
-                          APPNP (gs_model_config_resolve) */
+  GS_STACK_AUTO = 1    /* the deep stack from GS_MODEL_DEEP_DEPTH layers on for the stacked
+                          families, plain below and for SGC and APPNP
+                          (gs_model_config_resolve): GCN residual + ReZero + identity map,
+                          SAGE and GIN residual + ReZero + LayerNorm */
 } gs_model_stack;
 
-/* The depth from which a plain stack collapses, so that GS_STACK_AUTO gives residual
- * connections, ReZero and LayerNorm: a plain GCN (width 16, dropout 0.5, 3 seeds) loses 7.7
- * points on Cora and 10.9 on Coauthor CS from depth 2 to 4, and is near chance at 16, where the
- * deep stack trains (bench/RESULTS.md §11). */
+/* The depth from which a plain stack collapses, so that GS_STACK_AUTO gives the deep stack:
+ * a plain GCN (width 16, dropout 0.5, 3 seeds) loses 7.7 points on Cora and 10.9 on Coauthor
+ * CS from depth 2 to 4, and is near chance at 16, where the deep stack trains
+ * (bench/RESULTS.md §11). */
 #define GS_MODEL_DEEP_DEPTH 4
+
+/* λ of the identity map's β_l = ln(λ/l + 1) (GCNII, Chen et al. 2020, their value): layer 1
+ * mixes 0.41 of W_1 into the identity, layer 14 0.035. */
+#define GS_IDENTITY_MAP_LAMBDA 0.5
 
 typedef struct {
   gs_model_family family; /* GS_MODEL_GCN */
@@ -80,8 +85,15 @@ typedef struct {
   int64_t width;        /* hidden width (GIN: also its MLPs'; SGC: unused), >= 1 */
   float dropout;        /* rate in [0, 1) before every layer, input included */
   bool residual;        /* H_{l+1} = H_l + relu(...) on hidden layers with equal widths */
-  bool rezero;          /* residual branches scaled by a learnable α_l from 0 (ReZero):
-                           H_{l+1} = H_l + α_l·relu(...); needs residual */
+  bool rezero;          /* residual branches scaled by a learnable gate from 0 (ReZero):
+                           H_{l+1} = H_l + α_l·relu(...), α_l = θ_l / R over the R residual
+                           layers, so that Adam, which moves each θ_l by about lr a step
+                           whatever its gradient, moves the R branches together as fast as
+                           one (bench/RESULTS.md §11); needs residual */
+  bool identity_map;    /* GCN residual layers multiply by (1-β_l)·I + β_l·W_l rather than
+                           W_l, β_l = ln(GS_IDENTITY_MAP_LAMBDA / l + 1) (GCNII's identity
+                           mapping): deep layers start near a pure propagation; needs
+                           residual, GCN only */
   bool norm;            /* LayerNorm before the ReLU of hidden layers */
   gs_layer_order order;
   uint64_t seed;        /* initialisation and dropout */
@@ -95,8 +107,9 @@ gs_model_config gs_model_config_default(void);
  * depth >= GS_MODEL_DEEP_DEPTH. SGC and APPNP have no hidden stack (their depth is K). */
 bool gs_model_stack_is_deep(gs_model_family family, int32_t depth);
 
-/* cfg with its stack decided: for GS_STACK_AUTO, residual, rezero and norm set as
- * gs_model_stack_is_deep says and stack GS_STACK_AS_SET; otherwise cfg unchanged. The layout
+/* cfg with its stack decided: for GS_STACK_AUTO, residual, rezero, identity_map and norm set
+ * as gs_model_stack_is_deep says (GCN: identity map, no norm; SAGE and GIN: norm) and stack
+ * GS_STACK_AS_SET; otherwise cfg unchanged. The layout
  * (and so the model and the cost model) applies it, so a config priced is the config trained. */
 gs_model_config gs_model_config_resolve(const gs_model_config *cfg);
 
@@ -125,7 +138,9 @@ typedef struct {
   int64_t w2_offset;    /* SAGE: W_neigh (in x out); GIN: W2 (mid x out); else -1 */
   int64_t b2_offset;    /* GIN: b2 (out), b_offset being b1 (mid); else -1 */
   int64_t eps_offset;   /* GIN: ε; else -1 */
-  int64_t rezero_offset; /* a residual layer with rezero: its branch scale α_l; else -1 */
+  int64_t rezero_offset; /* a residual layer with rezero: its gate θ_l; else -1 */
+  float rezero_scale;   /* α_l = rezero_scale·θ_l: 1 / (residual layers); else 0 */
+  float identity_beta;  /* > 0: the layer multiplies by W_eff = (1-β)·I + β·W; else 0 */
 } gs_layer_dims;
 
 /* One allocation the model makes, in order. */
@@ -164,7 +179,8 @@ typedef struct {
 
 /* Derives the layer dimensions, parameter offsets, every buffer the model will allocate and
  * the FLOPs of a step from cfg and shape. Errors: GS_ERR_INVALID for depth < 1 or above
- * GS_MAX_LAYERS, width < 1, dropout outside [0, 1), classes < 1; GS_ERR_RANGE for sizes whose
+ * GS_MAX_LAYERS, width < 1, dropout outside [0, 1), classes < 1, rezero or
+ * identity_map without residual, identity_map outside GCN; GS_ERR_RANGE for sizes whose
  * bytes overflow. */
 gs_status gs_model_layout_make(gs_model_layout *out, const gs_model_config *cfg,
                                const gs_model_shape *shape, gs_error *err);

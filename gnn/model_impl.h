@@ -20,6 +20,7 @@ typedef struct {
   int agg[GS_MAX_LAYERS];            /* aggregate-first: Â·Hin_l (GIN: + ε·Hin_l) */
   int hbuf[2];                       /* residual mode: undropped H, ping-pong */
   int work;                          /* T = H·W, dT, dG */
+  int identity_w;                    /* identity map: W_eff then dW_eff of one layer (2 h x h) */
   int grad[3];                       /* gradient flow between layers */
   int logits, dlogits;
   /* families (gnn/family.c) */

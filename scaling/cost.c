@@ -307,6 +307,14 @@ static void family_conv_forward(replay *R, int32_t l);
 static void family_conv_backward(replay *R, int32_t l, bool need_dx);
 
 /* conv_forward of gnn/model.c: Z = Â·Hin·W + b in the layer's order. */
+/* The identity map's W_eff = β·W + (1-β)·I (gs_dense_identity_mix), built before a layer's
+ * product forward and again before its backward. */
+static void identity_mix(replay *R, const gs_layer_dims *d) {
+  if (d->identity_beta <= 0.0f) return;
+  const int64_t k = d->in;
+  k_elementwise(R, k * k + k, 8.0 * (double)(k * k), 0.0);
+}
+
 static void conv_forward(replay *R, int32_t l) {
   const gs_layer_dims *d = &R->L->layer[l];
   const int64_t n = R->L->shape.nodes;
@@ -314,6 +322,7 @@ static void conv_forward(replay *R, int32_t l) {
     family_conv_forward(R, l);
     return;
   }
+  identity_mix(R, d);
   if (d->sparse_input) {
     k_sparse_input(R, R->L->shape.feature_nnz, d->out, false);
     k_aggregate(R, d->out);
@@ -491,6 +500,7 @@ static void conv_backward(replay *R, int32_t l, bool need_dx) {
     return;
   }
   k_elementwise(R, n * d->out, 4.0 * (double)(n * d->out), 0.0); /* bias gradient */
+  identity_mix(R, d);
   if (d->sparse_input) {
     k_aggregate(R, d->out);
     k_sparse_input(R, R->L->shape.feature_nnz, d->out, true);
@@ -505,6 +515,8 @@ static void conv_backward(replay *R, int32_t l, bool need_dx) {
     k_sgemm(R, GS_PROFILE_TN, d->in, d->out, n, true);
     if (l >= 1 && need_dx) k_sgemm(R, GS_PROFILE_NT, n, d->in, d->out, false);
   }
+  if (d->identity_beta > 0.0f) /* dW += β·dW_eff */
+    k_elementwise(R, 3 * d->in * d->out, 12.0 * (double)(d->in * d->out), 0.0);
 }
 
 static void model_backward(replay *R) {

@@ -87,11 +87,12 @@ void gs_probe_key(char *out, size_t cap, const gs_dataset *ds, const gs_probe_op
   const char *model = gs_model_family_name(m->family);
   snprintf(out, cap,
            "cpu=%s;threads=%d;data=%s:%016llx;family=%s,dropout %.3g,residual %d,norm %d,order "
-           "%d,adjacency %d,decay %d%s;features=%lld",
+           "%d,adjacency %d,decay %d%s%s;features=%lld",
            machine, threads, ds->name, (unsigned long long)dataset_fingerprint(ds),
            model ? model : "unknown", (double)m->dropout, (int)m->residual,
            (int)m->norm, (int)m->order, (int)o->norm, (int)o->train.decay_scope,
-           m->rezero ? ",rezero 1" : "", (long long)ds->x.cols);
+           m->rezero ? ",rezero 1" : "", m->identity_map ? ",identity map 1" : "",
+           (long long)ds->x.cols);
 }
 
 /* --------------------------------------------------------------------- the cache */

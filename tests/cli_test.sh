@@ -195,12 +195,17 @@ expect 0 "4500 non-zeros" -- "$bin" info --data "$tmp/gen"
 # predicted (tests/test_cost.c holds the kernels' counted FLOPs to the same prediction)
 deep=(--data "$data/cora" --epochs 2 --no-probe)
 expect 0 "stack: residual" -- "$bin" train "${deep[@]}" --strategy d --phi 2
-expect 0 "(auto: depth 5 >= 4" -- "$bin" train "${deep[@]}" --strategy d --phi 2
+expect 0 "(auto: depth 6 >= 4" -- "$bin" train "${deep[@]}" --strategy d --phi 2
 expect 0 "stack: plain (auto: depth 2 < 4" -- "$bin" train "${deep[@]}" --strategy d --phi 0
 expect 0 '"residual":false' -- "$bin" train "${deep[@]}" --strategy d --phi 2 --plain --json --quiet
 expect 0 "stack: plain (as asked; hint" -- "$bin" train "${deep[@]}" --depth 5
 expect 2 "--plain is the stack without" -- "$bin" train "${deep[@]}" --depth 5 --plain --residual
 expect 2 "--rezero scales the residual" -- "$bin" train "${deep[@]}" --depth 5 --rezero
+expect 0 "stack: residual + rezero + identity map (auto" -- "$bin" train "${deep[@]}" --strategy d --phi 2
+expect 0 '"identity_map":true' -- "$bin" train "${deep[@]}" --depth 5 --residual --identity-map --json --quiet
+expect 2 "--identity-map maps the residual" -- "$bin" train "${deep[@]}" --depth 5 --identity-map
+expect 2 "--identity-map is for GCN" -- "$bin" train "${deep[@]}" --depth 5 --residual --identity-map --model sage
+expect 2 "cannot go with --residual, --layernorm or --identity-map" -- "$bin" train "${deep[@]}" --depth 5 --plain --identity-map
 expect 0 "stack of phi*: residual" -- "$bin" plan "${deep[@]}" --mem 8MiB --mem-basis counted --strategy d --phi-max 3
 expect 0 "stack of phi*: plain" -- "$bin" plan "${deep[@]}" --mem 8MiB --mem-basis counted --strategy d --phi-max 3 --plain
 if command -v python3 > /dev/null; then

@@ -42,7 +42,8 @@ typedef struct {
   bool residual;
   bool layernorm;
   bool rezero;
-  gs_model_stack stack; /* GS_STACK_AUTO: residual, layernorm and rezero decided by depth */
+  bool identity_map;
+  gs_model_stack stack; /* GS_STACK_AUTO: the stack decided by depth */
   float dropout;
   gs_decay_scope decay;
   gs_model_family family;
@@ -94,6 +95,7 @@ static gs_cost_options options_of(const run_config *rc) {
   o.model.residual = rc->residual;
   o.model.norm = rc->layernorm;
   o.model.rezero = rc->rezero;
+  o.model.identity_map = rc->identity_map;
   o.model.stack = rc->stack;
   o.model.dropout = rc->dropout;
   o.model.family = rc->family;
@@ -214,13 +216,14 @@ static void check_config(findings *found, const run_config *rc, bool check_peak)
 
   const char *name = rc->dataset ? rc->dataset : "generated";
   char label[192];
-  snprintf(label, sizeof label, "%s %s d=%d w=%lld f=%lld (%s, sparse_below %g) %s%s%sdrop=%.1f norm=%s",
+  snprintf(label, sizeof label, "%s %s d=%d w=%lld f=%lld (%s, sparse_below %g) %s%s%s%sdrop=%.1f norm=%s",
            gs_model_family_name(rc->family), name, (int)rc->depth, (long long)rc->width,
            (long long)f,
            c.sparse_features ? "csr" : "dense", rc->sparse_below,
            rc->order == GS_ORDER_AGGREGATE_FIRST ? "agg-first "
            : rc->order == GS_ORDER_TRANSFORM_FIRST ? "trans-first " : "auto ",
            rc->residual ? (rc->rezero ? "residual rezero " : "residual ") : "",
+           rc->identity_map ? "identity-map " : "",
            rc->layernorm ? "layernorm " : "", (double)rc->dropout,
            rc->norm == GS_NORM_ROW ? "row" : rc->norm == GS_NORM_NONE ? "none" : "sym");
   int64_t counted = 0;
@@ -322,6 +325,13 @@ START_TEST(test_cora_predictions_match) {
   check_config(&found, &rc, true);
   rc = config("cora", 6, 16, 1.0); /* ReZero's scales: parameters and their passes */
   rc.residual = rc.rezero = true;
+  check_config(&found, &rc, true);
+  rc.identity_map = true; /* W_eff built forward and backward, dW += β·dW_eff */
+  check_config(&found, &rc, true);
+  rc = config("cora", 5, 16, 0.25);
+  rc.sparse_below = 0.0;
+  rc.order = GS_ORDER_AGGREGATE_FIRST;
+  rc.residual = rc.identity_map = true;
   check_config(&found, &rc, true);
   rc = config("cora", 2, 16, 1.0);
   rc.sparse_below = 0.01; /* density 1.27%: turns dense while loading */
@@ -433,7 +443,7 @@ START_TEST(test_planned_deep_model_as_trained) {
   gs_model_config asked = o.cost.model;
   asked.depth = rc.depth;
   const gs_model_config trained = gs_model_config_resolve(&asked);
-  ck_assert(trained.residual && trained.rezero && trained.norm);
+  ck_assert(trained.residual && trained.rezero && trained.identity_map && !trained.norm);
   measured ms;
   measure(&ms, &rc, &desc, best->spec.features);
   int64_t counted = 0;

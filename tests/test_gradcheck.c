@@ -182,25 +182,35 @@ static void ref_hidden(double *hin, double *h, double *z, const gs_layer_dims *d
   relu_in(log, z, n * d->out);
   for (int64_t i = 0; i < n * d->out; i++) {
     double y = z[i] > 0.0 ? z[i] : 0.0;
-    const double scale = d->rezero_offset >= 0 ? p[d->rezero_offset] : 1.0;
+    const double scale = d->rezero_offset >= 0 ? (double)d->rezero_scale * p[d->rezero_offset] : 1.0;
     h[i] = d->residual ? h[i] + scale * y : y;
     hin[i] = h[i] * dropout_factor(L, l + 1, i);
   }
 }
 
-/* GCN (gnn/model.c): Hin_0 = dropout(X); Z_l = Â·Hin_l·W_l + b_l; on hidden layers
- * Y = LayerNorm(Z) (if norm), H_{l+1} = relu(Y) [+ H_l if residual], Hin_{l+1} = dropout(H). */
+/* GCN (gnn/model.c): Hin_0 = dropout(X); Z_l = Â·Hin_l·W_l + b_l, W_l replaced by
+ * (1-β_l)·I + β_l·W_l with the identity map; on hidden layers Y = LayerNorm(Z) (if norm),
+ * H_{l+1} = relu(Y) [+ α_l·H_l if residual], Hin_{l+1} = dropout(H). */
 static void ref_forward_gcn(double *logits, const gs_model_layout *L, const double *p,
                             const fixture *f, relu_log *log) {
   const int64_t n = NODES, wmax = FEATS > L->config.width ? FEATS : L->config.width;
   const int64_t cap = n * (wmax > CLASSES ? wmax : CLASSES);
   double *hin = calloc(cap, sizeof *hin), *h = calloc(cap, sizeof *h);
   double *t = calloc(cap, sizeof *t), *z = calloc(cap, sizeof *z);
-  ck_assert(hin && h && t && z);
+  double *w_eff = calloc((size_t)(wmax * wmax), sizeof *w_eff);
+  ck_assert(hin && h && t && z && w_eff);
   ref_input(hin, f->xd, L, f);
   for (int32_t l = 0; l < L->depth; l++) {
     const gs_layer_dims *d = &L->layer[l];
-    matmul(t, hin, p + d->w_offset, n, d->in, d->out); /* H W */
+    const double *W = p + d->w_offset;
+    if (d->identity_beta > 0.0f) {
+      const double beta = d->identity_beta;
+      for (int64_t i = 0; i < d->in; i++)
+        for (int64_t j = 0; j < d->out; j++)
+          w_eff[i * d->out + j] = beta * W[i * d->out + j] + (i == j ? 1.0 - beta : 0.0);
+      W = w_eff;
+    }
+    matmul(t, hin, W, n, d->in, d->out); /* H W */
     double *out = d->hidden ? z : logits;
     matmul(out, f->adj, t, n, n, d->out); /* Â (H W) */
     for (int64_t i = 0; i < n; i++)
@@ -212,6 +222,7 @@ static void ref_forward_gcn(double *logits, const gs_model_layout *L, const doub
   free(h);
   free(t);
   free(z);
+  free(w_eff);
 }
 
 /* out (n x k) += bias (k) on every row. */
@@ -305,59 +316,64 @@ typedef struct {
   bool sparse_input;
   gs_model_family family;
   bool rezero;
+  bool identity_map;
 } gradcheck_case;
 
 static const gradcheck_case CASES[] = {
-    /* name                              reference        L  H  res    norm   order          drop  sparse */
-    {"gcn 1 layer, dense",               ref_forward_gcn, 1, 8, false, false, GS_ORDER_AUTO, 0.0f, false, GS_MODEL_GCN, false},
-    {"gcn 1 layer, sparse, dropout",     ref_forward_gcn, 1, 8, false, false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_GCN, false},
-    {"gcn 2, sparse, dropout",           ref_forward_gcn, 2, 8, false, false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_GCN, false},
-    {"gcn 2, sparse, dropout off",       ref_forward_gcn, 2, 8, false, false, GS_ORDER_AUTO, 0.0f, true, GS_MODEL_GCN, false},
-    {"gcn 3, dense, transform first",    ref_forward_gcn, 3, 6, false, false, GS_ORDER_TRANSFORM_FIRST, 0.3f, false, GS_MODEL_GCN, false},
-    {"gcn 3, dense, aggregate first",    ref_forward_gcn, 3, 6, false, false, GS_ORDER_AGGREGATE_FIRST, 0.3f, false, GS_MODEL_GCN, false},
-    {"gcn 3, dense, aggregate, no drop", ref_forward_gcn, 3, 6, false, false, GS_ORDER_AGGREGATE_FIRST, 0.0f, false, GS_MODEL_GCN, false},
-    {"gcn 3, layernorm, sparse",         ref_forward_gcn, 3, 6, false, true,  GS_ORDER_AUTO, 0.3f, true, GS_MODEL_GCN, false},
-    {"gcn 3, layernorm, dense, aggr",    ref_forward_gcn, 3, 6, false, true,  GS_ORDER_AGGREGATE_FIRST, 0.0f, false, GS_MODEL_GCN, false},
-    {"gcn 4, residual, sparse",          ref_forward_gcn, 4, 6, true,  false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_GCN, false},
-    {"gcn 4, residual, dense, no drop",  ref_forward_gcn, 4, 6, true,  false, GS_ORDER_TRANSFORM_FIRST, 0.0f, false, GS_MODEL_GCN, false},
-    {"gcn 4, residual+norm, dense",      ref_forward_gcn, 4, 6, true,  true,  GS_ORDER_TRANSFORM_FIRST, 0.3f, false, GS_MODEL_GCN, false},
-    {"gcn 4, residual+norm, dense, aggr",ref_forward_gcn, 4, 6, true,  true,  GS_ORDER_AGGREGATE_FIRST, 0.3f, false, GS_MODEL_GCN, false},
-    {"gcn 5, residual+norm, sparse",     ref_forward_gcn, 5, 6, true,  true,  GS_ORDER_AUTO, 0.0f, true, GS_MODEL_GCN, false},
+    /* name                              reference        L  H  res    norm   order          drop  sparse family rezero identity */
+    {"gcn 1 layer, dense",               ref_forward_gcn, 1, 8, false, false, GS_ORDER_AUTO, 0.0f, false, GS_MODEL_GCN, false, false},
+    {"gcn 1 layer, sparse, dropout",     ref_forward_gcn, 1, 8, false, false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_GCN, false, false},
+    {"gcn 2, sparse, dropout",           ref_forward_gcn, 2, 8, false, false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_GCN, false, false},
+    {"gcn 2, sparse, dropout off",       ref_forward_gcn, 2, 8, false, false, GS_ORDER_AUTO, 0.0f, true, GS_MODEL_GCN, false, false},
+    {"gcn 3, dense, transform first",    ref_forward_gcn, 3, 6, false, false, GS_ORDER_TRANSFORM_FIRST, 0.3f, false, GS_MODEL_GCN, false, false},
+    {"gcn 3, dense, aggregate first",    ref_forward_gcn, 3, 6, false, false, GS_ORDER_AGGREGATE_FIRST, 0.3f, false, GS_MODEL_GCN, false, false},
+    {"gcn 3, dense, aggregate, no drop", ref_forward_gcn, 3, 6, false, false, GS_ORDER_AGGREGATE_FIRST, 0.0f, false, GS_MODEL_GCN, false, false},
+    {"gcn 3, layernorm, sparse",         ref_forward_gcn, 3, 6, false, true,  GS_ORDER_AUTO, 0.3f, true, GS_MODEL_GCN, false, false},
+    {"gcn 3, layernorm, dense, aggr",    ref_forward_gcn, 3, 6, false, true,  GS_ORDER_AGGREGATE_FIRST, 0.0f, false, GS_MODEL_GCN, false, false},
+    {"gcn 4, residual, sparse",          ref_forward_gcn, 4, 6, true,  false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_GCN, false, false},
+    {"gcn 4, residual, dense, no drop",  ref_forward_gcn, 4, 6, true,  false, GS_ORDER_TRANSFORM_FIRST, 0.0f, false, GS_MODEL_GCN, false, false},
+    {"gcn 4, residual+norm, dense",      ref_forward_gcn, 4, 6, true,  true,  GS_ORDER_TRANSFORM_FIRST, 0.3f, false, GS_MODEL_GCN, false, false},
+    {"gcn 4, residual+norm, dense, aggr",ref_forward_gcn, 4, 6, true,  true,  GS_ORDER_AGGREGATE_FIRST, 0.3f, false, GS_MODEL_GCN, false, false},
+    {"gcn 5, residual+norm, sparse",     ref_forward_gcn, 5, 6, true,  true,  GS_ORDER_AUTO, 0.0f, true, GS_MODEL_GCN, false, false},
     /* ReZero (α_l from 0, so the check starts it away from 0: see check_case) */
-    {"gcn 4, residual+rezero, sparse",   ref_forward_gcn, 4, 6, true,  false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_GCN, true},
-    {"gcn 5, residual+rezero, dense, aggr", ref_forward_gcn, 5, 6, true, false, GS_ORDER_AGGREGATE_FIRST, 0.0f, false, GS_MODEL_GCN, true},
-    {"gcn 4, rezero+norm, dense",        ref_forward_gcn, 4, 6, true,  true,  GS_ORDER_TRANSFORM_FIRST, 0.3f, false, GS_MODEL_GCN, true},
+    {"gcn 4, residual+rezero, sparse",   ref_forward_gcn, 4, 6, true,  false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_GCN, true, false},
+    {"gcn 5, residual+rezero, dense, aggr", ref_forward_gcn, 5, 6, true, false, GS_ORDER_AGGREGATE_FIRST, 0.0f, false, GS_MODEL_GCN, true, false},
+    {"gcn 4, rezero+norm, dense",        ref_forward_gcn, 4, 6, true,  true,  GS_ORDER_TRANSFORM_FIRST, 0.3f, false, GS_MODEL_GCN, true, false},
+    /* the identity map (GCNII's (1-β_l)·I + β_l·W_l), with ReZero as the deep stack has it */
+    {"gcn 5, rezero+identity map, sparse", ref_forward_gcn, 5, 6, true, false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_GCN, true, true},
+    {"gcn 5, rezero+identity map, dense, aggr", ref_forward_gcn, 5, 6, true, false, GS_ORDER_AGGREGATE_FIRST, 0.0f, false, GS_MODEL_GCN, true, true},
+    {"gcn 4, residual+identity map+norm, dense", ref_forward_gcn, 4, 6, true, true, GS_ORDER_TRANSFORM_FIRST, 0.3f, false, GS_MODEL_GCN, false, true},
     /* the other families (gnn/family.c); L is K for sgc and appnp. APPNP's sparse input is
      * left to tests/test_model.c: the fixture's empty rows put its first ReLU at exactly the
      * zero bias, a kink for every bias entry. */
     {"sage 2, sparse, dropout", ref_forward_family, 2, 8,
-     false, false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_SAGE, false},
+     false, false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_SAGE, false, false},
     {"sage 3, dense, transform first", ref_forward_family, 3, 6,
-     false, false, GS_ORDER_TRANSFORM_FIRST, 0.3f, false, GS_MODEL_SAGE, false},
+     false, false, GS_ORDER_TRANSFORM_FIRST, 0.3f, false, GS_MODEL_SAGE, false, false},
     {"sage 3, dense, aggregate first", ref_forward_family, 3, 6,
-     false, false, GS_ORDER_AGGREGATE_FIRST, 0.0f, false, GS_MODEL_SAGE, false},
+     false, false, GS_ORDER_AGGREGATE_FIRST, 0.0f, false, GS_MODEL_SAGE, false, false},
     {"sage 4, residual+norm, dense", ref_forward_family, 4, 6,
-     true, true, GS_ORDER_AUTO, 0.3f, false, GS_MODEL_SAGE, false},
+     true, true, GS_ORDER_AUTO, 0.3f, false, GS_MODEL_SAGE, false, false},
     {"gin 2, sparse, dropout", ref_forward_family, 2, 8,
-     false, false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_GIN, false},
+     false, false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_GIN, false, false},
     {"gin 3, dense, transform first", ref_forward_family, 3, 6,
-     false, false, GS_ORDER_TRANSFORM_FIRST, 0.3f, false, GS_MODEL_GIN, false},
+     false, false, GS_ORDER_TRANSFORM_FIRST, 0.3f, false, GS_MODEL_GIN, false, false},
     {"gin 3, dense, aggregate first", ref_forward_family, 3, 6,
-     false, false, GS_ORDER_AGGREGATE_FIRST, 0.0f, false, GS_MODEL_GIN, false},
+     false, false, GS_ORDER_AGGREGATE_FIRST, 0.0f, false, GS_MODEL_GIN, false, false},
     {"gin 4, residual+norm, dense", ref_forward_family, 4, 6,
-     true, true, GS_ORDER_AUTO, 0.3f, false, GS_MODEL_GIN, false},
+     true, true, GS_ORDER_AUTO, 0.3f, false, GS_MODEL_GIN, false, false},
     {"sage 4, residual+rezero, dense", ref_forward_family, 4, 6,
-     true, false, GS_ORDER_AUTO, 0.3f, false, GS_MODEL_SAGE, true},
+     true, false, GS_ORDER_AUTO, 0.3f, false, GS_MODEL_SAGE, true, false},
     {"gin 4, residual+rezero, dense", ref_forward_family, 4, 6,
-     true, false, GS_ORDER_AUTO, 0.0f, false, GS_MODEL_GIN, true},
+     true, false, GS_ORDER_AUTO, 0.0f, false, GS_MODEL_GIN, true, false},
     {"sgc K=2, sparse X, dropout", ref_forward_family, 2, 8,
-     false, false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_SGC, false},
+     false, false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_SGC, false, false},
     {"sgc K=3, dense X, dropout off", ref_forward_family, 3, 8,
-     false, false, GS_ORDER_AUTO, 0.0f, false, GS_MODEL_SGC, false},
+     false, false, GS_ORDER_AUTO, 0.0f, false, GS_MODEL_SGC, false, false},
     {"appnp K=2, dense, dropout", ref_forward_family, 2, 6,
-     false, false, GS_ORDER_AUTO, 0.3f, false, GS_MODEL_APPNP, false},
+     false, false, GS_ORDER_AUTO, 0.3f, false, GS_MODEL_APPNP, false, false},
     {"appnp K=10, dense, norm", ref_forward_family, 10, 6,
-     false, true, GS_ORDER_AUTO, 0.0f, false, GS_MODEL_APPNP, false},
+     false, true, GS_ORDER_AUTO, 0.0f, false, GS_MODEL_APPNP, false, false},
 };
 
 /* Checks every parameter of one case and returns the largest relative error. `corrupt`
@@ -376,6 +392,7 @@ static double check_case(const gradcheck_case *c, double corrupt) {
   cfg.dropout = c->dropout;
   cfg.seed = 3;
   cfg.rezero = c->rezero;
+  cfg.identity_map = c->identity_map;
   gs_model *m = NULL;
   gs_error err;
   gs_status st = gs_model_new(&m, &cfg, f.g, &f.x, CLASSES, &err);

@@ -296,7 +296,8 @@ START_TEST(test_stack_auto_by_depth) {
     const bool deep = L >= GS_MODEL_DEEP_DEPTH;
     ck_assert_int_eq(r.stack, GS_STACK_AS_SET);
     ck_assert_int_eq(r.residual, deep);
-    ck_assert_int_eq(r.norm, deep);
+    ck_assert_int_eq(r.norm, false); /* GCN: the identity map instead (RESULTS.md §11) */
+    ck_assert_int_eq(r.identity_map, deep);
     ck_assert_int_eq(r.rezero, deep);
     gs_model_layout automatic, by_hand;
     GS_ASSERT_OK(gs_model_layout_make(&automatic, &c, &s, &err), err);
@@ -305,7 +306,7 @@ START_TEST(test_stack_auto_by_depth) {
     ck_assert_int_eq(automatic.total_bytes, by_hand.total_bytes);
     ck_assert_int_eq(automatic.train_flops.total, by_hand.train_flops.total);
     ck_assert_int_eq(automatic.residual_mode, deep);
-    ck_assert_int_eq(automatic.config.norm, deep);
+    ck_assert_int_eq(automatic.config.identity_map, deep);
   }
   gs_model_config c = config(8, 16, false, false, GS_ORDER_AUTO);
   c.stack = GS_STACK_AUTO;
@@ -315,6 +316,7 @@ START_TEST(test_stack_auto_by_depth) {
   ck_assert(!gs_model_config_resolve(&c).norm);
   c.family = GS_MODEL_SAGE;
   ck_assert(gs_model_config_resolve(&c).residual);
+  ck_assert(gs_model_config_resolve(&c).norm && !gs_model_config_resolve(&c).identity_map);
   /* as set: untouched at any depth */
   c = config(8, 16, false, false, GS_ORDER_AUTO);
   ck_assert(!gs_model_config_resolve(&c).residual && !gs_model_config_resolve(&c).norm);
@@ -333,8 +335,12 @@ START_TEST(test_rezero_parameters) {
     c.rezero = true;
     GS_ASSERT_OK(gs_model_layout_make(&scaled, &c, &s, &err), err);
     ck_assert_int_eq(scaled.params, plain.params + (L - 2));
-    for (int32_t l = 0; l < L; l++)
+    for (int32_t l = 0; l < L; l++) {
       ck_assert_int_eq(scaled.layer[l].rezero_offset >= 0, l >= 1 && l <= L - 2);
+      /* the gates share one step: α_l = θ_l / (L - 2) */
+      if (scaled.layer[l].rezero_offset >= 0)
+        ck_assert_float_eq(scaled.layer[l].rezero_scale, 1.0f / (float)(L - 2));
+    }
   }
   gs_model_config c = config(4, 16, false, false, GS_ORDER_AUTO);
   c.rezero = true;

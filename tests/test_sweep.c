@@ -52,7 +52,7 @@ START_TEST(test_sweep_grid_counts) {
   ck_assert_str_eq(gs_sweep_get(&runs[0], "seed"), "0");
   ck_assert_str_eq(gs_sweep_get(&runs[1], "seed"), "1");
   ck_assert_str_eq(gs_sweep_get(&runs[59], "dataset"), "citeseer");
-  ck_assert_str_eq(runs[0].canonical, "dataset=cora;epochs=50;phi=1;seed=0;strategy=w;stack=auto");
+  ck_assert_str_eq(runs[0].canonical, "dataset=cora;epochs=50;phi=1;seed=0;strategy=w;stack=auto2");
   for (int64_t i = 0; i < n; i++)
     for (int64_t j = 0; j < i; j++) ck_assert_str_ne(runs[i].run_id, runs[j].run_id);
   gs_sweep_free(&sw);
@@ -106,8 +106,8 @@ START_TEST(test_sweep_run_id_stable) {
                      *rc = gs_sweep_runs(c, &nc);
   ck_assert_int_eq(na, 1);
   ck_assert_int_eq(nb, 1);
-  ck_assert_str_eq(ra[0].canonical, "dataset=cora;lr=0.01;phi=2;seed=3;strategy=w;stack=auto");
-  /* Naming the stack takes the program's default out of the run: no stack=auto. */
+  ck_assert_str_eq(ra[0].canonical, "dataset=cora;lr=0.01;phi=2;seed=3;strategy=w;stack=auto2");
+  /* Naming the stack takes the program's default out of the run: no stack=auto2. */
   gs_sweep *plain = parse_ok("dataset cora\nstrategy w\nphi 2\nseed 3\nlr 0.01\nplain true\n");
   int64_t np;
   const gs_sweep_run *rp = gs_sweep_runs(plain, &np);
@@ -118,15 +118,15 @@ START_TEST(test_sweep_run_id_stable) {
   ck_assert_str_ne(ra[0].run_id, rc[0].run_id);
   char expect[17];
   snprintf(expect, sizeof expect, "%016llx",
-           (unsigned long long)gs_sweep_hash("dataset=cora;lr=0.01;phi=2;seed=3;strategy=w;stack=auto"));
+           (unsigned long long)gs_sweep_hash("dataset=cora;lr=0.01;phi=2;seed=3;strategy=w;stack=auto2"));
   ck_assert_str_eq(ra[0].run_id, expect);
-  /* The base run (phi 0) is scaled too: stack=auto whatever the order of the lines (it
+  /* The base run (phi 0) is scaled too: stack=auto2 whatever the order of the lines (it
    * depended on it when the strategy was read through a pointer that the sort moved). */
   gs_sweep *b1 = parse_ok("strategy w\nphi 0\ndataset cora\n");
   gs_sweep *b2 = parse_ok("dataset cora\nstrategy w\nphi 0\n");
   int64_t nb1, nb2;
   const gs_sweep_run *rb1 = gs_sweep_runs(b1, &nb1), *rb2 = gs_sweep_runs(b2, &nb2);
-  ck_assert_str_eq(rb1[0].canonical, "dataset=cora;strategy=base;stack=auto");
+  ck_assert_str_eq(rb1[0].canonical, "dataset=cora;strategy=base;stack=auto2");
   ck_assert_str_eq(rb2[0].canonical, rb1[0].canonical);
   gs_sweep_free(&b1);
   gs_sweep_free(&b2);
