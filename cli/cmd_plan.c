@@ -810,7 +810,8 @@ static void probe_graph(gs_cli_prediction *pred, const gs_cost_data *data, const
   gs_train_options topt = gs_train_options_default();
   topt.decay_scope = q->o.cost.decay_scope;
   topt.weight_decay = q->o.cost.weight_decay;
-  gs_status st = gs_cli_load(&ds, &g, q->data_dir, q->split, GS_FEATPREP_AUTO, q->norm, &err);
+  gs_status st = gs_cli_load_columns(&ds, &g, q->data_dir, q->split, data->file_features,
+                                     data->file_features, GS_FEATPREP_AUTO, q->norm, &err);
   if (st == GS_OK)
     st = gs_cli_prediction_probe(pred, ds, g, data, &q->o.cost.model, &topt, q->norm, &err);
   if (st != GS_OK && !q->json) fprintf(stderr, "gnnscale plan: note: no probe: %s\n", err.msg);

@@ -79,8 +79,12 @@ static gs_status sweep_probe(gs_sweep_probe_answer *out, void *vctx,
   gs_cli_prediction *pred = calloc(1, sizeof *pred);
   if (!pred) return gs_error_set(err, GS_ERR_NOMEM, "out of memory");
   const double t0 = gs_clock_seconds();
-  GS_TRY(gs_cli_load_columns(&ds, &g, req->dir, req->split, req->features,
-                             req->data->file_features, req->prep, req->norm, err));
+  /* As the run's train loads it: RCM renumbers edge lines, which only the text has. */
+  if (req->reorder_rcm && req->features >= req->data->file_features)
+    GS_TRY(gs_cli_load(&ds, &g, req->dir, req->split, req->prep, req->norm, err));
+  else
+    GS_TRY(gs_cli_load_columns(&ds, &g, req->dir, req->split, req->features,
+                               req->data->file_features, req->prep, req->norm, err));
   if (req->reorder_rcm) GS_TRY(gs_cli_reorder_rcm(ds, &g, req->norm, err));
   const double load = gs_clock_seconds() - t0;
   gs_cli_prediction_init(pred, c->profile, c->note);

@@ -15,6 +15,7 @@
 #include "core/runtime.h"
 #include "core/stats.h"
 #include "datasets/colrank.h"
+#include "datasets/store.h"
 #include "gnn/model.h"
 #include "gnn/train.h"
 #include "scaling/cost.h"
@@ -67,6 +68,8 @@ typedef struct {
   gs_cost_options copt;
   gs_cli_prediction pred; /* where the epoch time comes from */
   int64_t rss_runtime, pricing_peak, rss_priced;
+  char store[4352]; /* the folder's binary store, "" when the text is priced */
+  char store_note[1200]; /* what happened to the store (built, rebuilt and why), or "" */
 } train_price;
 
 /* What the runs measured, and their summary over seeds. */
@@ -75,6 +78,7 @@ typedef struct {
   gs_graph *g;
   gs_graph_stats gst;
   double t_load;
+  bool from_store; /* loaded from the binary store (else the text was parsed) */
   int64_t mem_base, counted_peak, model_params;
   seed_run *runs;
   double mean, std, epoch_median, peak;
@@ -264,6 +268,15 @@ static int parse_request(train_request *q, int argc, char **argv) {
   return status;
 }
 
+/* gs_cost_data_open's check of a store's header: what training needs, with the messages of
+ * gs_cli_check_trainable. */
+static gs_status check_trainable_store(const gs_store_info *info, const char *dir,
+                                       gs_error *err) {
+  return gs_cli_check_trainable_counts(dir, info->feature_kind == GS_FEATURES_NONE,
+                                       info->section_bytes[GS_STORE_LABELS] > 0,
+                                       info->split_name, info->num_train, info->num_classes, err);
+}
+
 /* Prices a dataset folder before its features are loaded, so that the scaling rule can pick
  * the columns to load (q->cfg takes the rule's depth and width) and the prediction stands
  * next to the measurement. Without a scaling rule a failed prediction is only noted. */
@@ -287,9 +300,14 @@ static gs_status price_request(train_price *p, train_request *q, gs_error *err) 
   gs_cost_options copt = gs_cost_options_default();
   gs_mem_reset_peak();
   const int64_t before_pricing = gs_mem_current();
-  st = gs_cost_data_load(&p->cdata, &p->prefix, q->data, q->split, q->norm,
-                         check_trainable_counts, err);
+  /* From the store's header (built on first use), which the run then loads; RCM renumbers
+   * edge lines, which only the text has. */
+  st = gs_cost_data_open(&p->cdata, &p->prefix, p->store, sizeof p->store, p->store_note,
+                         sizeof p->store_note, q->data, q->split, q->norm,
+                         check_trainable_counts, check_trainable_store, err);
+  if (st == GS_OK && q->reorder_rcm) p->cdata.store_load_bytes = 0;
   p->pricing_peak = gs_mem_peak() - before_pricing;
+  if (p->store_note[0]) fprintf(stderr, "gnnscale train: %s\n", p->store_note);
   /* Bad or incomplete data fails here, once, rather than again on load. */
   if (st != GS_OK) return st;
   gs_profile profile;
@@ -365,11 +383,15 @@ static gs_status load_data(train_outcome *o, train_price *p, const train_request
   gs_mem_reset_peak();
   o->t_load = gs_clock_seconds();
   gs_status st;
-  if (p->folder && p->features_kept > 0)
-    st = gs_cli_load_columns(&o->ds, &o->g, q->data, q->split, p->features_kept,
-                             p->cdata.file_features, q->prep, q->norm, err);
+  /* As priced: every column through the store, a column subset from the text
+   * (gs_cli_load_columns); RCM renumbers edge lines, which only the text has. */
+  const int64_t kept = p->features_kept > 0 ? p->features_kept : p->cdata.file_features;
+  if (p->folder && !(q->reorder_rcm && kept >= p->cdata.file_features))
+    st = gs_cli_load_columns(&o->ds, &o->g, q->data, q->split, kept, p->cdata.file_features,
+                             q->prep, q->norm, err);
   else
     st = gs_cli_load(&o->ds, &o->g, q->data, q->split, q->prep, q->norm, err);
+  o->from_store = st == GS_OK && o->ds->adj_rowptr != NULL;
   if (st == GS_OK && q->reorder_rcm) st = gs_cli_reorder_rcm(o->ds, &o->g, q->norm, err);
   if (st != GS_OK) return st;
   o->t_load = gs_clock_seconds() - o->t_load;
@@ -386,12 +408,12 @@ static void print_header(const train_request *q, const train_price *p, const tra
   const gs_dataset *ds = o->ds;
   const gs_scaling_rule *rule = &q->rule;
   printf("dataset %s: %lld nodes, %lld non-zeros in A_hat, %lld features (%s, %.2f%% non-zero), "
-         "%d classes, split %s %lld/%lld/%lld (loaded in %.2f s)\n",
+         "%d classes, split %s %lld/%lld/%lld (loaded in %.2f s from %s)\n",
          ds->name, (long long)ds->num_nodes, (long long)o->gst.nnz, (long long)ds->x.cols,
          ds->x.kind == GS_FEATURES_SPARSE ? "sparse" : "dense",
          100.0 * (double)ds->x.nnz / ((double)ds->x.rows * (double)ds->x.cols), ds->num_classes,
          ds->split_name, (long long)ds->num_train, (long long)ds->num_valid,
-         (long long)ds->num_test, o->t_load);
+         (long long)ds->num_test, o->t_load, o->from_store ? "the binary store" : "the text");
   printf("features: %s", gs_featprep_name(ds->features_prep));
   if (q->prep == GS_FEATPREP_AUTO) {
     char why[256];
@@ -554,13 +576,13 @@ static void print_json(const train_request *q, const train_price *p, const train
   printf(",\"nodes\":%lld,\"adj_nnz\":%lld,\"features\":%lld,\"classes\":%d,"
          "\"depth\":%d,\"width\":%lld,\"dropout\":%g,\"residual\":%s,\"rezero\":%s,\"identity_map\":%s,\"layernorm\":%s,"
          "\"params\":%lld,\"threads\":%d,\"epochs\":%d,\"lr\":%g,\"weight_decay\":%g,"
-         "\"load_seconds\":%.4f,\"runs\":[",
+         "\"load_seconds\":%.4f,\"load_source\":\"%s\",\"runs\":[",
          (long long)ds->num_nodes, (long long)o->gst.nnz, (long long)ds->x.cols, ds->num_classes,
          (int)cfg->depth, (long long)cfg->width, (double)cfg->dropout,
          cfg->residual ? "true" : "false", cfg->rezero ? "true" : "false",
          cfg->identity_map ? "true" : "false", cfg->norm ? "true" : "false",
          (long long)o->model_params, gs_runtime_threads(), (int)q->topt.epochs, q->topt.lr,
-         q->topt.weight_decay, o->t_load);
+         q->topt.weight_decay, o->t_load, o->from_store ? "store" : "text");
   print_json_runs(o, q->seeds);
   printf("],\"test_acc_mean\":%.6f,\"test_acc_std\":%.6f,\"epoch_ms_median\":%.4f,"
          "\"peak_bytes\":%.0f,\"peak_rss_bytes\":%lld",

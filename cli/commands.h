@@ -101,6 +101,11 @@ int gs_cli_scaling_rule(const gs_cli *cli, const char *from_search, gs_scaling_r
  * non-empty train set, a class); else GS_ERR_INVALID naming what is missing under path. */
 gs_status gs_cli_check_trainable(const gs_dataset *ds, const char *path, bool need_features,
                                  gs_error *err);
+/* The same checks from counts (a binary store's header): missing_features when training needs
+ * features and there are none. */
+gs_status gs_cli_check_trainable_counts(const char *path, bool missing_features, bool has_labels,
+                                        const char *split_name, int64_t num_train,
+                                        int32_t num_classes, gs_error *err);
 
 /* The adjacency normalisation of the model family (gs_model_family_norm: SAGE row, GIN none)
  * into *norm, or a rejection (exit status 2) when --norm asked for another one. Returns
@@ -123,8 +128,10 @@ gs_status gs_cli_load(gs_dataset **ds, gs_graph **g, const char *path, const cha
                       gs_featprep prep, gs_norm norm, gs_error *err);
 
 /* Loads the dataset folder dir keeping its top `features` columns by document frequency (all
- * of them when features >= f0, its column count), applies the preprocessing and builds the
- * graph: the data `train` trains a scaled model on, and its probe (and sweep's) probes. */
+ * of them when features >= f0, its column count: then from its binary store, gs_store_open,
+ * with a note on stderr when the store was built or rebuilt; a subset from the text), applies
+ * the preprocessing and builds the graph: the data `train` trains a scaled model on, and its
+ * probe (and sweep's and plan's) probes. */
 gs_status gs_cli_load_columns(gs_dataset **ds, gs_graph **g, const char *dir, const char *split,
                               int64_t features, int64_t f0, gs_featprep prep, gs_norm norm,
                               gs_error *err);

@@ -33,20 +33,28 @@ int gs_cli_fail(const char *command, const gs_error *err) {
 
 gs_status gs_cli_check_trainable(const gs_dataset *ds, const char *path, bool need_features,
                                  gs_error *err) {
-  if (need_features && ds->x.kind == GS_FEATURES_NONE)
+  return gs_cli_check_trainable_counts(path, need_features && ds->x.kind == GS_FEATURES_NONE,
+                                       ds->labels != NULL, ds->split_name, ds->num_train,
+                                       ds->num_classes, err);
+}
+
+gs_status gs_cli_check_trainable_counts(const char *path, bool missing_features, bool has_labels,
+                                        const char *split_name, int64_t num_train,
+                                        int32_t num_classes, gs_error *err) {
+  if (missing_features)
     return gs_error_set(err, GS_ERR_INVALID, "%s has no features (raw/node-feat.csv.gz or "
                         "raw/node-feat-sparse.csv.gz): training needs them", path);
-  if (!ds->labels)
+  if (!has_labels)
     return gs_error_set(err, GS_ERR_INVALID, "%s has no labels (raw/node-label.csv.gz): training "
                         "needs them", path);
-  if (!ds->split_name[0])
+  if (!split_name[0])
     return gs_error_set(err, GS_ERR_INVALID, "%s has no split (split/NAME/train.csv.gz, "
                         "valid.csv.gz, test.csv.gz): training needs one", path);
-  if (ds->num_train == 0)
+  if (num_train == 0)
     return gs_error_set(err, GS_ERR_INVALID, "%s: split '%s' has an empty train set "
                         "(split/%s/train.csv.gz lists no node): training needs at least one",
-                        path, ds->split_name, ds->split_name);
-  if (ds->num_classes < 1)
+                        path, split_name, split_name);
+  if (num_classes < 1)
     return gs_error_set(err, GS_ERR_INVALID, "%s: no node has a label: training needs classes",
                         path);
   return GS_OK;
@@ -84,9 +92,39 @@ fail:
   return st;
 }
 
+/* Loads the dataset folder dir through its binary store (gs_store_open: a read, not a parse;
+ * built on first use, rebuilt from the text when stale or damaged, with a note on stderr that
+ * says why; the text itself when the folder cannot hold a store), applies the preprocessing
+ * and builds Â (from the stored adjacency). */
+static gs_status load_through_store(gs_dataset **ds_out, gs_graph **g_out, const char *dir,
+                                    const char *split, gs_featprep prep, gs_norm norm,
+                                    gs_error *err) {
+  gs_status st = GS_OK;
+  gs_dataset *ds = NULL;
+  gs_graph *g = NULL;
+  char note[1200];
+  GS_TRY(gs_store_open(&ds, dir, split, false, NULL, note, sizeof note, err));
+  if (note[0]) fprintf(stderr, "gnnscale: %s\n", note);
+  gs_dataset_prepare_features(ds, prep);
+  st = gs_dataset_graph_new(&g, ds, norm, err);
+  if (st != GS_OK) {
+    gs_error_prefix(err, "%s: ", dir);
+    goto fail;
+  }
+  *ds_out = ds;
+  *g_out = g;
+  return GS_OK;
+fail:
+  gs_dataset_free(&ds);
+  return st;
+}
+
 gs_status gs_cli_load_columns(gs_dataset **ds_out, gs_graph **g_out, const char *dir,
                              const char *split, int64_t features, int64_t f0, gs_featprep prep,
                              gs_norm norm, gs_error *err) {
+  struct stat sb;
+  if (features >= f0 && stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode))
+    return load_through_store(ds_out, g_out, dir, split, prep, norm, err);
   if (features >= f0) return gs_cli_load(ds_out, g_out, dir, split, prep, norm, err);
   gs_status st = GS_OK;
   gs_dataset *ds = NULL;
@@ -112,6 +150,9 @@ fail:
 }
 
 gs_status gs_cli_reorder_rcm(gs_dataset *ds, gs_graph **g, gs_norm norm, gs_error *err) {
+  if (ds->adj_rowptr)
+    return gs_error_set(err, GS_ERR_INVALID, "%s: --reorder rcm renumbers the text's edge lines, "
+                        "and this dataset was loaded from its binary store", ds->name);
   int64_t *order = NULL;
   gs_status st = gs_dataset_order_rcm(&order, ds, err);
   if (st == GS_OK) st = gs_dataset_permute(ds, order, err);

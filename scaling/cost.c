@@ -82,6 +82,7 @@ gs_status gs_cost_data_of_store(gs_cost_data *out, int64_t **prefix, const gs_st
   d.num_train = info->num_train;
   d.num_valid = info->num_valid;
   d.num_test = info->num_test;
+  d.store_load_bytes = gs_store_load_bytes(info);
   if (prefix) {
     /* The ranking of gs_cost_column_ranking, from the stored counts. */
     gs_colrank r;
@@ -723,6 +724,18 @@ static void replay_graph(mem_replay *m, const gs_cost_data *d, int64_t graph_byt
   mem_free(m, 8 * (max_degree + 1) + build);
 }
 
+/* Replays gs_graph_new_adjacency (Â built from a store's adjacency) on top of the loaded store:
+ * a word per node for the degree scales, then Â (and Âᵀ), then the degree histogram; Â stays
+ * allocated. */
+static void replay_graph_adjacency(mem_replay *m, const gs_cost_data *d, int64_t graph_bytes) {
+  const int64_t n = d->nodes;
+  const int64_t max_degree = d->max_degree >= 0 ? d->max_degree : n - 1;
+  mem_alloc(m, 8 * n);
+  mem_alloc(m, graph_bytes);
+  mem_alloc(m, 8 * (max_degree + 1));
+  mem_free(m, 8 * (max_degree + 1) + 8 * n);
+}
+
 static gs_flops flops_sum(gs_flops a, gs_flops b) {
   gs_flops s = {a.aggregate + b.aggregate, a.dense + b.dense, a.sparse_input + b.sparse_input,
                 a.elementwise + b.elementwise, a.total + b.total};
@@ -832,10 +845,20 @@ gs_status gs_cost_estimate(gs_cost *out, int32_t depth, int64_t width, int64_t f
 
   /* Peak: the allocation schedule of load, graph, model and training, phase by phase. */
   mem_replay mem = {0, 0};
-  c.dataset_bytes = replay_load(&mem, d, features);
+  /* The store keeps the features as the loader held them under its default threshold. */
+  const bool from_store = d->store_load_bytes > 0 && features == d->file_features &&
+                          d->sparse_below == GS_COST_SPARSE_BELOW;
+  if (from_store) {
+    /* gs_store_load: the dataset object and one buffer per section, read in turn. */
+    mem_alloc(&mem, d->store_load_bytes);
+    c.dataset_bytes = d->store_load_bytes;
+  } else {
+    c.dataset_bytes = replay_load(&mem, d, features);
+  }
   c.phase_peak[GS_COST_PHASE_LOAD] = mem.peak;
   mem.peak = mem.now;
-  replay_graph(&mem, d, c.graph_bytes);
+  if (from_store) replay_graph_adjacency(&mem, d, c.graph_bytes);
+  else replay_graph(&mem, d, c.graph_bytes);
   c.phase_peak[GS_COST_PHASE_GRAPH] = mem.peak;
   c.graph_build_bytes = mem.peak - c.dataset_bytes - c.graph_bytes;
   mem.peak = mem.now; /* dataset and graph */

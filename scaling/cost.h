@@ -43,6 +43,10 @@ typedef struct {
   double sparse_below;        /* storage rule of the loader: CSR when density < this */
   int64_t classes;
   int64_t num_train, num_valid, num_test;
+  /* > 0: a run keeping every column loads the binary store (gs_store_load, these bytes:
+   * gs_store_load_bytes) and builds Â from its adjacency, instead of parsing the text; set by
+   * gs_cost_data_of_store. 0: the text is parsed (and always for a column subset). */
+  int64_t store_load_bytes;
 } gs_cost_data;
 
 /* Zero counts, unknown maximum degree, no prefix, symmetric normalisation, the loader's
@@ -66,7 +70,8 @@ gs_status gs_cost_data_of(gs_cost_data *out, int64_t **prefix, const gs_dataset 
 /* Describes a dataset from its binary store's header and column counts alone (what `plan`
  * reads, at any scale): the same counts as gs_cost_data_of on the loaded text, with the
  * ranked prefix sums built from column_nnz [f0] (gs_mem_alloc'd into *prefix when prefix is
- * not NULL, as there). Errors: GS_ERR_INVALID (no features or labels), GS_ERR_NOMEM. */
+ * not NULL, as there), and store_load_bytes set: a full-batch run of all columns is priced as
+ * loading the store. Errors: GS_ERR_INVALID (no features or labels), GS_ERR_NOMEM. */
 gs_status gs_cost_data_of_store(gs_cost_data *out, int64_t **prefix, const gs_store_info *info,
                                 const int64_t *column_nnz, gs_norm norm, gs_error *err);
 
@@ -83,6 +88,21 @@ typedef gs_status (*gs_cost_data_check)(const gs_dataset *ds, const char *dir, g
 gs_status gs_cost_data_load(gs_cost_data *out, int64_t **prefix, const char *dir,
                             const char *split, gs_norm norm, gs_cost_data_check check,
                             gs_error *err);
+
+/* The counts of the dataset folder dir as a run that loads it through its binary store is
+ * priced: gs_store_ensure (the store built from the text on first use, rebuilt when stale or
+ * damaged in its header; store_path gets its path and note, may be NULL, why), then its
+ * header and column counts (store_load_bytes set), checked first by check_store (may be NULL)
+ * for the caller's own messages; when the folder cannot hold a store, store_path is "" and the
+ * counts are gs_cost_data_load's (check applies there). *prefix is malloc'd as there.
+ * Errors: those of gs_store_ensure, gs_store_read_info, the checks, gs_cost_data_load,
+ * GS_ERR_NOMEM. (scaling/cost_load.c) */
+typedef gs_status (*gs_cost_store_check)(const gs_store_info *info, const char *dir,
+                                         gs_error *err);
+gs_status gs_cost_data_open(gs_cost_data *out, int64_t **prefix, char *store_path,
+                            size_t store_path_cap, char *note, size_t note_cap, const char *dir,
+                            const char *split, gs_norm norm, gs_cost_data_check check,
+                            gs_cost_store_check check_store, gs_error *err);
 
 /* The column ranking of DESIGN.md §1, gs_colrank_features by document frequency
  * (datasets/colrank.h): order[i] is the file column of rank i (descending number of
@@ -122,8 +142,8 @@ typedef struct {
 gs_cost_options gs_cost_options_default(void);
 
 typedef enum {
-  GS_COST_PHASE_LOAD = 0,  /* reading the dataset files */
-  GS_COST_PHASE_GRAPH = 1, /* building Â from the edge lines */
+  GS_COST_PHASE_LOAD = 0,  /* reading the dataset files or the binary store */
+  GS_COST_PHASE_GRAPH = 1, /* building Â from the edge lines or the stored adjacency */
   GS_COST_PHASE_TRAIN = 2  /* model allocated and training */
 } gs_cost_phase;
 

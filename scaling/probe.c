@@ -53,8 +53,8 @@ const char *gs_prediction_source_name(gs_prediction_source s) {
 
 static uint64_t fnv_i64(uint64_t h, int64_t v) { return gs_hash_fnv1a(h, &v, sizeof v); }
 
-/* The data the epoch time depends on: the edge lines, the feature layout and its non-zeros
- * by row, the classes and the split sizes. The feature values are left out (they do not
+/* The data the epoch time depends on: the edge lines (or the stored adjacency), the feature
+ * layout and its non-zeros by row, the classes and the split sizes. The feature values are left out (they do not
  * change the time), so this is cheap: one pass over the edges and the row pointers. */
 static uint64_t dataset_fingerprint(const gs_dataset *ds) {
   uint64_t h = GS_HASH_FNV_START;
@@ -63,6 +63,13 @@ static uint64_t dataset_fingerprint(const gs_dataset *ds) {
   if (ds->num_edge_lines > 0) {
     h = gs_hash_fnv1a(h, ds->src, (size_t)ds->num_edge_lines * sizeof *ds->src);
     h = gs_hash_fnv1a(h, ds->dst, (size_t)ds->num_edge_lines * sizeof *ds->dst);
+  }
+  /* Loaded from a binary store: its adjacency stands for the edge lines (another key than the
+   * text's: the two forms are probed apart). */
+  if (ds->adj_rowptr) {
+    const int64_t n = ds->num_nodes;
+    h = gs_hash_fnv1a(h, ds->adj_rowptr, (size_t)(n + 1) * sizeof *ds->adj_rowptr);
+    h = gs_hash_fnv1a(h, ds->adj_col, (size_t)ds->adj_rowptr[n] * sizeof *ds->adj_col);
   }
   h = fnv_i64(h, (int64_t)ds->x.kind);
   h = fnv_i64(h, ds->x.rows);

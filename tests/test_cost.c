@@ -13,6 +13,7 @@
 #include "core/runtime.h"
 #include "datasets/dataset.h"
 #include "datasets/generate.h"
+#include "datasets/store.h"
 #include "core/flops.h"
 #include "gnn/model.h"
 #include "gnn/train.h"
@@ -20,6 +21,7 @@
 #include "scaling/planner.h"
 #include "scaling/rules.h"
 #include "sparse/graph.h"
+#include "tests/test_files.h"
 #include "tests/test_helpers.h"
 
 Suite *gs_cost_suite(void);
@@ -47,6 +49,7 @@ typedef struct {
   float dropout;
   gs_decay_scope decay;
   gs_model_family family;
+  const char *store;    /* not NULL: the run loads this binary store, written from the data */
 } run_config;
 
 /* A dataset described once from a full load: counts, prefix sums and the column ranking. */
@@ -74,7 +77,21 @@ static void describe(described *out, const run_config *rc) {
   }
   GS_ASSERT_OK(gs_graph_new(&g, ds->num_nodes, ds->src, ds->dst, ds->num_edge_lines, rc->norm, &err),
                err);
-  GS_ASSERT_OK(gs_cost_data_of(&out->data, &out->prefix, ds, g, &err), err);
+  if (rc->store) {
+    /* As `gnnscale train` prices a folder with a store: from its header and column counts. */
+    gs_store_info info;
+    int64_t *column_nnz = NULL;
+    GS_ASSERT_OK(gs_store_write(rc->store, ds, g, 0, NULL, NULL, 0, 0, &err), err);
+    GS_ASSERT_OK(gs_store_read_info(&info, rc->store, &err), err);
+    GS_ASSERT_OK(gs_store_read_section((void **)&column_nnz, NULL, rc->store, GS_STORE_COLUMN_NNZ,
+                                       "test", &err), err);
+    GS_ASSERT_OK(gs_cost_data_of_store(&out->data, &out->prefix, &info, column_nnz, rc->norm,
+                                       &err), err);
+    ck_assert_int_eq(out->data.store_load_bytes, gs_store_load_bytes(&info));
+    gs_mem_free(column_nnz);
+  } else {
+    GS_ASSERT_OK(gs_cost_data_of(&out->data, &out->prefix, ds, g, &err), err);
+  }
   out->data.sparse_below = rc->sparse_below;
   GS_ASSERT_OK(gs_cost_column_ranking(&out->order, NULL, &ds->x, &err), err);
   gs_graph_free(&g);
@@ -122,7 +139,10 @@ static void measure(measured *out, const run_config *rc, const described *desc, 
   memset(out, 0, sizeof *out);
   const int64_t base = gs_mem_current();
   gs_mem_reset_peak();
-  if (rc->dataset) {
+  if (rc->store && features == desc->data.file_features) {
+    GS_ASSERT_OK(gs_store_load(&ds, rc->store, &err), err);
+    out->phase_peak[GS_COST_PHASE_LOAD] = gs_mem_peak() - base;
+  } else if (rc->dataset) {
     gs_dataset_options o = gs_dataset_options_default();
     o.sparse_below = rc->sparse_below;
     if (features < desc->data.file_features) {
@@ -143,8 +163,7 @@ static void measure(measured *out, const run_config *rc, const described *desc, 
   out->dataset_bytes = gs_mem_current() - base;
   gs_dataset_row_normalize(ds);
   gs_mem_reset_peak();
-  GS_ASSERT_OK(gs_graph_new(&g, ds->num_nodes, ds->src, ds->dst, ds->num_edge_lines, rc->norm, &err),
-               err);
+  GS_ASSERT_OK(gs_dataset_graph_new(&g, ds, rc->norm, &err), err);
   out->phase_peak[GS_COST_PHASE_GRAPH] = gs_mem_peak() - base;
   out->graph_bytes = gs_mem_current() - base - out->dataset_bytes;
   gs_mem_reset_peak();
@@ -336,6 +355,31 @@ START_TEST(test_cora_predictions_match) {
   rc = config("cora", 2, 16, 1.0);
   rc.sparse_below = 0.01; /* density 1.27%: turns dense while loading */
   check_config(&found, &rc, true);
+  ASSERT_NO_FINDINGS(found);
+}
+END_TEST
+
+/* Full-batch training from the binary store (what `train` loads when a folder has one): the
+ * dataset's bytes, the phase peaks (the store's sections, then Â from the stored adjacency)
+ * and the peak predicted exactly; a column subset is read from the text as priced. */
+START_TEST(test_store_loaded_predictions_match) {
+  GS_TEST_RUNTIME(THREADS);
+  gs_test_make_tmp();
+  findings found = {0, ""};
+  run_config rc = config("cora", 2, 16, 1.0); /* CSR features */
+  rc.store = gs_test_path("cora.store");
+  check_config(&found, &rc, true);
+  rc = config("cora", 3, 32, 1.0);
+  rc.store = gs_test_path("cora.store");
+  rc.norm = GS_NORM_ROW; /* Âᵀ too */
+  check_config(&found, &rc, true);
+  rc = config("cora", 2, 16, 0.5);
+  rc.store = gs_test_path("cora.store");
+  check_config(&found, &rc, true);
+  rc = config(NULL, 2, 16, 1.0); /* dense features */
+  rc.store = gs_test_path("generated.store");
+  check_config(&found, &rc, true);
+  gs_test_clean_tmp();
   ASSERT_NO_FINDINGS(found);
 }
 END_TEST
@@ -708,6 +752,7 @@ Suite *gs_cost_suite(void) {
   TCase *real = tcase_create("real");
   tcase_set_timeout(real, 240);
   tcase_add_test(real, test_cora_predictions_match);
+  tcase_add_test(real, test_store_loaded_predictions_match);
   tcase_add_test(real, test_citeseer_predictions_match);
   tcase_add_test(real, test_amazon_photo_predictions_match);
   tcase_add_test(real, test_coauthor_cs_predictions_match);
