@@ -937,7 +937,12 @@ gs_status gs_sweep_price(gs_sweep_prediction *out, gs_sweep_pricer *p, const gs_
     if ((v = gs_sweep_get(run, "features"))) gs_featprep_parse(v, &req.prep);
     req.features = features;
     req.data = &d->data;
-    req.model = cfg;
+    /* The model as its train resolves it once the depth is known (the deep stack from
+     * GS_MODEL_DEEP_DEPTH on): the probe is keyed by residual, ReZero and norm. */
+    gs_model_config resolved = cfg;
+    resolved.depth = depth;
+    resolved.width = width;
+    req.model = gs_model_config_resolve(&resolved);
     req.train = topt;
     req.train.decay_scope = copt.decay_scope;
     req.train.weight_decay = copt.weight_decay;

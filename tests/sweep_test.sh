@@ -53,12 +53,13 @@ sys.exit(1 if bad or len(runs) != int(sys.argv[3]) else 0)'
 if command -v python3 > /dev/null; then
   check "dry-run epoch times = the runs' recorded ones" python3 -c "$same_prediction" "$tmp/dry.json" "$out" 15
 fi
-# A `reorder rcm` run is probed on the reordered graph, as its train probes it.
-printf 'dataset cora\nreorder rcm\nstrategy w\nphi 0\nbase 2,16,0.5\nepochs 3\n' > "$tmp/rcm.sweep"
+# A `reorder rcm` run is probed on the reordered graph, and a deep one (depth 5: the deep stack)
+# with residual, ReZero and LayerNorm, as its train probes it.
+printf 'dataset cora\nreorder rcm\nstrategy d\nphi 2\nepochs 3\n' > "$tmp/rcm.sweep"
 expect 0 "ran 1 (0 failed)" -- "$bin" sweep "$tmp/rcm.sweep" --out "$tmp/rcm.jsonl"
 "$bin" sweep "$tmp/rcm.sweep" --dry-run --json --out "$tmp/none.jsonl" > "$tmp/rcm-dry.json"
 if command -v python3 > /dev/null; then
-  check "reorder rcm: dry-run epoch time = the run's recorded one" python3 -c "$same_prediction" \
+  check "deep reorder rcm run: dry-run epoch time = the recorded one" python3 -c "$same_prediction" \
     "$tmp/rcm-dry.json" "$tmp/rcm.jsonl" 1
 fi
 # flag.NAME settings go to train unpriced, and the dry run says so.
