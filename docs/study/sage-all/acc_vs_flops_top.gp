@@ -11,8 +11,8 @@ do for [fmt in "svg png"] {
   set xlabel "FLOPs per epoch"
   set ylabel "test accuracy (%)"
   set logscale x
-  set yrange [64.80:72.80]
-  set title "dataset=citeseer features=rownorm" font ",9"
+  set yrange [83.57:91.57]
+  set title "dataset=amazon-photo epochs=100 features=l2 patience=20" font ",9"
   plot \
     "panel1.dat" index 0 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#000000" title "base", \
     "panel1.dat" index 1 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#d62728" title "d", \
@@ -20,8 +20,8 @@ do for [fmt in "svg png"] {
     "panel1.dat" index 3 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#2ca02c" title "r", \
     "panel1.dat" index 4 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#9467bd" title "dwr", \
     "panel1.dat" index 5 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#ff7f0e" title "dWr"
-  set yrange [86.30:94.30]
-  set title "dataset=coauthor-cs epochs=100 features=rownorm patience=20" font ",9"
+  set yrange [64.50:72.50]
+  set title "dataset=citeseer features=rownorm" font ",9"
   plot \
     "panel2.dat" index 0 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#000000" title "base", \
     "panel2.dat" index 1 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#d62728" title "d", \
@@ -29,8 +29,8 @@ do for [fmt in "svg png"] {
     "panel2.dat" index 3 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#2ca02c" title "r", \
     "panel2.dat" index 4 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#9467bd" title "dwr", \
     "panel2.dat" index 5 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#ff7f0e" title "dWr"
-  set yrange [75.18:83.18]
-  set title "dataset=cora features=rownorm" font ",9"
+  set yrange [86.05:94.05]
+  set title "dataset=coauthor-cs epochs=100 features=rownorm patience=20" font ",9"
   plot \
     "panel3.dat" index 0 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#000000" title "base", \
     "panel3.dat" index 1 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#d62728" title "d", \
@@ -38,8 +38,8 @@ do for [fmt in "svg png"] {
     "panel3.dat" index 3 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#2ca02c" title "r", \
     "panel3.dat" index 4 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#9467bd" title "dwr", \
     "panel3.dat" index 5 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#ff7f0e" title "dWr"
-  set yrange [69.89:77.89]
-  set title "dataset=facebook-page-page epochs=100 features=raw patience=20" font ",9"
+  set yrange [75.18:83.18]
+  set title "dataset=cora features=rownorm" font ",9"
   plot \
     "panel4.dat" index 0 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#000000" title "base", \
     "panel4.dat" index 1 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#d62728" title "d", \
@@ -47,6 +47,15 @@ do for [fmt in "svg png"] {
     "panel4.dat" index 3 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#2ca02c" title "r", \
     "panel4.dat" index 4 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#9467bd" title "dwr", \
     "panel4.dat" index 5 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#ff7f0e" title "dWr"
+  set yrange [69.89:77.89]
+  set title "dataset=facebook-page-page epochs=100 features=raw patience=20" font ",9"
+  plot \
+    "panel5.dat" index 0 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#000000" title "base", \
+    "panel5.dat" index 1 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#d62728" title "d", \
+    "panel5.dat" index 2 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#1f77b4" title "w", \
+    "panel5.dat" index 3 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#2ca02c" title "r", \
+    "panel5.dat" index 4 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#9467bd" title "dwr", \
+    "panel5.dat" index 5 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#ff7f0e" title "dWr"
   unset multiplot
   set output
 }

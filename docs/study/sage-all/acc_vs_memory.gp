@@ -12,7 +12,7 @@ do for [fmt in "svg png"] {
   set ylabel "test accuracy (%)"
   set logscale x
   set autoscale y
-  set title "dataset=citeseer features=rownorm" font ",9"
+  set title "dataset=amazon-photo epochs=100 features=l2 patience=20" font ",9"
   plot \
     "panel1.dat" index 0 using 4:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#000000" title "base", \
     "panel1.dat" index 1 using 4:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#d62728" title "d", \
@@ -21,7 +21,7 @@ do for [fmt in "svg png"] {
     "panel1.dat" index 4 using 4:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#9467bd" title "dwr", \
     "panel1.dat" index 5 using 4:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#ff7f0e" title "dWr"
   set autoscale y
-  set title "dataset=coauthor-cs epochs=100 features=rownorm patience=20" font ",9"
+  set title "dataset=citeseer features=rownorm" font ",9"
   plot \
     "panel2.dat" index 0 using 4:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#000000" title "base", \
     "panel2.dat" index 1 using 4:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#d62728" title "d", \
@@ -30,7 +30,7 @@ do for [fmt in "svg png"] {
     "panel2.dat" index 4 using 4:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#9467bd" title "dwr", \
     "panel2.dat" index 5 using 4:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#ff7f0e" title "dWr"
   set autoscale y
-  set title "dataset=cora features=rownorm" font ",9"
+  set title "dataset=coauthor-cs epochs=100 features=rownorm patience=20" font ",9"
   plot \
     "panel3.dat" index 0 using 4:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#000000" title "base", \
     "panel3.dat" index 1 using 4:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#d62728" title "d", \
@@ -39,7 +39,7 @@ do for [fmt in "svg png"] {
     "panel3.dat" index 4 using 4:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#9467bd" title "dwr", \
     "panel3.dat" index 5 using 4:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#ff7f0e" title "dWr"
   set autoscale y
-  set title "dataset=facebook-page-page epochs=100 features=raw patience=20" font ",9"
+  set title "dataset=cora features=rownorm" font ",9"
   plot \
     "panel4.dat" index 0 using 4:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#000000" title "base", \
     "panel4.dat" index 1 using 4:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#d62728" title "d", \
@@ -47,6 +47,15 @@ do for [fmt in "svg png"] {
     "panel4.dat" index 3 using 4:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#2ca02c" title "r", \
     "panel4.dat" index 4 using 4:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#9467bd" title "dwr", \
     "panel4.dat" index 5 using 4:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#ff7f0e" title "dWr"
+  set autoscale y
+  set title "dataset=facebook-page-page epochs=100 features=raw patience=20" font ",9"
+  plot \
+    "panel5.dat" index 0 using 4:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#000000" title "base", \
+    "panel5.dat" index 1 using 4:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#d62728" title "d", \
+    "panel5.dat" index 2 using 4:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#1f77b4" title "w", \
+    "panel5.dat" index 3 using 4:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#2ca02c" title "r", \
+    "panel5.dat" index 4 using 4:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#9467bd" title "dwr", \
+    "panel5.dat" index 5 using 4:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#ff7f0e" title "dWr"
   unset multiplot
   set output
 }

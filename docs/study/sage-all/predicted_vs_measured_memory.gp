@@ -8,8 +8,8 @@ do for [fmt in "svg png"] {
   set logscale xy
   set key top left font ",9"
   set size ratio -1
-  set xrange [9.3625:95.9887]
-  set yrange [9.3625:95.9887]
+  set xrange [9.3625:151.5]
+  set yrange [9.3625:151.5]
   set xlabel "predicted peak RSS (MiB)"
   set ylabel "measured peak RSS (MiB)"
   set title "cost model against measurement"
@@ -18,6 +18,7 @@ do for [fmt in "svg png"] {
     "predicted.dat" index 1 using 1:2 with points pt 7 ps 0.6 lc rgb "#1f77b4" title "citeseer", \
     "predicted.dat" index 2 using 1:2 with points pt 7 ps 0.6 lc rgb "#2ca02c" title "coauthor-cs", \
     "predicted.dat" index 3 using 1:2 with points pt 7 ps 0.6 lc rgb "#9467bd" title "facebook-page-page", \
+    "predicted.dat" index 4 using 1:2 with points pt 7 ps 0.6 lc rgb "#ff7f0e" title "amazon-photo", \
     x with lines dt 2 lc rgb "#555555" title "measured = predicted"
   set output
 }
