@@ -1,11 +1,13 @@
 #!/usr/bin/python3
-"""Carries results written before the deep-stack default (189d2ac) over to a sweep's current
-run_ids, for the runs whose trained model is unchanged by that default.
+"""Carries results written under an older deep-stack default over to a sweep's current run_ids,
+for the runs whose trained model no default changed.
 
-Since 189d2ac a scaled run that leaves the stack to the program has `;stack=auto` at the end of
-its canonical text, so its run_id changed, and a resumed sweep trains it again. For a model of
-depth < 4 the stack it gets is the plain one it got before (gnn/model.h, GS_MODEL_DEEP_DEPTH), so
-an old line of that run is a result of the same configuration. This script prints those lines
+A scaled run that leaves the stack to the program ends its canonical text with the default it
+gets: no suffix before 189d2ac (plain at every depth), `;stack=auto` (residual + ReZero +
+LayerNorm from depth 4), `;stack=auto2` since 70bc443 (gates scaled by 1/R; GCN: identity map
+instead of LayerNorm). So its run_id changed with each, and a resumed sweep trains it again. For
+a model of depth < 4 every default gives the same plain stack (gnn/model.h,
+GS_MODEL_DEEP_DEPTH), so an old line of that run is a result of the same configuration. This script prints those lines
 with the current run_id (and the old one in "adopted_from"); deeper runs and failed runs are left
 out (the sweep trains them). Check first, by rerunning a few, that the current binary reproduces
 them (docs/RESULTS.md did: equal test and validation accuracy and curve).
@@ -17,7 +19,7 @@ import json
 import sys
 
 DEEP_DEPTH = 4  # GS_MODEL_DEEP_DEPTH in gnn/model.h
-SUFFIX = ";stack=auto"
+SUFFIXES = ("", ";stack=auto", ";stack=auto2")  # every default so far, oldest first
 
 
 def fnv1a64(text):
@@ -35,8 +37,12 @@ def main():
     old_to_new = {}
     for run in plan["list"]:
         canon = run["config"]
-        if canon.endswith(SUFFIX):
-            old_to_new[fnv1a64(canon[: -len(SUFFIX)])] = run["run_id"]
+        cut = canon.rfind(";stack=auto")
+        if cut < 0:
+            continue
+        for suffix in SUFFIXES:
+            if canon[:cut] + suffix != canon:
+                old_to_new[fnv1a64(canon[:cut] + suffix)] = run["run_id"]
     adopted = skipped = 0
     with open(sys.argv[2]) as f:
         for number, line in enumerate(f, 1):
