@@ -236,6 +236,8 @@ class PatternMatrix:
             crow_t[1:] = torch.cumsum(torch.bincount(cols, minlength=f), 0)
             pattern = (crow, cols.clone(), crow_t, rows[perm].clone(), perm, (n, f))
             values = coo.values()
+            torch.sparse_csr_tensor(crow, pattern[1], values, (n, f))       # checked, once
+            torch.sparse_csr_tensor(crow_t, pattern[3], values[perm], (f, n))
         self.pattern, self._values = pattern, values
         self.shape = torch.Size(pattern[5])
 
@@ -250,12 +252,17 @@ class PatternMatrix:
 
     def csr(self, transposed=False):
         crow, col, crow_t, col_t, perm, (n, f) = self.pattern
+        # Unchecked: the pattern was built (and is valid) once; torch's check of the indices at
+        # every construction costs a pass over them.
         if transposed:
-            return torch.sparse_csr_tensor(crow_t, col_t, self._values[perm], (f, n))
-        return torch.sparse_csr_tensor(crow, col, self._values, (n, f))
+            return _csr_unchecked(crow_t, col_t, self._values[perm], (f, n))
+        return _csr_unchecked(crow, col, self._values, (n, f))
 
     def to_dense(self):
         return self.csr().to_dense()
+
+
+_csr_unchecked = getattr(torch, "_sparse_csr_tensor_unsafe", torch.sparse_csr_tensor)
 
 
 class _PatternProduct(torch.autograd.Function):
