@@ -8,7 +8,10 @@
 # --features auto, and the peer is given the preparation auto chose (from gnnscale's JSON).
 # Expects the data and parts that bench/cluster_compare.sh left in DATA. One JSON line per run
 # in OUT.
+# Each Cluster-GCN run (gnnscale's and the peer's) once per evaluation in EVALS (batches: Q
+# parts at a time; full: the whole graph, --eval full); the peer runs PEER_EPOCHS epochs.
 # Usage: [OUT=DIR] [DATA=DIR] [THREADS=2] [EPOCHS=30] [SETS="cs arxiv"] [PEER=1]
+#        [EVALS="batches full"] [PEER_EPOCHS=EPOCHS] [PROFILE=FILE: skip calibrating]
 #        bash bench/cluster_timing.sh BIN [SUBGRAPH_BIN]
 set -eu
 bin=${1:?usage: bash bench/cluster_timing.sh BIN [SUBGRAPH_BIN]}
@@ -21,7 +24,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out"
 export OMP_NUM_THREADS=$threads
 echo "start $(date -u +%H:%M:%S) UTC; load $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/conditions.txt"
-"$bin" calibrate --threads "$threads" --seconds 5 --out "$out/profile.txt" --json > "$out/calibrate.json"
+if [ -n "${PROFILE:-}" ]; then # a profile given (a dry run of this script): no calibration
+  cp "$PROFILE" "$out/profile.txt"
+else
+  "$bin" calibrate --threads "$threads" --seconds 5 --out "$out/profile.txt" --json > "$out/calibrate.json"
+fi
 run() { # name, then the command and its arguments (JSON on stdout)
   local name=$1
   shift
@@ -33,14 +40,17 @@ timing() { # name, folder, width, parts, per batch
   local common=(--data "$dir" --depth 2 --width "$width" --features auto --epochs "$epochs"
                 --patience 0 --threads "$threads" --profile "$out/profile.txt" --json --quiet)
   run "$name-full" "$bin" train "${common[@]}" --no-probe
-  run "$name-cluster" "$bin" train "${common[@]}" --batching cluster --parts "$parts" \
-    --clusters-per-batch "$q"
-  [ "${PEER:-1}" = 1 ] || return 0
-  local feats
-  feats=$(sed 's/.*"features_prep":"\([a-z0-9]*\)".*/\1/' "$out/$name-cluster.json")
-  run "$name-peer-cluster" /usr/bin/python3 "$here/peer_cluster_torch.py" "$dir" --parts "$parts" \
-    --clusters-per-batch "$q" --features "$feats" --depth 2 --width "$width" --epochs "$epochs" \
-    --patience 0 --threads "$threads" --json
+  local ev feats
+  for ev in ${EVALS:-batches full}; do
+    run "$name-cluster-$ev" "$bin" train "${common[@]}" --batching cluster --parts "$parts" \
+      --clusters-per-batch "$q" --eval "$ev"
+    [ "${PEER:-1}" = 1 ] || continue
+    feats=$(sed 's/.*"features_prep":"\([a-z0-9]*\)".*/\1/' "$out/$name-cluster-$ev.json")
+    run "$name-peer-cluster-$ev" /usr/bin/python3 "$here/peer_cluster_torch.py" "$dir" \
+      --parts "$parts" --clusters-per-batch "$q" --features "$feats" --depth 2 \
+      --width "$width" --epochs "${PEER_EPOCHS:-$epochs}" --patience 0 --threads "$threads" \
+      --eval "$ev" --json
+  done
 }
 for set in ${SETS:-cs arxiv}; do
   case $set in
