@@ -332,6 +332,18 @@ static int64_t cut_entries(const gs_dataset *ds) {
   return cut;
 }
 
+/* Cora's partition-ordered store of `parts` parts loaded whole, features row-normalised; its
+ * header in *info. */
+static gs_dataset *cora_loaded(int32_t parts, gs_store_info *info) {
+  gs_error err;
+  const char *path = cora_ordered(parts);
+  GS_ASSERT_OK(gs_store_read_info(info, path, &err), err);
+  gs_dataset *ds = NULL;
+  GS_ASSERT_OK(gs_store_load(&ds, path, &err), err);
+  gs_dataset_row_normalize(ds);
+  return ds;
+}
+
 /* One batch per part (Q = 1) keeps exactly the links inside each part, so the priced epoch's
  * entries are the graph's less the cut, and its FLOPs (B batches of the average batch) are
  * those the kernels count in one epoch of gs_cluster_train, training and evaluation. */
@@ -339,14 +351,10 @@ START_TEST(test_cluster_time_prices_the_epochs_work) {
   gs_test_make_tmp();
   gs_error err;
   const int32_t P = 4;
-  const char *path = cora_ordered(P);
   gs_store_info info;
-  GS_ASSERT_OK(gs_store_read_info(&info, path, &err), err);
-  gs_dataset *ds = NULL;
+  gs_dataset *ds = cora_loaded(P, &info);
   gs_cluster *c = NULL;
   gs_model *m = NULL;
-  GS_ASSERT_OK(gs_store_load(&ds, path, &err), err);
-  gs_dataset_row_normalize(ds);
   const int64_t cut = cut_entries(ds);
   gs_cluster_capacity cap;
   GS_ASSERT_OK(gs_cluster_capacity_of(&cap, ds, 1, &err), err);
@@ -459,16 +467,11 @@ END_TEST
 START_TEST(test_cluster_full_eval_is_the_full_batch_forward) {
   gs_test_make_tmp();
   gs_error err;
-  const int32_t P = 4;
-  const char *path = cora_ordered(P);
   gs_store_info info;
-  GS_ASSERT_OK(gs_store_read_info(&info, path, &err), err);
-  gs_dataset *ds = NULL;
+  gs_dataset *ds = cora_loaded(4, &info);
   gs_cluster *c = NULL;
   gs_model *m = NULL, *full = NULL;
   gs_graph *g = NULL;
-  GS_ASSERT_OK(gs_store_load(&ds, path, &err), err);
-  gs_dataset_row_normalize(ds);
   gs_cluster_capacity cap;
   GS_ASSERT_OK(gs_cluster_capacity_of(&cap, ds, 2, &err), err);
   gs_cluster_options co = gs_cluster_options_default();
