@@ -11,7 +11,7 @@ do for [fmt in "svg png"] {
   set xlabel "FLOPs per epoch"
   set ylabel "test accuracy (%)"
   set logscale x
-  set yrange [83.57:91.57]
+  set yrange [83.66:91.66]
   set title "dataset=amazon-photo epochs=100 features=l2 patience=20" font ",9"
   plot \
     "panel1.dat" index 0 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#000000" title "base", \
@@ -29,7 +29,7 @@ do for [fmt in "svg png"] {
     "panel2.dat" index 3 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#2ca02c" title "r", \
     "panel2.dat" index 4 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#9467bd" title "dwr", \
     "panel2.dat" index 5 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#ff7f0e" title "dWr"
-  set yrange [86.05:94.05]
+  set yrange [85.96:93.96]
   set title "dataset=coauthor-cs epochs=100 features=rownorm patience=20" font ",9"
   plot \
     "panel3.dat" index 0 using 1:2:3 with yerrorlines lw 1.5 pt 7 ps 0.6 lc rgb "#000000" title "base", \
