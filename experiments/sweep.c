@@ -938,7 +938,8 @@ gs_status gs_sweep_price(gs_sweep_prediction *out, gs_sweep_pricer *p, const gs_
     req.features = features;
     req.data = &d->data;
     /* The model as its train resolves it once the depth is known (the deep stack from
-     * GS_MODEL_DEEP_DEPTH on): the probe is keyed by residual, ReZero and norm. */
+     * GS_MODEL_DEEP_DEPTH on): the probe is keyed by the stack (residual, ReZero, identity map,
+     * norm). */
     gs_model_config resolved = cfg;
     resolved.depth = depth;
     resolved.width = width;

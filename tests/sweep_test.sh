@@ -53,8 +53,8 @@ sys.exit(1 if bad or len(runs) != int(sys.argv[3]) else 0)'
 if command -v python3 > /dev/null; then
   check "dry-run epoch times = the runs' recorded ones" python3 -c "$same_prediction" "$tmp/dry.json" "$out" 15
 fi
-# A `reorder rcm` run is probed on the reordered graph, and a deep one (depth 5: the deep stack)
-# with residual, ReZero and LayerNorm, as its train probes it.
+# A `reorder rcm` run is probed on the reordered graph, and a deep one (depth 6: the deep stack)
+# with the stack its train resolves (residual, ReZero, identity map), as its train probes it.
 printf 'dataset cora\nreorder rcm\nstrategy d\nphi 2\nepochs 3\n' > "$tmp/rcm.sweep"
 expect 0 "ran 1 (0 failed)" -- "$bin" sweep "$tmp/rcm.sweep" --out "$tmp/rcm.jsonl"
 "$bin" sweep "$tmp/rcm.sweep" --dry-run --json --out "$tmp/none.jsonl" > "$tmp/rcm-dry.json"
