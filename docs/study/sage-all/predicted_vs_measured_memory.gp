@@ -8,8 +8,8 @@ do for [fmt in "svg png"] {
   set logscale xy
   set key top left font ",9"
   set size ratio -1
-  set xrange [9.3625:151.606]
-  set yrange [9.3625:151.606]
+  set xrange [9.3625:151.631]
+  set yrange [9.3625:151.631]
   set xlabel "predicted peak RSS (MiB)"
   set ylabel "measured peak RSS (MiB)"
   set title "cost model against measurement"
