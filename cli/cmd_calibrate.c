@@ -19,7 +19,7 @@
 #include "scaling/profile.h"
 
 static const char *const phase_names[GS_PROFILE_PHASES] = {
-    "overheads", "sweep", "stream", "spmm", "gather", "peak", "sgemm"};
+    "overheads", "sweep", "stream", "spmm", "gather", "peak", "build", "sgemm"};
 
 /* How the measurement sized its buffers, and where its time went. */
 static void print_sizes(const gs_profile_measure_report *r) {
@@ -139,9 +139,11 @@ int gs_cmd_calibrate(int argc, char **argv) {
     gs_json_string(stdout, p.machine);
     printf(",\"threads\":%d,\"measure_seconds\":%.3f,\"llc_bytes\":%lld,\"sgemm_gflops_peak\":%.4g,"
            "\"bandwidth_gbs\":%.4g,\"copy_gbs\":%.4g,\"spmm_random_gbs\":%.4g,"
+           "\"build_copy_gbs\":%.4g,\"build_loop_gbs\":%.4g,\"bind_gbs\":%.4g,"
            "\"call_overhead_s\":%.4g,\"spmm_overhead_s\":%.4g,\"sgemm\":[",
            p.threads, p.measure_seconds, (long long)p.llc_bytes, p.sgemm_gflops_peak,
-           p.bandwidth_gbs, p.copy_gbs, p.spmm_random_gbs, p.call_overhead_s, p.spmm_overhead_s);
+           p.bandwidth_gbs, p.copy_gbs, p.spmm_random_gbs, p.build_copy_gbs, p.build_loop_gbs,
+           p.bind_gbs, p.call_overhead_s, p.spmm_overhead_s);
     bool first = true;
     for (int op = 0; op < GS_PROFILE_OPS; op++)
       for (int r = 0; r < 2; r++)
@@ -208,6 +210,8 @@ int gs_cmd_calibrate(int argc, char **argv) {
     }
     printf("bandwidth: STREAM triad %.2f GB/s, copy %.2f GB/s; random-neighbour SpMM %.2f GB/s\n",
            p.bandwidth_gbs, p.copy_gbs, p.spmm_random_gbs);
+    printf("batch build, 1 thread: copies %.2f GB/s, element loops %.2f GB/s, Xt rebuilt %.2f "
+           "GB/s\n", p.build_copy_gbs, p.build_loop_gbs, p.bind_gbs);
     printf("overheads: sgemm call %.2f us, parallel kernel %.2f us\n", 1e6 * p.call_overhead_s,
            1e6 * p.spmm_overhead_s);
     if (fit) {

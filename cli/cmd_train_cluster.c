@@ -71,11 +71,12 @@ int gs_cli_train_cluster(const gs_cli_cluster_run *a) {
   copt.decay_scope = topt.decay_scope;
   copt.weight_decay = topt.weight_decay;
   copt.epochs = topt.epochs;
-  GS_TRY(gs_cluster_cost_time(&ptime, cfg.depth, cfg.width, &copt, oinfo, a->norm, cap.parts,
-                              cap.clusters_per_batch, pr.report.edge_cut, &profile, &err));
+  GS_TRY(gs_cluster_cost_time(&ptime, cfg.depth, cfg.width, &copt, oinfo, a->norm,
+                              gs_cluster_prep(c, NULL), cap.parts, cap.clusters_per_batch,
+                              pr.report.edge_cut, &profile, &err));
   if (a->eval_full)
     GS_TRY(gs_cluster_cost_time_eval_full(&ptime, cfg.depth, cfg.width, &copt, oinfo, a->norm,
-                                          &profile, &err));
+                                          gs_cluster_prep(c, NULL), &profile, &err));
   res = calloc((size_t)a->seeds, sizeof *res);
   if (!res) {
     st = gs_error_set(&err, GS_ERR_NOMEM, "out of memory");

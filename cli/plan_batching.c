@@ -89,8 +89,9 @@ int gs_cli_plan_batching(const gs_plan *plan, const gs_plan_options *o, const gs
     epoch[i] = r->cost.seconds_per_epoch;
     if (b[i].cluster) {
       gs_cluster_time t;
-      st = gs_cluster_cost_time(&t, cfg.depth, cfg.width, &o->cost, info, norm, b[i].parts,
-                                b[i].clusters_per_batch, -1, profile, err);
+      st = gs_cluster_cost_time(&t, cfg.depth, cfg.width, &o->cost, info, norm,
+                                GS_FEATPREP_AUTO, b[i].parts, b[i].clusters_per_batch, -1,
+                                profile, err);
       if (st != GS_OK) goto done;
       epoch[i] = t.seconds_per_epoch;
       others_fit = !(o->limit[GS_PLAN_FLOPS] > 0 && r->ratio[GS_PLAN_FLOPS] > 1.0) &&

@@ -44,7 +44,34 @@ struct gs_cluster {
   uint32_t *colbuf;      /* store-backed: [cap.entries] their adjacency entries */
   const int64_t **rows;  /* store-backed: [Q] each chosen part's row pointers in rowbuf */
   const uint32_t **cols; /* store-backed: [Q] its entries in colbuf */
+  gs_cluster_work work;  /* what has been read, built and bound (gs_cluster_work_done) */
 };
+
+gs_cluster_work gs_cluster_work_done(const gs_cluster *c) { return c->work; }
+
+/* Counts a part read from the store: its rows always, labels and features when read. */
+static void count_read(gs_cluster *c, int64_t len, int64_t entries, bool labels, bool features,
+                       int64_t feature_nnz) {
+  c->work.parts++;
+  c->work.rows += len;
+  c->work.row_entries += entries;
+  if (labels) c->work.label_rows += len;
+  if (features) {
+    c->work.feature_rows += len;
+    c->work.feature_nnz += feature_nnz;
+  }
+}
+
+/* Binds the batch to m, counting the rebuild of Xᵀ that sparse features take. */
+static gs_status bind_batch(gs_cluster *c, gs_model *m, gs_error *err) {
+  gs_status st = gs_model_bind(m, c->g, &c->x, err);
+  if (st == GS_OK && c->x.kind == GS_FEATURES_SPARSE) {
+    c->work.bound++;
+    c->work.bound_rows += c->x.rows;
+    c->work.bound_nnz += c->x.sparse.nnz;
+  }
+  return st;
+}
 
 /* Sum of the q largest of v[0..n) (v is reordered). */
 static int64_t sum_largest(int64_t *v, int32_t n, int32_t q) {
@@ -348,6 +375,7 @@ static gs_status read_batch(gs_cluster *c, int32_t count, gs_error *err) {
     }
     gs_status st = gs_store_reader_read_part(c->src, p, &dst, err);
     if (st != GS_OK) return st;
+    count_read(c, len, entries, true, true, sparse ? pf : 0);
     if (sparse) { /* stored offsets to batch offsets */
       const int64_t f0 = dst.feat_rowptr[0];
       for (int64_t i = 0; i <= len; i++) dst.feat_rowptr[i] = dst.feat_rowptr[i] - f0 + fnnz;
@@ -362,6 +390,10 @@ static gs_status read_batch(gs_cluster *c, int32_t count, gs_error *err) {
   gs_status st = gs_graph_induce_rows(c->g, c->rows, c->cols, ps, c->chosen, count,
                                       c->opts.diag_lambda, err);
   if (st != GS_OK) return st;
+  c->work.batches++;
+  c->work.batch_rows += local;
+  c->work.batch_row_entries += coff;
+  c->work.kept += gs_graph_nnz(c->g);
   c->x.rows = local;
   if (sparse) {
     c->x.sparse.nrows = local;
@@ -453,7 +485,7 @@ static gs_status evaluate(gs_cluster *c, gs_model *m, int64_t step, double *val_
     const int32_t count = P - b < Q ? P - b : Q;
     const double t0 = gs_clock_seconds();
     gs_status st = make_batch(c, c->order + b, count, err);
-    if (st == GS_OK) st = gs_model_bind(m, c->g, &c->x, err);
+    if (st == GS_OK) st = bind_batch(c, m, err);
     *build += gs_clock_seconds() - t0;
     const float *logits = NULL;
     if (st == GS_OK) st = gs_model_forward(m, false, step, &logits, err);
@@ -542,6 +574,8 @@ static gs_status read_part(gs_cluster *c, int32_t p, bool labels, bool features,
   }
   gs_status st = gs_store_reader_read_part(c->src, p, &dst, err);
   if (st != GS_OK) return st;
+  count_read(c, len, gs_store_reader_part_entries(c->src, p), labels, features,
+             features && sparse ? gs_store_reader_part_feature_nnz(c->src, p) : 0);
   v.rowptr = c->rowbuf;
   v.col = c->colbuf;
   v.labels = c->labels;
@@ -746,7 +780,7 @@ gs_status gs_cluster_train(gs_train_result *result, gs_model *m, gs_cluster *c,
         build += gs_clock_seconds() - tb;
         continue;
       }
-      GS_TRY(gs_model_bind(m, c->g, &c->x, err));
+      GS_TRY(bind_batch(c, m, err));
       build += gs_clock_seconds() - tb;
       step++;
       const float *logits = NULL;

@@ -108,6 +108,29 @@ gs_featprep gs_cluster_prep(const gs_cluster *c, gs_feature_stats *stats);
 /* The batch features, at capacity before the first batch (to make the model with). */
 const gs_features *gs_cluster_features(const gs_cluster *c);
 
+/* The work a state has done reading parts, building batches and binding them, counted as it
+ * runs (the cost model counts the same quantities to price it: scaling/build_work.h). Reads
+ * and batches are a store-backed state's (the batches' and the whole-graph evaluation's
+ * passes); binds are counted for either state. */
+typedef struct {
+  int64_t parts;        /* parts read from the store */
+  int64_t rows;         /* nodes whose adjacency rows were read */
+  int64_t row_entries;  /* entries of those rows, cut links included */
+  int64_t label_rows;   /* nodes whose labels were read */
+  int64_t feature_rows; /* nodes whose features were read and prepared */
+  int64_t feature_nnz;  /* their sparse feature entries (0 for dense features) */
+  int64_t batches;      /* batch graphs induced from the rows read */
+  int64_t batch_rows;   /* their nodes (each marked in the split lists) */
+  int64_t batch_row_entries; /* the entries of their rows walked by the row kernel */
+  int64_t kept;         /* their entries of Â, self loops included */
+  int64_t bound;        /* batches bound with sparse features (Xᵀ rebuilt) */
+  int64_t bound_rows;   /* their nodes */
+  int64_t bound_nnz;    /* their feature entries */
+} gs_cluster_work;
+
+/* The work done since the state was made. */
+gs_cluster_work gs_cluster_work_done(const gs_cluster *c);
+
 /* Trains m (made with gs_model_new_capacity for gs_cluster_shape) by Cluster-GCN: per epoch the
  * parts in a random order (seeded by the model's seed and the epoch), Q at a time; one Adam
  * step per batch on the mean loss of the batch's training nodes; then the evaluation over all

@@ -51,73 +51,41 @@ gs_cluster_capacity gs_cluster_cost_capacity_estimate(const gs_store_info *info,
   return c;
 }
 
-/* Bytes make_batch (gnn/cluster.c) streams for a batch of nb nodes from q parts whose rows
- * hold row_entries entries of the graph, keeping `kept` entries of Â (self loops included),
- * with fnnz sparse feature entries or dense rows of f, read part by part from the store:
- * - gs_store_reader_read_part: pread copies each part's row pointers (8 per node and one more
- *   per part), columns (4 per entry), labels (4 per node) and features (CSR: 8 per row pointer
- *   and 12 per entry; dense: 4 per value) from the page cache into the batch buffers (read
- *   and written: twice each), then checks them (row pointers, columns, labels and feature
- *   columns read once more); the sparse row pointers are rebased (read and written);
- * - gs_graph_induce_rows reads the row pointers and columns again, writes the kept columns
- *   and row pointers (8 each) and the node scales (8), and clears the part bases (8 per
- *   part); filling the values reads each kept column and writes its value (12, and 4 more for
- *   Âᵀ under row normalisation; the scale it gathers is a random access, priced apart);
- * - the features' preparation (rownorm, l2) reads and writes each value once more (4 + 4, and
- *   the row pointers for CSR);
- * - the split marker is read per node and the local lists written (8 per node at most). */
-static double build_bytes(double nb, double row_entries, double kept, double fnnz, double f,
-                          bool sparse, gs_norm norm, int32_t parts, int32_t q) {
-  const double rows = 8.0 * (nb + q);
-  double b = 2.0 * (rows + 4.0 * row_entries + 4.0 * nb);        /* pread: graph, labels */
-  b += rows + 4.0 * row_entries + 4.0 * nb;                      /* their checks */
-  b += 8.0 * parts + rows + 4.0 * row_entries + 8.0 * (kept + nb) + 8.0 * nb; /* induce */
-  b += (norm == GS_NORM_ROW ? 16.0 : 12.0) * kept;               /* values */
-  if (sparse)
-    b += 2.0 * (rows + 12.0 * fnnz) + (rows + 8.0 * fnnz) + 2.0 * rows /* pread, checks, rebase */
-         + 8.0 * fnnz + 8.0 * nb;                                 /* prepared */
-  else
-    b += 2.0 * 4.0 * nb * f + 8.0 * nb * f;
-  return b + nb + 8.0 * nb;                                       /* marker, lists */
+/* The work of building (and, with sparse features, binding) one batch of nb nodes from q
+ * parts whose rows hold row_entries entries, keeping `kept` entries of Â, with fnnz sparse
+ * feature entries: what gs_cluster_work_done counts for it. */
+static gs_cluster_work batch_work(int32_t q, double nb, double row_entries, double kept,
+                                  double fnnz, bool sparse) {
+  gs_cluster_work w;
+  memset(&w, 0, sizeof w);
+  w.parts = q;
+  w.rows = w.label_rows = w.feature_rows = w.batch_rows = (int64_t)nb;
+  w.row_entries = w.batch_row_entries = (int64_t)row_entries;
+  w.feature_nnz = sparse ? (int64_t)fnnz : 0;
+  w.batches = 1;
+  w.kept = (int64_t)kept;
+  if (sparse) {
+    w.bound = 1;
+    w.bound_rows = (int64_t)nb;
+    w.bound_nnz = (int64_t)fnnz;
+  }
+  return w;
 }
 
-/* Random accesses of building that batch, each a cache line that the streamed count above
- * does not cover: filling the values gathers the scale of each kept entry's column (the row
- * kernel finds the neighbours' parts by walking the sorted rows along the chosen parts, which
- * the streamed count covers). */
-static double build_accesses(double kept) { return kept; }
-
-/* Bytes of gs_input_transpose_into on a batch's sparse features, streamed: the counts cleared,
- * summed and shifted (8, 16 and 16 per column), each entry's column read twice (count, fill)
- * and its value read, the row pointers read. */
-static double bind_bytes(double nb, double fnnz, double f) {
-  return 40.0 * f + 8.0 * nb + 20.0 * fnnz;
-}
-
-/* Its random accesses: each entry lands at its column's cursor, a random slot of Xᵀ where its
- * column, value and permutation are written (three independent stores to the same slot of three
- * arrays, which overlap: one access); the cursors and counts (8 per column) stay in cache. */
-static double bind_accesses(double fnnz) { return fnnz; }
-
-/* The bytes of the gather curve's count (profile.h) per neighbour entry of its rows of 16
- * floats with 8 neighbours per row: the entry's column and value (12), the row gathered (64),
- * and an eighth of the row pointer and output row (8 + 64). */
-#define GATHER_BYTES_PER_ENTRY (12.0 + 64.0 + (8.0 + 64.0) / 8.0)
-
-/* Seconds one thread takes per random access into an array of `bytes`: the gather curve's
- * time per neighbour entry at that operand size (a random row of 16 floats: a cache line),
- * the profile's threads' rate shared by one. */
-static double access_seconds(const gs_profile *p, double bytes) {
-  const double threads = (double)(p->threads > 0 ? p->threads : 1);
-  return GATHER_BYTES_PER_ENTRY * threads / (gs_profile_gather_rate(p, bytes, 16) * 1e9);
+/* w scaled by k (whole counts: k copies of a batch's work). */
+static gs_cluster_work work_times(const gs_cluster_work *w, int64_t k) {
+  gs_cluster_work r = *w;
+  int64_t *f = (int64_t *)&r;
+  for (size_t i = 0; i < sizeof r / sizeof(int64_t); i++) f[i] *= k;
+  return r;
 }
 
 static int64_t ceil_div(double a, double b) { return (int64_t)ceil(a / b); }
 
 gs_status gs_cluster_cost_time(gs_cluster_time *out, int32_t depth, int64_t width,
                                const gs_cost_options *opts, const gs_store_info *info,
-                               gs_norm norm, int32_t parts, int32_t q, int64_t edge_cut,
-                               const gs_profile *profile, gs_error *err) {
+                               gs_norm norm, gs_featprep prep, int32_t parts, int32_t q,
+                               int64_t edge_cut, const gs_profile *profile, gs_error *err) {
   if (!profile || parts < 2 || q < 1 || q > parts)
     return gs_error_set(err, GS_ERR_INVALID,
                         "Cluster-GCN epoch time: %d parts, %d per batch%s", (int)parts, (int)q,
@@ -159,22 +127,21 @@ gs_status gs_cluster_cost_time(gs_cluster_time *out, int32_t depth, int64_t widt
                                   err);
   if (st != GS_OK) return st;
 
-  const double nb = (double)t.batch_nodes, f = (double)info->file_features;
-  const double fnnz = (double)t.batch_feature_nnz, kept = (double)t.batch_entries;
-  const double row_entries = (double)t.batch_row_entries;
-  t.build_bytes = build_bytes(nb, row_entries, kept, fnnz, f, sparse, norm, parts, q);
-  t.build_accesses = build_accesses(kept);
-  t.bind_bytes = sparse ? bind_bytes(nb, fnnz, f) : 0.0;
-  t.bind_accesses = sparse ? bind_accesses(fnnz) : 0.0;
-  /* Both run on one thread: streamed bytes at a thread's share of the measured copy
-   * bandwidth, random accesses at a thread's share of the gather curve at the size of the
-   * array they fall in (the batch's node scales; Xᵀ's arrays). */
-  const double serial_gbs =
-      profile->copy_gbs / (double)(profile->threads > 0 ? profile->threads : 1);
-  t.seconds_build = t.build_bytes / (serial_gbs * 1e9) +
-                    t.build_accesses * access_seconds(profile, 8.0 * nb);
-  t.seconds_bind = t.bind_bytes / (serial_gbs * 1e9) +
-                   t.bind_accesses * access_seconds(profile, 20.0 * fnnz);
+  const double nb = (double)t.batch_nodes, fnnz = (double)t.batch_feature_nnz;
+  t.batch_work = batch_work(q, nb, (double)t.batch_row_entries, (double)t.batch_entries, fnnz,
+                            sparse);
+  t.epoch_work = work_times(&t.batch_work, 2 * (int64_t)B); /* training and evaluation */
+  /* Building binds nothing, binding builds nothing: price the two apart. */
+  gs_cluster_work build = t.batch_work, bind = t.batch_work;
+  build.bound = build.bound_rows = build.bound_nnz = 0;
+  memset(&bind, 0, sizeof bind);
+  bind.bound = t.batch_work.bound;
+  bind.bound_rows = t.batch_work.bound_rows;
+  bind.bound_nnz = t.batch_work.bound_nnz;
+  t.build_bytes = gs_build_work_bytes(&build, info->file_features, sparse, norm, prep != GS_FEATPREP_RAW, parts);
+  t.bind_bytes = gs_build_work_bytes(&bind, info->file_features, sparse, norm, prep != GS_FEATPREP_RAW, parts);
+  t.seconds_build = gs_build_work_seconds(&t.build_bytes, profile);
+  t.seconds_bind = gs_build_work_seconds(&t.bind_bytes, profile);
   t.seconds_build_epoch = 2.0 * (double)B * (t.seconds_build + t.seconds_bind);
   for (int c = 0; c < GS_FLOPS_CATEGORIES; c++)
     t.seconds_category[c] = (double)B * t.batch.seconds_category[c];
@@ -187,7 +154,8 @@ gs_status gs_cluster_cost_time(gs_cluster_time *out, int32_t depth, int64_t widt
 
 gs_status gs_cluster_cost_time_eval_full(gs_cluster_time *t, int32_t depth, int64_t width,
                                          const gs_cost_options *opts, const gs_store_info *info,
-                                         gs_norm norm, const gs_profile *profile, gs_error *err) {
+                                         gs_norm norm, gs_featprep prep,
+                                         const gs_profile *profile, gs_error *err) {
   if (!t || !profile)
     return gs_error_set(err, GS_ERR_INVALID, "whole-graph evaluation time: no profile");
   const bool sparse = info->feature_kind == GS_FEATURES_SPARSE;
@@ -208,21 +176,36 @@ gs_status gs_cluster_cost_time_eval_full(gs_cluster_time *t, int32_t depth, int6
   gs_status st = gs_cost_estimate(&whole, depth, width, info->file_features, opts, &d, profile,
                                   err);
   if (st != GS_OK) return st;
-  /* Read from the store, each part in turn: the features once (pread: read and written, their
-   * checks, the preparation), the rows once per layer (pread and checks), the labels once. */
-  const double n = (double)d.nodes, S = (double)d.symmetric_entries, f = (double)d.file_features;
-  const double fnnz = (double)info->feature_nnz, P = (double)info->parts;
-  const double rows = 8.0 * (n + P);
-  double bytes = sparse ? 2.0 * (rows + 12.0 * fnnz) + (rows + 8.0 * fnnz) + 2.0 * rows +
-                              8.0 * fnnz + 8.0 * n
-                        : 3.0 * 4.0 * n * f + 8.0 * n * f;
-  bytes += (double)depth * 3.0 * (rows + 4.0 * S) + 3.0 * 4.0 * n;
-  const double serial_gbs =
-      profile->copy_gbs / (double)(profile->threads > 0 ? profile->threads : 1);
-  t->eval_read_bytes = bytes;
-  t->seconds_eval = whole.seconds_eval + bytes / (serial_gbs * 1e9);
-  t->seconds_build_epoch = (double)t->batches * (t->seconds_build + t->seconds_bind) +
-                           bytes / (serial_gbs * 1e9);
+  /* Read from the store part by part, as gs_cluster_work_done counts it: rows and features
+   * for the first layer's products, rows for each layer's aggregation, labels with the last
+   * (the first epoch reads the rows once more for the degrees: not per epoch). */
+  const int64_t n = d.nodes, passes = (int64_t)depth + 1;
+  gs_cluster_work reads;
+  memset(&reads, 0, sizeof reads);
+  reads.parts = passes * info->parts;
+  reads.rows = passes * n;
+  reads.row_entries = passes * d.symmetric_entries;
+  reads.label_rows = n;
+  reads.feature_rows = n;
+  reads.feature_nnz = sparse ? info->feature_nnz : 0;
+  t->eval_read_bytes = gs_build_work_bytes(&reads, d.file_features, sparse, norm,
+                                           prep != GS_FEATPREP_RAW, info->parts);
+  /* Each layer's products scaled by D^-1/2 row by row on one thread: its n x out floats read
+   * and written once more, streamed at the serial copy rate. */
+  gs_build_bytes scale = {0.0, 0.0, 0.0};
+  for (int32_t l = 0; l < depth; l++)
+    scale.copied += 8.0 * (double)n * (double)(l == depth - 1 ? d.classes : width);
+  const double read_s = gs_build_work_seconds(&t->eval_read_bytes, profile);
+  t->seconds_eval = whole.seconds_eval + read_s + gs_build_work_seconds(&scale, profile);
+  t->seconds_build_epoch = (double)t->batches * (t->seconds_build + t->seconds_bind) + read_s;
+  t->epoch_work = work_times(&t->batch_work, t->batches);
+  gs_cluster_work *e = &t->epoch_work;
+  e->parts += reads.parts;
+  e->rows += reads.rows;
+  e->row_entries += reads.row_entries;
+  e->label_rows += reads.label_rows;
+  e->feature_rows += reads.feature_rows;
+  e->feature_nnz += reads.feature_nnz;
   t->seconds_per_epoch = t->seconds_train + t->seconds_eval;
   return GS_OK;
 }

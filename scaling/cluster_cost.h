@@ -15,6 +15,7 @@
 #include "datasets/store.h"
 #include "gnn/cluster.h"
 #include "gnn/model.h"
+#include "scaling/build_work.h"
 #include "scaling/cost.h"
 #include "scaling/profile.h"
 
@@ -53,14 +54,10 @@ gs_cluster_capacity gs_cluster_cost_capacity_estimate(const gs_store_info *info,
  * evaluation (build, bind, forward, validation loss). Each batch is priced as the average batch
  * of the epoch: n/B nodes, its entries of Â and its feature entries, the split's nodes / B,
  * by gs_cost_estimate on that shape (so the aggregation walks the batch's entries, the dense
- * transforms its rows, and Adam runs once per batch over every parameter); building a batch is
- * priced from what make_batch does, counted: the bytes it streams (its parts read from the
- * store and checked, the row kernel's kept entries and normalisation, the features'
- * preparation, labels) at one thread's share of the profile's copy bandwidth (the builder is
- * serial), and its random accesses (a node scale gathered per kept entry) at one thread's
- * share of the gather curve at the size of the array accessed; binding it, for sparse
- * features, from the bytes and the scattered writes (a random slot per entry) of rebuilding
- * Xᵀ, priced alike. */
+ * transforms its rows, and Adam runs once per batch over every parameter); building and
+ * binding a batch are priced from the work gs_cluster_work_done counts for them (its parts,
+ * rows, entries kept, feature entries: batch_work), in the bytes of gs_build_work_bytes, at
+ * the profile's build rates (measured by running the builder's own loops on one thread). */
 typedef struct {
   int32_t batches;              /* B = ceil(P/Q), of training and of evaluation */
   double epoch_entries;         /* entries of Â over the epoch's batches, self loops included:
@@ -72,10 +69,11 @@ typedef struct {
   int64_t batch_row_entries;    /* the graph's entries of its rows, cut links included */
   int64_t batch_feature_nnz;    /* sparse features: the average batch's share */
   gs_cost batch;                /* one training step and one evaluation of the average batch */
-  double build_bytes;           /* bytes streamed building one batch (graph, features, labels) */
-  double build_accesses;        /* its random accesses: a node scale gathered per kept entry */
-  double bind_bytes;            /* bytes streamed rebuilding Xᵀ when the model binds it (sparse) */
-  double bind_accesses;         /* its random accesses: a slot of Xᵀ per feature entry */
+  gs_cluster_work batch_work;   /* building and binding the average batch, as counted */
+  gs_cluster_work epoch_work;   /* the epoch's: 2B batches (B with whole-graph evaluation, plus
+                                   its reads of every part) */
+  gs_build_bytes build_bytes;   /* the bytes of building one batch (no bind) */
+  gs_build_bytes bind_bytes;    /* the bytes of binding it (sparse features: Xᵀ rebuilt) */
   double seconds_build;         /* one batch built */
   double seconds_bind;          /* one batch bound */
   double seconds_build_epoch;   /* 2B · (build + bind): the epoch's batches built and bound */
@@ -84,27 +82,32 @@ typedef struct {
   double seconds_train;         /* B · (build + bind + batch.seconds_train) */
   double seconds_eval;          /* B · (build + bind + batch.seconds_eval) */
   double seconds_per_epoch;     /* their sum */
-  double eval_read_bytes;       /* whole-graph evaluation: bytes read from the store per epoch */
+  gs_build_bytes eval_read_bytes; /* whole-graph evaluation: its reads of the store per epoch */
 } gs_cluster_time;
 
 /* Prices an epoch of Cluster-GCN with P = parts, Q = q of a GCN of `depth` layers and hidden
- * `width` on all feature columns of the store described by info, set up by opts, with the
- * profile (not NULL). edge_cut: undirected edges between parts (gs_partition_report), < 0
+ * `width` on all feature columns of the store described by info, set up by opts, its features
+ * prepared by prep (GS_FEATPREP_RAW: not touched; AUTO when not yet chosen prices a
+ * preparation), with the profile (not NULL). edge_cut: undirected edges between parts (gs_partition_report), < 0
  * when no partition exists yet. Errors: GS_ERR_INVALID (q outside [1, parts], parts < 2, no
  * profile), those of gs_cost_estimate. Cost: two gs_cost_estimate calls' worth, no allocation. */
 gs_status gs_cluster_cost_time(gs_cluster_time *out, int32_t depth, int64_t width,
                                const gs_cost_options *opts, const gs_store_info *info,
-                               gs_norm norm, int32_t parts, int32_t q, int64_t edge_cut,
-                               const gs_profile *profile, gs_error *err);
+                               gs_norm norm, gs_featprep prep, int32_t parts, int32_t q,
+                               int64_t edge_cut, const gs_profile *profile, gs_error *err);
 
 /* Re-prices t's evaluation (from gs_cluster_cost_time, same arguments) as the whole-graph
  * evaluation of eval_full: the full-batch evaluation forward of the same model on the whole
- * graph (gs_cost_estimate's seconds_eval), plus reading every part from the store (features
- * once, rows once per layer, labels once) at a thread's share of the copy bandwidth
- * (seconds_category keeps the batches' training and evaluation kernels: it describes batched
- * evaluation only). Errors: GS_ERR_INVALID (no profile), those of gs_cost_estimate. */
+ * graph (gs_cost_estimate's seconds_eval); reading every part from the store (rows and
+ * features for the first layer, rows for each layer's aggregation, labels once: the work
+ * gs_cluster_work_done counts, added to epoch_work) at the profile's build rates; and each
+ * layer's products scaled by D^-1/2 on one thread (n x out floats read and written) at its
+ * serial copy rate. seconds_category keeps the batches' training and evaluation kernels: it
+ * describes batched evaluation only. Errors: GS_ERR_INVALID (no profile), those of
+ * gs_cost_estimate. */
 gs_status gs_cluster_cost_time_eval_full(gs_cluster_time *t, int32_t depth, int64_t width,
                                          const gs_cost_options *opts, const gs_store_info *info,
-                                         gs_norm norm, const gs_profile *profile, gs_error *err);
+                                         gs_norm norm, gs_featprep prep,
+                                         const gs_profile *profile, gs_error *err);
 
 #endif

@@ -23,6 +23,7 @@
 #include "core/runtime.h"
 #include "core/stats.h"
 #include "gnn/dense.h"
+#include "scaling/build_work.h"
 #include "sparse/csr.h"
 
 static const int shape_in[GS_PROFILE_SHAPES] = GS_PROFILE_SHAPE_IN;
@@ -187,6 +188,7 @@ typedef enum {
   FIELD_INT64,
   FIELD_DOUBLE,     /* positive */
   FIELD_NONNEG,     /* a double >= 0 */
+  FIELD_OPTIONAL,   /* a double >= 0 that a file may lack (0 then) */
   FIELD_STRING
 } field_kind;
 
@@ -199,7 +201,7 @@ typedef struct {
 /* format, threads, machine, measure_seconds, llc_bytes, peak; rows and rates; 5 scalars; the
  * kernel fit's scale and call per category. */
 enum {
-  FIELD_COUNT = 6 + (2 + GS_PROFILE_OPS * 2) * GS_PROFILE_SHAPES + 5 +
+  FIELD_COUNT = 6 + (2 + GS_PROFILE_OPS * 2) * GS_PROFILE_SHAPES + 5 + 3 +
                 GS_PROFILE_GATHER_WIDTHS * GS_PROFILE_GATHER_SIZES + 3 * GS_FLOPS_CATEGORIES
 };
 
@@ -252,6 +254,9 @@ static void profile_fields(field *f) {
                     sizeof(double) * (size_t)(w * GS_PROFILE_GATHER_SIZES + z);
       i++;
     }
+  ADD("build_copy_gbs", FIELD_OPTIONAL, build_copy_gbs);
+  ADD("build_loop_gbs", FIELD_OPTIONAL, build_loop_gbs);
+  ADD("bind_gbs", FIELD_OPTIONAL, bind_gbs);
   ADD("call_overhead_s", FIELD_DOUBLE, call_overhead_s);
   ADD("spmm_overhead_s", FIELD_DOUBLE, spmm_overhead_s);
   for (int c = 0; c < GS_FLOPS_CATEGORIES; c++) {
@@ -301,7 +306,8 @@ static gs_status check_field(const gs_profile *p, const field *f, char *why, siz
       return GS_OK;
     }
     case FIELD_DOUBLE:
-    case FIELD_NONNEG: {
+    case FIELD_NONNEG:
+    case FIELD_OPTIONAL: {
       double v;
       memcpy(&v, base, sizeof v);
       if (!isfinite(v)) {
@@ -388,7 +394,8 @@ gs_status gs_profile_save(const gs_profile *p, const char *path, gs_error *err) 
         break;
       }
       case FIELD_DOUBLE:
-      case FIELD_NONNEG: {
+      case FIELD_NONNEG:
+      case FIELD_OPTIONAL: {
         double v;
         memcpy(&v, base, sizeof v);
         format_double(value, sizeof value, v);
@@ -446,7 +453,8 @@ static gs_status parse_field(gs_profile *p, const field *f, const char *text, ch
       break;
     }
     case FIELD_DOUBLE:
-    case FIELD_NONNEG: {
+    case FIELD_NONNEG:
+    case FIELD_OPTIONAL: {
       double v = strtod(text, &end);
       if (end == text || *end != '\0') {
         snprintf(why, why_size, "%s: expected a number, got \"%s\"", f->name, text);
@@ -506,7 +514,7 @@ gs_status gs_profile_load(gs_profile *p, const char *path, gs_error *err) {
     }
   }
   for (int i = 0; i < FIELD_COUNT; i++)
-    if (!seen_line[i]) {
+    if (!seen_line[i] && fields[i].kind != FIELD_OPTIONAL) {
       st = gs_error_set(err, GS_ERR_PARSE, "%s:%ld: missing key \"%s\" at end of file", path,
                         in.line, fields[i].name);
       goto fail;
@@ -533,6 +541,7 @@ fail:
 #define SHARE_RESERVE 0.10
 #define SHARE_TOUCH 0.12
 #define SHARE_GATHER 0.15
+#define SHARE_BUILD 0.06
 #define TOUCH_PROBE_BYTES ((size_t)8 << 20)
 #define TOUCH_MIN_BYTES (48LL << 20)
 /* Sizes in multiples of the largest cache: STREAM arrays and the SpMM's B are 4x (McCalpin's
@@ -1342,6 +1351,23 @@ gs_status gs_profile_measure(gs_profile *out, int threads, double seconds_budget
   return gs_profile_measure_with(out, NULL, &o, err);
 }
 
+/* The batch builder's rates (build_work.h) on one thread, from a generated store twice the
+ * cache found (the builder reads parts that a cache need not hold), within a quarter of the
+ * span cap: its own arrays, not the arena's. */
+static gs_status measure_build(gs_profile *p, gs_profile_measure_report *r, workspace *mem,
+                               double share, gs_error *err) {
+  const int64_t source = (int64_t)fmin(CACHE_MULTIPLE_MIN * (double)p->llc_bytes,
+                                       (double)(mem->cap / 4));
+  gs_build_rates b;
+  gs_status st = gs_build_work_measure(&b, source, share, mem->clock, mem->clock_ctx, err);
+  if (st != GS_OK) return st;
+  p->build_copy_gbs = b.copy_gbs;
+  p->build_loop_gbs = b.loop_gbs;
+  p->bind_gbs = b.bind_gbs;
+  r->build_source_bytes = b.source_bytes;
+  return GS_OK;
+}
+
 /* Bytes of the one buffer: what the largest phase needs with a cache of `llc`, and at least
  * what the sweep reads, each within the span cap. */
 static size_t arena_need(int64_t llc, int64_t hint, int64_t cap) {
@@ -1439,6 +1465,8 @@ gs_status gs_profile_measure_with(gs_profile *out, gs_profile_measure_report *re
   PHASE(GS_PROFILE_PHASE_SPMM, measure_spmm_random(&p, &mem, seconds_budget * SHARE_SPMM, err));
   PHASE(GS_PROFILE_PHASE_GATHER, measure_gather(&p, &mem, seconds_budget * SHARE_GATHER, err));
   PHASE(GS_PROFILE_PHASE_PEAK, measure_peak(&p, &mem, err));
+  PHASE(GS_PROFILE_PHASE_BUILD,
+        measure_build(&p, &r, &mem, seconds_budget * SHARE_BUILD, err));
   PHASE(GS_PROFILE_PHASE_SGEMM,
         measure_sgemm(&p, &mem, seconds_budget * SHARE_SGEMM_SMALL, deadline, err));
 #undef PHASE

@@ -76,6 +76,16 @@ typedef struct {
    * 8 neighbours per row: B of GS_PROFILE_GATHER_BYTES, k of GS_PROFILE_GATHER_K. */
   double gather_gbs[GS_PROFILE_GATHER_WIDTHS][GS_PROFILE_GATHER_SIZES];
 
+  /* The batch builder's rates on one thread (scaling/build_work.h), GB/s of that module's byte
+   * counts: pread's copies, the element loops (checks, the row kernel, preparation), and the
+   * counting sort that rebuilds Xᵀ; measured by building generated batches larger than the
+   * cache with the builder's own code. 0 in a profile written before they were measured (the
+   * keys may be missing from its file): the build is then priced at a thread's share of
+   * copy_gbs. */
+  double build_copy_gbs;
+  double build_loop_gbs;
+  double bind_gbs;
+
   double call_overhead_s; /* one tiny sgemm (8 x 8 x 8), median */
   double spmm_overhead_s; /* one tiny row-parallel OpenMP kernel (a 64-row SpMM) */
 
@@ -127,9 +137,10 @@ typedef enum {
   GS_PROFILE_PHASE_SPMM = 3,
   GS_PROFILE_PHASE_GATHER = 4,
   GS_PROFILE_PHASE_PEAK = 5,
-  GS_PROFILE_PHASE_SGEMM = 6
+  GS_PROFILE_PHASE_BUILD = 6, /* the batch builder's rates (scaling/build_work.h) */
+  GS_PROFILE_PHASE_SGEMM = 7
 } gs_profile_phase;
-#define GS_PROFILE_PHASES 7
+#define GS_PROFILE_PHASES 8
 #define GS_PROFILE_SWEEP_MAX 16
 
 /* What a measurement did: the sizes it chose and why, and the phases it ran. */
@@ -147,6 +158,7 @@ typedef struct {
   int64_t llc_bytes;            /* the cache size used to size arrays (profile.llc_bytes) */
   int64_t stream_array_bytes;   /* one STREAM array */
   int64_t sgemm_span_bytes;     /* the largest span of the out-of-cache sgemm operands */
+  int64_t build_source_bytes;   /* the generated store the build rates were measured on */
   bool phase_run[GS_PROFILE_PHASES];
   double phase_seconds[GS_PROFILE_PHASES]; /* by the options' clock */
   double seconds;               /* the whole measurement, by the options' clock */
@@ -200,7 +212,9 @@ gs_status gs_profile_measure(gs_profile *out, int threads, double seconds_budget
 gs_status gs_profile_save(const gs_profile *p, const char *path, gs_error *err);
 
 /* Reads a file written by gs_profile_save. Blank lines and lines starting with '#' are
- * skipped; every other line must be `key = value`, each known key exactly once. Errors name
+ * skipped; every other line must be `key = value`, each known key exactly once (the build
+ * rates build_copy_gbs, build_loop_gbs and bind_gbs at most once: a file from before they
+ * were measured lacks them, and they read as 0). Errors name
  * the file and line ("p.txt:7: ..."): GS_ERR_NOT_FOUND or GS_ERR_IO (cannot open),
  * GS_ERR_PARSE (no '=', unknown or repeated key, not a number, line too long, missing key),
  * GS_ERR_NUMERIC (nan or inf), GS_ERR_RANGE (zero or negative). *p is written only on

@@ -36,6 +36,9 @@ Suite *gs_cluster_suite(void);
  * batch, so its FLOPs exceed the counted ones by at most a few per thousand on cora. */
 #define EPOCH_FLOPS_REL_TOL 3e-3
 #define SECONDS_REL_TOL 1e-12
+/* The priced epoch's build bytes against the counted: batches rounded up to whole nodes and
+ * entries (cora, 4 parts: a few in ten thousand). */
+#define BUILD_BYTES_REL_TOL 1e-3
 /* Whole-graph evaluation against the full-batch forward: the same sums in another order and
  * the normalisation applied to rows rather than to each entry. */
 #define FULL_EVAL_LOSS_TOL 1e-5
@@ -375,8 +378,8 @@ START_TEST(test_cluster_time_prices_the_epochs_work) {
   copt.model = cfg;
   const gs_profile prof = gs_profile_default();
   gs_cluster_time ct;
-  GS_ASSERT_OK(gs_cluster_cost_time(&ct, cfg.depth, cfg.width, &copt, &info, GS_NORM_SYM, P, 1,
-                                    cut / 2, &prof, &err), err);
+  GS_ASSERT_OK(gs_cluster_cost_time(&ct, cfg.depth, cfg.width, &copt, &info, GS_NORM_SYM,
+                                    GS_FEATPREP_ROWNORM, P, 1, cut / 2, &prof, &err), err);
   ck_assert_int_eq(ct.batches, P);
   ck_assert_double_eq_tol(ct.epoch_entries,
                           (double)(info.graph.nodes + info.graph.symmetric_entries - cut), 0.5);
@@ -389,14 +392,94 @@ START_TEST(test_cluster_time_prices_the_epochs_work) {
   ck_assert_double_eq_tol(ct.seconds_per_epoch, P * per_batch,
                           SECONDS_REL_TOL * ct.seconds_per_epoch);
   ck_assert(ct.seconds_build > 0.0 && ct.seconds_bind > 0.0); /* cora's features are sparse */
-  /* The random accesses priced are the work counted: a node scale gathered per kept entry of
-   * Â (the graph's entries less the cut, self loops included) and a slot of Xᵀ per feature
-   * entry, over the epoch's batches (each rounded up to whole entries). */
-  const double kept = (double)(info.graph.nodes + info.graph.symmetric_entries - cut);
-  ck_assert_double_eq_tol(P * ct.build_accesses, kept, (double)P);
-  ck_assert_double_eq_tol(P * ct.bind_accesses, (double)ds->x.nnz, (double)P);
   gs_model_free(&m);
   gs_cluster_free(&c);
+  gs_dataset_free(&ds);
+  gs_test_clean_tmp();
+}
+END_TEST
+
+/* |counted - priced| for each count of w: the priced epoch is B copies of the average batch,
+ * each count rounded up to whole nodes or entries, so it exceeds the counted by less than one
+ * per batch priced (`slack`); counts that need no rounding are equal. */
+static void assert_work_as_priced(const gs_cluster_work *counted, const gs_cluster_work *priced,
+                                  int64_t slack) {
+  const int64_t *c = (const int64_t *)counted, *p = (const int64_t *)priced;
+  static const char *const names[] = {"parts", "rows", "row_entries", "label_rows",
+                                      "feature_rows", "feature_nnz", "batches", "batch_rows",
+                                      "batch_row_entries", "kept", "bound", "bound_rows",
+                                      "bound_nnz"};
+  ck_assert_int_eq(sizeof names / sizeof names[0], sizeof *counted / sizeof(int64_t));
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    ck_assert_msg(p[i] >= c[i] && p[i] - c[i] <= slack, "%s: counted %lld, priced %lld",
+                  names[i], (long long)c[i], (long long)p[i]);
+}
+
+/* The work of building and binding the batches, as the store-backed builder counts it
+ * (gs_cluster_work_done), is the work the epoch's price counts (epoch_work: 2B batches of the
+ * average batch, one part each, so the entries kept are the graph's less the cut), and so are
+ * its bytes; with the whole-graph evaluation, every part's reads, layer by layer, too (beside
+ * the first epoch's pass for the degrees). No clock: counts only. */
+START_TEST(test_cluster_build_work_counted_as_priced) {
+  gs_test_make_tmp();
+  gs_error err;
+  const int32_t P = 4;
+  gs_store_info info;
+  gs_dataset *ds = cora_loaded(P, &info);
+  const int64_t cut = cut_entries(ds), n = info.graph.nodes, S = info.graph.symmetric_entries;
+  gs_store_reader *src = NULL;
+  GS_ASSERT_OK(gs_store_reader_open(&src, cora_ordered(P), &err), err);
+  const gs_profile prof = gs_profile_default();
+  for (int full = 0; full < 2; full++) {
+    gs_cluster_capacity cap;
+    GS_ASSERT_OK(gs_cluster_capacity_of_store(&cap, src, 1, &err), err);
+    gs_cluster_options co = gs_cluster_options_default();
+    co.eval_full = full;
+    gs_cluster *c = NULL;
+    gs_model *m = NULL;
+    GS_ASSERT_OK(gs_cluster_new_store(&c, src, &cap, GS_FEATPREP_L2, &co, &err), err);
+    gs_model_config cfg = gs_model_config_default();
+    const gs_model_shape shape =
+        gs_cluster_shape_of(&cap, info.file_features, true, info.num_classes, GS_NORM_SYM);
+    GS_ASSERT_OK(gs_model_new_capacity(&m, &cfg, &shape, &err), err);
+    gs_train_options t = gs_train_options_default();
+    t.epochs = 1;
+    gs_train_result r;
+    GS_ASSERT_OK(gs_cluster_train(&r, m, c, &t, &err), err);
+    gs_cluster_work counted = gs_cluster_work_done(c);
+    gs_cost_options copt = gs_cost_options_default();
+    copt.model = cfg;
+    gs_cluster_time ct;
+    GS_ASSERT_OK(gs_cluster_cost_time(&ct, cfg.depth, cfg.width, &copt, &info, GS_NORM_SYM,
+                                      GS_FEATPREP_L2, P, 1, cut / 2, &prof, &err), err);
+    if (full) {
+      GS_ASSERT_OK(gs_cluster_cost_time_eval_full(&ct, cfg.depth, cfg.width, &copt, &info,
+                                                  GS_NORM_SYM, GS_FEATPREP_L2, &prof, &err),
+                   err);
+      counted.parts -= P; /* the degrees' pass, first epoch only */
+      counted.rows -= n;
+      counted.row_entries -= S;
+    }
+    const int64_t batches = full ? P : 2 * P;
+    ck_assert_int_eq(counted.batches, batches);
+    ck_assert_int_eq(counted.kept, (batches / P) * (n + S - cut));
+    assert_work_as_priced(&counted, &ct.epoch_work, batches);
+    const gs_build_bytes bc = gs_build_work_bytes(&counted, info.file_features, true,
+                                                  GS_NORM_SYM, true, P);
+    const gs_build_bytes bp = gs_build_work_bytes(&ct.epoch_work, info.file_features, true,
+                                                  GS_NORM_SYM, true, P);
+    ck_assert_double_eq_tol(bp.copied, bc.copied, BUILD_BYTES_REL_TOL * bc.copied);
+    ck_assert_double_eq_tol(bp.looped, bc.looped, BUILD_BYTES_REL_TOL * bc.looped);
+    ck_assert_double_eq_tol(bp.bound, bc.bound, BUILD_BYTES_REL_TOL * bc.bound);
+    /* The epoch's price is its batches' (and reads'): B builds and binds of one batch each. */
+    if (!full)
+      ck_assert_double_eq_tol(
+          ct.seconds_build_epoch,
+          gs_build_work_seconds(&bp, &prof), SECONDS_REL_TOL * ct.seconds_build_epoch);
+    gs_model_free(&m);
+    gs_cluster_free(&c);
+  }
+  gs_store_reader_free(&src);
   gs_dataset_free(&ds);
   gs_test_clean_tmp();
 }
@@ -422,7 +505,7 @@ START_TEST(test_cluster_time_one_batch_is_full_batch) {
   const gs_profile prof = gs_profile_default();
   gs_cost_options copt = gs_cost_options_default();
   gs_cluster_time one, cut, few;
-  GS_ASSERT_OK(gs_cluster_cost_time(&one, 2, 16, &copt, &info, GS_NORM_SYM, 8, 8, -1, &prof, &err),
+  GS_ASSERT_OK(gs_cluster_cost_time(&one, 2, 16, &copt, &info, GS_NORM_SYM, GS_FEATPREP_L2, 8, 8, -1, &prof, &err),
                err);
   gs_cost full;
   GS_ASSERT_OK(gs_cost_estimate(&full, 2, 16, d.file_features, &copt, &d, &prof, &err), err);
@@ -433,30 +516,32 @@ START_TEST(test_cluster_time_one_batch_is_full_batch) {
   ck_assert(one.seconds_build > 0.0 && one.seconds_bind > 0.0); /* sparse: Xᵀ rebuilt */
   /* Whole-graph evaluation: the full-batch evaluation forward, plus the store's bytes read. */
   gs_cluster_time whole = one;
-  GS_ASSERT_OK(gs_cluster_cost_time_eval_full(&whole, 2, 16, &copt, &info, GS_NORM_SYM, &prof,
-                                              &err), err);
-  ck_assert(whole.eval_read_bytes > 12.0 * (double)d.feature_nnz);
-  ck_assert_double_eq_tol(whole.seconds_eval - whole.eval_read_bytes /
-                                                   (prof.copy_gbs / prof.threads * 1e9),
+  GS_ASSERT_OK(gs_cluster_cost_time_eval_full(&whole, 2, 16, &copt, &info, GS_NORM_SYM,
+                                              GS_FEATPREP_L2, &prof, &err), err);
+  ck_assert(whole.eval_read_bytes.copied > 2.0 * 12.0 * (double)d.feature_nnz);
+  /* its two layers' products scaled by D^-1/2: n x 16 and n x classes floats, 8 bytes each */
+  const gs_build_bytes scale = {8.0 * (double)d.nodes * (16.0 + (double)d.classes), 0.0, 0.0};
+  ck_assert_double_eq_tol(whole.seconds_eval - gs_build_work_seconds(&whole.eval_read_bytes, &prof) -
+                              gs_build_work_seconds(&scale, &prof),
                           full.seconds_eval, SECONDS_REL_TOL * full.seconds_eval);
   ck_assert_double_eq_tol(whole.seconds_per_epoch, whole.seconds_train + whole.seconds_eval,
                           SECONDS_REL_TOL * whole.seconds_per_epoch);
   /* A cut of 1000 edges (2000 of the 10556 entries) and batches of 2 of 8 parts keep 1/7 of
    * the cut entries over the epoch. */
-  GS_ASSERT_OK(gs_cluster_cost_time(&cut, 2, 16, &copt, &info, GS_NORM_SYM, 8, 2, 1000, &prof,
+  GS_ASSERT_OK(gs_cluster_cost_time(&cut, 2, 16, &copt, &info, GS_NORM_SYM, GS_FEATPREP_L2, 8, 2, 1000, &prof,
                                     &err), err);
   ck_assert_int_eq(cut.batches, 4);
   ck_assert_double_eq_tol(cut.epoch_entries, 2708.0 + 8556.0 + 2000.0 / 7.0, 1e-9);
   ck_assert_int_eq(cut.batch_nodes, 677);
-  GS_ASSERT_OK(gs_cluster_cost_time(&few, 2, 16, &copt, &info, GS_NORM_SYM, 8, 2, -1, &prof, &err),
+  GS_ASSERT_OK(gs_cluster_cost_time(&few, 2, 16, &copt, &info, GS_NORM_SYM, GS_FEATPREP_L2, 8, 2, -1, &prof, &err),
                err);
   ck_assert_double_eq_tol(few.epoch_entries, (double)d.adj_nnz, 1e-9);
   ck_assert(few.batch.epoch.total > cut.batch.epoch.total);
   ck_assert_int_eq(
-      gs_cluster_cost_time(&few, 2, 16, &copt, &info, GS_NORM_SYM, 8, 9, -1, &prof, &err),
+      gs_cluster_cost_time(&few, 2, 16, &copt, &info, GS_NORM_SYM, GS_FEATPREP_L2, 8, 9, -1, &prof, &err),
       GS_ERR_INVALID);
   ck_assert_int_eq(
-      gs_cluster_cost_time(&few, 2, 16, &copt, &info, GS_NORM_SYM, 8, 2, -1, NULL, &err),
+      gs_cluster_cost_time(&few, 2, 16, &copt, &info, GS_NORM_SYM, GS_FEATPREP_L2, 8, 2, -1, NULL, &err),
       GS_ERR_INVALID);
 }
 END_TEST
@@ -538,6 +623,7 @@ Suite *gs_cluster_suite(void) {
   tcase_add_test(t, test_cluster_peak_predicted_and_learns_cora);
   tcase_add_test(t, test_cluster_store_backed_matches_in_memory);
   tcase_add_test(t, test_cluster_store_reader_refuses_damage_and_overflow);
+  tcase_add_test(t, test_cluster_build_work_counted_as_priced);
   tcase_add_test(t, test_cluster_time_prices_the_epochs_work);
   tcase_add_test(t, test_cluster_time_one_batch_is_full_batch);
   tcase_add_test(t, test_cluster_full_eval_is_the_full_batch_forward);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/mem.h"
+#include "scaling/build_work.h"
 #include "scaling/calibrate.h"
 #include "scaling/profile.h"
 #include "tests/test_helpers.h"
@@ -98,6 +99,9 @@ static gs_profile sample_profile(void) {
   p.bandwidth_gbs = 21.7;
   p.copy_gbs = 19.3;
   p.spmm_random_gbs = 4.1e-1;
+  p.build_copy_gbs = 9.5;
+  p.build_loop_gbs = 4.25;
+  p.bind_gbs = 1.125;
   p.call_overhead_s = 1.234567e-7;
   p.spmm_overhead_s = 3.3e-6;
   for (int c = 0; c < GS_FLOPS_CATEGORIES; c++) {
@@ -296,6 +300,49 @@ START_TEST(test_profile_load_missing_key) {
   free(text);
   assert_located(&err, path, lines, "missing key \"copy_gbs\"");
   unlink(path);
+}
+END_TEST
+
+/* A profile written before the build rates were measured lacks their keys: it loads, with
+ * the rates at 0, and the build is then priced at a thread's share of its copy bandwidth;
+ * a repeated or negative build rate is refused as any key. */
+START_TEST(test_profile_load_without_build_rates) {
+  char path[512];
+  gs_error err;
+  temp_path(path, sizeof path, "old.txt");
+  gs_profile p = sample_profile();
+  GS_ASSERT_OK(gs_profile_save(&p, path, &err), err);
+  char *text = read_text(path);
+  char *kept = malloc(strlen(text) + 1);
+  ck_assert_ptr_nonnull(kept);
+  kept[0] = '\0';
+  int dropped = 0;
+  for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+    if (strncmp(line, "build_", 6) == 0 || strncmp(line, "bind_gbs", 8) == 0) {
+      dropped++;
+      continue;
+    }
+    strcat(kept, line);
+    strcat(kept, "\n");
+  }
+  ck_assert_int_eq(dropped, 3);
+  write_text(path, kept);
+  free(text);
+  free(kept);
+  gs_profile q = sample_profile();
+  GS_ASSERT_OK(gs_profile_load(&q, path, &err), err);
+  ck_assert(q.build_copy_gbs == 0.0 && q.build_loop_gbs == 0.0 && q.bind_gbs == 0.0);
+  ck_assert(q.copy_gbs == p.copy_gbs);
+  const gs_build_bytes b = {2e9, 1e9, 5e8};
+  ck_assert_double_eq_tol(gs_build_work_seconds(&b, &q), 3.5 / (q.copy_gbs / q.threads),
+                          1e-12);
+  ck_assert_double_eq_tol(gs_build_work_seconds(&b, &p),
+                          2.0 / 9.5 + 1.0 / 4.25 + 0.5 / 1.125, 1e-12);
+  unlink(path);
+  expect_edit_rejected("negbuild.txt", "bind_gbs", "bind_gbs = -1", GS_ERR_RANGE,
+                       "must not be negative");
+  expect_edit_rejected("repbuild.txt", "build_loop_gbs", "build_copy_gbs = 3", GS_ERR_PARSE,
+                       "repeated");
 }
 END_TEST
 
@@ -506,6 +553,9 @@ static void assert_measured_within_cap(const gs_profile *p, const gs_profile_mea
                          : 8192LL * 4 * (in[s] + out[s]));
   }
   ck_assert(p->bandwidth_gbs > 0 && isfinite(p->bandwidth_gbs));
+  /* the build rates measured, on a generated store within a quarter of the cap */
+  ck_assert(p->build_copy_gbs > 0 && p->build_loop_gbs > 0 && p->bind_gbs > 0);
+  ck_assert_int_le(r->build_source_bytes, r->span_cap_bytes / 4 + (4LL << 20));
   ck_assert(p->sgemm_gflops_peak > 0 && isfinite(p->sgemm_gflops_peak));
   char path[512];
   temp_path(path, sizeof path, "measured.txt");
@@ -752,6 +802,7 @@ Suite *gs_profile_suite(void) {
   tcase_add_test(file, test_profile_load_bad_number);
   tcase_add_test(file, test_profile_load_bad_integer);
   tcase_add_test(file, test_profile_load_missing_key);
+  tcase_add_test(file, test_profile_load_without_build_rates);
   tcase_add_test(file, test_profile_load_negative_value);
   tcase_add_test(file, test_profile_load_negative_kernel_call);
   tcase_add_test(file, test_profile_load_zero_threads);
