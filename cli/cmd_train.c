@@ -80,6 +80,8 @@ typedef struct {
   double t_load;
   bool from_store; /* loaded from the binary store (else the text was parsed) */
   int64_t mem_base, counted_peak, model_params;
+  int64_t smoothed_nnz; /* SGC: non-zeros of Â^K X, 0 when not counted (--sgc-input dense) */
+  bool smoothed_csr;    /* SGC: Â^K X held as CSR */
   seed_run *runs;
   double mean, std, epoch_median, peak;
   int64_t rss;
@@ -124,6 +126,10 @@ static int parse_request(train_request *q, int argc, char **argv) {
   static const gs_option_choice batching_choices[] = {
       {"full", 0}, {"cluster", 1}, {"auto", 2}, {NULL, 0}};
   static const gs_option_choice eval_choices[] = {{"batches", 0}, {"full", 1}, {NULL, 0}};
+  static const gs_option_choice sgc_input_choices[] = {{"auto", GS_SGC_INPUT_AUTO},
+                                                       {"dense", GS_SGC_INPUT_DENSE},
+                                                       {"csr", GS_SGC_INPUT_CSR},
+                                                       {NULL, 0}};
   q->clusters_per_batch = 1;
   const gs_option options[] = {
       GS_OPTS_DATA(&q->data, &q->split),
@@ -139,6 +145,9 @@ static int parse_request(train_request *q, int argc, char **argv) {
       GS_OPT_INT("depth", "L", 1, GS_MAX_LAYERS, &q->cfg.depth, "GCN layers (default 2)"),
       GS_OPT_INT("width", "H", 1, 1 << 20, &q->cfg.width, "hidden width (default 16)"),
       GS_OPT_PLAIN(&q->plain),
+      GS_OPT_ENUM("sgc-input", "auto|dense|csr", sgc_input_choices, &q->cfg.sgc_input,
+                  "storage of SGC's A_hat^K X (default auto: CSR below 25% non-zeros,\n"
+                  "as the loader stores features; the same numbers either way)"),
       GS_OPT_SECTION("training"),
       GS_OPT_INT("epochs", "N", 1, 1000000, &q->topt.epochs, "maximum epochs (default 200)"),
       GS_OPT_DOUBLE("lr", "X", 1e-12, 10.0, &q->topt.lr, "Adam learning rate (default 0.01)"),
@@ -315,6 +324,9 @@ static gs_status price_request(train_price *p, train_request *q, gs_error *err) 
   st = gs_cli_load_profile(&profile, q->profile_path, note, sizeof note, err);
   if (st == GS_OK) gs_cli_prediction_init(&p->pred, &profile, note);
   copt.model = q->cfg;
+  /* SGC's forced CSR input needs Â^K X's count, which needs the data: priced dense until
+   * count_smoothed prices it again after the load. */
+  if (copt.model.sgc_input == GS_SGC_INPUT_CSR) copt.model.sgc_input = GS_SGC_INPUT_AUTO;
   copt.decay_scope = q->topt.decay_scope;
   copt.weight_decay = q->topt.weight_decay;
   copt.epochs = q->topt.epochs;
@@ -403,6 +415,21 @@ static gs_status load_data(train_outcome *o, train_price *p, const train_request
   return GS_OK;
 }
 
+/* SGC: counts Â^K X once (what decides its storage, gs_model_sgc_csr) and prices the model
+ * again with the count, so that the prediction is of the storage trained. */
+static gs_status count_smoothed(train_outcome *o, train_price *p, const train_request *q,
+                                gs_error *err) {
+  if (q->cfg.family != GS_MODEL_SGC || q->cfg.sgc_input == GS_SGC_INPUT_DENSE) return GS_OK;
+  gs_status st = gs_model_smoothed_nnz(&o->smoothed_nnz, o->g, &o->ds->x, q->cfg.depth, err);
+  if (st != GS_OK || !p->predicted) return st;
+  p->cdata.smoothed_nnz = o->smoothed_nnz;
+  p->cdata.smoothed_hops = q->cfg.depth;
+  p->cdata.smoothed_features = o->ds->x.cols;
+  p->copt.model.sgc_input = q->cfg.sgc_input;
+  return gs_cost_estimate(&p->cost, q->cfg.depth, q->cfg.width, o->ds->x.cols, &p->copt,
+                          &p->cdata, &p->pred.profile, err);
+}
+
 /* The lines before training: the dataset and the scaling rule. */
 static void print_header(const train_request *q, const train_price *p, const train_outcome *o) {
   const gs_dataset *ds = o->ds;
@@ -456,6 +483,16 @@ static void print_model_line(const gs_model_config *cfg, const gs_model_layout *
                   : L->layer[l].aggregate_first ? "(AH)W"
                                                 : "A(HW)");
   printf("; %d threads\n", gs_runtime_threads());
+  if (cfg->family != GS_MODEL_SGC) return;
+  const int64_t nnz = L->shape.smoothed_nnz, n = L->shape.nodes, f = L->shape.features;
+  const bool csr = L->layer[0].sparse_input;
+  printf("input: A_hat^%d X held %s", (int)cfg->depth, csr ? "as CSR" : "dense");
+  if (nnz > 0)
+    printf(", %lld non-zeros (%.2f%%)", (long long)nnz, 100.0 * (double)nnz / ((double)n * (double)f));
+  if (cfg->sgc_input == GS_SGC_INPUT_AUTO)
+    printf(" (auto: CSR below %g%% non-zeros)\n", 100.0 * GS_SGC_SPARSE_BELOW);
+  else
+    printf(" (--sgc-input %s)\n", csr ? "csr" : "dense");
 }
 
 /* Trains one model per seed; text lines as they finish unless quiet or JSON. */
@@ -471,6 +508,7 @@ static gs_status run_seeds(train_outcome *o, train_request *q, gs_error *err) {
     GS_TRY(gs_model_new(&m, &q->cfg, o->g, &o->ds->x, o->ds->num_classes, err));
     const gs_model_layout *L = gs_model_layout_of(m);
     o->model_params = L->params;
+    o->smoothed_csr = L->layer[0].sparse_input && q->cfg.family == GS_MODEL_SGC;
     if (show && s == 0) print_model_line(&q->cfg, L);
     char label[64];
     snprintf(label, sizeof label, "seed %lld", (long long)q->cfg.seed);
@@ -576,13 +614,20 @@ static void print_json(const train_request *q, const train_price *p, const train
   printf(",\"nodes\":%lld,\"adj_nnz\":%lld,\"features\":%lld,\"classes\":%d,"
          "\"depth\":%d,\"width\":%lld,\"dropout\":%g,\"residual\":%s,\"rezero\":%s,\"identity_map\":%s,\"layernorm\":%s,"
          "\"params\":%lld,\"threads\":%d,\"epochs\":%d,\"lr\":%g,\"weight_decay\":%g,"
-         "\"load_seconds\":%.4f,\"load_source\":\"%s\",\"runs\":[",
+         "\"load_seconds\":%.4f,\"load_source\":\"%s\",",
          (long long)ds->num_nodes, (long long)o->gst.nnz, (long long)ds->x.cols, ds->num_classes,
          (int)cfg->depth, (long long)cfg->width, (double)cfg->dropout,
          cfg->residual ? "true" : "false", cfg->rezero ? "true" : "false",
          cfg->identity_map ? "true" : "false", cfg->norm ? "true" : "false",
          (long long)o->model_params, gs_runtime_threads(), (int)q->topt.epochs, q->topt.lr,
          q->topt.weight_decay, o->t_load, o->from_store ? "store" : "text");
+  if (cfg->family == GS_MODEL_SGC)
+    printf("\"sgc_input\":{\"storage\":\"%s\",\"nnz\":%lld,\"density\":%.6g,\"rule\":\"%s\","
+           "\"csr_below\":%g},",
+           o->smoothed_csr ? "csr" : "dense", (long long)o->smoothed_nnz,
+           (double)o->smoothed_nnz / ((double)ds->num_nodes * (double)ds->x.cols),
+           cfg->sgc_input == GS_SGC_INPUT_AUTO ? "auto" : "forced", GS_SGC_SPARSE_BELOW);
+  printf("\"runs\":[");
   print_json_runs(o, q->seeds);
   printf("],\"test_acc_mean\":%.6f,\"test_acc_std\":%.6f,\"epoch_ms_median\":%.4f,"
          "\"peak_bytes\":%.0f,\"peak_rss_bytes\":%lld",
@@ -665,6 +710,7 @@ int gs_cmd_train(int argc, char **argv) {
   GS_TRY(gs_runtime_init((int)q.threads, &err));
   GS_TRY(price_request(&p, &q, &err));
   GS_TRY(load_data(&o, &p, &q, &err));
+  GS_TRY(count_smoothed(&o, &p, &q, &err));
   if (!q.quiet && !q.json) print_header(&q, &p, &o);
   GS_TRY(run_seeds(&o, &q, &err));
   GS_TRY(summarise(&o, q.seeds, &err));

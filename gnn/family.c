@@ -45,7 +45,7 @@ static void add(gs_flops *f, int64_t agg, int64_t dense, int64_t sparse, int64_t
 
 void gs__family_layer_flops(const gs_model_layout *L, int32_t l, gs_flops *tf, gs_flops *ef) {
   const gs_layer_dims *d = &L->layer[l];
-  const int64_t n = L->shape.nodes, m = L->shape.adj_nnz, fnnz = L->shape.feature_nnz;
+  const int64_t n = L->shape.nodes, m = L->shape.adj_nnz, fnnz = L->input_nnz;
   const int64_t in = d->in, out = d->out, mid = d->mid;
   const bool dx = l >= 1;
   gs_flops fwd = {0}, bwd = {0};
@@ -290,8 +290,8 @@ static void linear_forward(gs_model *m, int32_t l, float *Z, bool training, int6
   const gs_layer_dims *d = &m->layout.layer[l];
   const int64_t n = m->layout.shape.nodes;
   const float *p = gs_model_params(m);
-  if (d->sparse_input)
-    gs_input_forward(Z, &m->x->sparse, p + d->w_offset, d->out,
+  if (d->sparse_input) /* the features, or SGC's Â^K X held as CSR */
+    gs_input_forward(Z, gs__sparse_input(m), p + d->w_offset, d->out,
                      training ? m->layout.config.dropout : 0.0f, m->layout.config.seed,
                      gs__dropout_stream(epoch, 0));
   else
@@ -384,35 +384,118 @@ gs_status gs__appnp_backward(gs_model *m, const float *dlogits, const float **dH
 
 /* ------------------------------------------------------------------ SGC precomputation */
 
+/* Columns j0 .. j0 + w of Â^K X (n x w, dense) into one of blk[2], which it returns; the
+ * other is scratch. */
+static gs_status smoothed_block(float **result, float *blk[2], const gs_graph *g,
+                                const gs_features *x, int32_t hops, int64_t j0, int64_t w,
+                                gs_error *err) {
+  const int64_t n = x->rows, f = x->cols;
+  /* the columns j0 .. j0 + w of X, densely */
+  if (x->kind == GS_FEATURES_DENSE) {
+    for (int64_t i = 0; i < n; i++)
+      memcpy(blk[0] + i * w, x->dense + i * f + j0, (size_t)w * sizeof(float));
+  } else {
+    memset(blk[0], 0, (size_t)(n * w) * sizeof(float));
+    for (int64_t i = 0; i < n; i++)
+      for (int64_t e = x->sparse.rowptr[i]; e < x->sparse.rowptr[i + 1]; e++) {
+        int64_t j = x->sparse.col[e];
+        if (j >= j0 && j < j0 + w) blk[0][i * w + j - j0] = x->sparse.val[e];
+      }
+  }
+  int cur = 0;
+  for (int32_t k = 0; k < hops; k++) {
+    // B' = A_hat * B
+    gs_status st = gs_graph_aggregate(g, blk[1 - cur], blk[cur], w, false, GS_AGG_AUTO, err);
+    if (st != GS_OK) return st;
+    cur = 1 - cur;
+  }
+  *result = blk[cur];
+  return GS_OK;
+}
+
+/* Adds the non-zeros of each row of block B (n x w) to counts[i] (counts may be NULL) and
+ * returns their total. */
+static int64_t count_block(int64_t *counts, const float *B, int64_t n, int64_t w) {
+  int64_t total = 0;
+  for (int64_t i = 0; i < n; i++) {
+    int64_t c = 0;
+    for (int64_t j = 0; j < w; j++) c += B[i * w + j] != 0.0f;
+    if (counts) counts[i] += c;
+    total += c;
+  }
+  return total;
+}
+
+gs_status gs_model_smoothed_nnz(int64_t *nnz, const gs_graph *g, const gs_features *x,
+                                int32_t hops, gs_error *err) {
+  const int64_t n = x->rows, f = x->cols, b = f < GS_SGC_BLOCK ? f : GS_SGC_BLOCK;
+  gs_status st = GS_OK;
+  float *blk[2] = {gs_mem_alloc((size_t)(n * b) * sizeof(float), "workspace"),
+                   gs_mem_alloc((size_t)(n * b) * sizeof(float), "workspace")};
+  int64_t total = 0;
+  if (!blk[0] || !blk[1]) {
+    st = gs_error_set(err, GS_ERR_NOMEM, "out of memory counting A_hat^K X (2 x %lld floats)",
+                      (long long)(n * b));
+    goto fail;
+  }
+  for (int64_t j0 = 0; j0 < f; j0 += GS_SGC_BLOCK) {
+    const int64_t w = f - j0 < GS_SGC_BLOCK ? f - j0 : GS_SGC_BLOCK;
+    float *B = NULL;
+    st = smoothed_block(&B, blk, g, x, hops, j0, w, err);
+    if (st != GS_OK) goto fail;
+    total += count_block(NULL, B, n, w);
+  }
+  *nnz = total;
+fail:
+  gs_mem_free(blk[0]);
+  gs_mem_free(blk[1]);
+  return st;
+}
+
 gs_status gs__sgc_precompute(gs_model *m, gs_error *err) {
   const gs_model_layout *L = &m->layout;
   const int64_t n = L->shape.nodes, f = L->shape.features;
-  const gs_features *x = m->x;
-  float *S = B(m, m->roles.smoothed);
   float *blk[2] = {B(m, m->roles.block[0]), B(m, m->roles.block[1])};
+  gs_csr *S = m->roles.smoothed_rowptr >= 0 ? &m->smoothed : NULL;
+  gs_status st = GS_OK;
+  float *R = NULL;
+  if (!S) {
+    float *D = B(m, m->roles.smoothed);
+    for (int64_t j0 = 0; j0 < f; j0 += GS_SGC_BLOCK) {
+      const int64_t w = f - j0 < GS_SGC_BLOCK ? f - j0 : GS_SGC_BLOCK;
+      if ((st = smoothed_block(&R, blk, m->graph, m->x, L->hops, j0, w, err)) != GS_OK) return st;
+      for (int64_t i = 0; i < n; i++)
+        memcpy(D + i * f + j0, R + i * w, (size_t)w * sizeof(float));
+    }
+    return GS_OK;
+  }
+  /* CSR in two passes over the blocks, as no n x f buffer exists: row counts into rowptr
+   * (shifted by one), then the values, rowptr[i] serving as row i's cursor; blocks come in
+   * column order, so each row comes out sorted. */
+  int64_t *rowptr = S->rowptr;
+  memset(rowptr, 0, (size_t)(n + 1) * sizeof *rowptr);
   for (int64_t j0 = 0; j0 < f; j0 += GS_SGC_BLOCK) {
     const int64_t w = f - j0 < GS_SGC_BLOCK ? f - j0 : GS_SGC_BLOCK;
-    /* the columns j0 .. j0 + w of X, densely */
-    if (x->kind == GS_FEATURES_DENSE) {
-      for (int64_t i = 0; i < n; i++)
-        memcpy(blk[0] + i * w, x->dense + i * f + j0, (size_t)w * sizeof(float));
-    } else {
-      memset(blk[0], 0, (size_t)(n * w) * sizeof(float));
-      for (int64_t i = 0; i < n; i++)
-        for (int64_t e = x->sparse.rowptr[i]; e < x->sparse.rowptr[i + 1]; e++) {
-          int64_t j = x->sparse.col[e];
-          if (j >= j0 && j < j0 + w) blk[0][i * w + j - j0] = x->sparse.val[e];
-        }
-    }
-    int cur = 0;
-    for (int32_t k = 0; k < L->hops; k++) {
-      // B' = A_hat * B
-      gs_status st = gs_graph_aggregate(m->graph, blk[1 - cur], blk[cur], w, false, GS_AGG_AUTO, err);
-      if (st != GS_OK) return st;
-      cur = 1 - cur;
-    }
-    for (int64_t i = 0; i < n; i++)
-      memcpy(S + i * f + j0, blk[cur] + i * w, (size_t)w * sizeof(float));
+    if ((st = smoothed_block(&R, blk, m->graph, m->x, L->hops, j0, w, err)) != GS_OK) return st;
+    count_block(rowptr + 1, R, n, w);
   }
+  for (int64_t i = 0; i < n; i++) rowptr[i + 1] += rowptr[i];
+  if (rowptr[n] != S->nnz)
+    return gs_error_set(err, GS_ERR_MISMATCH,
+                        "SGC: A_hat^%d X has %lld non-zeros, the model was sized for %lld",
+                        (int)L->hops, (long long)rowptr[n], (long long)S->nnz);
+  for (int64_t j0 = 0; j0 < f; j0 += GS_SGC_BLOCK) {
+    const int64_t w = f - j0 < GS_SGC_BLOCK ? f - j0 : GS_SGC_BLOCK;
+    if ((st = smoothed_block(&R, blk, m->graph, m->x, L->hops, j0, w, err)) != GS_OK) return st;
+    for (int64_t i = 0; i < n; i++)
+      for (int64_t j = 0; j < w; j++)
+        if (R[i * w + j] != 0.0f) {
+          const int64_t slot = rowptr[i]++;
+          S->col[slot] = j0 + j;
+          S->val[slot] = R[i * w + j];
+        }
+  }
+  for (int64_t i = n; i > 0; i--) rowptr[i] = rowptr[i - 1];
+  rowptr[0] = 0;
   return GS_OK;
 }

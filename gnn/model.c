@@ -71,6 +71,12 @@ gs_model_shape gs_model_shape_of(const gs_graph *g, const gs_features *x, int64_
   return s;
 }
 
+bool gs_model_sgc_csr(const gs_model_config *cfg, const gs_model_shape *s) {
+  if (cfg->family != GS_MODEL_SGC || s->smoothed_nnz <= 0) return false;
+  if (cfg->sgc_input != GS_SGC_INPUT_AUTO) return cfg->sgc_input == GS_SGC_INPUT_CSR;
+  return (double)s->smoothed_nnz < GS_SGC_SPARSE_BELOW * (double)s->nodes * (double)s->features;
+}
+
 /* Appends a buffer of `bytes` to the layout and returns its index. */
 static int add_buffer(gs_model_layout *L, const char *tag, int64_t bytes, bool kept) {
   int i = L->num_buffers++;
@@ -131,6 +137,14 @@ static gs_status layout_make(gs_model_layout *L, buffer_roles *roles,
   L->depth = depth;
   L->hops = propagates ? cfg->depth : 0;
   const int64_t n = s->nodes, h = cfg->width, c = s->classes;
+  if (fam == GS_MODEL_SGC && cfg->sgc_input == GS_SGC_INPUT_CSR && s->smoothed_nnz <= 0)
+    return gs_error_set(err, GS_ERR_INVALID,
+                        "SGC's CSR input needs the non-zero count of A_hat^K X "
+                        "(gs_model_smoothed_nnz)");
+  /* Layer 0 reads CSR: the features when stored so (SGC: Â^K X, by gs_model_sgc_csr). */
+  const bool sgc_csr = gs_model_sgc_csr(cfg, s);
+  const bool csr_input = fam == GS_MODEL_SGC ? sgc_csr : s->sparse_features;
+  L->input_nnz = !csr_input ? 0 : sgc_csr ? s->smoothed_nnz : s->feature_nnz;
   L->residual_mode = cfg->residual && depth >= 3;
 
   /* Layer dimensions, order and parameter offsets. */
@@ -141,8 +155,7 @@ static gs_status layout_make(gs_model_layout *L, buffer_roles *roles,
     d->in = l == 0 ? s->features : h;
     d->out = l == depth - 1 ? c : h;
     d->hidden = l < depth - 1;
-    /* SGC's layer reads the dense Â^K X whatever the storage of X. */
-    d->sparse_input = l == 0 && s->sparse_features && fam != GS_MODEL_SGC;
+    d->sparse_input = l == 0 && csr_input;
     d->norm = cfg->norm && d->hidden;
     d->residual = L->residual_mode && l >= 1 && d->hidden && d->in == d->out;
     d->aggregates = !propagates;
@@ -190,18 +203,25 @@ static gs_status layout_make(gs_model_layout *L, buffer_roles *roles,
   r->adam_m = add_buffer(L, "adam", P * F, false);
   r->adam_v = add_buffer(L, "adam", P * F, false);
 
+  const int64_t in_nnz = L->input_nnz;
   if (L->layer[0].sparse_input) {
     /* Xᵀ for the weight gradient of layer 0 (gs_csr_alloc: rowptr, col, val) and perm. */
     r->features_t_rowptr = add_buffer(L, "features_t", 8 * (s->features + 1), false);
-    r->features_t = add_buffer(L, "features_t", 8 * s->feature_nnz, false);
-    r->features_t_val = add_buffer(L, "features_t", 4 * s->feature_nnz, false);
-    r->features_perm = add_buffer(L, "features_t", 8 * (s->feature_nnz > 0 ? s->feature_nnz : 1), false);
+    r->features_t = add_buffer(L, "features_t", 8 * in_nnz, false);
+    r->features_t_val = add_buffer(L, "features_t", 4 * in_nnz, false);
+    r->features_perm = add_buffer(L, "features_t", 8 * (in_nnz > 0 ? in_nnz : 1), false);
   } else if (cfg->dropout > 0.0f) {
     r->input_dropped = add_buffer(L, "activations", n * s->features * F, true);
   }
   if (fam == GS_MODEL_SGC) {
     const int64_t b = s->features < GS_SGC_BLOCK ? s->features : GS_SGC_BLOCK;
-    r->smoothed = add_buffer(L, "activations", n * s->features * F, true);
+    if (sgc_csr) { /* as gs_csr_alloc lays out a CSR matrix */
+      r->smoothed_rowptr = add_buffer(L, "activations", 8 * (n + 1), true);
+      r->smoothed_col = add_buffer(L, "activations", 8 * in_nnz, true);
+      r->smoothed_val = add_buffer(L, "activations", 4 * in_nnz, true);
+    } else {
+      r->smoothed = add_buffer(L, "activations", n * s->features * F, true);
+    }
     r->block[0] = add_buffer(L, "workspace", n * b * F, false);
     r->block[1] = add_buffer(L, "workspace", n * b * F, false);
   }
@@ -250,7 +270,10 @@ static gs_status layout_make(gs_model_layout *L, buffer_roles *roles,
   /* FLOPs of one training step and of one evaluation forward (the kernels count the same). */
   gs_flops *tf = &L->train_flops, *ef = &L->eval_flops;
   const int64_t m = s->adj_nnz;
-  if (fam == GS_MODEL_SGC) L->setup_flops.aggregate = L->setup_flops.total = L->hops * 2 * m * s->features;
+  if (fam == GS_MODEL_SGC) {
+    const int64_t passes = (sgc_csr ? 2 : 1) + (cfg->sgc_input != GS_SGC_INPUT_DENSE ? 1 : 0);
+    L->setup_flops.aggregate = L->setup_flops.total = passes * L->hops * 2 * m * s->features;
+  }
   for (int32_t l = 0; l < depth; l++) {
     const gs_layer_dims *d = &L->layer[l];
     int64_t in = d->in, out = d->out;
@@ -261,7 +284,7 @@ static gs_status layout_make(gs_model_layout *L, buffer_roles *roles,
     int64_t fwd_dense = 0, fwd_agg = 0, fwd_sparse = 0, fwd_elem = gcn ? n * out : 0; /* bias */
     if (!gcn) {
     } else if (d->sparse_input) {
-      fwd_sparse = 2 * s->feature_nnz * out;
+      fwd_sparse = 2 * L->input_nnz * out;
       fwd_agg = 2 * m * out;
     } else if (d->aggregate_first) {
       fwd_agg = 2 * m * in;
@@ -319,7 +342,7 @@ static gs_status layout_make(gs_model_layout *L, buffer_roles *roles,
     if (!gcn) {
     } else if (d->sparse_input) {
       tf->aggregate += 2 * m * out;
-      tf->sparse_input += 2 * s->feature_nnz * out;
+      tf->sparse_input += 2 * L->input_nnz * out;
     } else if (d->aggregate_first) {
       tf->dense += 2 * n * in * out;             /* dW = Gᵀ dZ */
       if (need_dx) {
@@ -400,6 +423,14 @@ gs_status gs_model_new_capacity(gs_model **out, const gs_model_config *cfg,
     }
   }
   const buffer_roles *r = &m->roles;
+  if (r->smoothed_rowptr >= 0) {
+    m->smoothed.nrows = capacity->nodes;
+    m->smoothed.ncols = capacity->features;
+    m->smoothed.nnz = m->layout.input_nnz;
+    m->smoothed.rowptr = m->buf[r->smoothed_rowptr];
+    m->smoothed.col = m->buf[r->smoothed_col];
+    m->smoothed.val = m->buf[r->smoothed_val];
+  }
   if (m->layout.layer[0].sparse_input) {
     m->xt.rowptr = m->buf[r->features_t_rowptr];
     m->xt.col = m->buf[r->features_t];
@@ -431,7 +462,10 @@ gs_status gs_model_new(gs_model **out, const gs_model_config *cfg, const gs_grap
                         gs_model_family_name(cfg->family),
                         want == GS_NORM_ROW ? "by rows, (D+I)^-1 (A+I)" : "not at all, A + I");
   gs_model_shape shape = gs_model_shape_of(g, x, classes);
-  gs_status st = gs_model_new_capacity(&m, cfg, &shape, err);
+  gs_status st = GS_OK;
+  if (cfg->family == GS_MODEL_SGC && cfg->sgc_input != GS_SGC_INPUT_DENSE)
+    st = gs_model_smoothed_nnz(&shape.smoothed_nnz, g, x, cfg->depth, err);
+  if (st == GS_OK) st = gs_model_new_capacity(&m, cfg, &shape, err);
   if (st == GS_OK) st = gs_model_bind(m, g, x, err);
   if (st != GS_OK) {
     gs_model_free(&m);
@@ -469,8 +503,12 @@ gs_status gs_model_bind(gs_model *m, const gs_graph *g, const gs_features *x, gs
   m->graph = g;
   m->x = x;
   m->nodes = n;
-  if (m->layout.layer[0].sparse_input) gs_input_transpose_into(&m->xt, m->perm, &x->sparse);
-  if (m->layout.config.family == GS_MODEL_SGC) return gs__sgc_precompute(m, err);
+  /* SGC's Â^K X first: its CSR form is what layer 0 transposes. */
+  if (m->layout.config.family == GS_MODEL_SGC) {
+    gs_status st = gs__sgc_precompute(m, err);
+    if (st != GS_OK) return st;
+  }
+  if (m->layout.layer[0].sparse_input) gs_input_transpose_into(&m->xt, m->perm, gs__sparse_input(m));
   return GS_OK;
 }
 

@@ -47,6 +47,21 @@ typedef enum {
 #define GS_APPNP_TELEPORT 0.1f
 /* SGC propagates Â^K X this many feature columns at a time (two n x 64 float buffers). */
 #define GS_SGC_BLOCK 64
+/* SGC holds Â^K X as CSR below this share of non-zeros (the loader's threshold for features,
+ * and the PyTorch peer's for Â^K X). It is where the memory breaks even under dropout: dense
+ * holds 8 bytes per element (Â^K X and its dropped copy), CSR 32 per non-zero (12 for the
+ * matrix, 20 for its transpose and permutation). Time per epoch, one thread, loaded machine:
+ * Facebook's Â²X (6.9% non-zeros) 384 ms as CSR against 965 dense; Coauthor CS's (27.7%)
+ * 2236 against 1968 (bench/RESULTS.md §9). */
+#define GS_SGC_SPARSE_BELOW 0.25
+
+/* Storage of SGC's Â^K X. */
+typedef enum {
+  GS_SGC_INPUT_AUTO = 0,  /* CSR below GS_SGC_SPARSE_BELOW non-zeros, else dense */
+  GS_SGC_INPUT_DENSE = 1, /* n x f floats, dropout on every element */
+  GS_SGC_INPUT_CSR = 2    /* its non-zeros, dropout on each (the same distribution: a
+                             dropped zero is zero) */
+} gs_sgc_input;
 
 /* "gcn", "sage", "gin", "sgc", "appnp" (NULL for an unknown value). */
 const char *gs_model_family_name(gs_model_family family);
@@ -98,6 +113,7 @@ typedef struct {
   gs_layer_order order;
   uint64_t seed;        /* initialisation and dropout */
   gs_model_stack stack; /* GS_STACK_AS_SET; GS_STACK_AUTO decides residual and norm by depth */
+  gs_sgc_input sgc_input; /* SGC: storage of Â^K X (GS_SGC_INPUT_AUTO) */
 } gs_model_config;
 
 gs_model_config gs_model_config_default(void);
@@ -122,11 +138,13 @@ typedef struct {
   bool sparse_features;
   int64_t feature_nnz;
   int64_t classes;
+  int64_t smoothed_nnz;    /* SGC: non-zeros of Â^K X (gs_model_smoothed_nnz); 0: not counted,
+                              which holds it dense */
 } gs_model_shape;
 
 typedef struct {
   int64_t in, out;
-  bool sparse_input;    /* layer 0 with CSR features */
+  bool sparse_input;    /* layer 0 with CSR input: the features, or SGC's Â^K X */
   bool aggregate_first; /* (Â·H)·W rather than Â·(H·W) */
   bool residual;        /* adds its input (in == out, hidden layer) */
   bool norm;
@@ -167,6 +185,8 @@ typedef struct {
   gs_layer_dims layer[GS_MAX_LAYERS];
   int64_t params;            /* parameter count P */
   int64_t decayed_params;    /* of which weight decay applies to, for GS_DECAY_FIRST */
+  int64_t input_nnz;         /* non-zeros of layer 0's CSR input (X's, or SGC's Â^K X's); 0
+                                when it is dense */
   bool residual_mode;        /* keeps pre-activations and an undropped H (residual on) */
   int32_t num_buffers;
   gs_buffer_desc buffer[GS_MAX_BUFFERS];
@@ -174,7 +194,9 @@ typedef struct {
   int64_t activation_bytes;  /* of which kept for backward */
   gs_flops train_flops;      /* forward + backward + optimiser, one step */
   gs_flops eval_flops;       /* one forward without dropout */
-  gs_flops setup_flops;      /* once, when the model is made (SGC's Â^K X) */
+  gs_flops setup_flops;      /* once, when the model is made (SGC's Â^K X: one pass of
+                                2·K·nnz(Â)·f when dense, two when CSR (row counts, then
+                                values), and gs_model_new's count unless forced dense) */
 } gs_model_layout;
 
 /* Derives the layer dimensions, parameter offsets, every buffer the model will allocate and
@@ -185,14 +207,25 @@ typedef struct {
 gs_status gs_model_layout_make(gs_model_layout *out, const gs_model_config *cfg,
                                const gs_model_shape *shape, gs_error *err);
 
-/* The shape of a model for this graph and these features. */
+/* The shape of a model for this graph and these features (smoothed_nnz not counted). */
 gs_model_shape gs_model_shape_of(const gs_graph *g, const gs_features *x, int64_t classes);
+
+/* *nnz = the non-zeros of Â^K X, computed as the model computes it (GS_SGC_BLOCK columns at a
+ * time, two n x GS_SGC_BLOCK float buffers allocated and freed here): SGC's shape needs it to
+ * choose the storage. 2·K·nnz(Â)·f FLOPs. Errors: GS_ERR_NOMEM, those of gs_graph_aggregate. */
+gs_status gs_model_smoothed_nnz(int64_t *nnz, const gs_graph *g, const gs_features *x,
+                                int32_t hops, gs_error *err);
+
+/* Whether SGC's layout holds Â^K X as CSR for cfg and shape: GS_SGC_INPUT_CSR, or AUTO with a
+ * counted smoothed_nnz below GS_SGC_SPARSE_BELOW of n·f. False for the other families. */
+bool gs_model_sgc_csr(const gs_model_config *cfg, const gs_model_shape *shape);
 
 typedef struct gs_model gs_model;
 
 /* Allocates and initialises a model (Glorot-uniform weights from the counter RNG, zero
  * biases, unit norm scales) for features x on graph g; keeps borrowed pointers to both,
- * which must outlive the model. */
+ * which must outlive the model. SGC: counts Â^K X first (gs_model_smoothed_nnz) unless
+ * cfg->sgc_input is GS_SGC_INPUT_DENSE. */
 gs_status gs_model_new(gs_model **out, const gs_model_config *cfg, const gs_graph *g,
                        const gs_features *x, int64_t classes, gs_error *err);
 

@@ -28,7 +28,8 @@ typedef struct {
   int mlp_in[GS_MAX_LAYERS];         /* GIN transform-first: T = Hin·W1, for dε */
   int work2;                         /* SAGE: dZ·W_selfᵀ; GIN: dG or dT */
   int prop[3];                       /* APPNP: H, and ping-pong steps forward and backward */
-  int smoothed;                      /* SGC: Â^K X (n x f) */
+  int smoothed;                      /* SGC: Â^K X held dense (n x f) */
+  int smoothed_rowptr, smoothed_col, smoothed_val; /* SGC: Â^K X held as CSR */
   int block[2];                      /* SGC: column blocks while computing it */
 } gs__buffer_roles;
 
@@ -38,7 +39,8 @@ struct gs_model {
   const gs_graph *graph;
   const gs_features *x;
   void *buf[GS_MAX_BUFFERS];
-  gs_csr xt;        /* sparse input: Xᵀ, arrays owned through buf[] */
+  gs_csr xt;        /* sparse input: Xᵀ (or SGC's (Â^K X)ᵀ), arrays owned through buf[] */
+  gs_csr smoothed;  /* SGC's Â^K X held as CSR, arrays owned through buf[] */
   int64_t *perm;
   int64_t nodes;    /* rows of the bound graph: layout.shape.nodes, or fewer after
                        gs_model_bind (a Cluster-GCN batch in buffers sized for the largest) */
@@ -55,6 +57,11 @@ static inline uint64_t gs__dropout_stream(int64_t epoch, int32_t layer) {
 /* The dense features layer 0 reads before dropout: SGC's Â^K X, else X. */
 static inline const float *gs__dense_input(gs_model *m) {
   return m->roles.smoothed >= 0 ? gs__buf(m, m->roles.smoothed) : m->x->dense;
+}
+
+/* Layer 0's CSR input: SGC's Â^K X, else the features. */
+static inline const gs_csr *gs__sparse_input(const gs_model *m) {
+  return m->roles.smoothed_rowptr >= 0 ? &m->smoothed : &m->x->sparse;
 }
 
 /* The dense input of layer l (its dropped copy for l = 0 when training with dropout). */
@@ -84,7 +91,8 @@ gs_status gs__family_conv_backward(gs_model *m, int32_t l, const float *dZ, floa
 gs_status gs__appnp_forward(gs_model *m, gs_error *err);
 /* APPNP: dH (returned, a model buffer) from dlogits. */
 gs_status gs__appnp_backward(gs_model *m, const float *dlogits, const float **dH, gs_error *err);
-/* SGC: fills the smoothed input Â^K X, a column block at a time. */
+/* SGC: fills the smoothed input Â^K X, a column block at a time, densely or as CSR (then
+ * GS_ERR_MISMATCH if its non-zeros are not the shape's smoothed_nnz). */
 gs_status gs__sgc_precompute(gs_model *m, gs_error *err);
 
 #endif

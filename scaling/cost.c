@@ -325,7 +325,7 @@ static void conv_forward(replay *R, int32_t l) {
   }
   identity_mix(R, d);
   if (d->sparse_input) {
-    k_sparse_input(R, R->L->shape.feature_nnz, d->out, false);
+    k_sparse_input(R, R->L->input_nnz, d->out, false);
     k_aggregate(R, d->out);
   } else if (d->aggregate_first) {
     k_aggregate(R, d->in);
@@ -340,7 +340,7 @@ static void conv_forward(replay *R, int32_t l) {
 /* gnn/family.c's SAGE, GIN and linear convs, kernel by kernel. */
 static void family_conv_forward(replay *R, int32_t l) {
   const gs_layer_dims *d = &R->L->layer[l];
-  const int64_t n = R->L->shape.nodes, nnz = R->L->shape.feature_nnz;
+  const int64_t n = R->L->shape.nodes, nnz = R->L->input_nnz;
   const int64_t in = d->in, out = d->out, mid = d->mid;
   switch (R->L->config.family) {
     case GS_MODEL_SAGE:
@@ -381,7 +381,7 @@ static void family_conv_forward(replay *R, int32_t l) {
 
 static void family_conv_backward(replay *R, int32_t l, bool need_dx) {
   const gs_layer_dims *d = &R->L->layer[l];
-  const int64_t n = R->L->shape.nodes, nnz = R->L->shape.feature_nnz;
+  const int64_t n = R->L->shape.nodes, nnz = R->L->input_nnz;
   const int64_t in = d->in, out = d->out, mid = d->mid;
   const bool dx = l >= 1 && need_dx;
   k_elementwise(R, n * out, 4.0 * (double)(n * out), 0.0); /* bias (GIN: b2) gradient */
@@ -504,7 +504,7 @@ static void conv_backward(replay *R, int32_t l, bool need_dx) {
   identity_mix(R, d);
   if (d->sparse_input) {
     k_aggregate(R, d->out);
-    k_sparse_input(R, R->L->shape.feature_nnz, d->out, true);
+    k_sparse_input(R, R->L->input_nnz, d->out, true);
   } else if (d->aggregate_first) {
     k_sgemm(R, GS_PROFILE_TN, d->in, d->out, n, true);
     if (l >= 1 && need_dx) {
@@ -802,6 +802,8 @@ gs_status gs_cost_estimate(gs_cost *out, int32_t depth, int64_t width, int64_t f
                           .adj_transpose = d->norm == GS_NORM_ROW, .features = features,
                           .sparse_features = c.sparse_features, .feature_nnz = c.feature_nnz,
                           .classes = d->classes};
+  if (cfg.family == GS_MODEL_SGC && d->smoothed_hops == depth && d->smoothed_features == features)
+    shape.smoothed_nnz = d->smoothed_nnz;
   /* About 30 kB on the stack: the library keeps no hidden state to put it in (STYLE.md 8). */
   gs_model_layout L;
   gs_status st = gs_model_layout_make(&L, &cfg, &shape, err);

@@ -47,6 +47,12 @@ typedef struct {
    * gs_store_load_bytes) and builds Â from its adjacency, instead of parsing the text; set by
    * gs_cost_data_of_store. 0: the text is parsed (and always for a column subset). */
   int64_t store_load_bytes;
+  /* SGC: the non-zeros of Â^K X (gs_model_smoothed_nnz) for K = smoothed_hops over the
+   * smoothed_features top columns, which decide its storage (gs_model_sgc_csr); a model of
+   * another K or width, or 0 here, is priced with Â^K X dense. */
+  int64_t smoothed_nnz;
+  int32_t smoothed_hops;
+  int64_t smoothed_features;
 } gs_cost_data;
 
 /* Zero counts, unknown maximum degree, no prefix, symmetric normalisation, the loader's

@@ -152,10 +152,16 @@ static void matmul(double *out, const double *a, const double *b, int64_t n, int
 }
 
 /* Hin_0 = dropout(X0) (NODES x FEATS): by CSR entry for sparse input to layer 0, else by
- * element (SGC's X0 = Â^K X is dense whatever X's storage). */
+ * element. SGC's X0 = Â^K X held as CSR is numbered by its own non-zeros, row by row in
+ * column order. */
 static void ref_input(double *hin, const double *x0, const gs_model_layout *L, const fixture *f) {
   for (int64_t i = 0; i < NODES * FEATS; i++) hin[i] = x0[i];
-  if (L->layer[0].sparse_input) {
+  if (L->layer[0].sparse_input && L->config.family == GS_MODEL_SGC) {
+    int64_t e = 0;
+    for (int64_t i = 0; i < NODES * FEATS; i++)
+      if (x0[i] != 0.0) hin[i] *= dropout_factor(L, 0, e++);
+    ck_assert_int_eq(e, L->input_nnz);
+  } else if (L->layer[0].sparse_input) {
     for (int64_t i = 0; i < NODES; i++)
       for (int64_t e = f->x.sparse.rowptr[i]; e < f->x.sparse.rowptr[i + 1]; e++)
         hin[i * FEATS + f->x.sparse.col[e]] *= dropout_factor(L, 0, e);
@@ -317,8 +323,12 @@ typedef struct {
   gs_model_family family;
   bool rezero;
   bool identity_map;
+  gs_sgc_input sgc_input; /* SGC: Â^K X's storage (rows that omit it: auto) */
 } gradcheck_case;
 
+/* Rows that end before the sgc_input column leave it at auto (0). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 static const gradcheck_case CASES[] = {
     /* name                              reference        L  H  res    norm   order          drop  sparse family rezero identity */
     {"gcn 1 layer, dense",               ref_forward_gcn, 1, 8, false, false, GS_ORDER_AUTO, 0.0f, false, GS_MODEL_GCN, false, false},
@@ -370,11 +380,16 @@ static const gradcheck_case CASES[] = {
      false, false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_SGC, false, false},
     {"sgc K=3, dense X, dropout off", ref_forward_family, 3, 8,
      false, false, GS_ORDER_AUTO, 0.0f, false, GS_MODEL_SGC, false, false},
+    {"sgc K=2, CSR A^K X, dropout", ref_forward_family, 2, 8,
+     false, false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_SGC, false, false, GS_SGC_INPUT_CSR},
+    {"sgc K=2, dense A^K X, dropout", ref_forward_family, 2, 8,
+     false, false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_SGC, false, false, GS_SGC_INPUT_DENSE},
     {"appnp K=2, dense, dropout", ref_forward_family, 2, 6,
      false, false, GS_ORDER_AUTO, 0.3f, false, GS_MODEL_APPNP, false, false},
     {"appnp K=10, dense, norm", ref_forward_family, 10, 6,
      false, true, GS_ORDER_AUTO, 0.0f, false, GS_MODEL_APPNP, false, false},
 };
+#pragma GCC diagnostic pop
 
 /* Checks every parameter of one case and returns the largest relative error. `corrupt`
  * multiplies the analytic gradient of the largest-gradient parameter first (1 for none), so
@@ -393,6 +408,7 @@ static double check_case(const gradcheck_case *c, double corrupt) {
   cfg.seed = 3;
   cfg.rezero = c->rezero;
   cfg.identity_map = c->identity_map;
+  cfg.sgc_input = c->sgc_input;
   gs_model *m = NULL;
   gs_error err;
   gs_status st = gs_model_new(&m, &cfg, f.g, &f.x, CLASSES, &err);

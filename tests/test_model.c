@@ -350,11 +350,17 @@ START_TEST(test_rezero_parameters) {
 }
 END_TEST
 
+/* Also SGC with Â^K X as CSR (its count allocates too, and frees on failure). */
 START_TEST(test_model_allocates_exactly_its_layout) {
   GS_TEST_RUNTIME(2);
   fixture f;
   fixture_make(&f, true);
   gs_model_config c = config(4, 8, true, true, GS_ORDER_AUTO);
+  if (_i == 1) {
+    c = config(2, 8, false, false, GS_ORDER_AUTO);
+    c.family = GS_MODEL_SGC;
+    c.sgc_input = GS_SGC_INPUT_CSR;
+  }
   int64_t before = gs_mem_current();
   gs_model *m = NULL;
   gs_error err;
@@ -382,6 +388,116 @@ START_TEST(test_model_allocates_exactly_its_layout) {
 }
 END_TEST
 
+/* The largest |a - b| over count floats, relative to the largest |b| (at least 1e-30). */
+static double relative_gap(const float *a, const float *b, int64_t count) {
+  double gap = 0.0, scale = 1e-30;
+  for (int64_t i = 0; i < count; i++) {
+    gap = fmax(gap, fabs((double)a[i] - (double)b[i]));
+    scale = fmax(scale, fabs((double)b[i]));
+  }
+  return gap / scale;
+}
+
+/* SGC's Â^K X held dense and held as CSR: one training step's logits, loss and gradients
+ * (dropout 0, where the two storages draw no masks) and the evaluation logits with dropout
+ * 0.5 (none applied) agree to float rounding, on the fixture and on Cora; AUTO picks CSR
+ * exactly below GS_SGC_SPARSE_BELOW. */
+#define SGC_STORAGE_TOLERANCE 1e-5
+static void check_sgc_storages(const gs_graph *g, const gs_features *x, const int32_t *labels,
+                               const int64_t *train, int64_t count, int64_t classes,
+                               const char *name) {
+  gs_model *m[2] = {NULL, NULL};
+  gs_error err;
+  const gs_sgc_input storage[2] = {GS_SGC_INPUT_DENSE, GS_SGC_INPUT_CSR};
+  const int64_t n = x->rows;
+  float *logits[2], *grads[2];
+  double loss[2];
+  for (int dropout = 0; dropout < 2; dropout++) {
+    for (int k = 0; k < 2; k++) {
+      gs_model_config c = config(2, 8, false, false, GS_ORDER_AUTO);
+      c.family = GS_MODEL_SGC;
+      c.sgc_input = storage[k];
+      c.dropout = dropout ? 0.5f : 0.0f;
+      GS_ASSERT_OK(gs_model_new(&m[k], &c, g, x, classes, &err), err);
+      ck_assert_int_eq(gs_model_layout_of(m[k])->layer[0].sparse_input, k == 1);
+      const float *out = NULL;
+      GS_ASSERT_OK(gs_model_forward(m[k], dropout == 0, 7, &out, &err), err);
+      logits[k] = (float *)out;
+      float *dlogits = gs_model_dlogits(m[k]);
+      loss[k] = gs_softmax_xent(dlogits, out, labels, train, count, n, classes);
+      gs_model_zero_grad(m[k]);
+      if (!dropout) GS_ASSERT_OK(gs_model_backward(m[k], dlogits, 7, &err), err);
+      grads[k] = gs_model_grads(m[k]);
+    }
+    const int64_t P = gs_model_layout_of(m[0])->params;
+    const double gap_logits = relative_gap(logits[1], logits[0], n * classes);
+    const double gap_loss = fabs(loss[1] - loss[0]) / fabs(loss[0]);
+    printf("sgc storage %s, %s: loss dense %.9f csr %.9f; logits %.2e, loss %.2e", name,
+           dropout ? "evaluation, dropout 0.5" : "training step, dropout 0", loss[0], loss[1],
+           gap_logits, gap_loss);
+    if (!dropout) printf(", gradients %.2e", relative_gap(grads[1], grads[0], P));
+    printf(" apart (relative)\n");
+    ck_assert(gap_logits < SGC_STORAGE_TOLERANCE && gap_loss < SGC_STORAGE_TOLERANCE);
+    if (!dropout) ck_assert(relative_gap(grads[1], grads[0], P) < SGC_STORAGE_TOLERANCE);
+    for (int k = 0; k < 2; k++) gs_model_free(&m[k]);
+  }
+  /* the rule: CSR below GS_SGC_SPARSE_BELOW of n·f non-zeros, by the count */
+  int64_t nnz = 0;
+  GS_ASSERT_OK(gs_model_smoothed_nnz(&nnz, g, x, 2, &err), err);
+  gs_model_config c = config(2, 8, false, false, GS_ORDER_AUTO);
+  c.family = GS_MODEL_SGC;
+  gs_model_shape s = gs_model_shape_of(g, x, classes);
+  s.smoothed_nnz = nnz;
+  const bool below = (double)nnz < GS_SGC_SPARSE_BELOW * (double)n * (double)x->cols;
+  ck_assert_int_eq(gs_model_sgc_csr(&c, &s), below);
+  GS_ASSERT_OK(gs_model_new(&m[0], &c, g, x, classes, &err), err);
+  ck_assert_int_eq(gs_model_layout_of(m[0])->layer[0].sparse_input, below);
+  ck_assert_int_eq(gs_model_layout_of(m[0])->input_nnz, below ? nnz : 0);
+  gs_model_free(&m[0]);
+}
+
+START_TEST(test_sgc_csr_input_same_numbers) {
+  GS_TEST_RUNTIME(2);
+  fixture f;
+  fixture_make(&f, true);
+  check_sgc_storages(f.g, &f.x, f.labels, f.train, NODES / 2, CLASSES, "fixture");
+  fixture_free(&f);
+  gs_dataset *ds = NULL;
+  gs_graph *g = NULL;
+  gs_error err;
+  GS_ASSERT_OK(gs_dataset_load(&ds, gs_test_data("cora"), NULL, &err), err);
+  gs_dataset_row_normalize(ds);
+  GS_ASSERT_OK(gs_dataset_graph_new(&g, ds, GS_NORM_SYM, &err), err);
+  check_sgc_storages(g, &ds->x, ds->labels, ds->train, ds->num_train, ds->num_classes, "cora");
+  gs_graph_free(&g);
+  gs_dataset_free(&ds);
+}
+END_TEST
+
+/* A CSR Â^K X needs its count; a model sized for another count refuses the graph. */
+START_TEST(test_sgc_csr_input_errors) {
+  GS_TEST_RUNTIME(2);
+  fixture f;
+  fixture_make(&f, true);
+  gs_error err;
+  gs_model_config c = config(2, 8, false, false, GS_ORDER_AUTO);
+  c.family = GS_MODEL_SGC;
+  c.sgc_input = GS_SGC_INPUT_CSR;
+  gs_model_shape s = gs_model_shape_of(f.g, &f.x, CLASSES);
+  gs_model_layout L;
+  ck_assert_int_eq(gs_model_layout_make(&L, &c, &s, &err), GS_ERR_INVALID);
+  ck_assert(strstr(err.msg, "non-zero count") != NULL);
+  GS_ASSERT_OK(gs_model_smoothed_nnz(&s.smoothed_nnz, f.g, &f.x, 2, &err), err);
+  s.smoothed_nnz -= 1;
+  gs_model *m = NULL;
+  GS_ASSERT_OK(gs_model_new_capacity(&m, &c, &s, &err), err);
+  ck_assert_int_eq(gs_model_bind(m, f.g, &f.x, &err), GS_ERR_MISMATCH);
+  ck_assert(strstr(err.msg, "non-zeros") != NULL);
+  gs_model_free(&m);
+  fixture_free(&f);
+}
+END_TEST
+
 Suite *gs_model_suite(void) {
   Suite *s = suite_create("model");
   TCase *tc = tcase_create("model");
@@ -393,7 +509,9 @@ Suite *gs_model_suite(void) {
   tcase_add_test(tc, test_gradient_every_family);
   tcase_add_test(tc, test_layout_parameter_count_matches_formula);
   tcase_add_test(tc, test_layout_rejects_bad_configuration);
-  tcase_add_test(tc, test_model_allocates_exactly_its_layout);
+  tcase_add_loop_test(tc, test_model_allocates_exactly_its_layout, 0, 2);
+  tcase_add_test(tc, test_sgc_csr_input_same_numbers);
+  tcase_add_test(tc, test_sgc_csr_input_errors);
   tcase_add_test(tc, test_stack_auto_by_depth);
   tcase_add_test(tc, test_rezero_parameters);
   suite_add_tcase(s, tc);
