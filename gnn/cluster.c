@@ -13,6 +13,7 @@
 #include "gnn/dense.h"
 #include "gnn/input.h"
 #include "gnn/loss.h"
+#include "gnn/train_impl.h"
 #include "sparse/subgraph.h"
 
 gs_cluster_options gs_cluster_options_default(void) {
@@ -460,17 +461,6 @@ static gs_status make_batch(gs_cluster *c, const int32_t *parts, int32_t count, 
   return GS_OK;
 }
 
-static int compare_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double median(double *v, int32_t count) {
-  if (count <= 0) return 0.0;
-  qsort(v, (size_t)count, sizeof *v, compare_double);
-  return count % 2 ? v[count / 2] : 0.5 * (v[count / 2 - 1] + v[count / 2]);
-}
-
 /* Evaluation over all parts, Q at a time in order: validation loss and accuracy, test and
  * training accuracy, each over all of its nodes; the seconds spent building and binding the
  * batches are added to *build. */
@@ -732,8 +722,8 @@ static gs_status evaluate_full(gs_cluster *c, gs_model *m, float *buf, bool *hav
 gs_status gs_cluster_train(gs_train_result *result, gs_model *m, gs_cluster *c,
                            const gs_train_options *opts, gs_error *err) {
   gs_status st = GS_OK;
-  double *times = NULL, *train_times = NULL, *eval_times = NULL, *kernel_times = NULL;
-  double *build_times = NULL;
+  gs__epochs e;
+  memset(&e, 0, sizeof e);
   float *eval_buf = NULL;
   bool have_dinv = false;
   const gs_model_layout *L = gs_model_layout_of(m);
@@ -747,16 +737,7 @@ gs_status gs_cluster_train(gs_train_result *result, gs_model *m, gs_cluster *c,
   if (!(opts->lr > 0.0) || !isfinite(opts->lr))
     return gs_error_set(err, GS_ERR_INVALID, "learning rate %g must be positive", opts->lr);
   const int32_t epochs = opts->epochs;
-  times = gs_mem_alloc((size_t)epochs * sizeof *times, "train_log");
-  train_times = gs_mem_alloc((size_t)epochs * sizeof *train_times, "train_log");
-  eval_times = gs_mem_alloc((size_t)epochs * sizeof *eval_times, "train_log");
-  kernel_times = gs_mem_alloc((size_t)epochs * GS_FLOPS_CATEGORIES * sizeof *kernel_times,
-                              "train_log");
-  build_times = gs_mem_alloc((size_t)epochs * sizeof *build_times, "train_log");
-  if (!times || !train_times || !eval_times || !kernel_times || !build_times) {
-    st = gs_error_set(err, GS_ERR_NOMEM, "out of memory for the training log");
-    goto fail;
-  }
+  GS_TRY(gs__epochs_open(&e, opts, true, err));
   if (c->opts.eval_full) {
     GS_TRY(gs_cluster_full_eval_check(L, c->opts.norm, err));
     const int64_t bytes = gs_cluster_full_eval_bytes(c->part_start[P], L);
@@ -768,24 +749,13 @@ gs_status gs_cluster_train(gs_train_result *result, gs_model *m, gs_cluster *c,
       goto fail;
     }
   }
-  gs_train_result res;
-  memset(&res, 0, sizeof res);
-  res.best_val_acc = -1.0;
-  res.best_val_loss = INFINITY;
   gs_adam_config adam = gs_adam_default();
   adam.lr = opts->lr;
-  gs_progress progress;
-  gs_progress_start(&progress, opts->progress, opts->progress_label, epochs, opts->progress == NULL);
-  int32_t since_best = 0;
-  double best_loss_seen = INFINITY, best_acc_seen = -1.0;
-  const double started = gs_clock_seconds();
-  double kernel_clock[GS_FLOPS_CATEGORIES];
   float *dlogits = gs_model_dlogits(m);
   const uint64_t seed = L->config.seed;
   int64_t step = 0;
   for (int32_t epoch = 1; epoch <= epochs; epoch++) {
-    for (int i = 0; i < GS_FLOPS_CATEGORIES; i++)
-      kernel_clock[i] = gs_flops_seconds((gs_flops_category)i);
+    gs__epochs_begin(&e);
     const double t0 = gs_clock_seconds();
     /* The epoch's part order: Fisher-Yates on the counter generator (seed, epoch). */
     const uint64_t stream = gs_rng_stream(GS_RNG_STREAM_SHUFFLE, (uint64_t)epoch, 0);
@@ -832,55 +802,19 @@ gs_status gs_cluster_train(gs_train_result *result, gs_model *m, gs_cluster *c,
     else
       GS_TRY(evaluate(c, m, step, &val_loss, acc, &build, err));
     const double t2 = gs_clock_seconds();
-    build_times[epoch - 1] = build;
-    const double val_acc = acc[1];
-    train_times[epoch - 1] = t1 - t0;
-    eval_times[epoch - 1] = t2 - t1;
-    times[epoch - 1] = t2 - t0;
-    res.epochs_run = epoch;
-    res.final_train_loss = loss_nodes ? loss_sum / (double)loss_nodes : 0.0;
-    for (int i = 0; i < GS_FLOPS_CATEGORIES; i++)
-      kernel_times[i * epochs + epoch - 1] =
-          gs_flops_seconds((gs_flops_category)i) - kernel_clock[i];
-    if (val_acc > res.best_val_acc || (val_acc == res.best_val_acc && val_loss < res.best_val_loss)) {
-      res.best_val_acc = val_acc;
-      res.best_val_loss = val_loss;
-      res.best_epoch = epoch;
-      res.test_acc = acc[2];
-      res.train_acc = acc[0];
+    const double train_loss = loss_nodes ? loss_sum / (double)loss_nodes : 0.0;
+    if (gs__epochs_record(&e, epoch, t0, t1, t2, build, train_loss, acc[1], val_loss)) {
+      e.res.test_acc = acc[2];
+      e.res.train_acc = acc[0];
     }
-    if (val_acc > best_acc_seen || val_loss < best_loss_seen) {
-      since_best = 0;
-      if (val_acc > best_acc_seen) best_acc_seen = val_acc;
-      if (val_loss < best_loss_seen) best_loss_seen = val_loss;
-    } else {
-      since_best++;
-    }
-    char detail[128];
-    snprintf(detail, sizeof detail, "loss %.4f  val %.2f%%  best %.2f%% @%d", res.final_train_loss,
-             100 * val_acc, 100 * res.best_val_acc, res.best_epoch);
-    gs_progress_update(&progress, epoch, detail);
-    if (opts->patience > 0 && since_best >= opts->patience) break;
+    if (gs__epochs_stop(&e, opts)) break;
   }
-  gs_progress_finish(&progress);
-  res.total_seconds = gs_clock_seconds() - started;
-  res.epoch_seconds_median = median(times, res.epochs_run);
-  res.train_seconds_median = median(train_times, res.epochs_run);
-  res.eval_seconds_median = median(eval_times, res.epochs_run);
-  res.build_seconds_median = median(build_times, res.epochs_run);
-  for (int i = 0; i < GS_FLOPS_CATEGORIES; i++) {
-    double *log = kernel_times + i * epochs;
-    res.kernel_seconds_median[i] = res.epochs_run > 1 ? median(log + 1, res.epochs_run - 1) : log[0];
-  }
-  res.peak_bytes = gs_mem_peak();
+  gs_train_result res;
+  gs__epochs_finish(&e, &res);
   res.flops_per_epoch = 0; /* batches vary in size: not priced per epoch here */
   *result = res;
 fail:
-  gs_mem_free(times);
-  gs_mem_free(train_times);
-  gs_mem_free(eval_times);
-  gs_mem_free(kernel_times);
-  gs_mem_free(build_times);
+  gs__epochs_free(&e);
   gs_mem_free(eval_buf);
   return st;
 }

@@ -11,6 +11,7 @@
 #include "core/runtime.h"
 #include "core/stats.h"
 #include "gnn/loss.h"
+#include "gnn/train_impl.h"
 
 gs_train_options gs_train_options_default(void) {
   gs_train_options o = {.epochs = 200, .lr = 0.01, .weight_decay = 5e-4,
@@ -52,10 +53,106 @@ gs_status gs_train_step(gs_model *m, const gs_dataset *ds, const gs_train_option
   return GS_OK;
 }
 
+gs_status gs__epochs_open(gs__epochs *e, const gs_train_options *opts, bool build,
+                          gs_error *err) {
+  memset(e, 0, sizeof *e);
+  const int32_t epochs = opts->epochs;
+  e->epochs = epochs;
+  e->times = gs_mem_alloc((size_t)epochs * sizeof *e->times, "train_log");
+  e->train_times = gs_mem_alloc((size_t)epochs * sizeof *e->train_times, "train_log");
+  e->eval_times = gs_mem_alloc((size_t)epochs * sizeof *e->eval_times, "train_log");
+  e->kernel_times = gs_mem_alloc((size_t)epochs * GS_FLOPS_CATEGORIES * sizeof *e->kernel_times,
+                                 "train_log");
+  if (build) e->build_times = gs_mem_alloc((size_t)epochs * sizeof *e->build_times, "train_log");
+  if (!e->times || !e->train_times || !e->eval_times || !e->kernel_times ||
+      (build && !e->build_times)) {
+    gs__epochs_free(e);
+    return gs_error_set(err, GS_ERR_NOMEM, "out of memory for the training log");
+  }
+  e->res.best_val_acc = -1.0;
+  e->res.best_val_loss = INFINITY;
+  e->best_loss_seen = INFINITY;
+  e->best_acc_seen = -1.0;
+  gs_progress_start(&e->progress, opts->progress, opts->progress_label, epochs,
+                    opts->progress == NULL);
+  e->started = gs_clock_seconds();
+  return GS_OK;
+}
+
+void gs__epochs_begin(gs__epochs *e) {
+  for (int i = 0; i < GS_FLOPS_CATEGORIES; i++)
+    e->kernel_clock[i] = gs_flops_seconds((gs_flops_category)i);
+}
+
+bool gs__epochs_record(gs__epochs *e, int32_t epoch, double t0, double t1, double t2,
+                       double build, double train_loss, double val_acc, double val_loss) {
+  gs_train_result *res = &e->res;
+  e->train_times[epoch - 1] = t1 - t0;
+  e->eval_times[epoch - 1] = t2 - t1;
+  e->times[epoch - 1] = t2 - t0;
+  if (e->build_times) e->build_times[epoch - 1] = build;
+  res->epochs_run = epoch;
+  res->final_train_loss = train_loss;
+  for (int i = 0; i < GS_FLOPS_CATEGORIES; i++)
+    e->kernel_times[i * e->epochs + epoch - 1] =
+        gs_flops_seconds((gs_flops_category)i) - e->kernel_clock[i];
+  const bool best =
+      val_acc > res->best_val_acc || (val_acc == res->best_val_acc && val_loss < res->best_val_loss);
+  if (best) {
+    res->best_val_acc = val_acc;
+    res->best_val_loss = val_loss;
+    res->best_epoch = epoch;
+  }
+  /* Early stopping: patience counts epochs with neither a better accuracy nor loss. */
+  if (val_acc > e->best_acc_seen || val_loss < e->best_loss_seen) {
+    e->since_best = 0;
+    if (val_acc > e->best_acc_seen) e->best_acc_seen = val_acc;
+    if (val_loss < e->best_loss_seen) e->best_loss_seen = val_loss;
+  } else {
+    e->since_best++;
+  }
+  char detail[128];
+  snprintf(detail, sizeof detail, "loss %.4f  val %.2f%%  best %.2f%% @%d", train_loss,
+           100 * val_acc, 100 * res->best_val_acc, res->best_epoch);
+  gs_progress_update(&e->progress, epoch, detail);
+  return best;
+}
+
+bool gs__epochs_stop(const gs__epochs *e, const gs_train_options *opts) {
+  return opts->patience > 0 && e->since_best >= opts->patience;
+}
+
+void gs__epochs_finish(gs__epochs *e, gs_train_result *out) {
+  gs_progress_finish(&e->progress);
+  gs_train_result res = e->res;
+  const int32_t run = res.epochs_run;
+  res.total_seconds = gs_clock_seconds() - e->started;
+  res.epoch_seconds_median = gs_median(e->times, run);
+  res.train_seconds_median = gs_median(e->train_times, run);
+  res.eval_seconds_median = gs_median(e->eval_times, run);
+  res.build_seconds_median = e->build_times ? gs_median(e->build_times, run) : 0.0;
+  for (int i = 0; i < GS_FLOPS_CATEGORIES; i++) {
+    double *log = e->kernel_times + i * e->epochs;
+    res.kernel_seconds_median[i] = run > 1 ? gs_median(log + 1, run - 1) : log[0];
+  }
+  res.peak_bytes = gs_mem_peak();
+  *out = res;
+}
+
+void gs__epochs_free(gs__epochs *e) {
+  gs_mem_free(e->times);
+  gs_mem_free(e->train_times);
+  gs_mem_free(e->eval_times);
+  gs_mem_free(e->kernel_times);
+  gs_mem_free(e->build_times);
+  e->times = e->train_times = e->eval_times = e->kernel_times = e->build_times = NULL;
+}
+
 gs_status gs_train(gs_train_result *result, gs_model *m, const gs_dataset *ds,
                    const gs_train_options *opts, gs_error *err) {
   gs_status st = GS_OK;
-  double *times = NULL, *train_times = NULL, *eval_times = NULL, *kernel_times = NULL;
+  gs__epochs e;
+  memset(&e, 0, sizeof e);
   const gs_model_layout *L = gs_model_layout_of(m);
   const int64_t c = L->shape.classes;
   if (ds->num_train < 1 || ds->num_valid < 1)
@@ -67,32 +164,9 @@ gs_status gs_train(gs_train_result *result, gs_model *m, const gs_dataset *ds,
     return gs_error_set(err, GS_ERR_INVALID, "learning rate %g must be positive", opts->lr);
   if (!(opts->weight_decay >= 0.0) || !isfinite(opts->weight_decay))
     return gs_error_set(err, GS_ERR_INVALID, "weight decay %g must be >= 0", opts->weight_decay);
-
-  int32_t epochs = opts->epochs;
-  times = gs_mem_alloc((size_t)epochs * sizeof *times, "train_log");
-  train_times = gs_mem_alloc((size_t)epochs * sizeof *train_times, "train_log");
-  eval_times = gs_mem_alloc((size_t)epochs * sizeof *eval_times, "train_log");
-  /* [category][epoch]: seconds each category's kernels took in each epoch */
-  kernel_times = gs_mem_alloc((size_t)epochs * GS_FLOPS_CATEGORIES * sizeof *kernel_times,
-                              "train_log");
-  if (!times || !train_times || !eval_times || !kernel_times) {
-    st = gs_error_set(err, GS_ERR_NOMEM, "out of memory for the training log");
-    goto fail;
-  }
-  gs_train_result res;
-  memset(&res, 0, sizeof res);
-  res.best_val_acc = -1.0;
-  res.best_val_loss = INFINITY;
-  gs_progress progress;
-  gs_progress_start(&progress, opts->progress, opts->progress_label, epochs, opts->progress == NULL);
-  int32_t since_best = 0;
-  double best_loss_seen = INFINITY, best_acc_seen = -1.0;
-  const double started = gs_clock_seconds();
-  double kernel_clock[GS_FLOPS_CATEGORIES]; /* category clocks at the epoch's start */
-
-  for (int32_t epoch = 1; epoch <= epochs; epoch++) {
-    for (int i = 0; i < GS_FLOPS_CATEGORIES; i++)
-      kernel_clock[i] = gs_flops_seconds((gs_flops_category)i);
+  GS_TRY(gs__epochs_open(&e, opts, false, err));
+  for (int32_t epoch = 1; epoch <= opts->epochs; epoch++) {
+    gs__epochs_begin(&e);
     double t0 = gs_clock_seconds();
     const float *logits = NULL;
     double loss = 0.0;
@@ -104,55 +178,19 @@ gs_status gs_train(gs_train_result *result, gs_model *m, const gs_dataset *ds,
                                       L->shape.nodes, c);
     double val_acc = gs_accuracy(logits, ds->labels, ds->valid, ds->num_valid, c);
     double t2 = gs_clock_seconds();
-    train_times[epoch - 1] = t1 - t0;
-    eval_times[epoch - 1] = t2 - t1;
-    times[epoch - 1] = t2 - t0;
-    res.epochs_run = epoch;
-    res.final_train_loss = loss;
-    for (int i = 0; i < GS_FLOPS_CATEGORIES; i++)
-      kernel_times[i * epochs + epoch - 1] =
-          gs_flops_seconds((gs_flops_category)i) - kernel_clock[i];
-
-    if (val_acc > res.best_val_acc || (val_acc == res.best_val_acc && val_loss < res.best_val_loss)) {
-      res.best_val_acc = val_acc;
-      res.best_val_loss = val_loss;
-      res.best_epoch = epoch;
-      res.test_acc = ds->num_test > 0 ? gs_accuracy(logits, ds->labels, ds->test, ds->num_test, c) : 0.0;
-      res.train_acc = gs_accuracy(logits, ds->labels, ds->train, ds->num_train, c);
+    if (gs__epochs_record(&e, epoch, t0, t1, t2, 0.0, loss, val_acc, val_loss)) {
+      e.res.test_acc =
+          ds->num_test > 0 ? gs_accuracy(logits, ds->labels, ds->test, ds->num_test, c) : 0.0;
+      e.res.train_acc = gs_accuracy(logits, ds->labels, ds->train, ds->num_train, c);
     }
-    /* Early stopping: patience counts epochs with neither a better accuracy nor loss. */
-    if (val_acc > best_acc_seen || val_loss < best_loss_seen) {
-      since_best = 0;
-      if (val_acc > best_acc_seen) best_acc_seen = val_acc;
-      if (val_loss < best_loss_seen) best_loss_seen = val_loss;
-    } else {
-      since_best++;
-    }
-    char detail[128];
-    snprintf(detail, sizeof detail, "loss %.4f  val %.2f%%  best %.2f%% @%d", loss, 100 * val_acc,
-             100 * res.best_val_acc, res.best_epoch);
-    gs_progress_update(&progress, epoch, detail);
-    if (opts->patience > 0 && since_best >= opts->patience) break;
+    if (gs__epochs_stop(&e, opts)) break;
   }
-  gs_progress_finish(&progress);
-  res.total_seconds = gs_clock_seconds() - started;
-  res.epoch_seconds_median = gs_median(times, res.epochs_run);
-  res.train_seconds_median = gs_median(train_times, res.epochs_run);
-  res.eval_seconds_median = gs_median(eval_times, res.epochs_run);
-  /* Category medians over every epoch but the first (which warms caches and thread pools). */
-  for (int i = 0; i < GS_FLOPS_CATEGORIES; i++) {
-    double *log = kernel_times + i * epochs;
-    res.kernel_seconds_median[i] =
-        res.epochs_run > 1 ? gs_median(log + 1, res.epochs_run - 1) : log[0];
-  }
-  res.peak_bytes = gs_mem_peak();
+  gs_train_result res;
+  gs__epochs_finish(&e, &res);
   res.flops_per_epoch = L->train_flops.total + L->eval_flops.total +
                         gs_train_extra_flops(L, ds->num_train, opts->decay_scope, opts->weight_decay);
   *result = res;
 fail:
-  gs_mem_free(times);
-  gs_mem_free(train_times);
-  gs_mem_free(eval_times);
-  gs_mem_free(kernel_times);
+  gs__epochs_free(&e);
   return st;
 }
