@@ -611,6 +611,7 @@ typedef struct {
   accuracy_file_list acc;
   gs_search_result searched; /* with from_search */
   int batching;              /* 0 full, 1 cluster, 2 auto (cli/plan_batching.c) */
+  int eval_full;             /* --eval full: Cluster-GCN rows priced with whole-graph evaluation */
 } plan_request;
 
 /* Parses and checks the command line into *q. Returns GS_CLI_CONTINUE or an exit status. */
@@ -625,11 +626,16 @@ static int parse_request(plan_request *q, int argc, char **argv) {
       {"rss", BASIS_RSS}, {"counted", BASIS_COUNTED}, {NULL, 0}};
   static const gs_option_choice batching_choices[] = {
       {"full", 0}, {"cluster", 1}, {"auto", 2}, {NULL, 0}};
+  static const gs_option_choice eval_choices[] = {{"batches", 0}, {"full", 1}, {NULL, 0}};
   const gs_option options[] = {
       GS_OPTS_DATA(&q->data_dir, &q->split),
       GS_OPT_ENUM("batching", "full|cluster|auto", batching_choices, &q->batching,
                   "full: full-batch training (default); cluster: Cluster-GCN (P, Q)\n"
                   "for every phi; auto: full-batch where it fits, else Cluster-GCN"),
+      GS_OPT_ENUM("eval", "batches|full", eval_choices, &q->eval_full,
+                  "Cluster-GCN rows' evaluation, as train's --eval: batches (default)\n"
+                  "or the whole graph, priced with two layers of n x width resident\n"
+                  "where they fit, else one spilled to disk"),
       GS_OPT_SECTION("budgets"),
       GS_OPT_SIZE("mem", "SIZE", 1, &q->mem, "peak memory budget, e.g. 512MiB, 2GiB (required)"),
       GS_OPT_ENUM("mem-basis", "rss|counted", basis_choices, &mem_basis,
@@ -713,6 +719,8 @@ static int parse_request(plan_request *q, int argc, char **argv) {
   if (!q->data_dir)
     return gs_cli_reject(&cli, "--data DIR is required (for example --data datasets/data/cora)");
   if (q->mem <= 0) return gs_cli_reject(&cli, "--mem SIZE is required (for example --mem 512MiB)");
+  if (q->eval_full && q->batching == 0)
+    return gs_cli_reject(&cli, "--eval prices Cluster-GCN rows: give --batching cluster or auto");
   if (!gs_cli_given(&cli, "strategy") && !q->from_search)
     return gs_cli_reject(&cli, "--strategy dwr|dWr|d|w|r (or --from-search FILE) is required");
   if (q->have_lambda && !q->from_search && q->acc.count == 0)
@@ -860,7 +868,8 @@ int gs_cmd_plan(int argc, char **argv) {
     GS_TRY(gs_store_path(store, sizeof store, q.data_dir, &err));
     GS_TRY(gs_store_read_info(&info, store, &err));
     GS_TRY(gs_plan_make(&plan, &unbounded, &data, &profile, &err));
-    st = gs_cli_plan_batching(&plan, &q.o, &info, &profile, name, q.norm, q.batching == 2, q.json,
+    st = gs_cli_plan_batching(&plan, &q.o, &info, &profile, name, q.norm, q.batching == 2,
+                              q.eval_full == 1, q.json,
                               &err);
     goto fail;
   }

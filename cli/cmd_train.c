@@ -669,6 +669,7 @@ int gs_cmd_train(int argc, char **argv) {
   train_request q;
   int status = parse_request(&q, argc, argv);
   if (status != GS_CLI_CONTINUE) return status;
+  bool eval_spill = false;
   if (q.batching == 2) {
     /* Full-batch if the planned model fits --mem, else the (P, Q) the planner picks. */
     gs_error e;
@@ -676,12 +677,18 @@ int gs_cmd_train(int argc, char **argv) {
     gs_status bst = gs_runtime_init((int)q.threads, &e);
     if (bst == GS_OK)
       bst = gs_cli_train_batching(&b, &q.cfg, q.data, q.split, q.norm, &q.rule, q.have_strategy,
-                                  q.phi, &q.topt, (double)q.mem, q.mem_basis == 1, &e);
+                                  q.phi, &q.topt, (double)q.mem, q.mem_basis == 1,
+                                  q.eval_full == 1, &e);
     if (bst != GS_OK) return gs_cli_fail("train", &e);
     if (!q.json)
       printf("batching auto under %lld bytes: %s (P = %d, Q = %d), predicted peak %lld bytes "
-             "counted\n", (long long)q.mem, b.cluster ? "Cluster-GCN" : "full-batch", b.parts,
-             b.clusters_per_batch, (long long)b.peak);
+             "counted%s\n", (long long)q.mem, b.cluster ? "Cluster-GCN" : "full-batch", b.parts,
+             b.clusters_per_batch, (long long)b.peak,
+             b.cluster && b.eval == GS_CLUSTER_EVAL_SPILL
+                 ? "; whole-graph evaluation with one layer spilled to disk"
+             : b.cluster && b.eval == GS_CLUSTER_EVAL_FULL ? "; whole-graph evaluation"
+                                                           : "");
+    eval_spill = b.cluster && b.eval == GS_CLUSTER_EVAL_SPILL;
     if (b.cluster) {
       q.batching = 1;
       q.parts = b.parts;
@@ -697,7 +704,9 @@ int gs_cmd_train(int argc, char **argv) {
                               .threads = (int)q.threads, .parts = (int32_t)q.parts,
                               .clusters_per_batch = (int32_t)q.clusters_per_batch,
                               .diag_lambda = q.diag_lambda, .eval_full = q.eval_full == 1,
-                              .json = q.json, .quiet = q.quiet};
+                              .eval_spill = eval_spill, .mem = q.mem,
+                              .mem_counted = q.mem_basis == 1, .json = q.json,
+                              .quiet = q.quiet};
     return gs_cli_train_cluster(&run);
   }
   gs_error err;

@@ -26,12 +26,22 @@ int gs_cli_train_cluster(const gs_cli_cluster_run *a) {
   gs_train_options topt = a->topt;
   const bool show = !a->quiet && !a->json;
   GS_TRY(gs_runtime_init(a->threads, &err));
-  GS_TRY(gs_cli_partition_ensure(&pr, a->data, a->split, a->parts, a->seed0, &err));
-  if (show && !pr.reused)
-    printf("partition: %d parts (seed %lld) in %.2f s, edge cut %.2f%%, balance %.3f\n", a->parts,
-           (long long)a->seed0, pr.partition_seconds,
+  const double t_partition = gs_clock_seconds();
+  GS_TRY(gs_cli_partition_ensure(&pr, a->data, a->split, a->parts, a->seed0, a->mem,
+                                 a->mem_counted, &err));
+  const bool partitioned = !(pr.reused && pr.ordered_reused);
+  const double partition_wall = gs_clock_seconds() - t_partition;
+  char pb1[32], pb2[32];
+  if (show && partitioned)
+    printf("partition: %d parts (seed %lld) in %.2f s (METIS %.2f s on %.1f%% of the entries, "
+           "ordered store %.2f s), edge cut %.2f%%, balance %.3f; peak RSS %s (predicted %s)\n",
+           a->parts, (long long)a->seed0, partition_wall, pr.report.metis_seconds,
+           100.0 * (pr.metis_kept > 0 ? pr.metis_kept : 1.0), pr.ordered_seconds,
            100.0 * (double)pr.report.edge_cut / (double)(pr.report.edges ? pr.report.edges : 1),
-           pr.report.balance);
+           pr.report.balance, gs_format_bytes(pr.peak_rss, pb1, sizeof pb1),
+           gs_format_bytes(pr.rss_before + pr.cost.peak_bytes, pb2, sizeof pb2));
+  /* Training's own peak RSS from here (the partition step's was measured above). */
+  if (partitioned) gs_mem_reset_peak_rss();
   /* Everything from here is what the cost model prices (gs_cluster_cost_estimate). */
   const int64_t rss_before = gs_mem_current_rss();
   const int64_t mem_base = gs_mem_current();
@@ -52,6 +62,10 @@ int gs_cli_train_cluster(const gs_cli_cluster_run *a) {
   co.diag_lambda = a->diag_lambda;
   co.norm = a->norm;
   co.eval_full = a->eval_full;
+  co.eval_spill = a->eval_full && a->eval_spill;
+  const gs_cluster_eval eval = !a->eval_full ? GS_CLUSTER_EVAL_BATCHES
+                               : co.eval_spill ? GS_CLUSTER_EVAL_SPILL
+                                               : GS_CLUSTER_EVAL_FULL;
   /* Every preparation works row by row, so each batch prepares its own rows; AUTO decides
    * from the stored features' statistics, gathered part by part. */
   GS_TRY(gs_cluster_new_store(&c, src, &cap, a->prep, &co, &err));
@@ -59,7 +73,7 @@ int gs_cli_train_cluster(const gs_cli_cluster_run *a) {
       gs_cluster_shape_of(&cap, oinfo->file_features, oinfo->feature_kind == GS_FEATURES_SPARSE,
                           oinfo->num_classes, a->norm);
   gs_cluster_cost pred;
-  GS_TRY(gs_cluster_cost_estimate(&pred, &cfg, oinfo, &cap, a->norm, a->eval_full, topt.epochs,
+  GS_TRY(gs_cluster_cost_estimate(&pred, &cfg, oinfo, &cap, a->norm, eval, topt.epochs,
                                   &err));
   /* The epoch time from the machine profile, with this partition's cut. */
   gs_profile profile;
@@ -77,6 +91,9 @@ int gs_cli_train_cluster(const gs_cli_cluster_run *a) {
   if (a->eval_full)
     GS_TRY(gs_cluster_cost_time_eval_full(&ptime, cfg.depth, cfg.width, &copt, oinfo, a->norm,
                                           gs_cluster_prep(c, NULL), &profile, &err));
+  if (co.eval_spill)
+    GS_TRY(gs_cluster_cost_time_eval_spill(&ptime, cfg.depth, cfg.width, oinfo->graph.nodes,
+                                           &profile, &err));
   res = calloc((size_t)a->seeds, sizeof *res);
   if (!res) {
     st = gs_error_set(&err, GS_ERR_NOMEM, "out of memory");
@@ -121,7 +138,7 @@ int gs_cli_train_cluster(const gs_cli_cluster_run *a) {
              1e3 * res[s].build_seconds_median);
   }
   const int64_t counted = gs_mem_peak() - mem_base;
-  const int64_t rss_peak = gs_mem_peak_rss();
+  const int64_t rss_peak = gs_mem_phase_peak_rss();
   const int64_t rss_pred = rss_before + pred.peak_bytes;
   double mean = 0, var = 0;
   double *ep = malloc((size_t)a->seeds * sizeof *ep);
@@ -148,7 +165,8 @@ int gs_cli_train_cluster(const gs_cli_cluster_run *a) {
     printf("{\"command\":\"train\",\"batching\":\"cluster\",\"dataset\":");
     gs_json_string(stdout, oinfo->name);
     printf(",\"features_prep\":\"%s\"", gs_featprep_name(gs_cluster_prep(c, NULL)));
-    printf(",\"eval\":\"%s\"", a->eval_full ? "full" : "batches");
+    printf(",\"eval\":\"%s\",\"eval_bytes_predicted\":%lld",
+           co.eval_spill ? "spill" : a->eval_full ? "full" : "batches", (long long)pred.eval_bytes);
     printf(",\"parts\":%d,\"clusters_per_batch\":%d,\"diag_lambda\":%g,\"depth\":%d,\"width\":%lld,"
            "\"batch_nodes_max\":%lld,\"batch_entries_max\":%lld,\"edge_cut\":%lld,\"balance\":%.6f,"
            "\"runs\":[",
@@ -167,13 +185,18 @@ int gs_cli_train_cluster(const gs_cli_cluster_run *a) {
     }
     printf("],\"test_acc_mean\":%.6f,\"test_acc_std\":%.6f,\"epoch_ms_median\":%.4f,"
            "\"load_seconds\":%.4f,\"partitioned_in_process\":%s,\"peak_counted_bytes\":%lld,"
-           "\"peak_rss_bytes\":%lld,"
+           "\"peak_rss_bytes\":%lld,\"process_peak_rss_bytes\":%lld,\"partition_seconds\":%.4f,"
+           "\"partition_peak_rss_bytes\":%lld,\"partition_predicted_peak_rss_bytes\":%lld,"
+           "\"metis_sampled_fraction\":%.6f,\"metis_seconds\":%.4f,"
            "\"predicted\":{\"peak_counted_bytes\":%lld,\"peak_rss_bytes\":%lld,"
            "\"dataset_bytes\":%lld,\"batch_state_bytes\":%lld,\"model_bytes\":%lld,"
            "\"epoch_ms\":%.4f,\"train_ms\":%.4f,\"eval_ms\":%.4f,\"batches\":%d,"
            "\"batch_build_ms\":%.4f,\"epoch_entries\":%.0f,\"profile\":",
-           mean, sd, 1e3 * epoch_median, t_load, pr.reused && pr.ordered_reused ? "false" : "true",
-           (long long)counted, (long long)rss_peak,
+           mean, sd, 1e3 * epoch_median, t_load, partitioned ? "true" : "false",
+           (long long)counted, (long long)rss_peak, (long long)gs_mem_peak_rss(),
+           partitioned ? partition_wall : 0.0, (long long)(partitioned ? pr.peak_rss : 0),
+           (long long)(partitioned ? pr.rss_before + pr.cost.peak_bytes : 0),
+           partitioned ? pr.metis_kept : 0.0, partitioned ? pr.report.metis_seconds : 0.0,
            (long long)pred.peak_bytes, (long long)rss_pred, (long long)pred.dataset_bytes,
            (long long)pred.state_bytes, (long long)pred.model_bytes, 1e3 * ptime.seconds_per_epoch,
            1e3 * ptime.seconds_train, 1e3 * ptime.seconds_eval, ptime.batches,
@@ -187,9 +210,11 @@ int gs_cli_train_cluster(const gs_cli_cluster_run *a) {
            "%s counted, %s RSS\n",
            100 * mean, 100 * sd, (long long)a->seeds, a->seeds > 1 ? "s" : "", 1e3 * epoch_median,
            gs_format_bytes(counted, b1, sizeof b1), gs_format_bytes(rss_peak, b2, sizeof b2));
-    if (!(pr.reused && pr.ordered_reused))
-      printf("note: this process partitioned the graph before training; its peak RSS includes "
-             "that step, which the prediction does not (run again to measure training alone)\n");
+    if (partitioned)
+      printf("note: this process partitioned the graph first (peak RSS %s above); the peak RSS "
+             "here is training's own, the process's %s\n",
+             gs_format_bytes(pr.peak_rss, pb1, sizeof pb1),
+             gs_format_bytes(gs_mem_peak_rss(), pb2, sizeof pb2));
     printf("predicted: peak %s counted (measured %s, %+.1f%%), RSS %s (measured %s, %+.1f%%)\n",
            gs_format_bytes(pred.peak_bytes, b3, sizeof b3), gs_format_bytes(counted, b1, sizeof b1),
            counted ? 100.0 * (double)(pred.peak_bytes - counted) / (double)counted : 0.0,

@@ -10,10 +10,12 @@
 #include "core/status.h"
 #include "datasets/dataset.h"
 #include "datasets/store.h"
+#include "datasets/store_partition.h"
 #include "gnn/train.h"
 #include "scaling/cost.h"
 #include "scaling/probe.h"
 #include "scaling/profile.h"
+#include "gnn/cluster.h"
 #include "gnn/model.h"
 #include "gnn/train.h"
 #include "scaling/cost.h"
@@ -160,14 +162,23 @@ typedef struct {
   bool reused, ordered_reused;
   double store_seconds, load_seconds, partition_seconds, ordered_seconds;
   double metis_kept; /* share of the adjacency METIS saw when computed now (1: all; less on a
-                        graph above GS_PARTITION_METIS_ENTRIES); 0 when reused */
+                        graph above its entry budget); 0 when reused */
+  int64_t max_entries;         /* METIS's entry budget (from the memory budget when given) */
+  gs_store_partition_cost cost;/* the step priced at that budget (gs_store_partition_cost_of) */
+  int64_t rss_before;          /* resident bytes when the step began */
+  int64_t peak_rss;            /* measured peak RSS of the step (0 when nothing was computed) */
 } gs_cli_partition;
 
 /* Makes sure the dataset folder data has its store, the partition into `parts` parts with seed
- * and its partition-ordered store, computing what is missing or stale (notes on stderr). When
- * both are current the data is not loaded. Errors: those of the store, METIS's guards. */
+ * and its partition-ordered store, computing what is missing or stale (notes on stderr), with
+ * the store streamed, never loaded (datasets/store_partition.h). mem > 0 is a budget of peak
+ * RSS for the step: METIS's entry budget is the largest whose priced peak, with what is
+ * resident now, fits it (GS_ERR_BUDGET naming the budget and the need when none does; with
+ * mem_counted a budget of counted bytes alone, METIS's own not counted); mem = 0:
+ * GS_PARTITION_METIS_ENTRIES. Errors: those of the store, METIS's guards. */
 gs_status gs_cli_partition_ensure(gs_cli_partition *out, const char *data, const char *split,
-                                  int32_t parts, int64_t seed, gs_error *err);
+                                  int32_t parts, int64_t seed, int64_t mem, bool mem_counted,
+                                  gs_error *err);
 
 /* What `train --batching cluster` runs with, as parsed by gs_cmd_train. */
 typedef struct {
@@ -182,6 +193,9 @@ typedef struct {
   int32_t parts, clusters_per_batch;
   double diag_lambda;
   bool eval_full; /* --eval full: over the whole graph, layer by layer */
+  bool eval_spill; /* with eval_full: one layer resident, the other spilled (as planned) */
+  int64_t mem;    /* --mem of --batching auto: the partition step's budget too (0: none) */
+  bool mem_counted; /* --mem-basis counted */
   bool json, quiet;
 } gs_cli_cluster_run;
 
@@ -196,16 +210,25 @@ typedef struct {
   int64_t peak;      /* predicted counted peak of the choice (the smallest tried when none fits) */
   int64_t full_peak; /* of full-batch training */
   bool cluster, fits;
+  /* Cluster-GCN: partitioning first (when the parts are not stored), priced at the largest
+   * METIS entry budget that fits the same budget (gs_store_partition_entries_for; 0: none
+   * fits, and partitioning would be refused) */
+  int64_t partition_entries;
+  gs_store_partition_cost partition;
+  gs_cluster_eval eval; /* Cluster-GCN: how it evaluates (whole-graph evaluation asked: two
+                           layers resident when they fit, else one spilled) */
+  int64_t eval_bytes;   /* its priced buffers */
 } gs_cli_batching;
 
 /* Full-batch when allow_full and full_peak + resident fits limit, else the Cluster-GCN (P, Q)
  * with the fewest parts P of a fixed ladder (2 .. 16384, P <= n/2) for which some Q fits, and
  * the largest such Q <= P/2; capacities estimated before partitioning
- * (gs_cluster_cost_capacity_estimate). */
+ * (gs_cluster_cost_capacity_estimate); and the partition step into P parts priced under the
+ * same budget. */
 gs_status gs_cli_choose_batching(gs_cli_batching *out, const gs_model_config *cfg,
                                  const gs_store_info *info, gs_norm norm, int32_t epochs,
                                  double limit, double resident, bool allow_full,
-                                 int64_t full_peak, gs_error *err);
+                                 bool eval_full, int64_t full_peak, gs_error *err);
 
 /* For train --batching auto: the model of the scaling rule at phi (when have_rule; cfg's depth
  * and width are set to it) or cfg's, and the batching plan chooses for it under `limit` bytes
@@ -215,7 +238,7 @@ gs_status gs_cli_choose_batching(gs_cli_batching *out, const gs_model_config *cf
 gs_status gs_cli_train_batching(gs_cli_batching *out, gs_model_config *cfg, const char *data,
                                 const char *split, gs_norm norm, const gs_scaling_rule *rule,
                                 bool have_rule, double phi, const gs_train_options *topt,
-                                double limit, bool mem_counted, gs_error *err);
+                                double limit, bool mem_counted, bool eval_full, gs_error *err);
 
 /* Prints the batching plan over the rows of plan (made without the memory budget) and returns
  * GS_ERR_BUDGET when no row fits. A Cluster-GCN row's epoch time is priced with profile by
@@ -223,6 +246,6 @@ gs_status gs_cli_train_batching(gs_cli_batching *out, gs_model_config *cfg, cons
  * budget in place of the full-batch time. */
 int gs_cli_plan_batching(const gs_plan *plan, const gs_plan_options *o, const gs_store_info *info,
                          const gs_profile *profile, const char *name, gs_norm norm,
-                         bool allow_full, bool json, gs_error *err);
+                         bool allow_full, bool eval_full, bool json, gs_error *err);
 
 #endif

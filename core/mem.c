@@ -191,10 +191,37 @@ void *gs__mem_realloc_graphblas(void *p, size_t bytes) {
 }
 void gs__mem_free_graphblas(void *p) { gs_mem_free(p); }
 
-int64_t gs_mem_peak_rss(void) {
+/* The process's peak before the last reset of the kernel's. */
+static _Atomic int64_t g_peak_rss_before_reset;
+
+int64_t gs_mem_phase_peak_rss(void) {
+  /* VmHWM, which clear_refs resets (getrusage's maximum may not follow it) */
+  FILE *f = fopen("/proc/self/status", "r");
+  long long kb = -1;
+  if (f) {
+    char line[256];
+    while (fgets(line, sizeof line, f))
+      if (sscanf(line, "VmHWM: %lld kB", &kb) == 1) break;
+    fclose(f);
+  }
+  if (kb >= 0) return (int64_t)kb * 1024;
   struct rusage usage;
   if (getrusage(RUSAGE_SELF, &usage) != 0) return -1;
   return (int64_t)usage.ru_maxrss * 1024; /* Linux reports kilobytes */
+}
+
+int64_t gs_mem_peak_rss(void) {
+  const int64_t now = gs_mem_phase_peak_rss(), before = atomic_load(&g_peak_rss_before_reset);
+  return now > before ? now : before;
+}
+
+bool gs_mem_reset_peak_rss(void) {
+  const int64_t peak = gs_mem_peak_rss();
+  if (peak > atomic_load(&g_peak_rss_before_reset)) atomic_store(&g_peak_rss_before_reset, peak);
+  FILE *f = fopen("/proc/self/clear_refs", "w");
+  if (!f) return false;
+  bool ok = fputs("5", f) >= 0;
+  return fclose(f) == 0 && ok;
 }
 
 int64_t gs_mem_current_rss(void) {

@@ -6,6 +6,7 @@
 #define GS_MEM_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Alignment of every block returned (a cache line, enough for AVX-512 loads). */
@@ -61,8 +62,17 @@ void *gs__mem_calloc_graphblas(size_t count, size_t size);
 void *gs__mem_realloc_graphblas(void *p, size_t bytes);
 void gs__mem_free_graphblas(void *p);
 
-/* Peak resident set size of this process in bytes (from getrusage), for comparison. */
+/* Peak resident set size of this process in bytes (from getrusage, and the peaks before any
+ * gs_mem_reset_peak_rss), for comparison. */
 int64_t gs_mem_peak_rss(void);
+
+/* Peak resident set size since the last gs_mem_reset_peak_rss (the whole run when none). */
+int64_t gs_mem_phase_peak_rss(void);
+
+/* Resets the kernel's peak resident set size of the process to its current size (writes 5 to
+ * /proc/self/clear_refs, Linux >= 4.0), so that gs_mem_phase_peak_rss is a later phase's own;
+ * gs_mem_peak_rss keeps the peak before it. False when the kernel does not allow it. */
+bool gs_mem_reset_peak_rss(void);
 
 /* Current resident set size of this process in bytes (from /proc/self/statm; -1 when it
  * cannot be read). */

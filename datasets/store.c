@@ -1185,3 +1185,372 @@ fail:
   gs_dataset_free(&o);
   return st;
 }
+
+/* ---------------------------------------------------------------- reading a store in pieces */
+
+struct gs_store_file {
+  int fd;
+  char path[PATH_CAP];
+  disk_header h;
+  gs_store_info info;
+};
+
+gs_status gs_store_file_open(gs_store_file **out, const char *path, gs_error *err) {
+  if (!out || !path) return gs_error_set(err, GS_ERR_INVALID, "gs_store_file_open: NULL argument");
+  gs_store_file *f = gs_mem_calloc(1, sizeof *f, "store-io");
+  if (!f) return gs_error_set(err, GS_ERR_NOMEM, "%s: out of memory", path);
+  f->fd = -1;
+  snprintf(f->path, sizeof f->path, "%s", path);
+  gs_status st = read_header(&f->h, &f->fd, path, err);
+  if (st != GS_OK) {
+    gs_mem_free(f);
+    return st;
+  }
+  info_of(&f->info, &f->h);
+  *out = f;
+  return GS_OK;
+}
+
+void gs_store_file_close(gs_store_file **pf) {
+  if (!pf || !*pf) return;
+  if ((*pf)->fd >= 0) close((*pf)->fd);
+  gs_mem_free(*pf);
+  *pf = NULL;
+}
+
+const gs_store_info *gs_store_file_info(const gs_store_file *f) { return &f->info; }
+
+int64_t gs_store_file_bytes(void) { return (int64_t)sizeof(gs_store_file); }
+
+const char *gs_store_file_path(const gs_store_file *f) { return f->path; }
+
+gs_status gs_store_file_read(const gs_store_file *f, gs_store_section s, uint64_t offset,
+                             void *dst, size_t bytes, gs_error *err) {
+  if (!f || s < 0 || s >= GS_STORE_SECTIONS)
+    return gs_error_set(err, GS_ERR_INVALID, "gs_store_file_read: bad argument");
+  const disk_section *d = &f->h.section[s];
+  if (offset > d->bytes || bytes > d->bytes - offset)
+    return gs_error_set(err, GS_ERR_RANGE, "%s: section %s: bytes %llu..%llu outside its %llu",
+                        f->path, section_names[s], (unsigned long long)offset,
+                        (unsigned long long)(offset + bytes), (unsigned long long)d->bytes);
+  return pread_all(f->fd, dst, bytes, d->offset + offset, f->path, section_names[s], err);
+}
+
+gs_status gs_store_file_check(const gs_store_file *f, gs_store_section s, void *buf, size_t cap,
+                              gs_error *err) {
+  const disk_section *d = &f->h.section[s];
+  uLong crc = crc32_z(0L, Z_NULL, 0);
+  for (uint64_t done = 0; done < d->bytes;) {
+    const size_t chunk = d->bytes - done < cap ? (size_t)(d->bytes - done) : cap;
+    gs_status st = gs_store_file_read(f, s, done, buf, chunk, err);
+    if (st != GS_OK) return st;
+    crc = crc32_z(crc, buf, chunk);
+    done += chunk;
+  }
+  if ((uint32_t)crc != d->crc)
+    return gs_error_set(err, GS_ERR_PARSE, "%s: section %s: checksum mismatch (corrupt)", f->path,
+                        section_names[s]);
+  return GS_OK;
+}
+
+/* ---------------------------------------------------------------- the ordered store, streamed */
+
+/* Bytes of the streamed ordered writer's output buffer and of its read window's largest size:
+ * 1 MiB, or the largest section when smaller. */
+#define ORDERED_IO_MAX ((uint64_t)1 << 20)
+
+static size_t ordered_io_bytes(const uint64_t *section_bytes) {
+  uint64_t most = 4096;
+  for (int s = 0; s < GS_STORE_SECTIONS; s++)
+    if (section_bytes[s] > most) most = section_bytes[s];
+  return (size_t)(most < ORDERED_IO_MAX ? most : ORDERED_IO_MAX);
+}
+
+/* Reads of one source section at rising offsets through a window: a refill reads `cap` bytes
+ * from the requested offset, so rows that are near each other in the source cost one pread. */
+typedef struct {
+  const gs_store_file *src;
+  gs_store_section s;
+  unsigned char *buf;
+  size_t cap;
+  uint64_t lo, hi; /* the section's bytes [lo, hi) are in buf */
+} window;
+
+static gs_status window_get(window *w, uint64_t offset, size_t bytes, void *dst, gs_error *err) {
+  if (bytes == 0) return GS_OK;
+  if (bytes > w->cap) return gs_store_file_read(w->src, w->s, offset, dst, bytes, err);
+  if (offset < w->lo || offset + bytes > w->hi) {
+    const uint64_t end = w->src->h.section[w->s].bytes;
+    const size_t len = end - offset < w->cap ? (size_t)(end - offset) : w->cap;
+    gs_status st = gs_store_file_read(w->src, w->s, offset, w->buf, len, err);
+    if (st != GS_OK) return st;
+    w->lo = offset;
+    w->hi = offset + len;
+  }
+  memcpy(dst, w->buf + (offset - w->lo), bytes);
+  return GS_OK;
+}
+
+/* The window's size for a section of `bytes` over n rows read 1/parts at a time: about four
+ * wanted rows per refill (a part's rows are spread over the whole section). */
+static size_t window_cap(uint64_t bytes, int64_t n, int32_t parts, size_t io) {
+  const double row = n > 0 ? (double)bytes / (double)n : 0.0;
+  double cap = row * (double)parts * 4.0;
+  if (cap < 4096.0) cap = 4096.0;
+  if (cap > (double)io) cap = (double)io;
+  return (size_t)cap;
+}
+
+/* Output rows appended to the current section through a buffer. */
+typedef struct {
+  out_file *f;
+  disk_header *h;
+  gs_store_section s;
+  unsigned char *buf;
+  size_t used, cap;
+} out_rows;
+
+static gs_status rows_flush(out_rows *o, gs_error *err) {
+  gs_status st = o->used ? section_put(o->f, o->h, o->s, o->buf, o->used, err) : GS_OK;
+  o->used = 0;
+  return st;
+}
+
+/* Room for `bytes` more at o->buf + o->used (flushing first when needed); NULL when a row is
+ * larger than the buffer (the caller writes it with section_put after a flush). */
+static unsigned char *rows_room(out_rows *o, size_t bytes, gs_status *st, gs_error *err) {
+  *st = GS_OK;
+  if (o->used + bytes > o->cap) *st = rows_flush(o, err);
+  return *st == GS_OK && bytes <= o->cap ? o->buf + o->used : NULL;
+}
+
+/* Writes section s of the output with row k taken from source row order[k] of the source
+ * section: rows of `width` elements of `elem` bytes, or of rowptr[i + 1] - rowptr[i] when
+ * rowptr is given. With map (the adjacency), the row's uint32 ids become map[id], sorted. */
+static gs_status copy_rows(out_rows *o, gs_store_section s, const gs_store_file *src,
+                           const int64_t *order, int64_t n, int32_t parts, const int64_t *rowptr,
+                           int64_t width, size_t elem, const int64_t *map, unsigned char *wbuf,
+                           uint32_t *scratch, gs_error *err) {
+  gs_status st = GS_OK;
+  window w = {.src = src, .s = s, .buf = wbuf,
+              .cap = window_cap(src->h.section[s].bytes, n, parts, o->cap), .lo = 0, .hi = 0};
+  GS_TRY(section_begin(o->f, o->h, s, err));
+  o->s = s;
+  for (int64_t k = 0; k < n; k++) {
+    const int64_t i = order[k];
+    const int64_t first = rowptr ? rowptr[i] : i * width;
+    const size_t bytes = (size_t)((rowptr ? rowptr[i + 1] - rowptr[i] : width)) * elem;
+    if (map) { /* into the scratch row, renumbered and sorted, then out */
+      GS_TRY(window_get(&w, (uint64_t)first * elem, bytes, scratch, err));
+      const size_t len = bytes / elem;
+      for (size_t q = 0; q < len; q++) scratch[q] = (uint32_t)map[scratch[q]];
+      qsort(scratch, len, sizeof *scratch, cmp_u32);
+      unsigned char *at = rows_room(o, bytes, &st, err);
+      if (st != GS_OK) goto fail;
+      if (at) {
+        memcpy(at, scratch, bytes);
+        o->used += bytes;
+      } else {
+        GS_TRY(section_put(o->f, o->h, s, scratch, bytes, err));
+      }
+      continue;
+    }
+    unsigned char *at = rows_room(o, bytes, &st, err);
+    if (st != GS_OK) goto fail;
+    if (at) {
+      GS_TRY(window_get(&w, (uint64_t)first * elem, bytes, at, err));
+      o->used += bytes;
+    } else {
+      for (size_t done = 0; done < bytes; done += o->cap) {
+        const size_t len = bytes - done < o->cap ? bytes - done : o->cap;
+        GS_TRY(gs_store_file_read(src, s, (uint64_t)first * elem + done, o->buf, len, err));
+        GS_TRY(section_put(o->f, o->h, s, o->buf, len, err));
+      }
+    }
+  }
+  GS_TRY(rows_flush(o, err));
+fail:
+  return st;
+}
+
+/* Row pointers of the renumbered rows, k's from source row order[k]'s length, streamed out. */
+static gs_status put_rowptr(out_rows *o, gs_store_section s, const int64_t *order, int64_t n,
+                            const int64_t *rowptr, gs_error *err) {
+  gs_status st = GS_OK;
+  GS_TRY(section_begin(o->f, o->h, s, err));
+  o->s = s;
+  int64_t at = 0;
+  for (int64_t k = 0; k <= n; k++) {
+    unsigned char *room = rows_room(o, sizeof at, &st, err);
+    if (st != GS_OK) goto fail;
+    memcpy(room, &at, sizeof at);
+    o->used += sizeof at;
+    if (k < n) at += rowptr[order[k] + 1] - rowptr[order[k]];
+  }
+  GS_TRY(rows_flush(o, err));
+fail:
+  return st;
+}
+
+int64_t gs_store_write_ordered_stream_bytes(const gs_store_info *info, int32_t parts) {
+  const int64_t n = info->graph.nodes;
+  int64_t split = info->num_train;
+  if (info->num_valid > split) split = info->num_valid;
+  if (info->num_test > split) split = info->num_test;
+  const bool sparse = info->feature_kind == GS_FEATURES_SPARSE;
+  /* order, newid, part starts, adjacency row pointers (and the features' when sparse), the
+   * scratch row at the largest degree, the window and the output buffer; then one split list
+   * at a time, or the column counts */
+  uint64_t sections[GS_STORE_SECTIONS];
+  for (int s = 0; s < GS_STORE_SECTIONS; s++) sections[s] = (uint64_t)info->section_bytes[s];
+  int64_t bytes = 16 * n + 8 * ((int64_t)parts + 1) + 8 * (n + 1) + (sparse ? 8 * (n + 1) : 0) +
+                  4 * (info->graph.max_degree > 0 ? info->graph.max_degree : 1) +
+                  2 * (int64_t)ordered_io_bytes(sections) + (int64_t)sizeof(gs_store_file);
+  const int64_t colnnz = 8 * info->file_features;
+  return bytes + 8 * (split > colnnz / 8 ? split : colnnz / 8);
+}
+
+gs_status gs_store_write_ordered_stream(const char *path, const char *src_path, const int32_t *part,
+                                        int32_t parts, int64_t seed, uint64_t graph_key,
+                                        gs_error *err) {
+  gs_status st = GS_OK;
+  gs_store_file *src = NULL;
+  gs_atomic_file file;
+  memset(&file, 0, sizeof file);
+  disk_header *h = NULL;
+  int64_t *order = NULL, *newid = NULL, *start = NULL, *rowptr = NULL, *frow = NULL, *list = NULL;
+  unsigned char *wbuf = NULL, *obuf = NULL;
+  uint32_t *scratch = NULL;
+  out_file f = {.fd = -1, .path = path, .pos = HEADER_BYTES};
+  if (!path || !src_path || !part || parts < 1)
+    return gs_error_set(err, GS_ERR_INVALID, "gs_store_write_ordered_stream: bad argument");
+  GS_TRY(gs_store_file_open(&src, src_path, err));
+  const disk_header *sh = &src->h;
+  const int64_t n = sh->nodes, f_cols = sh->file_features;
+  h = calloc(1, HEADER_BYTES);
+  order = gs_mem_alloc((size_t)n * sizeof *order, "store-io");
+  newid = gs_mem_alloc((size_t)n * sizeof *newid, "store-io");
+  start = gs_mem_calloc((size_t)parts + 1, sizeof *start, "store-io");
+  if (!h || !order || !newid || !start) goto nomem;
+  for (int64_t i = 0; i < n; i++)
+    if (part[i] < 0 || part[i] >= parts) {
+      st = gs_error_set(err, GS_ERR_RANGE, "node %lld is in part %d, outside [0, %d)",
+                        (long long)i, part[i], parts);
+      goto fail;
+    }
+  /* Counting sort by part, stable: order[k] = old id of new node k (as gs_store_write_ordered). */
+  for (int64_t i = 0; i < n; i++) start[part[i] + 1]++;
+  for (int32_t p = 0; p < parts; p++) start[p + 1] += start[p];
+  for (int32_t p = 0; p < parts; p++) newid[p] = start[p];
+  for (int64_t i = 0; i < n; i++) order[newid[part[i]]++] = i;
+  for (int64_t k = 0; k < n; k++) newid[order[k]] = k;
+  GS_TRY(read_section((void **)&rowptr, src->fd, sh, GS_STORE_ADJ_ROWPTR, "store-io", src_path, err));
+  int64_t max_row = 1;
+  for (int64_t i = 0; i < n; i++) {
+    if (rowptr[i + 1] < rowptr[i] || rowptr[i + 1] > sh->symmetric_entries) {
+      st = gs_error_set(err, GS_ERR_MISMATCH, "%s: adjacency row pointers out of order at %lld",
+                        src_path, (long long)i);
+      goto fail;
+    }
+    if (rowptr[i + 1] - rowptr[i] > max_row) max_row = rowptr[i + 1] - rowptr[i];
+  }
+  const bool sparse = sh->feature_kind == GS_FEATURES_SPARSE;
+  if (sparse)
+    GS_TRY(read_section((void **)&frow, src->fd, sh, GS_STORE_FEAT_ROWPTR, "store-io", src_path, err));
+  uint64_t sections[GS_STORE_SECTIONS];
+  for (int s = 0; s < GS_STORE_SECTIONS; s++) sections[s] = sh->section[s].bytes;
+  const size_t io = ordered_io_bytes(sections);
+  scratch = gs_mem_alloc((size_t)max_row * sizeof *scratch, "store-io");
+  wbuf = gs_mem_alloc(io, "store-io");
+  obuf = gs_mem_alloc(io, "store-io");
+  if (!scratch || !wbuf || !obuf) goto nomem;
+  /* Every source section's bytes checked against its CRC before any is used. */
+  for (int s = 0; s < GS_STORE_SECTIONS; s++)
+    GS_TRY(gs_store_file_check(src, (gs_store_section)s, wbuf, io, err));
+  GS_TRY(gs_atomic_open(&file, path, err));
+  f.fd = fileno(file.f);
+  memcpy(h, sh, sizeof *sh); /* counts, statistics, name and split as the source says */
+  memset(h->section, 0, sizeof h->section);
+  h->source_fingerprint = graph_key;
+  h->parts = parts;
+  h->partition_seed = seed;
+  out_rows o = {.f = &f, .h = h, .buf = obuf, .used = 0, .cap = io};
+  GS_TRY(put_rowptr(&o, GS_STORE_ADJ_ROWPTR, order, n, rowptr, err));
+  GS_TRY(copy_rows(&o, GS_STORE_ADJ_COL, src, order, n, parts, rowptr, 0, 4, newid, wbuf, scratch,
+                   err));
+  if (sh->feature_kind == GS_FEATURES_DENSE)
+    GS_TRY(copy_rows(&o, GS_STORE_FEAT_DENSE, src, order, n, parts, NULL, f_cols, 4, NULL, wbuf,
+                     NULL, err));
+  else
+    GS_TRY(put_array(&f, h, GS_STORE_FEAT_DENSE, NULL, 0, err));
+  if (sparse) {
+    GS_TRY(put_rowptr(&o, GS_STORE_FEAT_ROWPTR, order, n, frow, err));
+    GS_TRY(copy_rows(&o, GS_STORE_FEAT_COL, src, order, n, parts, frow, 0, 8, NULL, wbuf, NULL, err));
+    GS_TRY(copy_rows(&o, GS_STORE_FEAT_VAL, src, order, n, parts, frow, 0, 4, NULL, wbuf, NULL, err));
+  } else {
+    for (int s = GS_STORE_FEAT_ROWPTR; s <= GS_STORE_FEAT_VAL; s++)
+      GS_TRY(put_array(&f, h, (gs_store_section)s, NULL, 0, err));
+  }
+  if (sh->num_classes > 0)
+    GS_TRY(copy_rows(&o, GS_STORE_LABELS, src, order, n, parts, NULL, 1, 4, NULL, wbuf, NULL, err));
+  else
+    GS_TRY(put_array(&f, h, GS_STORE_LABELS, NULL, 0, err));
+  gs_mem_free(scratch); /* the split lists, one at a time, in its place */
+  scratch = NULL;
+  gs_mem_free(frow);
+  frow = NULL;
+  for (int s = GS_STORE_TRAIN; s <= GS_STORE_TEST; s++) {
+    GS_TRY(read_section((void **)&list, src->fd, sh, (gs_store_section)s, "store-io", src_path, err));
+    const int64_t count = (int64_t)(sh->section[s].bytes / 8);
+    for (int64_t k = 0; k < count; k++) {
+      if (list[k] < 0 || list[k] >= n) {
+        st = gs_error_set(err, GS_ERR_RANGE, "%s: %s: entry %lld out of range", src_path,
+                          section_names[s], (long long)k);
+        goto fail;
+      }
+      list[k] = newid[list[k]];
+    }
+    if (count) qsort(list, (size_t)count, sizeof *list, gs_compare_int64);
+    GS_TRY(put_array(&f, h, (gs_store_section)s, list, (size_t)count * 8, err));
+    gs_mem_free(list);
+    list = NULL;
+  }
+  GS_TRY(read_section((void **)&list, src->fd, sh, GS_STORE_COLUMN_NNZ, "store-io", src_path, err));
+  GS_TRY(put_array(&f, h, GS_STORE_COLUMN_NNZ, list, (size_t)sh->section[GS_STORE_COLUMN_NNZ].bytes,
+                   err));
+  gs_mem_free(list);
+  list = NULL;
+  /* A renumbered store of a renumbered store keeps ids of the text. */
+  if (sh->section[GS_STORE_ORIGINAL_ID].bytes) {
+    window w = {.src = src, .s = GS_STORE_ORIGINAL_ID, .buf = wbuf,
+                .cap = window_cap((uint64_t)n * 8, n, parts, io), .lo = 0, .hi = 0};
+    for (int64_t k = 0; k < n; k++) GS_TRY(window_get(&w, (uint64_t)order[k] * 8, 8, &newid[k], err));
+  } else {
+    memcpy(newid, order, (size_t)n * sizeof *newid);
+  }
+  GS_TRY(put_array(&f, h, GS_STORE_ORIGINAL_ID, newid, (size_t)n * 8, err));
+  GS_TRY(put_array(&f, h, GS_STORE_PART_START, start, (size_t)(parts + 1) * 8, err));
+  h->file_bytes = f.pos;
+  h->header_crc = header_crc(h);
+  f.pos = 0;
+  GS_TRY(write_all(&f, h, HEADER_BYTES, err));
+  goto done;
+nomem:
+  st = gs_error_set(err, GS_ERR_NOMEM, "%s: out of memory renumbering %lld nodes", path,
+                    (long long)(src ? src->h.nodes : 0));
+done:
+fail:
+  if (file.f) st = gs_atomic_close(&file, st, err);
+  free(h);
+  gs_mem_free(order);
+  gs_mem_free(newid);
+  gs_mem_free(start);
+  gs_mem_free(rowptr);
+  gs_mem_free(frow);
+  gs_mem_free(list);
+  gs_mem_free(wbuf);
+  gs_mem_free(obuf);
+  gs_mem_free(scratch);
+  gs_store_file_close(&src);
+  return st;
+}

@@ -165,6 +165,42 @@ gs_status gs_store_parts_read(int32_t **part, gs_partition_report *r, const char
 gs_status gs_store_write_ordered(const char *path, const gs_dataset *ds, const int32_t *part,
                                  int32_t parts, int64_t seed, uint64_t graph_key, gs_error *err);
 
+/* The same partition-ordered store written from the store at src_path without loading it:
+ * sections streamed in the new order (each row read with pread through a small window, each
+ * section's CRC checked first), so that only the renumbering (16 bytes per node), the row
+ * pointers (8 per node, twice with sparse features), one split list and a few MiB of buffers
+ * are held: gs_store_write_ordered_stream_bytes. Byte for byte the file gs_store_write_ordered
+ * writes from the loaded store. Errors: those of gs_store_file_open, GS_ERR_RANGE (a part id
+ * outside [0, parts), split entries), GS_ERR_PARSE (a section's checksum), GS_ERR_NOMEM,
+ * GS_ERR_IO. */
+gs_status gs_store_write_ordered_stream(const char *path, const char *src_path, const int32_t *part,
+                                        int32_t parts, int64_t seed, uint64_t graph_key,
+                                        gs_error *err);
+
+/* Counting-allocator bytes gs_store_write_ordered_stream holds at most for the store info
+ * describes: an upper bound (the largest degree from the header's statistics). */
+int64_t gs_store_write_ordered_stream_bytes(const gs_store_info *info, int32_t parts);
+
+/* A store opened for reading its sections in pieces (the header checked; sections not), for
+ * work that streams a graph too large to load. */
+typedef struct gs_store_file gs_store_file;
+
+gs_status gs_store_file_open(gs_store_file **out, const char *path, gs_error *err);
+void gs_store_file_close(gs_store_file **f);
+const gs_store_info *gs_store_file_info(const gs_store_file *f);
+const char *gs_store_file_path(const gs_store_file *f);
+/* Counting-allocator bytes an open gs_store_file holds. */
+int64_t gs_store_file_bytes(void);
+
+/* Reads bytes [offset, offset + bytes) of section s into dst. Errors: GS_ERR_RANGE outside
+ * the section, GS_ERR_IO, GS_ERR_PARSE (the file ends early). */
+gs_status gs_store_file_read(const gs_store_file *f, gs_store_section s, uint64_t offset,
+                             void *dst, size_t bytes, gs_error *err);
+
+/* Streams section s through buf (cap bytes) and checks its CRC: GS_ERR_PARSE when it fails. */
+gs_status gs_store_file_check(const gs_store_file *f, gs_store_section s, void *buf, size_t cap,
+                              gs_error *err);
+
 /* A partition-ordered store opened for reading part by part: Cluster-GCN's store-backed
  * batches read only their parts' rows, features and labels (each part a contiguous range of
  * every section) into the caller's bounded buffers, so that neither the graph nor its

@@ -1,9 +1,12 @@
 /* Cluster-GCN batches and their training loop (cluster.h). */
 #include "gnn/cluster.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/mem.h"
 #include "core/progress.h"
@@ -18,7 +21,7 @@
 
 gs_cluster_options gs_cluster_options_default(void) {
   gs_cluster_options o = {.clusters_per_batch = 1, .diag_lambda = 0.0, .norm = GS_NORM_SYM,
-                          .eval_full = false};
+                          .eval_full = false, .eval_spill = false};
   return o;
 }
 
@@ -510,6 +513,11 @@ int64_t gs_cluster_full_eval_bytes(int64_t graph_nodes, const gs_model_layout *L
   return 4 * graph_nodes + 2 * 4 * graph_nodes * widest_output(L);
 }
 
+int64_t gs_cluster_full_eval_spill_bytes(int64_t graph_nodes, int64_t chunk_nodes,
+                                         const gs_model_layout *L) {
+  return 4 * graph_nodes + 4 * (graph_nodes + chunk_nodes) * widest_output(L);
+}
+
 gs_status gs_cluster_full_eval_check(const gs_model_layout *L, gs_norm norm, gs_error *err) {
   bool plain = L->config.family == GS_MODEL_GCN && norm == GS_NORM_SYM;
   for (int32_t l = 0; l < L->depth && plain; l++)
@@ -609,8 +617,8 @@ static gs_status read_part(gs_cluster *c, int32_t p, bool labels, bool features,
     }                                                                              \
   } while (0)
 
-/* Z rows of part v (out wide) = dinv ⊙ ((1 + λ)·T[v] + Σ_{u ∈ N(v)} T[u]) + b, T pre-scaled by
- * dinv: D^-1/2 (A + I) D^-1/2 with the diagonal enhanced, rows of the whole graph. ReLU on
+/* Z rows of part v (out wide; Z is the part's first row) = dinv ⊙ ((1 + λ)·T[v] +
+ * Σ_{u ∈ N(v)} T[u]) + b, T pre-scaled by dinv: D^-1/2 (A + I) D^-1/2 with the diagonal enhanced, rows of the whole graph. ReLU on
  * hidden layers. Row-parallel; each element summed in its neighbours' order, in register
  * blocks of 32, 16 and 8 columns and one of the 1 to 7 left (the same sums either way). */
 static void aggregate_rows(float *Z, const float *T, const part_view *v, const float *dinv,
@@ -622,7 +630,7 @@ static void aggregate_rows(float *Z, const float *T, const part_view *v, const f
 #pragma omp parallel for schedule(static)
   for (int64_t r = 0; r < v->len; r++) {
     const int64_t i = v->v0 + r, e0 = v->rowptr[r] - base, e1 = v->rowptr[r + 1] - base;
-    float *z = Z + i * out;
+    float *z = Z + r * out;
     const float *ti = T + i * out;
     const float d = dinv[i];
     int64_t c0 = 0;
@@ -649,16 +657,39 @@ static void aggregate_rows(float *Z, const float *T, const part_view *v, const f
   GS_KERNEL_END(GS_FLOPS_AGGREGATE, 2 * (v->rowptr[v->len] - v->rowptr[0] + v->len) * out);
 }
 
+/* The spill file's rows [v0, v0 + len) of width w: written or read back with pwrite / pread. */
+static gs_status spill_io(int fd, bool write, float *rows, int64_t v0, int64_t len, int64_t w,
+                          gs_error *err) {
+  char *p = (char *)rows;
+  size_t left = (size_t)(len * w) * sizeof(float);
+  off_t at = (off_t)(v0 * w) * (off_t)sizeof(float);
+  while (left > 0) {
+    const ssize_t got = write ? pwrite(fd, p, left, at) : pread(fd, p, left, at);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0)
+      return gs_error_set(err, GS_ERR_IO, "whole-graph evaluation's temporary file: %s failed: %s",
+                          write ? "write" : "read", got < 0 ? strerror(errno) : "short read");
+    p += got;
+    left -= (size_t)got;
+    at += got;
+  }
+  return GS_OK;
+}
+
 /* Evaluation of m over the whole graph, layer by layer, each layer's rows part by part (a
  * plain GCN: gs_cluster_full_eval_check): T = dinv ⊙ (H·W) for every node into t, then each
  * part's rows aggregated from T over all their links into h; the last layer's rows are the
- * logits, scored part by part. buf: [n] dinv (filled on the first call), then t and h, n x
- * the widest output each. The seconds spent reading parts are added to *build. */
-static gs_status evaluate_full(gs_cluster *c, gs_model *m, float *buf, bool *have_dinv,
-                               double *val_loss, double acc[3], double *build, gs_error *err) {
+ * logits, scored part by part. buf: [n] dinv (filled on the first call), then t (n x the
+ * widest output) and h: n rows of it, or with spill_fd >= 0 a chunk of cap.nodes rows, each
+ * part's output written to the file and read back by the next layer (the same arithmetic in
+ * the same order). The seconds spent reading parts (and the file) are added to *build. */
+static gs_status evaluate_full(gs_cluster *c, gs_model *m, float *buf, int spill_fd,
+                               bool *have_dinv, double *val_loss, double acc[3], double *build,
+                               gs_error *err) {
   const gs_model_layout *L = gs_model_layout_of(m);
   const int32_t P = c->cap.parts;
   const int64_t n = c->part_start[P], classes = L->shape.classes, w = widest_output(L);
+  const bool spill = spill_fd >= 0;
   float *dinv = buf, *t = buf + n, *h = t + n * w;
   const float *params = gs_model_params(m);
   const float self = (float)(1.0 + c->opts.diag_lambda);
@@ -693,7 +724,15 @@ static gs_status evaluate_full(gs_cluster *c, gs_model *m, float *buf, bool *hav
         else
           gs_dense_matmul(tp, v.x.dense, W, len, d->out, d->in, false, false, false);
       } else {
-        gs_dense_matmul(tp, h + v0 * d->in, W, len, d->out, d->in, false, false, false);
+        const float *hp = h + v0 * d->in;
+        if (spill) {
+          const double t0 = gs_clock_seconds();
+          st = spill_io(spill_fd, false, h, v0, len, d->in, err);
+          *build += gs_clock_seconds() - t0;
+          if (st != GS_OK) return st;
+          hp = h;
+        }
+        gs_dense_matmul(tp, hp, W, len, d->out, d->in, false, false, false);
       }
       for (int64_t r = 0; r < len; r++)
         for (int64_t j = 0; j < d->out; j++) tp[r * d->out + j] *= dinv[v0 + r];
@@ -704,14 +743,23 @@ static gs_status evaluate_full(gs_cluster *c, gs_model *m, float *buf, bool *hav
       st = read_part(c, p, last, false, &v, err);
       *build += gs_clock_seconds() - t0;
       if (st != GS_OK) return st;
-      aggregate_rows(h, t, &v, dinv, b, d->out, self, !last);
-      if (!last) continue;
+      float *hp = spill ? h : h + v.v0 * d->out;
+      aggregate_rows(hp, t, &v, dinv, b, d->out, self, !last);
+      if (!last) {
+        if (spill) {
+          const double t1 = gs_clock_seconds();
+          st = spill_io(spill_fd, true, hp, v.v0, v.len, d->out, err);
+          *build += gs_clock_seconds() - t1;
+          if (st != GS_OK) return st;
+        }
+        continue;
+      }
       int64_t count[3] = {0, 0, 0};
       for (int64_t r = 0; r < v.len; r++) {
         const int s = c->marker[v.v0 + r];
         if (s) c->idx[s - 1][count[s - 1]++] = r;
       }
-      const float *logits = h + v.v0 * classes;
+      const float *logits = hp;
       if (count[1] > 0)
         loss_sum += gs_softmax_xent(NULL, logits, v.labels, c->idx[1], count[1], v.len, classes) *
                     (double)count[1];
@@ -728,12 +776,27 @@ static gs_status evaluate_full(gs_cluster *c, gs_model *m, float *buf, bool *hav
   return GS_OK;
 }
 
+/* An unlinked temporary file for the spilled layers (gone when closed, or when the process
+ * dies), in $TMPDIR or /tmp. */
+static gs_status spill_open(int *fd, gs_error *err) {
+  const char *dir = getenv("TMPDIR");
+  char path[4096];
+  snprintf(path, sizeof path, "%s/gnnscale-eval.tmp.XXXXXX", dir && *dir ? dir : "/tmp");
+  *fd = mkstemp(path);
+  if (*fd < 0)
+    return gs_error_set(err, GS_ERR_IO, "%s: cannot create the whole-graph evaluation's temporary "
+                        "file: %s", path, strerror(errno));
+  unlink(path);
+  return GS_OK;
+}
+
 gs_status gs_cluster_train(gs_train_result *result, gs_model *m, gs_cluster *c,
                            const gs_train_options *opts, gs_error *err) {
   gs_status st = GS_OK;
   gs__epochs e;
   memset(&e, 0, sizeof e);
   float *eval_buf = NULL;
+  int spill_fd = -1;
   bool have_dinv = false;
   const gs_model_layout *L = gs_model_layout_of(m);
   const int64_t classes = L->shape.classes;
@@ -749,7 +812,10 @@ gs_status gs_cluster_train(gs_train_result *result, gs_model *m, gs_cluster *c,
   GS_TRY(gs__epochs_open(&e, opts, true, err));
   if (c->opts.eval_full) {
     GS_TRY(gs_cluster_full_eval_check(L, c->opts.norm, err));
-    const int64_t bytes = gs_cluster_full_eval_bytes(c->part_start[P], L);
+    const int64_t bytes =
+        c->opts.eval_spill ? gs_cluster_full_eval_spill_bytes(c->part_start[P], c->cap.nodes, L)
+                           : gs_cluster_full_eval_bytes(c->part_start[P], L);
+    if (c->opts.eval_spill) GS_TRY(spill_open(&spill_fd, err));
     eval_buf = gs_mem_alloc((size_t)bytes, "cluster-eval");
     if (!eval_buf) {
       st = gs_error_set(err, GS_ERR_NOMEM,
@@ -807,7 +873,7 @@ gs_status gs_cluster_train(gs_train_result *result, gs_model *m, gs_cluster *c,
     const double t1 = gs_clock_seconds();
     double val_loss = 0.0, acc[3];
     if (eval_buf)
-      GS_TRY(evaluate_full(c, m, eval_buf, &have_dinv, &val_loss, acc, &build, err));
+      GS_TRY(evaluate_full(c, m, eval_buf, spill_fd, &have_dinv, &val_loss, acc, &build, err));
     else
       GS_TRY(evaluate(c, m, step, &val_loss, acc, &build, err));
     const double t2 = gs_clock_seconds();
@@ -825,5 +891,6 @@ gs_status gs_cluster_train(gs_train_result *result, gs_model *m, gs_cluster *c,
 fail:
   gs__epochs_free(&e);
   gs_mem_free(eval_buf);
+  if (spill_fd >= 0) close(spill_fd);
   return st;
 }

@@ -27,12 +27,24 @@
 #include "gnn/train.h"
 #include "sparse/graph.h"
 
+/* How a Cluster-GCN run evaluates (the options eval_full and eval_spill), for pricing. */
+typedef enum {
+  GS_CLUSTER_EVAL_BATCHES = 0, /* in batches of Q parts */
+  GS_CLUSTER_EVAL_FULL = 1,    /* over the whole graph, two layers resident */
+  GS_CLUSTER_EVAL_SPILL = 2    /* over the whole graph, one layer resident, one on disk */
+} gs_cluster_eval;
+
 typedef struct {
   int32_t clusters_per_batch; /* Q, in [1, P] (default 1) */
   double diag_lambda;         /* diagonal enhancement λ: Â + λ·diag(Â) (default 0: none) */
   gs_norm norm;               /* per-batch normalisation (default GS_NORM_SYM) */
   bool eval_full;             /* evaluate over the whole graph, exactly (default false: in
                                  batches of Q parts; see the file comment) */
+  bool eval_spill;            /* with eval_full: one layer of n x width resident, each layer's
+                                 output written part by part to an unlinked temporary file
+                                 (in $TMPDIR, else /tmp) and read back part by part by the next
+                                 layer: the same figures bit for bit in about half the memory
+                                 (gs_cluster_full_eval_spill_bytes) (default false) */
 } gs_cluster_options;
 
 gs_cluster_options gs_cluster_options_default(void);
@@ -79,6 +91,12 @@ int64_t gs_cluster_store_state_bytes(const gs_cluster_capacity *cap, int64_t f,
  * graph_nodes nodes, allocated by gs_cluster_train before its first epoch: D^-1/2 (4 per
  * node) and two layers' rows at the widest layer output (H·W and the layer's output). */
 int64_t gs_cluster_full_eval_bytes(int64_t graph_nodes, const gs_model_layout *L);
+
+/* The same with eval_spill: D^-1/2, one layer's rows at the widest output (H·W) and a chunk
+ * of chunk_nodes rows (the batch capacity: a part's rows, read back or aggregated). Disk: the
+ * temporary file holds 4·graph_nodes·(widest hidden output) bytes. */
+int64_t gs_cluster_full_eval_spill_bytes(int64_t graph_nodes, int64_t chunk_nodes,
+                                         const gs_model_layout *L);
 
 /* GS_OK when the whole-graph evaluation covers model L with normalisation norm (plain GCN
  * layers, symmetric normalisation), else GS_ERR_INVALID saying so. */

@@ -10,7 +10,8 @@
 
 gs_status gs_cluster_cost_estimate(gs_cluster_cost *out, const gs_model_config *cfg,
                                    const gs_store_info *info, const gs_cluster_capacity *cap,
-                                   gs_norm norm, bool eval_full, int32_t epochs, gs_error *err) {
+                                   gs_norm norm, gs_cluster_eval eval, int32_t epochs,
+                                   gs_error *err) {
   gs_store_info ordered = *info;
   ordered.parts = cap->parts; /* the reader holds the part boundaries of the ordered store */
   const bool sparse = info->feature_kind == GS_FEATURES_SPARSE;
@@ -25,7 +26,10 @@ gs_status gs_cluster_cost_estimate(gs_cluster_cost *out, const gs_model_config *
   c.state_bytes = gs_cluster_store_state_bytes(cap, info->file_features, sparse, norm);
   c.model_bytes = L.total_bytes + gs_model_object_bytes();
   c.log_bytes = (4 + GS_FLOPS_CATEGORIES) * 8 * (int64_t)epochs; /* gs_cluster_train's logs */
-  c.eval_bytes = eval_full ? gs_cluster_full_eval_bytes(info->graph.nodes, &L) : 0;
+  c.eval_bytes = eval == GS_CLUSTER_EVAL_SPILL
+                     ? gs_cluster_full_eval_spill_bytes(info->graph.nodes, cap->nodes, &L)
+                 : eval == GS_CLUSTER_EVAL_FULL ? gs_cluster_full_eval_bytes(info->graph.nodes, &L)
+                                                : 0;
   c.peak_bytes = c.dataset_bytes + c.state_bytes + c.model_bytes + c.log_bytes + c.eval_bytes;
   /* Opening the store streams it through a buffer freed before the batches are allocated:
    * the peak is the larger of the two moments. */
@@ -206,6 +210,22 @@ gs_status gs_cluster_cost_time_eval_full(gs_cluster_time *t, int32_t depth, int6
   e->label_rows += reads.label_rows;
   e->feature_rows += reads.feature_rows;
   e->feature_nnz += reads.feature_nnz;
+  t->seconds_per_epoch = t->seconds_train + t->seconds_eval;
+  return GS_OK;
+}
+
+gs_status gs_cluster_cost_time_eval_spill(gs_cluster_time *t, int32_t depth, int64_t width,
+                                          int64_t nodes, const gs_profile *profile, gs_error *err) {
+  if (!t || !profile)
+    return gs_error_set(err, GS_ERR_INVALID, "whole-graph evaluation time: no profile");
+  /* each hidden layer's rows written to the file and read back: copies through the page cache
+   * at the builder's copy rate, as its pread copies */
+  gs_build_bytes spill = {0.0, 0.0, 0.0};
+  spill.copied = 2.0 * 4.0 * (double)nodes * (double)width * (double)(depth > 1 ? depth - 1 : 0);
+  const double seconds = gs_build_work_seconds(&spill, profile);
+  t->eval_read_bytes.copied += spill.copied;
+  t->seconds_eval += seconds;
+  t->seconds_build_epoch += seconds;
   t->seconds_per_epoch = t->seconds_train + t->seconds_eval;
   return GS_OK;
 }

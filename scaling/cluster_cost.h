@@ -25,8 +25,8 @@ typedef struct {
                             (gs_cluster_store_state_bytes) */
   int64_t model_bytes;   /* the layout at the batch capacity, and the model object */
   int64_t log_bytes;     /* the trainer's per-epoch log */
-  int64_t eval_bytes;    /* the whole-graph evaluation's layers (gs_cluster_full_eval_bytes),
-                            0 for batched evaluation */
+  int64_t eval_bytes;    /* the whole-graph evaluation's layers (gs_cluster_full_eval_bytes,
+                            or gs_cluster_full_eval_spill_bytes), 0 for batched evaluation */
   int64_t peak_bytes;    /* their sum (nothing is freed before training ends), or the reader's
                             peak while opening when larger */
 } gs_cluster_cost;
@@ -34,11 +34,11 @@ typedef struct {
 /* Prices a Cluster-GCN run of model cfg (depth, width; dropout, residual, norm and order as
  * given) on the store described by info (the partition-ordered store, or the dataset's store
  * with parts and seed to come: its sections then gain the original ids and part boundaries),
- * at capacity cap, for `epochs` epochs, evaluated in batches or (eval_full) over the whole
- * graph. Errors: those of gs_model_layout_make. */
+ * at capacity cap, for `epochs` epochs, evaluated as eval says (in batches, or over the
+ * whole graph with two layers resident or one spilled). Errors: those of gs_model_layout_make. */
 gs_status gs_cluster_cost_estimate(gs_cluster_cost *out, const gs_model_config *cfg,
                                    const gs_store_info *info, const gs_cluster_capacity *cap,
-                                   gs_norm norm, bool eval_full, int32_t epochs,
+                                   gs_norm norm, gs_cluster_eval eval, int32_t epochs,
                                    gs_error *err);
 
 /* The worst batch of q of `parts` parts before METIS has run, for planning: each part at most
@@ -109,5 +109,12 @@ gs_status gs_cluster_cost_time_eval_full(gs_cluster_time *t, int32_t depth, int6
                                          const gs_cost_options *opts, const gs_store_info *info,
                                          gs_norm norm, gs_featprep prep,
                                          const gs_profile *profile, gs_error *err);
+
+/* Adds to t (priced by gs_cluster_cost_time_eval_full) the spill of the evaluation's option
+ * eval_spill: each hidden layer's nodes x width floats written to the temporary file and read
+ * back, part by part (page cache: a copy each way), at the builder's copy rate
+ * (gs_build_work_seconds). Errors: GS_ERR_INVALID (no profile). */
+gs_status gs_cluster_cost_time_eval_spill(gs_cluster_time *t, int32_t depth, int64_t width,
+                                          int64_t nodes, const gs_profile *profile, gs_error *err);
 
 #endif

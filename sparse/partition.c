@@ -14,25 +14,17 @@
 
 _Static_assert(IDXTYPEWIDTH == 32, "gnnscale expects Debian's METIS with 32-bit idx_t");
 
-/* Peak resident bytes (VmHWM of /proc/self/status), or -1. */
-static int64_t peak_rss_now(void) {
-  FILE *f = fopen("/proc/self/status", "r");
-  if (!f) return -1;
-  char line[256];
-  long long kb = -1;
-  while (fgets(line, sizeof line, f))
-    if (sscanf(line, "VmHWM: %lld kB", &kb) == 1) break;
-  fclose(f);
-  return kb < 0 ? -1 : (int64_t)kb * 1024;
-}
-
-/* Resets VmHWM to the current resident size (Linux >= 4.0); false when not allowed. */
-static bool reset_peak_rss(void) {
-  FILE *f = fopen("/proc/self/clear_refs", "w");
-  if (!f) return false;
-  bool ok = fputs("5", f) >= 0;
-  return fclose(f) == 0 && ok;
-}
+/* METIS's own memory: the rise of peak RSS during METIS_PartGraphKway (8 parts, 1 thread) on
+ * generated graphs of 200k nodes (the whole 8M entries and samples of 4.65M and 2.48M), 1M
+ * nodes (samples of 4.34M and 8.32M) and 5M nodes (samples of 21.4M and 26.6M entries),
+ * fitted by least squares: 31.12 bytes per node and 58.11 per entry, within -4.5% .. +14.8%
+ * of the seven (bench/RESULTS.md §7b.3). Priced 10% above the fit: at 5M nodes the cost per
+ * entry still rises with the entries (62 to 67 bytes between the two samples), and a budget
+ * sized by the price must hold. */
+#define METIS_BYTES_PER_NODE (1.10 * 31.12)
+#define METIS_BYTES_PER_ENTRY (1.10 * 58.11)
+#define METIS_BYTES_PER_PART 0.0
+#define METIS_BYTES_FIXED 0.0
 
 gs_status gs_partition_measure(gs_partition_report *report, const int32_t *part, int64_t n,
                                const int64_t *rowptr, const uint32_t *col, int32_t parts,
@@ -123,9 +115,11 @@ gs_status gs_partition_kway(int32_t *part, gs_partition_report *report, int64_t 
                       (long long)(n - m));
     goto fail;
   }
-  xadj = gs_mem_alloc((size_t)(m + 1) * sizeof *xadj, "partition");
+  /* Sized for n rather than m so that what is held follows from the counts alone
+   * (gs_partition_kway_bytes). */
+  xadj = gs_mem_alloc((size_t)(n + 1) * sizeof *xadj, "partition");
   adjncy = gs_mem_alloc((size_t)entries * sizeof *adjncy, "partition");
-  sub_part = gs_mem_alloc((size_t)m * sizeof *sub_part, "partition");
+  sub_part = gs_mem_alloc((size_t)n * sizeof *sub_part, "partition");
   if (!xadj || !adjncy || !sub_part) goto nomem;
   xadj[0] = 0;
   for (int64_t i = 0, k = 0; i < n; i++) {
@@ -139,14 +133,14 @@ gs_status gs_partition_kway(int32_t *part, gs_partition_report *report, int64_t 
   options[METIS_OPTION_NUMBERING] = 0;
   options[METIS_OPTION_SEED] = (idx_t)(seed % (uint64_t)INT32_MAX);
   idx_t nvtxs = m, ncon = 1, nparts = parts, objval = 0;
-  const bool measured = reset_peak_rss();
+  const bool measured = gs_mem_reset_peak_rss();
   const int64_t rss_before = gs_mem_current_rss();
   const double t0 = gs_clock_seconds();
   // part = METIS k-way partition of (xadj, adjncy), minimising the edge cut
   int rc = METIS_PartGraphKway(&nvtxs, &ncon, xadj, adjncy, NULL, NULL, NULL, &nparts, NULL,
                                NULL, options, &objval, sub_part);
   const double seconds = gs_clock_seconds() - t0;
-  const int64_t hwm = peak_rss_now();
+  const int64_t hwm = gs_mem_phase_peak_rss();
   if (rc != METIS_OK) {
     st = gs_error_set(err, rc == METIS_ERROR_MEMORY ? GS_ERR_NOMEM : GS_ERR_METIS,
                       "METIS_PartGraphKway failed with %s (%d) on %d nodes, %lld entries, %d parts",
@@ -188,12 +182,67 @@ fail:
   return st;
 }
 
+int64_t gs_partition_metis_bytes(int64_t nodes, int64_t entries, int32_t parts) {
+  return (int64_t)(METIS_BYTES_PER_NODE * (double)nodes + METIS_BYTES_PER_ENTRY * (double)entries +
+                   METIS_BYTES_PER_PART * (double)parts + METIS_BYTES_FIXED);
+}
+
+int64_t gs_partition_kway_bytes(int64_t n, int64_t entries, int32_t parts) {
+  return 8 * n + 4 * (n + 1) + 4 * entries + 4 * n + 16 * (int64_t)parts;
+}
+
+double gs_partition_sample_expected(const int64_t *hist, double rate, double floor) {
+  double kept = (double)hist[0]; /* degree 0 has no entries; kept whole for safety */
+  for (int64_t d = 1; d < GS_PARTITION_DEGREE_BINS; d++) {
+    if (!hist[d]) continue;
+    double p = floor / (double)d;
+    if (p < rate) p = rate;
+    kept += (double)hist[d] * (p < 1.0 ? p : 1.0);
+  }
+  return kept;
+}
+
+gs_status gs_partition_sample_choose(gs_partition_sample *out, const int64_t *hist,
+                                     int64_t max_entries, int64_t nodes, uint64_t seed,
+                                     gs_error *err) {
+  const double target = (double)max_entries;
+  gs_partition_sample s = {.rate = 0.0, .floor = 3.0, .nodes = nodes,
+                           .key = gs_rng_key(seed, gs_rng_stream(GS_RNG_STREAM_SAMPLE, 0, 0))};
+  const double at_one = gs_partition_sample_expected(hist, 0.0, 1.0);
+  if (at_one > target)
+    return gs_error_set(err, GS_ERR_BUDGET,
+                        "METIS can take %lld adjacency entries within the budget, but a sample "
+                        "that keeps about one edge per node needs %.0f",
+                        (long long)max_entries, at_one);
+  /* Bisection on the one parameter left free (monotone in both): 60 halvings. */
+  double lo = 0.0, hi;
+  double *free_param;
+  if (gs_partition_sample_expected(hist, 0.0, 3.0) <= target) {
+    free_param = &s.rate;
+    hi = 1.0;
+  } else {
+    free_param = &s.floor;
+    lo = 1.0;
+    hi = 3.0;
+  }
+  for (int it = 0; it < 60; it++) {
+    *free_param = 0.5 * (lo + hi);
+    if (gs_partition_sample_expected(hist, s.rate, s.floor) <= target)
+      lo = *free_param;
+    else
+      hi = *free_param;
+  }
+  *free_param = lo;
+  *out = s;
+  return GS_OK;
+}
+
 gs_status gs_partition_kway_sampled(int32_t *part, gs_partition_report *report, int64_t n,
                                     const int64_t *rowptr, const uint32_t *col, int32_t parts,
                                     uint64_t seed, int64_t max_entries, double *kept,
                                     gs_error *err) {
   gs_status st = GS_OK;
-  int64_t *srow = NULL;
+  int64_t *srow = NULL, *hist = NULL;
   uint32_t *scol = NULL;
   if (!part || !rowptr || !col || n < 1 || max_entries < 1)
     return gs_error_set(err, GS_ERR_INVALID, "gs_partition_kway_sampled: bad argument");
@@ -201,25 +250,25 @@ gs_status gs_partition_kway_sampled(int32_t *part, gs_partition_report *report, 
   if (kept) *kept = 1.0;
   if (entries <= max_entries)
     return gs_partition_kway(part, report, n, rowptr, col, parts, seed, err);
-  /* Edge {u, v} is kept with probability max(s, k / min(deg u, deg v)) (capped at 1), decided
-   * by a hash of the pair: symmetric, deterministic, and every node keeps about k of its
-   * edges at least, so that low-degree nodes are not cut loose and placed blindly. */
-  const double s = (double)max_entries / (double)entries, k = 3.0;
-  const uint64_t key = gs_rng_key(seed, gs_rng_stream(GS_RNG_STREAM_SAMPLE, 0, 0));
+  hist = gs_mem_calloc(GS_PARTITION_DEGREE_BINS, sizeof *hist, "partition");
   srow = gs_mem_calloc((size_t)n + 1, sizeof *srow, "partition");
-  if (!srow) return gs_error_set(err, GS_ERR_NOMEM, "out of memory for the sampled graph");
+  if (!hist || !srow) {
+    st = gs_error_set(err, GS_ERR_NOMEM, "out of memory for the sampled graph");
+    goto fail;
+  }
+  for (int64_t i = 0; i < n; i++)
+    for (int64_t q = rowptr[i]; q < rowptr[i + 1]; q++)
+      hist[gs_partition_degree_bin(rowptr[i + 1] - rowptr[i],
+                                   rowptr[col[q] + 1] - rowptr[col[q]])]++;
+  gs_partition_sample sample;
+  GS_TRY(gs_partition_sample_choose(&sample, hist, max_entries, n, seed, err));
   for (int pass = 0; pass < 2; pass++) {
     int64_t at = 0;
     for (int64_t i = 0; i < n; i++) {
       const int64_t di = rowptr[i + 1] - rowptr[i];
       for (int64_t q = rowptr[i]; q < rowptr[i + 1]; q++) {
-        const int64_t j = col[q], dj = rowptr[j + 1] - rowptr[j];
-        const int64_t a = i < j ? i : j, b = i < j ? j : i, dmin = di < dj ? di : dj;
-        double p = k / (double)(dmin > 0 ? dmin : 1);
-        if (p < s) p = s;
-        const double u = (double)(gs_rng_at_key(key, (uint64_t)a * (uint64_t)n + (uint64_t)b) >> 11) *
-                         (1.0 / 9007199254740992.0);
-        if (u >= p) continue;
+        const int64_t j = col[q];
+        if (!gs_partition_sample_keeps(&sample, i, j, di, rowptr[j + 1] - rowptr[j])) continue;
         if (pass == 0)
           srow[i + 1]++;
         else
@@ -235,6 +284,8 @@ gs_status gs_partition_kway_sampled(int32_t *part, gs_partition_report *report, 
       }
     }
   }
+  gs_mem_free(hist);
+  hist = NULL;
   gs_partition_report sampled;
   GS_TRY(gs_partition_kway(part, &sampled, n, srow, scol, parts, seed, err));
   if (kept) *kept = (double)srow[n] / (double)entries;
@@ -249,6 +300,7 @@ gs_status gs_partition_kway_sampled(int32_t *part, gs_partition_report *report, 
     report->metis_peak_bytes = sampled.metis_peak_bytes;
   }
 fail:
+  gs_mem_free(hist);
   gs_mem_free(srow);
   gs_mem_free(scol);
   return st;

@@ -5,8 +5,10 @@
 #ifndef GS_PARTITION_H
 #define GS_PARTITION_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+#include "core/rng.h"
 #include "core/status.h"
 
 /* What a partition is, as recomputed from the assignment (gs_partition_measure), plus what
@@ -40,25 +42,79 @@ typedef struct {
  * use full batching"), parts >= n, a graph without edges, or fewer nodes with neighbours than
  * parts; GS_ERR_RANGE for more than GS_PARTITION_MAX_ENTRIES adjacency entries or n above
  * INT32_MAX; GS_ERR_METIS for a METIS failure (its code named); GS_ERR_NOMEM. Memory: the
- * 32-bit copy METIS needs, 4(n+1) + 4·entries bytes under "partition", plus METIS's own
+ * 32-bit copy METIS needs and its bookkeeping, gs_partition_kway_bytes, under "partition", plus METIS's own
  * (malloc, not counted: hence metis_peak_bytes). */
 gs_status gs_partition_kway(int32_t *part, gs_partition_report *report, int64_t n,
                             const int64_t *rowptr, const uint32_t *col, int32_t parts,
                             uint64_t seed, gs_error *err);
 
-/* METIS's memory grows with its input (about 53 bytes per adjacency entry measured: +1.0 GiB
- * for 500,000 nodes and 20M entries), so a graph of more entries than this is partitioned
- * through a sample of its edges (gs_partition_kway_sampled): about 1.7 GiB for METIS. */
+/* METIS's memory grows with its input, so a graph of more entries than this is partitioned
+ * through a sample of its edges (gs_partition_kway_sampled) when no memory budget says
+ * otherwise (gs_partition_metis_bytes prices METIS's own memory for a budget). */
 #define GS_PARTITION_METIS_ENTRIES ((int64_t)32000000)
 
+/* METIS's own memory (malloc'd inside METIS_PartGraphKway, beyond the arrays it is given) for
+ * a graph of `nodes` vertices and `entries` adjacency entries into `parts` parts: a linear fit
+ * a·nodes + b·entries of the rise of peak RSS during the call, measured on generated graphs at
+ * three sizes and several sample rates, with a margin (bench/RESULTS.md §7b.3); the constants
+ * are in partition.c beside what they were fitted on. */
+int64_t gs_partition_metis_bytes(int64_t nodes, int64_t entries, int32_t parts);
+
+/* Counting-allocator bytes gs_partition_kway holds around the METIS call for n nodes,
+ * `entries` adjacency entries and `parts` parts: sub_of 8n, xadj 4(n + 1), adjncy 4·entries,
+ * METIS's output 4n and the part sizes 8·parts (twice: measuring the result). */
+int64_t gs_partition_kway_bytes(int64_t n, int64_t entries, int32_t parts);
+
+/* The symmetric edge sample METIS partitions when the adjacency is over its entry budget:
+ * edge {u, v} is kept with probability min(1, max(rate, floor / min(deg u, deg v))), decided
+ * by a hash of the pair and the seed, so that every node keeps about `floor` of its edges at
+ * least (low-degree nodes are not cut loose and placed blindly) and the decision is the same
+ * from both ends, in memory or streamed from a store. */
+typedef struct {
+  double rate, floor;
+  uint64_t key;  /* of the seed */
+  int64_t nodes; /* the pair's hash index is a·nodes + b */
+} gs_partition_sample;
+
+/* Bins of the histogram of the entries' smaller end degree from which the sample is sized:
+ * bin d counts entries whose smaller end has degree d, the last bin every degree from
+ * GS_PARTITION_DEGREE_BINS - 1 up (priced as that degree: an upper bound on what it keeps). */
+#define GS_PARTITION_DEGREE_BINS 4096
+
+static inline int64_t gs_partition_degree_bin(int64_t di, int64_t dj) {
+  const int64_t d = di < dj ? di : dj;
+  return d < GS_PARTITION_DEGREE_BINS - 1 ? d : GS_PARTITION_DEGREE_BINS - 1;
+}
+
+/* Expected entries the sample (rate, floor) keeps, from the histogram (an upper bound). */
+double gs_partition_sample_expected(const int64_t *hist, double rate, double floor);
+
+/* The sample of at most about max_entries entries (expected, from the histogram): floor 3 and
+ * the largest rate that fits; when floor 3 alone keeps too many, rate 0 and the largest floor
+ * down to 1 that fits. Errors: GS_ERR_BUDGET when even floor 1 (about one edge per node) keeps
+ * more than max_entries, naming both. */
+gs_status gs_partition_sample_choose(gs_partition_sample *out, const int64_t *hist,
+                                     int64_t max_entries, int64_t nodes, uint64_t seed,
+                                     gs_error *err);
+
+/* Whether the sample keeps the entry (i, j) of ends of degree di and dj (symmetric). */
+static inline bool gs_partition_sample_keeps(const gs_partition_sample *s, int64_t i, int64_t j,
+                                             int64_t di, int64_t dj) {
+  const int64_t a = i < j ? i : j, b = i < j ? j : i, dmin = di < dj ? di : dj;
+  double p = s->floor / (double)(dmin > 0 ? dmin : 1);
+  if (p < s->rate) p = s->rate;
+  if (p >= 1.0) return true;
+  const uint64_t z = gs_rng_at_key(s->key, (uint64_t)a * (uint64_t)s->nodes + (uint64_t)b);
+  return (double)(z >> 11) * (1.0 / 9007199254740992.0) < p;
+}
+
 /* As gs_partition_kway, but when the adjacency has more than max_entries entries METIS runs
- * on a symmetric sample of the edges: edge {u, v} kept with probability max(s, 3 / min(deg u,
- * deg v)), s = max_entries / entries, decided by a hash of the pair and the seed (so about
- * max_entries entries, and every node keeps about 3 of its edges at least). The report's
- * cut, sizes and balance are measured on the whole graph; METIS's figures are its run on the
- * sample. *kept (may be NULL) gets the share of entries METIS saw (1 without sampling).
- * Memory: the sample's CSR, 8(n + 1) + 4·kept entries, under "partition", then
- * gs_partition_kway's. Errors: those of gs_partition_kway, GS_ERR_NOMEM. */
+ * on the sample gs_partition_sample_choose sizes for max_entries (about that many entries).
+ * The report's cut, sizes and balance are measured on the whole graph; METIS's figures are its
+ * run on the sample. *kept (may be NULL) gets the share of entries METIS saw (1 without
+ * sampling). Memory: the histogram, then the sample's CSR, 8(n + 1) + 4·kept entries, under
+ * "partition", then gs_partition_kway's. Errors: those of gs_partition_kway and
+ * gs_partition_sample_choose, GS_ERR_NOMEM. */
 gs_status gs_partition_kway_sampled(int32_t *part, gs_partition_report *report, int64_t n,
                                     const int64_t *rowptr, const uint32_t *col, int32_t parts,
                                     uint64_t seed, int64_t max_entries, double *kept,

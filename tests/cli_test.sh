@@ -82,6 +82,11 @@ expect 1 "use full batching" -- "$bin" partition --data "$tmp/cora" --parts 1
 expect 1 "fewer parts than nodes" -- "$bin" partition --data "$tmp/cora" --parts 2708
 expect 0 "computed" -- "$bin" partition --data "$tmp/cora" --parts 4 --seed 2
 expect 0 "reused" -- "$bin" partition --data "$tmp/cora" --parts 4 --seed 2
+# under a memory budget: the predicted peak printed; a budget below the step's need refused
+expect 0 "predicted      peak" -- "$bin" partition --data "$tmp/cora" --parts 4 --seed 5 --mem 1GiB
+expect 1 "needs more than the" -- "$bin" partition --data "$tmp/cora" --parts 4 --seed 6 --mem 1MiB
+expect 2 "--eval prices Cluster-GCN rows" -- "$bin" plan --data "$tmp/cora" --mem 1GiB \
+  --strategy dwr --eval full
 expect 2 "needs --parts P" -- "$bin" train --data "$tmp/cora" --batching cluster
 expect 2 "--batching auto needs --mem" -- "$bin" train --data "$tmp/cora" --batching auto
 expect 2 "need --batching cluster" -- "$bin" train --data "$tmp/cora" --parts 4
@@ -97,6 +102,10 @@ expect 0 "Cluster-GCN P =" -- "$bin" plan --data "$tmp/cora" --mem 2MiB --mem-ba
   --strategy dwr --batching auto --phi-max 0.5
 expect 0 '"clusters_per_batch":' -- "$bin" plan --data "$tmp/cora" --mem 2MiB \
   --mem-basis counted --strategy dwr --batching auto --phi-max 0.5 --json
+# whole-graph evaluation priced: two layers of cora do not fit 2 MiB beside training, one
+# resident and one spilled does; train runs what plan picked
+expect 0 '"eval":"spill"' -- "$bin" plan --data "$tmp/cora" --mem 2MiB --mem-basis counted \
+  --strategy dwr --batching auto --phi-max 0.5 --eval full --no-probe --json
 # plan and train --batching auto choose by one function: the (P, Q) of plan's best row is the
 # one train picks for that phi and budget (the parts, seed 0, are not stored yet: it partitions);
 # the counted basis, since two processes' resident bytes differ by a few hundred KiB

@@ -548,7 +548,8 @@ END_TEST
 
 /* Whole-graph evaluation (eval_full) of a Cluster-GCN model is the full-batch forward pass of
  * the same weights on the whole graph: the same validation loss and accuracies; and its
- * buffers are priced exactly. Deep stacks are refused with their reason. */
+ * buffers are priced exactly, with two layers resident or one spilled to disk (the same
+ * figures bit for bit). Deep stacks are refused with their reason. */
 START_TEST(test_cluster_full_eval_is_the_full_batch_forward) {
   gs_test_make_tmp();
   gs_error err;
@@ -595,6 +596,35 @@ START_TEST(test_cluster_full_eval_is_the_full_batch_forward) {
   const int64_t eval_bytes = gs_cluster_full_eval_bytes(n, gs_model_layout_of(m));
   ck_assert_int_eq(eval_bytes, 4 * n + 2 * 4 * n * 16);
   ck_assert_int_eq(grew, (4 + GS_FLOPS_CATEGORIES) * 8 * t.epochs + eval_bytes);
+  /* One layer resident, the other spilled to disk part by part: the same figures bit for bit,
+   * in the smaller buffers it is priced at (the cost model's too). */
+  gs_cluster *cs = NULL;
+  gs_model *ms = NULL;
+  co.eval_spill = true;
+  GS_ASSERT_OK(gs_cluster_new(&cs, ds, &cap, &co, &err), err);
+  GS_ASSERT_OK(gs_model_new_capacity(&ms, &cfg, &shape, &err), err);
+  gs_train_result rs;
+  const int64_t base_s = gs_mem_current();
+  gs_mem_reset_peak();
+  GS_ASSERT_OK(gs_cluster_train(&rs, ms, cs, &t, &err), err);
+  const int64_t grew_s = gs_mem_peak() - base_s;
+  ck_assert(rs.best_val_loss == r.best_val_loss);
+  ck_assert(rs.best_val_acc == r.best_val_acc);
+  ck_assert(rs.test_acc == r.test_acc);
+  ck_assert_int_eq(rs.best_epoch, r.best_epoch);
+  const int64_t spill_bytes = gs_cluster_full_eval_spill_bytes(n, cap.nodes, gs_model_layout_of(ms));
+  ck_assert_int_eq(spill_bytes, 4 * n + 4 * (n + cap.nodes) * 16);
+  ck_assert_int_lt(spill_bytes, eval_bytes);
+  ck_assert_int_eq(grew_s, (4 + GS_FLOPS_CATEGORIES) * 8 * t.epochs + spill_bytes);
+  gs_cluster_cost pc;
+  GS_ASSERT_OK(gs_cluster_cost_estimate(&pc, &cfg, &info, &cap, GS_NORM_SYM, GS_CLUSTER_EVAL_SPILL,
+                                        t.epochs, &err), err);
+  ck_assert_int_eq(pc.eval_bytes, spill_bytes);
+  GS_ASSERT_OK(gs_cluster_cost_estimate(&pc, &cfg, &info, &cap, GS_NORM_SYM, GS_CLUSTER_EVAL_FULL,
+                                        t.epochs, &err), err);
+  ck_assert_int_eq(pc.eval_bytes, eval_bytes);
+  gs_model_free(&ms);
+  gs_cluster_free(&cs);
   /* A residual, normalised stack is not a plain GCN: refused, saying why. */
   gs_model_config deep = cfg;
   deep.depth = 4;

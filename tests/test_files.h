@@ -57,6 +57,22 @@ static inline const char *gs_test_read_plain(const char *path) {
   return buf;
 }
 
+/* The whole file at path, malloc'd (free it); *len gets its size. */
+static inline char *gs_test_read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  ck_assert_ptr_nonnull(f);
+  ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+  const long size = ftell(f);
+  ck_assert_int_ge(size, 0);
+  rewind(f);
+  char *buf = malloc((size_t)size + 1);
+  ck_assert_ptr_nonnull(buf);
+  ck_assert_int_eq(fread(buf, 1, (size_t)size, f), (size_t)size);
+  fclose(f);
+  *len = (size_t)size;
+  return buf;
+}
+
 /* Writes text gzip-compressed as the file rel. */
 static inline void gs_test_write_gz(const char *rel, const char *text) {
   gzFile g = gzopen(gs_test_path(rel), "wb9");

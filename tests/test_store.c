@@ -14,6 +14,7 @@
 #include "datasets/colrank.h"
 #include "datasets/dataset.h"
 #include "datasets/store.h"
+#include "datasets/store_partition.h"
 #include "sparse/graph.h"
 #include "sparse/partition.h"
 #include "tests/test_files.h"
@@ -282,6 +283,22 @@ START_TEST(test_store_parts_and_ordered_store) {
 
   const char *op = gs_test_path("ordered.store");
   GS_ASSERT_OK(gs_store_write_ordered(op, ds, part, 6, 3, info.graph_key, &err), err);
+  /* Written streamed from the file, without the loaded store: the same bytes, in at most the
+   * bytes it is priced at. */
+  const char *op2 = gs_test_path("ordered2.store");
+  gs_mem_reset_peak();
+  const int64_t base = gs_mem_current();
+  char src[4096];
+  snprintf(src, sizeof src, "%s", gs_test_path("cora.store"));
+  GS_ASSERT_OK(gs_store_write_ordered_stream(op2, src, part, 6, 3, info.graph_key, &err), err);
+  ck_assert_int_le(gs_mem_peak() - base, gs_store_write_ordered_stream_bytes(&info, 6));
+  ck_assert_int_eq(gs_mem_current(), base);
+  size_t len1 = 0, len2 = 0;
+  char *b1 = gs_test_read_file(op, &len1), *b2 = gs_test_read_file(op2, &len2);
+  ck_assert_int_eq(len1, len2);
+  ck_assert_mem_eq(b1, b2, len1);
+  free(b1);
+  free(b2);
   GS_ASSERT_OK(gs_store_load(&ord, op, &err), err);
   ck_assert_int_eq(ord->parts, 6);
   ck_assert_int_eq(ord->part_start[6], n);
@@ -321,6 +338,76 @@ START_TEST(test_store_parts_and_ordered_store) {
 }
 END_TEST
 
+/* METIS on the store streamed from its file gives the parts it gives on the loaded store, whole
+ * or sampled, with the cut measured on the whole graph, in exactly the counted bytes
+ * gs_store_partition_cost_of prices; a memory budget gives the largest entry budget that fits,
+ * and one too small for a sample of an edge per node is refused. */
+START_TEST(test_store_partition_streamed) {
+  gs_test_make_tmp();
+  const char *path = gs_test_path("cora.store");
+  gs_dataset *text = NULL, *ds = NULL;
+  gs_graph *g = NULL;
+  gs_error err;
+  write_cora_store(&text, &g, path);
+  GS_ASSERT_OK(gs_store_load(&ds, path, &err), err);
+  gs_store_info info;
+  GS_ASSERT_OK(gs_store_read_info(&info, path, &err), err);
+  const int64_t n = ds->num_nodes, E = info.graph.symmetric_entries;
+  int32_t *want = malloc((size_t)n * sizeof *want), *got = NULL;
+  gs_partition_report r, rw;
+  double kept = 0.0;
+  for (int sampled = 0; sampled < 2; sampled++) {
+    const int64_t budget = sampled ? E / 2 : E;
+    GS_ASSERT_OK(gs_partition_kway_sampled(want, &rw, n, ds->adj_rowptr, ds->adj_col, 6, 3, budget,
+                                           NULL, &err), err);
+    gs_mem_reset_peak();
+    const int64_t base = gs_mem_current();
+    GS_ASSERT_OK(gs_store_partition(&got, &r, &kept, path, 6, 3, budget, &err), err);
+    const int64_t peak = gs_mem_peak() - base;
+    ck_assert_mem_eq(got, want, (size_t)n * sizeof *got);
+    ck_assert_int_eq(r.edge_cut, rw.edge_cut);
+    ck_assert_int_eq(r.edges, rw.edges);
+    ck_assert_int_eq(r.largest_part, rw.largest_part);
+    ck_assert_int_eq(r.metis_edge_cut, rw.metis_edge_cut);
+    ck_assert(sampled ? kept < 0.55 && kept > 0.3 : kept == 1.0);
+    /* the partition's phases priced at the entries METIS really saw */
+    gs_store_partition_cost c;
+    gs_store_partition_cost_of(&c, &info, 6, sampled ? (int64_t)(kept * (double)E + 0.5) : E);
+    int64_t priced = c.sample_bytes;
+    if (c.metis_counted_bytes > priced) priced = c.metis_counted_bytes;
+    if (sampled && c.measure_bytes > priced) priced = c.measure_bytes;
+    ck_assert_int_eq(peak, priced); /* the assignment is in every phase */
+    ck_assert_int_eq(gs_mem_current() - base, (int64_t)sizeof(int32_t) * n); /* the result */
+    gs_mem_free(got);
+    got = NULL;
+  }
+  /* A budget in bytes: the largest entry budget whose priced peak fits (on cora the ordered
+   * store's buffers outweigh METIS: counts of a larger graph, where METIS is the peak). */
+  gs_store_info big = info;
+  big.graph.nodes = 1000000;
+  big.graph.symmetric_entries = 40000000;
+  const int64_t E2 = big.graph.symmetric_entries;
+  gs_store_partition_cost c;
+  gs_store_partition_cost_of(&c, &big, 6, E2 / 3);
+  const int64_t b = c.peak_bytes;
+  ck_assert_int_eq(b, c.metis_counted_bytes + c.metis_bytes);
+  const int64_t k = gs_store_partition_entries_for(&big, 6, b, false);
+  ck_assert_int_eq(k, E2 / 3);
+  gs_store_partition_cost_of(&c, &big, 6, E2);
+  ck_assert_int_eq(gs_store_partition_entries_for(&big, 6, c.peak_bytes, false), E2);
+  ck_assert_int_eq(gs_store_partition_entries_for(&big, 6, 1000, false), 0);
+  /* Fewer entries than a sample keeping about an edge per node: refused, saying so. */
+  ck_assert_int_eq(gs_store_partition(&got, &r, NULL, path, 6, 3, n / 4, &err), GS_ERR_BUDGET);
+  ck_assert_msg(strstr(err.msg, "one edge per node"), "%s", err.msg);
+  ck_assert_ptr_null(got);
+  free(want);
+  gs_dataset_free(&ds);
+  gs_dataset_free(&text);
+  gs_graph_free(&g);
+  gs_test_clean_tmp();
+}
+END_TEST
+
 Suite *gs_store_suite(void) {
   Suite *s = suite_create("store");
   TCase *t = tcase_create("store");
@@ -330,6 +417,7 @@ Suite *gs_store_suite(void) {
   tcase_add_test(t, test_store_open_builds_loads_rebuilds);
   tcase_add_test(t, test_graph_from_adjacency_rejects_bad_rows);
   tcase_add_test(t, test_store_parts_and_ordered_store);
+  tcase_add_test(t, test_store_partition_streamed);
   suite_add_tcase(s, t);
   return s;
 }
