@@ -236,9 +236,9 @@ static int parse_request(train_request *q, int argc, char **argv) {
     return status;
   }
   if (gs_cli_given(&cli, "parts") || gs_cli_given(&cli, "clusters-per-batch") ||
-      gs_cli_given(&cli, "diag-lambda") || gs_cli_given(&cli, "eval"))
+      gs_cli_given(&cli, "diag-lambda") || (gs_cli_given(&cli, "eval") && q->batching != 2))
     return gs_cli_reject(&cli, "--parts, --clusters-per-batch, --diag-lambda and --eval need "
-                               "--batching cluster");
+                               "--batching cluster (--eval also auto)");
   gs_scaling_rule *rule = &q->rule;
   const bool strategy_given = gs_cli_given(&cli, "strategy");
   /* --resolution alone asks for the explicit rule. */
