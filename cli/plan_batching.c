@@ -38,6 +38,16 @@ gs_status gs_cli_choose_batching(gs_cli_batching *out, const gs_model_config *cf
     out->fits = true;
     return GS_OK;
   }
+  if (eval_full) { /* a model the whole-graph evaluation does not cover is refused here */
+    const gs_cluster_capacity cap = gs_cluster_cost_capacity_estimate(info, 2, 1);
+    const gs_model_shape shape =
+        gs_cluster_shape_of(&cap, info->file_features, info->feature_kind == GS_FEATURES_SPARSE,
+                            info->num_classes, norm);
+    gs_model_layout L;
+    gs_status st = gs_model_layout_make(&L, cfg, &shape, err);
+    if (st == GS_OK) st = gs_cluster_full_eval_check(&L, norm, err);
+    if (st != GS_OK) return st;
+  }
   /* Whole-graph evaluation: two layers resident when they fit, else one spilled to disk. */
   const gs_cluster_eval modes[2] = {eval_full ? GS_CLUSTER_EVAL_FULL : GS_CLUSTER_EVAL_BATCHES,
                                     GS_CLUSTER_EVAL_SPILL};
@@ -109,6 +119,15 @@ int gs_cli_plan_batching(const gs_plan *plan, const gs_plan_options *o, const gs
     cfg.width = r->spec.width;
     st = gs_cli_choose_batching(&b[i], &cfg, info, norm, o->cost.epochs, limit, resident,
                                 allow_full, eval_full, r->cost.peak_bytes, err);
+    if (st == GS_ERR_INVALID && eval_full) { /* a stack the whole-graph evaluation does not
+                                                cover (residual, norm): the row does not fit */
+      if (!json) fprintf(stderr, "gnnscale plan: phi %.2f: %s\n", r->phi, err->msg);
+      gs_error_clear(err);
+      st = GS_OK;
+      memset(&b[i], 0, sizeof b[i]);
+      b[i].full_peak = r->cost.peak_bytes;
+      continue;
+    }
     if (st != GS_OK) goto done;
     /* Cluster-GCN trains every feature column: a model of fewer columns runs full-batch only. */
     if (b[i].cluster && r->spec.features < info->file_features) b[i].fits = false;

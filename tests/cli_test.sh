@@ -108,6 +108,9 @@ expect 0 '"eval":"spill"' -- "$bin" plan --data "$tmp/cora" --mem 2MiB --mem-bas
   --strategy dwr --batching auto --phi-max 0.5 --eval full --no-probe --json
 expect 0 "one layer spilled to disk" -- "$bin" train --data "$tmp/cora" --batching auto --mem 2MiB \
   --mem-basis counted --eval full --epochs 2 --quiet
+# a deep stack is not what the whole-graph evaluation covers: refused before anything runs
+expect 1 "plain GCN" -- "$bin" train --data "$tmp/cora" --batching auto --mem 2MiB \
+  --mem-basis counted --eval full --depth 4 --residual --epochs 2 --quiet
 # plan and train --batching auto choose by one function: the (P, Q) of plan's best row is the
 # one train picks for that phi and budget (the parts, seed 0, are not stored yet: it partitions);
 # the counted basis, since two processes' resident bytes differ by a few hundred KiB
