@@ -359,9 +359,15 @@ class SAGE(torch.nn.Module):
         return h
 
 
+BATCHNORM_EPS = 1e-5  # gnn/dense.h GS_BATCHNORM_EPS
+
+
 class GIN(torch.nn.Module):
-    """GIN: Z = relu(((A + I) H + eps H) W1 + b1) W2 + b2 per layer (MLP hidden = width), eps
-    learnable from 0; ReLU between layers."""
+    """GIN: Z = relu(BN(((A + I) H + eps H) W1)) W2 + b2 per layer (MLP hidden = width), eps
+    learnable from 0; ReLU between layers. BN is BatchNorm inside the MLP (Xu et al. 2019, PyG's
+    GIN) with scale gamma (from 1) and shift b1, normalising each column with the mean and
+    biased variance over all nodes, in training and evaluation alike (no running averages:
+    the batch is the whole graph), as gnnscale's gin (gnn/family.c)."""
 
     def __init__(self, dims, hidden):
         super().__init__()
@@ -371,6 +377,7 @@ class GIN(torch.nn.Module):
         self.w2 = torch.nn.ParameterList([glorot(hidden, o) for _, o in pairs])
         self.b2 = torch.nn.ParameterList([torch.nn.Parameter(torch.zeros(o)) for _, o in pairs])
         self.eps = torch.nn.ParameterList([torch.nn.Parameter(torch.zeros(())) for _ in pairs])
+        self.gamma = torch.nn.ParameterList([torch.nn.Parameter(torch.ones(hidden)) for _ in pairs])
 
     def decayed(self):
         return [self.w1[0], self.w2[0]]
@@ -380,7 +387,9 @@ class GIN(torch.nn.Module):
         last = len(self.w1) - 1
         for layer in range(last + 1):
             t = first_product(h, self.w1[layer], dropout, training, impl)  # linear: aggregate after
-            v = spmm(a_hat, t) + self.eps[layer] * t + self.b1[layer]
+            s = spmm(a_hat, t) + self.eps[layer] * t
+            v = F.batch_norm(s, None, None, self.gamma[layer], self.b1[layer], training=True,
+                             eps=BATCHNORM_EPS)             # batch statistics, always
             h = F.relu(v) @ self.w2[layer] + self.b2[layer]
             if layer < last:
                 h = F.relu(h)

@@ -15,6 +15,10 @@ means the two steps are the same function; the first block that disagrees names 
     /usr/bin/python3 bench/step_compare.py datasets/data/cora --depth 4 --residual --layernorm
     /usr/bin/python3 bench/step_compare.py datasets/data/cora --depth 16 --residual --rezero \
         --identity-map --steps 100
+    /usr/bin/python3 bench/step_compare.py datasets/data/amazon-photo --model gin --steps 200
+
+With --model gin the PyTorch side is the peer's own GIN module (bench/peer_torch.py, plain
+stack), loaded with gnnscale's initial parameters, its dropout replaced by gnnscale's masks.
 """
 
 import argparse
@@ -115,8 +119,15 @@ def forward(layout, params, a_hat, x, epoch, training):
 
 
 def blocks(layout):
-    """(name, offset, shape) of every parameter block, in gnnscale's order."""
+    """(name, offset, shape) of every parameter block, in gnnscale's order; GIN's named as
+    the parameters of peer_torch.GIN."""
     out = []
+    if layout.get("model") == "gin":
+        for l, d in enumerate(layout["layers"]):
+            out += [(f"w1.{l}", d["w"], (d["in"], d["mid"])), (f"w2.{l}", d["w2"], (d["mid"], d["out"])),
+                    (f"b1.{l}", d["b"], (d["mid"],)), (f"b2.{l}", d["b2"], (d["out"],)),
+                    (f"eps.{l}", d["eps"], ()), (f"gamma.{l}", d["bn_gamma"], (d["mid"],))]
+        return out
     for l, d in enumerate(layout["layers"]):
         out.append((f"w{l}", d["w"], (d["in"], d["out"])))
         out.append((f"b{l}", d["b"], (d["out"],)))
@@ -131,6 +142,37 @@ def blocks(layout):
 def unflatten(layout, flat):
     return {name: torch.tensor(flat[off:off + int(np.prod(shape))].reshape(shape))
             for name, off, shape in blocks(layout)}
+
+
+def peer_gin(layout, flat):
+    """peer_torch.GIN with gnnscale's parameters, and a forward that drops out with gnnscale's
+    masks: the peer's dropout functions are replaced, call k of a forward being layer k."""
+    layers = layout["layers"]
+    dims = [layers[0]["in"]] + [d["out"] for d in layers]
+    model = peer_torch.GIN(dims, layout["width"])
+    with torch.no_grad():
+        named = dict(model.named_parameters())
+        for name, value in unflatten(layout, flat).items():
+            named[name].copy_(value)
+    calls = {"epoch": 0, "layer": 0}
+
+    def masked(x, rate, training, impl="torch"):
+        layer = calls["layer"]
+        calls["layer"] += 1
+        if not training or rate == 0:
+            return x
+        if x.layout == torch.strided:
+            m = dropout_mask(layout["seed"], calls["epoch"], layer, x.numel(), rate)
+            return x * torch.from_numpy(m).view_as(x)
+        m = dropout_mask(layout["seed"], calls["epoch"], layer, x._nnz(), rate)
+        return torch.sparse_coo_tensor(x.indices(), x.values() * torch.from_numpy(m), x.shape)
+
+    peer_torch.dense_dropout = peer_torch.sparse_dropout = masked
+
+    def forward(a_hat, x, epoch):
+        calls["epoch"], calls["layer"] = epoch, 0
+        return model(a_hat, x, layout["dropout"], True)
+    return named, forward
 
 
 def rel_diff(a, b):
@@ -152,6 +194,7 @@ def main(argv):
     p.add_argument("dataset")
     p.add_argument("--features", default="auto", help="auto|rownorm|raw|binary (as gnnscale train)")
     p.add_argument("--split", default=None)
+    p.add_argument("--model", choices=["gcn", "gin"], default="gcn")
     p.add_argument("--depth", type=int, default=2)
     p.add_argument("--width", type=int, default=16)
     p.add_argument("--dropout", type=float, default=0.5)
@@ -173,7 +216,8 @@ def main(argv):
         cmd = [args.binary, "--data", args.dataset, "--out", out, "--features", args.features,
                "--depth", str(args.depth), "--width", str(args.width), "--dropout",
                str(args.dropout), "--lr", str(args.lr), "--weight-decay", str(args.weight_decay),
-               "--decay", args.decay, "--seed", str(args.seed), "--steps", str(args.steps)]
+               "--decay", args.decay, "--seed", str(args.seed), "--steps", str(args.steps),
+               "--model", args.model]
         if args.split:
             cmd += ["--split", args.split]
         if args.residual:
@@ -197,25 +241,38 @@ def main(argv):
 
     prep = layout["features"]
     data = peer_torch.load_dataset(args.dataset, layout["split"] or None, prep)
-    a_hat = peer_torch.normalized_adjacency(data["n"], data["src"], data["dst"], "coo")
+    gin = args.model == "gin"
+    a_hat = peer_torch.normalized_adjacency(data["n"], data["src"], data["dst"], "coo",
+                                            "none" if gin else "sym")
     x = peer_torch.features_tensor(data["features"], data["n"], layout["sparse_features"], "coo")
     labels = torch.from_numpy(data["labels"])
     train = torch.from_numpy(data["train"])
 
-    params = {k: torch.nn.Parameter(v) for k, v in unflatten(layout, p0).items()}
-    decayed = ["w0"] if layout["decay"] == "first" else [f"w{l}" for l in range(layout["depth"])]
+    if gin:
+        if args.residual or args.layernorm or args.rezero or args.identity_map:
+            p.error("--model gin compares the plain stack (the peer's GIN)")
+        params, gin_forward = peer_gin(layout, p0)
+        decayed = ["w1.0", "w2.0"] if layout["decay"] == "first" else \
+            [f"w{k}.{l}" for l in range(layout["depth"]) for k in (1, 2)]
+    else:
+        params = {k: torch.nn.Parameter(v) for k, v in unflatten(layout, p0).items()}
+        decayed = ["w0"] if layout["decay"] == "first" else [f"w{l}" for l in range(layout["depth"])]
     wd = layout["weight_decay"]
     opt = torch.optim.Adam([{"params": [params[k] for k in params if k in decayed], "weight_decay": wd},
                             {"params": [params[k] for k in params if k not in decayed], "weight_decay": 0.0}],
                            lr=layout["lr"])
     torch_losses = []
     report = {"dataset": os.path.basename(os.path.normpath(args.dataset)), "features": prep,
+              "model": args.model,
               "depth": args.depth, "residual": args.residual, "layernorm": args.layernorm,
               "rezero": args.rezero, "identity_map": args.identity_map,
               "steps": args.steps}
     for epoch in range(1, args.steps + 1):
         opt.zero_grad()
-        logits = forward(layout, params, a_hat, x, epoch, True)
+        if gin:
+            logits = gin_forward(a_hat, x, epoch)
+        else:
+            logits = forward(layout, params, a_hat, x, epoch, True)
         loss = F.cross_entropy(logits[train], labels[train])
         loss.backward()
         torch_losses.append(loss.item())
@@ -247,7 +304,7 @@ def main(argv):
     if args.json:
         print(json.dumps(report))
         return 0
-    print(f"{report['dataset']} features {prep}, depth {args.depth}, width {args.width}, "
+    print(f"{report['dataset']} {args.model} features {prep}, depth {args.depth}, width {args.width}, "
           f"dropout {args.dropout}, residual {args.residual}, layernorm {args.layernorm}, "
           f"rezero {args.rezero}, identity map {args.identity_map}, seed {args.seed}")
     print(f"step 1 loss: gnnscale {gs_losses[0]:.9f}  torch {torch_losses[0]:.9f}")

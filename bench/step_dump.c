@@ -24,7 +24,7 @@
 
 static void usage(FILE *f) {
   fputs("usage: step_dump --data DIR --out DIR [--split NAME] [--features rownorm|raw|binary|auto]\n"
-        "  [--depth L] [--width H] [--dropout X] [--residual] [--layernorm] [--rezero]\n"
+        "  [--model gcn|gin] [--depth L] [--width H] [--dropout X] [--residual] [--layernorm] [--rezero]\n"
         "  [--identity-map]\n"
         "  [--order auto|transform|aggregate] [--seed S] [--lr X] [--weight-decay X]\n"
         "  [--decay first|all] [--steps N] [--params-in FILE] [--threads T]\n",
@@ -71,23 +71,27 @@ static int write_layout(const char *dir, const gs_model_layout *L, const gs_data
   fprintf(f, "{\"data\":\"%s\",\"split\":\"%s\",\"features\":\"%s\",\"nodes\":%lld,"
              "\"feature_cols\":%lld,\"sparse_features\":%s,\"classes\":%lld,\"params\":%lld,"
              "\"depth\":%d,\"width\":%lld,\"dropout\":%.9g,\"residual_mode\":%s,\"seed\":%llu,"
-             "\"lr\":%.17g,\"weight_decay\":%.17g,\"decay\":\"%s\",\"layers\":[",
+             "\"lr\":%.17g,\"weight_decay\":%.17g,\"decay\":\"%s\",\"model\":\"%s\","
+             "\"layers\":[",
           ds->path, ds->split_name, prep, (long long)L->shape.nodes, (long long)L->shape.features,
           L->shape.sparse_features ? "true" : "false", (long long)L->shape.classes,
           (long long)L->params, (int)L->depth, (long long)c->width, (double)c->dropout,
           L->residual_mode ? "true" : "false", (unsigned long long)c->seed, o->lr,
-          o->weight_decay, o->decay_scope == GS_DECAY_ALL ? "all" : "first");
+          o->weight_decay, o->decay_scope == GS_DECAY_ALL ? "all" : "first",
+          gs_model_family_name(c->family));
   for (int32_t l = 0; l < L->depth; l++) {
     const gs_layer_dims *d = &L->layer[l];
     fprintf(f, "%s{\"in\":%lld,\"out\":%lld,\"w\":%lld,\"b\":%lld,\"gamma\":%lld,\"beta\":%lld,"
                "\"sparse_input\":%s,\"aggregate_first\":%s,\"residual\":%s,\"norm\":%s,"
-               "\"hidden\":%s,\"rezero\":%lld,\"rezero_scale\":%.9g,\"identity_beta\":%.9g}",
+               "\"hidden\":%s,\"rezero\":%lld,\"rezero_scale\":%.9g,\"identity_beta\":%.9g,"
+               "\"mid\":%lld,\"w2\":%lld,\"b2\":%lld,\"eps\":%lld,\"bn_gamma\":%lld}",
             l ? "," : "", (long long)d->in, (long long)d->out, (long long)d->w_offset,
             (long long)d->b_offset, (long long)d->gamma_offset, (long long)d->beta_offset,
             d->sparse_input ? "true" : "false", d->aggregate_first ? "true" : "false",
             d->residual ? "true" : "false", d->norm ? "true" : "false",
             d->hidden ? "true" : "false", (long long)d->rezero_offset, (double)d->rezero_scale,
-            (double)d->identity_beta);
+            (double)d->identity_beta, (long long)d->mid, (long long)d->w2_offset,
+            (long long)d->b2_offset, (long long)d->eps_offset, (long long)d->bn_gamma_offset);
   }
   fprintf(f, "]}\n");
   return fclose(f) == 0 ? 0 : 1;
@@ -112,6 +116,11 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--split")) split = v;
     else if (!strcmp(a, "--features")) prep_name = v;
     else if (!strcmp(a, "--params-in")) params_in = v;
+    else if (!strcmp(a, "--model")) {
+      if (!strcmp(v, "gcn")) cfg.family = GS_MODEL_GCN;
+      else if (!strcmp(v, "gin")) cfg.family = GS_MODEL_GIN;
+      else return fprintf(stderr, "step_dump: --model %s: gcn or gin\n", v), 2;
+    }
     else if (!strcmp(a, "--depth")) cfg.depth = atoi(v);
     else if (!strcmp(a, "--width")) cfg.width = atoll(v);
     else if (!strcmp(a, "--dropout")) cfg.dropout = strtof(v, NULL);
@@ -147,7 +156,8 @@ int main(int argc, char **argv) {
     goto fail;
   }
   prep = gs_dataset_prepare_features(ds, prep);
-  GS_TRY(gs_graph_new(&g, ds->num_nodes, ds->src, ds->dst, ds->num_edge_lines, GS_NORM_SYM, &err));
+  GS_TRY(gs_graph_new(&g, ds->num_nodes, ds->src, ds->dst, ds->num_edge_lines,
+                      gs_model_family_norm(cfg.family, GS_NORM_SYM), &err));
   GS_TRY(gs_model_new(&m, &cfg, g, &ds->x, ds->num_classes, &err));
   const gs_model_layout *L = gs_model_layout_of(m);
   const int64_t P = L->params;

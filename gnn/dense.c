@@ -278,6 +278,65 @@ void gs_layernorm_backward(float *dZ, float *dgamma, float *dbeta, const float *
   GS_KERNEL_END(GS_FLOPS_ELEMENTWISE, 9 * n * k);
 }
 
+/* The statistics are column reductions over all n rows: column blocks across threads (as
+ * gs_dense_bias_backward), each summed in row order in double, then a row-parallel pass. */
+void gs_batchnorm_forward(float *Y, float *xhat, float *rstd, const float *Z, const float *gamma,
+                          const float *beta, int64_t n, int64_t k) {
+  GS_KERNEL_BEGIN();
+  float mean[COLUMN_BLOCK];
+  for (int64_t j0 = 0; j0 < k; j0 += COLUMN_BLOCK) {
+    const int64_t j1 = j0 + COLUMN_BLOCK < k ? j0 + COLUMN_BLOCK : k;
+    double sum[COLUMN_BLOCK] = {0}, sumsq[COLUMN_BLOCK] = {0};
+    for (int64_t i = 0; i < n; i++)
+      for (int64_t j = j0; j < j1; j++) sum[j - j0] += Z[i * k + j];
+    for (int64_t j = j0; j < j1; j++) mean[j - j0] = (float)(sum[j - j0] / (double)n);
+    for (int64_t i = 0; i < n; i++)
+      for (int64_t j = j0; j < j1; j++) {
+        double d = (double)Z[i * k + j] - mean[j - j0];
+        sumsq[j - j0] += d * d;
+      }
+    for (int64_t j = j0; j < j1; j++)
+      rstd[j] = (float)(1.0 / sqrt(sumsq[j - j0] / (double)n + (double)GS_BATCHNORM_EPS));
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; i++)
+      for (int64_t j = j0; j < j1; j++) {
+        const float xh = (Z[i * k + j] - mean[j - j0]) * rstd[j];
+        xhat[i * k + j] = xh;
+        Y[i * k + j] = gamma[j] * xh + beta[j];
+      }
+  }
+  GS_KERNEL_END(GS_FLOPS_ELEMENTWISE, 8 * n * k);
+}
+
+void gs_batchnorm_backward(float *dZ, float *dgamma, float *dbeta, const float *dY,
+                           const float *xhat, const float *rstd, const float *gamma, int64_t n,
+                           int64_t k) {
+  GS_KERNEL_BEGIN();
+  for (int64_t j0 = 0; j0 < k; j0 += COLUMN_BLOCK) {
+    const int64_t j1 = j0 + COLUMN_BLOCK < k ? j0 + COLUMN_BLOCK : k;
+    double sg[COLUMN_BLOCK] = {0}, sgx[COLUMN_BLOCK] = {0};
+    for (int64_t i = 0; i < n; i++)
+      for (int64_t j = j0; j < j1; j++) {
+        sg[j - j0] += dY[i * k + j];
+        sgx[j - j0] += (double)dY[i * k + j] * xhat[i * k + j];
+      }
+    float a[COLUMN_BLOCK], b[COLUMN_BLOCK], c[COLUMN_BLOCK];
+    for (int64_t j = j0; j < j1; j++) {
+      dbeta[j] += (float)sg[j - j0];
+      dgamma[j] += (float)sgx[j - j0];
+      /* dZ = a·dY - b - c·xhat with a = gamma·rstd, b = a·mean(dY), c = a·mean(dY⊙xhat) */
+      a[j - j0] = gamma[j] * rstd[j];
+      b[j - j0] = (float)((double)a[j - j0] * sg[j - j0] / (double)n);
+      c[j - j0] = (float)((double)a[j - j0] * sgx[j - j0] / (double)n);
+    }
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; i++)
+      for (int64_t j = j0; j < j1; j++)
+        dZ[i * k + j] = a[j - j0] * dY[i * k + j] - b[j - j0] - c[j - j0] * xhat[i * k + j];
+  }
+  GS_KERNEL_END(GS_FLOPS_ELEMENTWISE, 8 * n * k);
+}
+
 void gs_dense_axpby(float *y, float a, const float *x, float b, int64_t count) {
   GS_KERNEL_BEGIN();
 #pragma omp parallel for schedule(static)

@@ -91,6 +91,19 @@ void gs_layernorm_backward(float *dZ, float *dgamma, float *dbeta, const float *
 void gs_layernorm_apply(float *Y, const float *xhat, const float *gamma, const float *beta,
                         int64_t n, int64_t k);
 
+/* BatchNorm over each column of Z (n x k), the rows being the batch: xhat = (z - mean) /
+ * sqrt(var + eps) with the column's mean and biased variance, Y = gamma ⊙ xhat + beta. Stores
+ * xhat (n x k) and rstd (k) for the backward; Y may equal Z. 8·n·k FLOPs. Column statistics
+ * are accumulated in double per column block, so results do not depend on the threads. */
+void gs_batchnorm_forward(float *Y, float *xhat, float *rstd, const float *Z, const float *gamma,
+                          const float *beta, int64_t n, int64_t k);
+
+/* Backward of gs_batchnorm_forward: dZ = gamma·rstd/n ⊙ (n·dY - Σ_rows dY - xhat·Σ_rows
+ * dY⊙xhat); dgamma += Σ_rows dY ⊙ xhat; dbeta += Σ_rows dY. dZ may equal dY. 8·n·k FLOPs. */
+void gs_batchnorm_backward(float *dZ, float *dgamma, float *dbeta, const float *dY,
+                           const float *xhat, const float *rstd, const float *gamma, int64_t n,
+                           int64_t k);
+
 /* y += x (count elements). */
 void gs_dense_add(float *y, const float *x, int64_t count);
 
@@ -108,5 +121,6 @@ void gs_dense_scale(float *y, float a, int64_t count);
 double gs_dense_dot(const float *x, const float *y, int64_t count);
 
 #define GS_LAYERNORM_EPS 1e-5f
+#define GS_BATCHNORM_EPS 1e-5f /* PyTorch's BatchNorm1d default */
 
 #endif

@@ -22,7 +22,7 @@ void gs__family_params(gs_layer_dims *d, gs_model_family family, int64_t *offset
     o += d->weights;
     d->b_offset = o;
     o += d->out;
-  } else { /* GIN: [W1 (in x mid) | W2 (mid x out)], b1 (mid), b2 (out), ε */
+  } else { /* GIN: [W1 (in x mid) | W2 (mid x out)], b1 (mid), b2 (out), ε, γ (mid) */
     d->w2_offset = o + d->in * d->mid;
     d->weights = d->in * d->mid + d->mid * d->out;
     o += d->weights;
@@ -32,6 +32,8 @@ void gs__family_params(gs_layer_dims *d, gs_model_family family, int64_t *offset
     o += d->out;
     d->eps_offset = o;
     o += 1;
+    d->bn_gamma_offset = o;
+    o += d->mid;
   }
   *offset = o;
 }
@@ -67,16 +69,16 @@ void gs__family_layer_flops(const gs_model_layout *L, int32_t l, gs_flops *tf, g
       }
       break;
     case GS_MODEL_GIN: {
-      /* first product and aggregation, then + ε, b1, relu, U·W2, b2 */
+      /* first product and aggregation, then + ε, BatchNorm (8, its shift b1), relu, U·W2, b2 */
       if (d->sparse_input)
         add(&fwd, 2 * m * mid, 0, 2 * fnnz * mid, 3 * n * mid);
       else if (d->aggregate_first)
         add(&fwd, 2 * m * in, 2 * n * in * mid, 0, 3 * n * in);
       else
         add(&fwd, 2 * m * mid, 2 * n * in * mid, 0, 3 * n * mid);
-      add(&fwd, 0, 2 * n * mid * out, 0, 2 * n * mid + n * out);
-      /* db2, dW2, dU, relu', db1 */
-      add(&bwd, 0, 4 * n * mid * out, 0, n * out + 2 * n * mid);
+      add(&fwd, 0, 2 * n * mid * out, 0, 9 * n * mid + n * out);
+      /* db2, dW2, dU, relu', BatchNorm (8, with db1 and dγ) */
+      add(&bwd, 0, 4 * n * mid * out, 0, n * out + 9 * n * mid);
       if (d->aggregate_first) { /* dW1, dG, dε, [Âᵀ dG, + ε dG] */
         add(&bwd, 0, 4 * n * in * mid, 0, 2 * n * in);
         if (dx) add(&bwd, 2 * m * in, 0, 0, 3 * n * in);
@@ -199,7 +201,7 @@ static gs_status sage_backward(gs_model *m, int32_t l, const float *dZ, float *d
 
 /* ------------------------------------------------------------------ GIN */
 
-// V = ((A+I) * Hin + eps * Hin) * W1 + b1 ; U = relu(V) ; Z = U * W2 + b2
+// S = ((A+I) * Hin + eps * Hin) * W1 ; V = BN(S) (shift b1) ; U = relu(V) ; Z = U * W2 + b2
 static gs_status gin_forward(gs_model *m, int32_t l, float *Z, bool training, int64_t epoch,
                              gs_error *err) {
   const gs_layer_dims *d = &m->layout.layer[l];
@@ -230,7 +232,9 @@ static gs_status gin_forward(gs_model *m, int32_t l, float *Z, bool training, in
     if (st != GS_OK) return st;
     gs_dense_axpby(U, eps, T, 1.0f, n * d->mid);
   }
-  gs_dense_bias_add(U, p + d->b_offset, n, d->mid);
+  // V = gamma . (S - mean) / sqrt(var + eps_bn) + b1, statistics over the n nodes
+  gs_batchnorm_forward(U, B(m, m->roles.mlp_xhat[l]), B(m, m->roles.mlp_rstd[l]), U,
+                       p + d->bn_gamma_offset, p + d->b_offset, n, d->mid);
   gs_relu_forward(U, U, n * d->mid);
   gs_dense_matmul(Z, U, p + d->w2_offset, n, d->out, d->mid, false, false, false);
   gs_dense_bias_add(Z, p + d->b2_offset, n, d->out);
@@ -248,12 +252,15 @@ static gs_status gin_backward(gs_model *m, int32_t l, const float *dZ, float *dH
   float *dV = B(m, m->roles.work), *work2 = B(m, m->roles.work2);
   const bool dx = l >= 1 && dHin;
   gs_status st = GS_OK;
-  // db2 += colsum(dZ) ; dW2 += U^T * dZ ; dU = dZ * W2^T ; dV = dU . [U > 0] ; db1 += colsum(dV)
+  // db2 += colsum(dZ) ; dW2 += U^T * dZ ; dU = dZ * W2^T ; dV = dU . [U > 0]
   gs_dense_bias_backward(g + d->b2_offset, dZ, n, d->out);
   gs_dense_matmul(g + d->w2_offset, U, dZ, d->mid, d->out, n, true, false, true);
   gs_dense_matmul(dV, dZ, p + d->w2_offset, n, d->mid, d->out, false, true, false);
   gs_relu_backward(dV, dV, U, n * d->mid);
-  gs_dense_bias_backward(g + d->b_offset, dV, n, d->mid);
+  // dS = BN'(dV) in place (the name dV is kept below) ; db1 += colsum(dV) ; dgamma += ...
+  gs_batchnorm_backward(dV, g + d->bn_gamma_offset, g + d->b_offset, dV,
+                        B(m, m->roles.mlp_xhat[l]), B(m, m->roles.mlp_rstd[l]),
+                        p + d->bn_gamma_offset, n, d->mid);
   if (d->aggregate_first) {
     // dW1 += G^T * dV ; dG = dV * W1^T ; d eps += <dG, Hin> ; dHin = (A+I)^T * dG + eps * dG
     const float *H = gs__layer_input(m, l, true);

@@ -168,7 +168,7 @@ static gs_status layout_make(gs_model_layout *L, buffer_roles *roles,
       d->aggregate_first = true;
     else /* DESIGN.md §2: transform first is cheaper exactly when out < in; ties keep it. */
       d->aggregate_first = d->in < first_out;
-    d->w2_offset = d->b2_offset = d->eps_offset = -1;
+    d->w2_offset = d->b2_offset = d->eps_offset = d->bn_gamma_offset = -1;
     if (fam == GS_MODEL_GCN || propagates) {
       d->w_offset = offset;
       d->weights = d->in * d->out;
@@ -234,6 +234,8 @@ static gs_status layout_make(gs_model_layout *L, buffer_roles *roles,
     if (fam == GS_MODEL_GIN) {
       r->mlp[l] = add_buffer(L, "activations", n * d->mid * F, true);
       if (!d->aggregate_first) r->mlp_in[l] = add_buffer(L, "activations", n * d->mid * F, true);
+      r->mlp_xhat[l] = add_buffer(L, "activations", n * d->mid * F, true);
+      r->mlp_rstd[l] = add_buffer(L, "activations", d->mid * F, true);
       int64_t w2 = d->aggregate_first ? d->in : d->mid;
       if (w2 > work2_cols) work2_cols = w2;
     }
@@ -389,7 +391,7 @@ static void glorot(float *w, int64_t fan_in, int64_t fan_out, uint64_t seed, uin
 }
 
 /* Every weight matrix Glorot-uniform (SAGE's two and GIN's two each on its own stream);
- * biases, GIN's ε and norm shifts zero; norm scales one. */
+ * biases, GIN's ε and norm shifts zero; norm scales (LayerNorm's, GIN's BatchNorm's) one. */
 static void init_params(gs_model *m) {
   const gs_model_layout *L = &m->layout;
   float *p = B(m, m->roles.params);
@@ -404,6 +406,8 @@ static void init_params(gs_model *m) {
              gs_rng_stream(GS_RNG_STREAM_INIT, 1, (uint64_t)l));
     if (d->norm)
       for (int64_t j = 0; j < d->out; j++) p[d->gamma_offset + j] = 1.0f;
+    if (d->bn_gamma_offset >= 0)
+      for (int64_t j = 0; j < d->mid; j++) p[d->bn_gamma_offset + j] = 1.0f;
   }
 }
 

@@ -27,8 +27,12 @@ typedef enum {
  * - GCN:   Z = Â·H·W + b (Kipf & Welling 2017).
  * - SAGE:  Z = H·W_self + mean(H)·W_neigh + b, the mean over the closed neighbourhood
  *          N(v) ∪ {v}: Â row-normalised, (D+I)^-1 (A+I) (Hamilton et al. 2017, full batch).
- * - GIN:   Z = relu(((A+I)·H + ε·H)·W1 + b1)·W2 + b2, i.e. MLP((1+ε)h_v + Σ_{u∈N(v)} h_u)
- *          with a learnable ε per layer (init 0) and MLP hidden width = width (Xu et al. 2019).
+ * - GIN:   Z = relu(BN(((A+I)·H + ε·H)·W1))·W2 + b2, i.e. MLP((1+ε)h_v + Σ_{u∈N(v)} h_u)
+ *          with a learnable ε per layer (init 0), MLP hidden width = width, and BatchNorm
+ *          inside the MLP as in Xu et al. 2019 (and PyG's GIN): BN(S) = γ ⊙ (S − μ)/√(σ² + ε)
+ *          + b1 over the nodes of the graph, per column, in training and evaluation alike.
+ *          Without it the sum over up to thousands of neighbours puts the logits in the
+ *          thousands at initialisation and the hidden ReLUs die (bench/RESULTS.md §9).
  * - SGC:   Z = (Â^K X)·W + b, Â^K X computed once when the model is made; depth = K
  *          (Wu et al. 2019): one linear layer, width unused.
  * - APPNP: H = MLP(X) = relu(X·W1 + b1)·W2 + b2 (hidden width = width), then K steps of
@@ -156,6 +160,7 @@ typedef struct {
   int64_t w2_offset;    /* SAGE: W_neigh (in x out); GIN: W2 (mid x out); else -1 */
   int64_t b2_offset;    /* GIN: b2 (out), b_offset being b1 (mid); else -1 */
   int64_t eps_offset;   /* GIN: ε; else -1 */
+  int64_t bn_gamma_offset; /* GIN: the MLP's BatchNorm scale γ (mid), b1 its shift; else -1 */
   int64_t rezero_offset; /* a residual layer with rezero: its gate θ_l; else -1 */
   float rezero_scale;   /* α_l = rezero_scale·θ_l: 1 / (residual layers); else 0 */
   float identity_beta;  /* > 0: the layer multiplies by W_eff = (1-β)·I + β·W; else 0 */

@@ -26,6 +26,7 @@ typedef struct {
   /* families (gnn/family.c) */
   int mlp[GS_MAX_LAYERS];            /* GIN: U = relu(V), the MLP's hidden activation */
   int mlp_in[GS_MAX_LAYERS];         /* GIN transform-first: T = Hin·W1, for dε */
+  int mlp_xhat[GS_MAX_LAYERS], mlp_rstd[GS_MAX_LAYERS]; /* GIN: its BatchNorm's cache */
   int work2;                         /* SAGE: dZ·W_selfᵀ; GIN: dG or dT */
   int prop[3];                       /* APPNP: H, and ping-pong steps forward and backward */
   int smoothed;                      /* SGC: Â^K X held dense (n x f) */

@@ -238,8 +238,8 @@ static void add_bias(double *out, const double *bias, int64_t k) {
 }
 
 /* SAGE, GIN, SGC and APPNP (gnn/family.c), each conv written out plainly:
- * SAGE Z = H·W_self + Â·(H·W_neigh) + b (Â row-normalised); GIN V = Â·(H·W1) + ε·H·W1 + b1,
- * Z = relu(V)·W2 + b2 (Â = A + I); SGC Z = dropout(Â^K X)·W + b; APPNP H = MLP(X), then K
+ * SAGE Z = H·W_self + Â·(H·W_neigh) + b (Â row-normalised); GIN V = BN(Â·(H·W1) + ε·H·W1)
+ * with shift b1 (statistics over the nodes), Z = relu(V)·W2 + b2 (Â = A + I); SGC Z = dropout(Â^K X)·W + b; APPNP H = MLP(X), then K
  * steps P = (1 - α)·Â·P + α·H. Hidden layers as GCN's (ref_hidden). */
 static void ref_forward_family(double *logits, const gs_model_layout *L, const double *p,
                                const fixture *f, relu_log *log) {
@@ -269,6 +269,15 @@ static void ref_forward_family(double *logits, const gs_model_layout *L, const d
       matmul(t, hin, p + d->w_offset, n, d->in, d->mid);     /* H W1 */
       matmul(u, f->adj, t, n, n, d->mid);                    /* (A + I) H W1 */
       for (int64_t i = 0; i < n * d->mid; i++) u[i] += p[d->eps_offset] * t[i];
+      for (int64_t j = 0; j < d->mid; j++) { /* BatchNorm over the nodes, shift b1 */
+        double mean = 0.0, var = 0.0;
+        for (int64_t i = 0; i < n; i++) mean += u[i * d->mid + j] / (double)n;
+        for (int64_t i = 0; i < n; i++)
+          var += (u[i * d->mid + j] - mean) * (u[i * d->mid + j] - mean) / (double)n;
+        const double rstd = 1.0 / sqrt(var + (double)GS_BATCHNORM_EPS);
+        for (int64_t i = 0; i < n; i++)
+          u[i * d->mid + j] = p[d->bn_gamma_offset + j] * (u[i * d->mid + j] - mean) * rstd;
+      }
       add_bias(u, p + d->b_offset, d->mid);
       relu_in(log, u, n * d->mid);
       for (int64_t i = 0; i < n * d->mid; i++) u[i] = u[i] > 0.0 ? u[i] : 0.0;
@@ -366,6 +375,10 @@ static const gradcheck_case CASES[] = {
      true, true, GS_ORDER_AUTO, 0.3f, false, GS_MODEL_SAGE, false, false},
     {"gin 2, sparse, dropout", ref_forward_family, 2, 8,
      false, false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_GIN, false, false},
+    {"gin 3, sparse, transform first", ref_forward_family, 3, 6,
+     false, false, GS_ORDER_TRANSFORM_FIRST, 0.2f, true, GS_MODEL_GIN, false, false},
+    {"gin 3, sparse, aggregate first", ref_forward_family, 3, 6,
+     false, false, GS_ORDER_AGGREGATE_FIRST, 0.2f, true, GS_MODEL_GIN, false, false},
     {"gin 3, dense, transform first", ref_forward_family, 3, 6,
      false, false, GS_ORDER_TRANSFORM_FIRST, 0.3f, false, GS_MODEL_GIN, false, false},
     {"gin 3, dense, aggregate first", ref_forward_family, 3, 6,

@@ -199,25 +199,29 @@ START_TEST(test_gradient_residual_with_and_without_norm) {
 END_TEST
 
 /* Every family, both orders where it aggregates, sparse and dense input, residual and norm on
- * the ones that stack layers; prints the largest relative error of each family. */
+ * the ones that stack layers; prints the largest relative error of each family. Not GIN: its
+ * BatchNorm ties every node's ReLU input to each parameter, so some ReLU input of the 24
+ * nodes always sits within the step of its kink, where the step and the half step agree on
+ * a wrong slope (seen: 8 of 69 off by 4-10% with both steps agreeing to 0.1%). GIN's
+ * gradients are checked in tests/test_gradcheck.c, which finds kinks exactly. */
 START_TEST(test_gradient_every_family) {
   GS_TEST_RUNTIME(2);
-  const gs_model_family families[4] = {GS_MODEL_SAGE, GS_MODEL_GIN, GS_MODEL_SGC, GS_MODEL_APPNP};
+  const gs_model_family families[3] = {GS_MODEL_SAGE, GS_MODEL_SGC, GS_MODEL_APPNP};
   const gs_layer_order orders[2] = {GS_ORDER_TRANSFORM_FIRST, GS_ORDER_AGGREGATE_FIRST};
-  for (int i = 0; i < 4; i++) {
+  for (int i = 0; i < 3; i++) {
     double worst = 0.0;
     for (int sparse = 0; sparse < 2; sparse++)
       for (int o = 0; o < 2; o++) {
         gs_model_config c = config(3, 6, false, false, orders[o]);
         c.family = families[i];
         worst = fmax(worst, check_gradient(&c, sparse));
-        if (c.family == GS_MODEL_SAGE || c.family == GS_MODEL_GIN) {
+        if (c.family == GS_MODEL_SAGE) {
           c.depth = 4; /* dropout off: LayerNorm ties every unit of a row to each kink */
           c.residual = c.norm = true;
           c.dropout = 0.0f;
           worst = fmax(worst, check_gradient(&c, sparse));
           c.dropout = 0.2f;
-          c.depth = 2; /* a wide first layer: the other order for GIN's MLP */
+          c.depth = 2; /* a wide first layer */
           c.width = 14;
           c.residual = c.norm = false;
           worst = fmax(worst, check_gradient(&c, sparse));
