@@ -24,8 +24,8 @@
 
 static void usage(FILE *f) {
   fputs("usage: step_dump --data DIR --out DIR [--split NAME] [--features rownorm|raw|binary|auto]\n"
-        "  [--model gcn|gin] [--depth L] [--width H] [--dropout X] [--residual] [--layernorm] [--rezero]\n"
-        "  [--identity-map]\n"
+        "  [--model gcn|gin] [--depth L] [--width H] [--dropout X] [--residual] [--layernorm]\n"
+        "  [--rezero] [--identity-map]\n"
         "  [--order auto|transform|aggregate] [--seed S] [--lr X] [--weight-decay X]\n"
         "  [--decay first|all] [--steps N] [--params-in FILE] [--threads T]\n",
         f);

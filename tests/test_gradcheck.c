@@ -239,8 +239,9 @@ static void add_bias(double *out, const double *bias, int64_t k) {
 
 /* SAGE, GIN, SGC and APPNP (gnn/family.c), each conv written out plainly:
  * SAGE Z = H·W_self + Â·(H·W_neigh) + b (Â row-normalised); GIN V = BN(Â·(H·W1) + ε·H·W1)
- * with shift b1 (statistics over the nodes), Z = relu(V)·W2 + b2 (Â = A + I); SGC Z = dropout(Â^K X)·W + b; APPNP H = MLP(X), then K
- * steps P = (1 - α)·Â·P + α·H. Hidden layers as GCN's (ref_hidden). */
+ * with shift b1 (statistics over the nodes), Z = relu(V)·W2 + b2 (Â = A + I);
+ * SGC Z = dropout(Â^K X)·W + b; APPNP H = MLP(X), then K steps P = (1 - α)·Â·P + α·H.
+ * Hidden layers as GCN's (ref_hidden). */
 static void ref_forward_family(double *logits, const gs_model_layout *L, const double *p,
                                const fixture *f, relu_log *log) {
   const int64_t n = NODES, wmax = FEATS > L->config.width ? FEATS : L->config.width;
