@@ -124,7 +124,8 @@ def blocks(layout):
     out = []
     if layout.get("model") == "gin":
         for l, d in enumerate(layout["layers"]):
-            out += [(f"w1.{l}", d["w"], (d["in"], d["mid"])), (f"w2.{l}", d["w2"], (d["mid"], d["out"])),
+            out += [(f"w1.{l}", d["w"], (d["in"], d["mid"])),
+                    (f"w2.{l}", d["w2"], (d["mid"], d["out"])),
                     (f"b1.{l}", d["b"], (d["mid"],)), (f"b2.{l}", d["b2"], (d["out"],)),
                     (f"eps.{l}", d["eps"], ()), (f"gamma.{l}", d["bn_gamma"], (d["mid"],))]
         return out
