@@ -488,7 +488,8 @@ static void print_model_line(const gs_model_config *cfg, const gs_model_layout *
   const bool csr = L->layer[0].sparse_input;
   printf("input: A_hat^%d X held %s", (int)cfg->depth, csr ? "as CSR" : "dense");
   if (nnz > 0)
-    printf(", %lld non-zeros (%.2f%%)", (long long)nnz, 100.0 * (double)nnz / ((double)n * (double)f));
+    printf(", %lld non-zeros (%.2f%%)", (long long)nnz,
+           100.0 * (double)nnz / ((double)n * (double)f));
   if (cfg->sgc_input == GS_SGC_INPUT_AUTO)
     printf(" (auto: CSR below %g%% non-zeros)\n", 100.0 * GS_SGC_SPARSE_BELOW);
   else

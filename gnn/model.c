@@ -512,7 +512,8 @@ gs_status gs_model_bind(gs_model *m, const gs_graph *g, const gs_features *x, gs
     gs_status st = gs__sgc_precompute(m, err);
     if (st != GS_OK) return st;
   }
-  if (m->layout.layer[0].sparse_input) gs_input_transpose_into(&m->xt, m->perm, gs__sparse_input(m));
+  if (m->layout.layer[0].sparse_input)
+    gs_input_transpose_into(&m->xt, m->perm, gs__sparse_input(m));
   return GS_OK;
 }
 

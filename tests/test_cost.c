@@ -262,7 +262,8 @@ static void check_config(findings *found, const run_config *rc, bool check_peak)
 
   const char *name = rc->dataset ? rc->dataset : "generated";
   char label[192];
-  snprintf(label, sizeof label, "%s %s d=%d w=%lld f=%lld (%s, sparse_below %g%s) %s%s%s%sdrop=%.1f norm=%s",
+  snprintf(label, sizeof label,
+           "%s %s d=%d w=%lld f=%lld (%s, sparse_below %g%s) %s%s%s%sdrop=%.1f norm=%s",
            gs_model_family_name(rc->family), name, (int)rc->depth, (long long)rc->width,
            (long long)f,
            c.sparse_features ? "csr" : "dense", rc->sparse_below,
