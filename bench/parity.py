@@ -8,7 +8,9 @@ the comparison is of the distributions): 200 epochs, no early stopping on either
 lr 0.01, L2 5e-4 on the first layer's weights, dropout 0.5, best-validation epoch. Features:
 gnnscale runs with its default (--features auto) and the peer is given the preparation that
 gnnscale's run chose (its JSON's features_prep), so both train on the same numbers; --features
-gives both one explicit choice instead. The bar (issue 9): |mean test accuracy difference| <=
+gives both one explicit choice instead. GIN's MLP normalisation likewise: gnnscale runs with
+--gin-norm auto (BatchNorm on graphs of mean closed degree above 12) and the peer is given the
+choice its JSON reports (gin_norm); --gin-norm batch|none gives both one. The bar (issue 9): |mean test accuracy difference| <=
 1.0 point, and gnnscale's sample std at most 1.5x the peer's or at most 1.0 point. One JSON line
 per (dataset, model, program) goes to --out (rewritten atomically after each); lines already
 in --out are kept and their rows not run again, so a stopped run resumes. Then a table of every
@@ -48,6 +50,9 @@ def parse_args(argv):
     p.add_argument("--features", choices=PREPS, default="auto",
                    help="auto (default): gnnscale's default, the peer given its choice; else "
                         "this preparation for both")
+    p.add_argument("--gin-norm", choices=["auto", "batch", "none"], default="auto",
+                   help="GIN: auto (default): gnnscale's rule, the peer given its choice; else "
+                        "this normalisation for both")
     p.add_argument("--datasets", default=",".join(DATASETS), help="comma list of bundled datasets")
     p.add_argument("--seeds", type=int, default=10, help="seeds per row (default 10)")
     p.add_argument("--seeds-large", type=int, default=0,
@@ -81,23 +86,33 @@ def gnnscale_row(args, data, model, seeds):
            "--seeds", str(seeds), "--threads", str(args.threads), "--no-probe", "--json", "--quiet"]
     if args.features != "auto":
         cmd += ["--features", args.features]
+    if model == "gin" and args.gin_norm != "auto":
+        cmd += ["--gin-norm", args.gin_norm]
     r, wall = run_json(cmd)
     tests = [run["test_acc"] for run in r["runs"]]
-    return tests, [run["epoch_ms"] for run in r["runs"]], wall, cmd, r["features_prep"]
+    return tests, [run["epoch_ms"] for run in r["runs"]], wall, cmd, choices_of(r)
 
 
-def peer_row(args, data, model, seeds, prep):
+def choices_of(r):
+    """What a gnnscale run's JSON says it chose that the peer must be given: the feature
+    preparation and, for GIN, the MLP's normalisation."""
+    return {"features_prep": r["features_prep"], "gin_norm": r.get("gin_norm")}
+
+
+def peer_row(args, data, model, seeds, chosen):
     depth, width = SHAPE[model]
     cmd = ["/usr/bin/python3", args.peer, data, "--model", model,
            "--depth", str(depth), "--width", str(width), "--epochs", str(args.epochs),
            "--seeds", str(seeds), "--threads", str(args.threads), "--dropout-impl", "rand", "--json",
            "--adj", "pattern"]  # the transpose's pattern built once (peer_torch.PatternMatrix)
-    cmd += ["--features", prep]
+    cmd += ["--features", chosen["features_prep"]]
+    if model == "gin":
+        cmd += ["--gin-norm", chosen["gin_norm"]]
     if PEER_SPARSE.get(os.path.basename(data), True):
         cmd += ["--sparse-features", "--feat-layout", "pattern"]
     r, wall = run_json(cmd)
     tests = r["test_acc_per_seed"] if seeds > 1 else [r["test_acc"]]
-    return tests, [r["epoch_ms_median"]], wall, cmd, r["features_prep"]
+    return tests, [r["epoch_ms_median"]], wall, cmd
 
 
 def write_atomic(path, lines):
@@ -164,6 +179,8 @@ def print_table(lines):
             gs = f"{g['test_mean']:.2f} ± {g['test_std']:.2f}" if g else "not run"
             ps = f"{p['test_mean']:.2f} ± {p['test_std']:.2f}" if p else "not run"
             prep = (g or p)["features_prep"]
+            if (g or p).get("gin_norm"):
+                prep += f", gin-norm {(g or p)['gin_norm']}"
             if g and p:
                 ok_mean, ok_std, bar = verdict(g, p)
                 diff, stdbar = f"{g['test_mean'] - p['test_mean']:+.2f}", \
@@ -195,27 +212,33 @@ def main(args):
         large = name in ("amazon-photo", "coauthor-cs", "facebook-page-page")
         seeds = args.seeds_large if large and args.seeds_large > 0 else args.seeds
         for model in models:
-            prep = args.features  # or the choice gnnscale made for this row in an earlier run
+            # the explicit choices, or those gnnscale made for this row in an earlier run
+            chosen = {"features_prep": args.features,
+                      "gin_norm": args.gin_norm if model == "gin" else None}
             for program in ("gnnscale", "pytorch"):
                 if args.out:  # another process may have finished or begun it meanwhile
                     lines = read_lines(args.out)
                     done = {(l["dataset"], l["model"], l["program"]) for l in lines}
                     for line in lines:
                         if (line["dataset"], line["model"], line["program"]) == (name, model, "gnnscale"):
-                            prep = line["features_prep"]
+                            chosen = {"features_prep": line["features_prep"],
+                                      "gin_norm": line.get("gin_norm")}
                 if (args.only and program != args.only) or (name, model, program) in done:
                     continue
                 if args.out and not claim(args.out, (name, model, program)):
                     continue
                 if program == "gnnscale":
-                    tests, epoch_ms, wall, cmd, prep = gnnscale_row(args, data, model, seeds)
+                    tests, epoch_ms, wall, cmd, chosen = gnnscale_row(args, data, model, seeds)
                 else:
-                    if prep == "auto":  # the peer alone: ask gnnscale what auto picks here
-                        prep = gnnscale_choice(args, data, model)
-                    tests, epoch_ms, wall, cmd, _ = peer_row(args, data, model, seeds, prep)
+                    if "auto" in chosen.values():  # the peer alone: ask gnnscale what auto picks
+                        chosen = gnnscale_choice(args, data, model)
+                    tests, epoch_ms, wall, cmd = peer_row(args, data, model, seeds, chosen)
                 mean, std = mean_std([100 * t for t in tests])
+                gin = {"gin_norm": chosen["gin_norm"],
+                       "default_gin_norm": args.gin_norm == "auto"} if model == "gin" else {}
                 lines.append({"dataset": name, "model": model, "program": program, "seeds": seeds,
-                              "features_prep": prep, "default_features": args.features == "auto",
+                              "features_prep": chosen["features_prep"], **gin,
+                              "default_features": args.features == "auto",
                               "test_mean": round(mean, 3), "test_std": round(std, 3),
                               "test_per_seed": [round(100 * t, 2) for t in tests],
                               "epoch_ms_median": round(statistics.median(epoch_ms), 3),
@@ -229,11 +252,15 @@ def main(args):
 
 
 def gnnscale_choice(args, data, model):
-    """The preparation gnnscale's --features auto picks on data (a 1-epoch run)."""
+    """What gnnscale's rules pick on data (a 1-epoch run): choices_of its JSON."""
     depth, width = SHAPE[model]
     cmd = [args.binary, "train", "--data", data, "--model", model, "--depth", str(depth),
            "--width", str(width), "--epochs", "1", "--threads", "1", "--no-probe", "--json", "--quiet"]
-    return run_json(cmd)[0]["features_prep"]
+    if args.features != "auto":
+        cmd += ["--features", args.features]
+    if model == "gin" and args.gin_norm != "auto":
+        cmd += ["--gin-norm", args.gin_norm]
+    return choices_of(run_json(cmd)[0])
 
 
 if __name__ == "__main__":

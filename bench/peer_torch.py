@@ -28,6 +28,9 @@ def parse_args(argv):
     p.add_argument("--model", choices=["gcn", "sage", "gin", "sgc", "appnp"], default="gcn",
                    help="layer family, as gnnscale's --model (default gcn); sgc and appnp: "
                         "--depth is the propagation steps K")
+    p.add_argument("--gin-norm", choices=["auto", "batch", "none"], default="auto",
+                   help="GIN: BatchNorm in each MLP, or none (the plain sum); default auto: batch "
+                        "when nnz(A + I) / n is above 12, as gnnscale's --gin-norm")
     p.add_argument("--depth", type=int, default=2, help="GCN layers L >= 1 (default 2)")
     p.add_argument("--width", type=int, default=16, help="hidden width H (default 16)")
     p.add_argument("--dropout", type=float, default=0.5, help="dropout rate before each layer (default 0.5)")
@@ -360,6 +363,14 @@ class SAGE(torch.nn.Module):
 
 
 BATCHNORM_EPS = 1e-5  # gnn/dense.h GS_BATCHNORM_EPS
+# --gin-norm auto: BatchNorm when the mean closed degree nnz(A + I) / n is above this
+# (gnn/model.h GS_GIN_BATCHNORM_ABOVE; README "Layer families").
+GIN_BATCHNORM_ABOVE = 12.0
+
+
+def gin_norm_choose(n, closed_nnz):
+    """gnnscale's gs_gin_norm_choose: "batch" above GIN_BATCHNORM_ABOVE, else "none"."""
+    return "batch" if closed_nnz / n > GIN_BATCHNORM_ABOVE else "none"
 
 
 class GIN(torch.nn.Module):
@@ -367,9 +378,10 @@ class GIN(torch.nn.Module):
     learnable from 0; ReLU between layers. BN is BatchNorm inside the MLP (Xu et al. 2019, PyG's
     GIN) with scale gamma (from 1) and shift b1, normalising each column with the mean and
     biased variance over all nodes, in training and evaluation alike (no running averages:
-    the batch is the whole graph), as gnnscale's gin (gnn/family.c)."""
+    the batch is the whole graph), as gnnscale's gin (gnn/family.c). batchnorm=False: the
+    plain sum, Z = relu(((A + I) H + eps H) W1 + b1) W2 + b2 (--gin-norm none)."""
 
-    def __init__(self, dims, hidden):
+    def __init__(self, dims, hidden, batchnorm=True):
         super().__init__()
         pairs = list(zip(dims[:-1], dims[1:]))
         self.w1 = torch.nn.ParameterList([glorot(i, hidden) for i, _ in pairs])
@@ -377,7 +389,10 @@ class GIN(torch.nn.Module):
         self.w2 = torch.nn.ParameterList([glorot(hidden, o) for _, o in pairs])
         self.b2 = torch.nn.ParameterList([torch.nn.Parameter(torch.zeros(o)) for _, o in pairs])
         self.eps = torch.nn.ParameterList([torch.nn.Parameter(torch.zeros(())) for _ in pairs])
-        self.gamma = torch.nn.ParameterList([torch.nn.Parameter(torch.ones(hidden)) for _ in pairs])
+        self.batchnorm = batchnorm
+        if batchnorm:
+            self.gamma = torch.nn.ParameterList(
+                [torch.nn.Parameter(torch.ones(hidden)) for _ in pairs])
 
     def decayed(self):
         return [self.w1[0], self.w2[0]]
@@ -388,8 +403,11 @@ class GIN(torch.nn.Module):
         for layer in range(last + 1):
             t = first_product(h, self.w1[layer], dropout, training, impl)  # linear: aggregate after
             s = spmm(a_hat, t) + self.eps[layer] * t
-            v = F.batch_norm(s, None, None, self.gamma[layer], self.b1[layer], training=True,
-                             eps=BATCHNORM_EPS)             # batch statistics, always
+            if self.batchnorm:
+                v = F.batch_norm(s, None, None, self.gamma[layer], self.b1[layer],
+                                 training=True, eps=BATCHNORM_EPS)  # batch statistics, always
+            else:
+                v = s + self.b1[layer]
             h = F.relu(v) @ self.w2[layer] + self.b2[layer]
             if layer < last:
                 h = F.relu(h)
@@ -443,7 +461,7 @@ def make_model(args, f, classes):
     if args.model == "sage":
         model = SAGE(dims)
     elif args.model == "gin":
-        model = GIN(dims, args.width)
+        model = GIN(dims, args.width, args.gin_norm == "batch")
     elif args.model == "sgc":
         model = SGC(f, classes)
     else:
@@ -590,6 +608,8 @@ def main(args):
     x = features_tensor(data["features"], data["n"], args.sparse_features, args.feat_layout)
     if args.model == "sgc":
         x = propagate(a_hat, x, args.depth, args.feat_layout)
+    if args.gin_norm == "auto":  # GIN's a_hat is A + I
+        args.gin_norm = gin_norm_choose(data["n"], int(a_hat._nnz()))
     load_s = time.perf_counter() - t0
 
     seeds = list(range(args.seeds)) if args.seeds > 0 else [args.seed]
@@ -613,6 +633,7 @@ def main(args):
         "dropout_impl": args.dropout_impl,
         "features": args.feat_layout if args.sparse_features else "dense",
         "features_prep": args.features,
+        "gin_norm": args.gin_norm if args.model == "gin" else None,
         "nnz_adj": int(a_hat._nnz()),
         "train_ms_median": statistics.median(train_ms),
         "eval_ms_median": statistics.median(eval_ms),

@@ -100,6 +100,7 @@ static int write_layout(const char *dir, const gs_model_layout *L, const gs_data
 int main(int argc, char **argv) {
   const char *data = NULL, *out = NULL, *split = NULL, *params_in = NULL, *prep_name = "raw";
   gs_model_config cfg = gs_model_config_default();
+  cfg.gin_norm = GS_GIN_NORM_BATCH; /* what bench/step_compare.py's peer GIN computes */
   gs_train_options topt = gs_train_options_default();
   int steps = 1, threads = 0;
   for (int i = 1; i < argc; i++) {

@@ -130,6 +130,15 @@ static gs_model_config stack_at(const gs_plan_options *o, int32_t depth) {
   return gs_model_config_resolve(&c);
 }
 
+/* GIN's normalisation every row is priced with (gs_model_gin_norm on the data's shape), and
+ * in why the figures of auto's rule. */
+static gs_gin_norm gin_norm_of(const gs_plan_options *o, const gs_cost_data *data, char *why,
+                               size_t cap) {
+  const gs_model_shape s = {.nodes = data->nodes, .adj_nnz = data->adj_nnz};
+  gs_gin_norm_explain(s.nodes, s.adj_nnz, why, cap);
+  return gs_model_gin_norm(&o->cost.model, &s);
+}
+
 /* "memory 12%" or "memory 130% OVER": the binding budget of a model. */
 static const char *format_binds(gs_plan_budget_kind binding, const double *ratio, bool fits,
                                 char *buf, size_t size) {
@@ -185,6 +194,10 @@ static void print_json(const gs_plan *plan, const gs_plan_options *o, const char
   printf(",\"nodes\":%lld,\"adj_nnz\":%lld,\"features\":%lld,\"feature_nnz\":%lld,\"classes\":%lld",
          (long long)data->nodes, (long long)data->adj_nnz, (long long)data->file_features,
          (long long)data->feature_nnz, (long long)data->classes);
+  if (o->cost.model.family == GS_MODEL_GIN) {
+    char why[128];
+    printf(",\"gin_norm\":\"%s\"", gs_gin_norm_name(gin_norm_of(o, data, why, sizeof why)));
+  }
   printf(",\"strategy\":\"%s\",\"base\":{\"depth\":%d,\"width\":%lld,\"resolution\":%.17g}",
          gs_scaling_strategy_name(r->strategy), (int)r->base_depth, (long long)r->base_width,
          r->base_resolution);
@@ -362,6 +375,12 @@ static void print_preamble(const gs_plan *plan, const gs_plan_options *o, const 
          name, (long long)data->nodes, (long long)data->adj_nnz, (long long)data->file_features,
          (long long)data->feature_nnz, (long long)data->classes, (long long)data->num_train,
          (long long)data->num_valid, (long long)data->num_test);
+  if (o->cost.model.family == GS_MODEL_GIN) {
+    char why[128];
+    const gs_gin_norm gn = gin_norm_of(o, data, why, sizeof why);
+    printf("gin norm: %s (%s: %s)\n", gs_gin_norm_name(gn),
+           o->cost.model.gin_norm == GS_GIN_NORM_AUTO ? "auto" : "--gin-norm", why);
+  }
   printf("strategy %s from base depth %d, width %lld, resolution %.3g", gs_scaling_strategy_name(r->strategy),
          (int)r->base_depth, (long long)r->base_width, r->base_resolution);
   if (r->strategy == GS_SCALE_DWR) {

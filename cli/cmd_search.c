@@ -84,9 +84,9 @@ typedef struct {
 } entry;
 
 static gs_status train_entry(entry *e, dataset_cache *cache, const char *dir, const char *split,
-                             const gs_dataset *full, const gs_graph *g, gs_model_family family,
-                             gs_model_stack stack, int seeds, const gs_train_options *topt,
-                             gs_error *err) {
+                             const gs_dataset *full, const gs_graph *g,
+                             const gs_model_config *base, int seeds,
+                             const gs_train_options *topt, gs_error *err) {
   gs_dataset *ds = (gs_dataset *)full;
   gs_model *m = NULL;
   gs_status st = GS_OK;
@@ -94,9 +94,7 @@ static gs_status train_entry(entry *e, dataset_cache *cache, const char *dir, co
   if (e->features < full->x.cols)
     GS_TRY(dataset_at(&ds, cache, dir, split, full->x.cols, e->features, err));
   for (int s = 0; s < seeds; s++) {
-    gs_model_config cfg = gs_model_config_default();
-    cfg.family = family;
-    cfg.stack = stack;
+    gs_model_config cfg = *base; /* the family, its stack rule and GIN's normalisation */
     cfg.depth = e->depth;
     cfg.width = e->width;
     cfg.seed = (uint64_t)s;
@@ -154,6 +152,7 @@ typedef struct {
   gs_train_options topt;
   int64_t seeds, threads, max_candidates;
   gs_model_family family;
+  gs_gin_norm gin_norm; /* --gin-norm, for every model trained and priced */
   gs_featprep prep;
   gs_model_stack stack; /* GS_STACK_AUTO unless --plain */
   bool plain;
@@ -182,6 +181,7 @@ static int parse_request(search_request *q, int argc, char **argv) {
       GS_OPT_ENUM("features", "auto|rownorm|raw|binary|l2", gs_cli_featprep_choices, &q->prep,
                   "feature preprocessing, as train's (default auto)"),
       GS_OPT_MODEL_FAMILY(&q->family),
+      GS_OPT_GIN_NORM(&q->gin_norm),
       GS_OPT_PLAIN(&q->plain),
       GS_OPT_SECTION("search"),
       GS_OPT_DOUBLE("factor", "X", 1.0001, 1e6, &q->so.factor,
@@ -272,6 +272,7 @@ static gs_status price_models(search_models *m, const search_request *q, const g
   co.epochs = q->topt.epochs;
   co.model.family = q->family;
   co.model.stack = q->stack;
+  co.model.gin_norm = q->gin_norm;
   GS_TRY(gs_search_candidates(&m->cands, &m->ncand, &q->rule, &q->so, &co, &cd, err));
   m->found = m->ncand;
   const int64_t keep = q->max_candidates;
@@ -321,6 +322,10 @@ static gs_status train_models(search_models *m, const search_request *q, const g
   dataset_cache cache;
   memset(&cache, 0, sizeof cache);
   cache.prep = q->prep;
+  gs_model_config base = gs_model_config_default();
+  base.family = q->family;
+  base.stack = q->stack;
+  base.gin_norm = q->gin_norm;
   const bool tty = !q->json && isatty(fileno(stderr));
   for (int32_t i = 0; i < m->count; i++) {
     entry *e = &m->entries[i];
@@ -340,7 +345,7 @@ static gs_status train_models(search_models *m, const search_request *q, const g
       fprintf(stderr, "\r[%d/%d] training %s: depth %d, width %lld, %lld features...   ",
               (int)i + 1, (int)m->count, e->label, (int)e->depth, (long long)e->width,
               (long long)e->features);
-    GS_TRY(train_entry(e, &cache, q->data, q->split, full, g, q->family, q->stack, (int)q->seeds, &q->topt,
+    GS_TRY(train_entry(e, &cache, q->data, q->split, full, g, &base, (int)q->seeds, &q->topt,
                        err));
   }
   if (tty) fprintf(stderr, "\r%100s\r", "");

@@ -430,6 +430,16 @@ static gs_status count_smoothed(train_outcome *o, train_price *p, const train_re
                           &p->cdata, &p->pred.profile, err);
 }
 
+/* GIN's normalisation as the model resolves it on this graph (gs_model_gin_norm); in why the
+ * figures of auto's rule, in *degree its statistic nnz(A+I)/n. */
+static gs_gin_norm gin_norm_of(const train_request *q, const train_outcome *o, char *why,
+                               size_t cap, double *degree) {
+  const gs_model_shape s = gs_model_shape_of(o->g, &o->ds->x, o->ds->num_classes);
+  gs_gin_norm_explain(s.nodes, s.adj_nnz, why, cap);
+  *degree = (double)s.adj_nnz / (double)s.nodes;
+  return gs_model_gin_norm(&q->cfg, &s);
+}
+
 /* The lines before training: the dataset and the scaling rule. */
 static void print_header(const train_request *q, const train_price *p, const train_outcome *o) {
   const gs_dataset *ds = o->ds;
@@ -451,6 +461,13 @@ static void print_header(const train_request *q, const train_price *p, const tra
   char stack[512];
   gs_cli_stack_text(stack, sizeof stack, &q->asked, q->cfg.depth);
   printf("stack: %s\n", stack);
+  if (q->cfg.family == GS_MODEL_GIN) {
+    char why[128];
+    double degree;
+    const gs_gin_norm gn = gin_norm_of(q, o, why, sizeof why, &degree);
+    printf("gin norm: %s (%s: %s)\n", gs_gin_norm_name(gn),
+           q->cfg.gin_norm == GS_GIN_NORM_AUTO ? "auto" : "--gin-norm", why);
+  }
   if (!q->have_strategy) return;
   printf("scaling: strategy %s", gs_scaling_strategy_name(rule->strategy));
   if (rule->strategy != GS_SCALE_EXPLICIT)
@@ -628,6 +645,15 @@ static void print_json(const train_request *q, const train_price *p, const train
            o->smoothed_csr ? "csr" : "dense", (long long)o->smoothed_nnz,
            (double)o->smoothed_nnz / ((double)ds->num_nodes * (double)ds->x.cols),
            cfg->sgc_input == GS_SGC_INPUT_AUTO ? "auto" : "forced", GS_SGC_SPARSE_BELOW);
+  if (cfg->family == GS_MODEL_GIN) {
+    char why[128];
+    double degree;
+    const gs_gin_norm gn = gin_norm_of(q, o, why, sizeof why, &degree);
+    printf("\"gin_norm\":\"%s\",\"gin_norm_rule\":{\"rule\":\"%s\",\"mean_closed_degree\":%.6g,"
+           "\"batchnorm_above\":%g},",
+           gs_gin_norm_name(gn), cfg->gin_norm == GS_GIN_NORM_AUTO ? "auto" : "forced",
+           degree, GS_GIN_BATCHNORM_ABOVE);
+  }
   printf("\"runs\":[");
   print_json_runs(o, q->seeds);
   printf("],\"test_acc_mean\":%.6f,\"test_acc_std\":%.6f,\"epoch_ms_median\":%.4f,"

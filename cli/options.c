@@ -22,6 +22,10 @@ const gs_option_choice gs_cli_order_choices[] = {{"auto", GS_ORDER_AUTO},
 const gs_option_choice gs_cli_model_choices[] = {
     {"gcn", GS_MODEL_GCN},   {"sage", GS_MODEL_SAGE},   {"gin", GS_MODEL_GIN},
     {"sgc", GS_MODEL_SGC},   {"appnp", GS_MODEL_APPNP}, {NULL, 0}};
+const gs_option_choice gs_cli_gin_norm_choices[] = {{"auto", GS_GIN_NORM_AUTO},
+                                                    {"batch", GS_GIN_NORM_BATCH},
+                                                    {"none", GS_GIN_NORM_NONE},
+                                                    {NULL, 0}};
 const gs_option_choice gs_cli_norm_choices[] = {
     {"sym", GS_NORM_SYM}, {"row", GS_NORM_ROW}, {"none", GS_NORM_NONE}, {NULL, 0}};
 const gs_option_choice gs_cli_decay_choices[] = {

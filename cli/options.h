@@ -141,6 +141,7 @@ extern const gs_option_choice gs_cli_norm_choices[];     /* sym, row, none (gs_n
 extern const gs_option_choice gs_cli_decay_choices[];    /* first, all */
 extern const gs_option_choice gs_cli_featprep_choices[]; /* auto, rownorm, raw, binary, l2 */
 extern const gs_option_choice gs_cli_model_choices[];    /* gcn, sage, gin, sgc, appnp */
+extern const gs_option_choice gs_cli_gin_norm_choices[]; /* auto, batch, none (gs_gin_norm) */
 
 /* Custom parsers: "D,W[,R]" into a gs_scaling_rule's base; a strategy name into a
  * gs_scaling_strategy. */
@@ -167,10 +168,17 @@ bool gs_cli_parse_strategy_option(const char *value, void *strategy, char *why, 
               "layer family (default gcn); sgc, appnp: depth = propagation\n"              \
               "steps K; sage and gin set --norm row and none")
 
+/* GIN's MLP normalisation (a gs_gin_norm *). */
+#define GS_OPT_GIN_NORM(t)                                                                 \
+  GS_OPT_ENUM("gin-norm", "auto|batch|none", gs_cli_gin_norm_choices, t,                   \
+              "GIN: BatchNorm in each MLP, or none (the plain sum); default auto:\n"      \
+              "batch when the mean closed degree nnz(A+I)/n is above 12 (README)")
+
 /* model: the layers (a gs_model_config *) and the adjacency normalisation. */
 #define GS_OPTS_MODEL(cfg, adjacency_norm)                                                 \
   GS_OPT_SECTION("model"),                                                                 \
       GS_OPT_MODEL_FAMILY(&(cfg)->family),                                                 \
+      GS_OPT_GIN_NORM(&(cfg)->gin_norm),                                                   \
       GS_OPT_DOUBLE("dropout", "X", 0.0, 0.99, &(cfg)->dropout,                            \
                     "dropout rate before every layer (default 0.5)"),                      \
       GS_OPT_FLAG("residual", &(cfg)->residual,                                            \

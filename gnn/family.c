@@ -12,7 +12,8 @@
 
 #define B gs__buf
 
-void gs__family_params(gs_layer_dims *d, gs_model_family family, int64_t *offset) {
+void gs__family_params(gs_layer_dims *d, gs_model_family family, bool batchnorm,
+                       int64_t *offset) {
   int64_t o = *offset;
   d->w_offset = o;
   if (family == GS_MODEL_SAGE) {
@@ -22,7 +23,7 @@ void gs__family_params(gs_layer_dims *d, gs_model_family family, int64_t *offset
     o += d->weights;
     d->b_offset = o;
     o += d->out;
-  } else { /* GIN: [W1 (in x mid) | W2 (mid x out)], b1 (mid), b2 (out), ε, γ (mid) */
+  } else { /* GIN: [W1 (in x mid) | W2 (mid x out)], b1 (mid), b2 (out), ε, [γ (mid)] */
     d->w2_offset = o + d->in * d->mid;
     d->weights = d->in * d->mid + d->mid * d->out;
     o += d->weights;
@@ -32,8 +33,10 @@ void gs__family_params(gs_layer_dims *d, gs_model_family family, int64_t *offset
     o += d->out;
     d->eps_offset = o;
     o += 1;
-    d->bn_gamma_offset = o;
-    o += d->mid;
+    if (batchnorm) {
+      d->bn_gamma_offset = o;
+      o += d->mid;
+    }
   }
   *offset = o;
 }
@@ -69,16 +72,18 @@ void gs__family_layer_flops(const gs_model_layout *L, int32_t l, gs_flops *tf, g
       }
       break;
     case GS_MODEL_GIN: {
-      /* first product and aggregation, then + ε, BatchNorm (8, its shift b1), relu, U·W2, b2 */
+      /* first product and aggregation, then + ε, BatchNorm (8, its shift b1) or b1 (1), relu,
+       * U·W2, b2 */
+      const int64_t bn = d->bn_gamma_offset >= 0 ? 8 : 1;
       if (d->sparse_input)
         add(&fwd, 2 * m * mid, 0, 2 * fnnz * mid, 3 * n * mid);
       else if (d->aggregate_first)
         add(&fwd, 2 * m * in, 2 * n * in * mid, 0, 3 * n * in);
       else
         add(&fwd, 2 * m * mid, 2 * n * in * mid, 0, 3 * n * mid);
-      add(&fwd, 0, 2 * n * mid * out, 0, 9 * n * mid + n * out);
-      /* db2, dW2, dU, relu', BatchNorm (8, with db1 and dγ) */
-      add(&bwd, 0, 4 * n * mid * out, 0, n * out + 9 * n * mid);
+      add(&fwd, 0, 2 * n * mid * out, 0, (bn + 1) * n * mid + n * out);
+      /* db2, dW2, dU, relu', BatchNorm (8, with db1 and dγ) or db1 (1) */
+      add(&bwd, 0, 4 * n * mid * out, 0, n * out + (bn + 1) * n * mid);
       if (d->aggregate_first) { /* dW1, dG, dε, [Âᵀ dG, + ε dG] */
         add(&bwd, 0, 4 * n * in * mid, 0, 2 * n * in);
         if (dx) add(&bwd, 2 * m * in, 0, 0, 3 * n * in);
@@ -201,7 +206,8 @@ static gs_status sage_backward(gs_model *m, int32_t l, const float *dZ, float *d
 
 /* ------------------------------------------------------------------ GIN */
 
-// S = ((A+I) * Hin + eps * Hin) * W1 ; V = BN(S) (shift b1) ; U = relu(V) ; Z = U * W2 + b2
+// S = ((A+I) * Hin + eps * Hin) * W1 ; V = BN(S) (shift b1), or S + b1 without BatchNorm ;
+// U = relu(V) ; Z = U * W2 + b2
 static gs_status gin_forward(gs_model *m, int32_t l, float *Z, bool training, int64_t epoch,
                              gs_error *err) {
   const gs_layer_dims *d = &m->layout.layer[l];
@@ -233,8 +239,11 @@ static gs_status gin_forward(gs_model *m, int32_t l, float *Z, bool training, in
     gs_dense_axpby(U, eps, T, 1.0f, n * d->mid);
   }
   // V = gamma . (S - mean) / sqrt(var + eps_bn) + b1, statistics over the n nodes
-  gs_batchnorm_forward(U, B(m, m->roles.mlp_xhat[l]), B(m, m->roles.mlp_rstd[l]), U,
-                       p + d->bn_gamma_offset, p + d->b_offset, n, d->mid);
+  if (d->bn_gamma_offset >= 0)
+    gs_batchnorm_forward(U, B(m, m->roles.mlp_xhat[l]), B(m, m->roles.mlp_rstd[l]), U,
+                         p + d->bn_gamma_offset, p + d->b_offset, n, d->mid);
+  else
+    gs_dense_bias_add(U, p + d->b_offset, n, d->mid);
   gs_relu_forward(U, U, n * d->mid);
   gs_dense_matmul(Z, U, p + d->w2_offset, n, d->out, d->mid, false, false, false);
   gs_dense_bias_add(Z, p + d->b2_offset, n, d->out);
@@ -258,9 +267,12 @@ static gs_status gin_backward(gs_model *m, int32_t l, const float *dZ, float *dH
   gs_dense_matmul(dV, dZ, p + d->w2_offset, n, d->mid, d->out, false, true, false);
   gs_relu_backward(dV, dV, U, n * d->mid);
   // dS = BN'(dV) in place (the name dV is kept below) ; db1 += colsum(dV) ; dgamma += ...
-  gs_batchnorm_backward(dV, g + d->bn_gamma_offset, g + d->b_offset, dV,
-                        B(m, m->roles.mlp_xhat[l]), B(m, m->roles.mlp_rstd[l]),
-                        p + d->bn_gamma_offset, n, d->mid);
+  if (d->bn_gamma_offset >= 0)
+    gs_batchnorm_backward(dV, g + d->bn_gamma_offset, g + d->b_offset, dV,
+                          B(m, m->roles.mlp_xhat[l]), B(m, m->roles.mlp_rstd[l]),
+                          p + d->bn_gamma_offset, n, d->mid);
+  else
+    gs_dense_bias_backward(g + d->b_offset, dV, n, d->mid);
   if (d->aggregate_first) {
     // dW1 += G^T * dV ; dG = dV * W1^T ; d eps += <dG, Hin> ; dHin = (A+I)^T * dG + eps * dG
     const float *H = gs__layer_input(m, l, true);

@@ -7,6 +7,7 @@
 #include "gnn/model.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/mem.h"
@@ -44,6 +45,29 @@ gs_model_config gs_model_config_resolve(const gs_model_config *cfg) {
   out.norm = deep && !gcn;
   out.stack = GS_STACK_AS_SET;
   return out;
+}
+
+static const char *const gin_norm_names[] = {"auto", "batch", "none"};
+
+const char *gs_gin_norm_name(gs_gin_norm norm) {
+  if ((int)norm < 0 || (int)norm > GS_GIN_NORM_NONE) return NULL;
+  return gin_norm_names[norm];
+}
+
+gs_gin_norm gs_gin_norm_choose(int64_t nodes, int64_t closed_nnz) {
+  const double degree = nodes > 0 ? (double)closed_nnz / (double)nodes : 0.0;
+  return degree > GS_GIN_BATCHNORM_ABOVE ? GS_GIN_NORM_BATCH : GS_GIN_NORM_NONE;
+}
+
+void gs_gin_norm_explain(int64_t nodes, int64_t closed_nnz, char *buf, size_t n) {
+  const double degree = nodes > 0 ? (double)closed_nnz / (double)nodes : 0.0;
+  snprintf(buf, n, "mean closed degree nnz(A+I)/n %.2f %s %g", degree,
+           degree > GS_GIN_BATCHNORM_ABOVE ? ">" : "<=", GS_GIN_BATCHNORM_ABOVE);
+}
+
+gs_gin_norm gs_model_gin_norm(const gs_model_config *cfg, const gs_model_shape *s) {
+  if (cfg->gin_norm != GS_GIN_NORM_AUTO) return cfg->gin_norm;
+  return gs_gin_norm_choose(s->nodes, s->adj_nnz);
 }
 
 static const char *const family_names[GS_MODEL_FAMILIES] = {"gcn", "sage", "gin", "sgc", "appnp"};
@@ -92,10 +116,13 @@ static int add_buffer(gs_model_layout *L, const char *tag, int64_t bytes, bool k
 static gs_status layout_make(gs_model_layout *L, buffer_roles *roles,
                              const gs_model_config *asked, const gs_model_shape *s,
                              gs_error *err) {
-  const gs_model_config resolved = gs_model_config_resolve(asked);
+  gs_model_config resolved = gs_model_config_resolve(asked);
+  if (resolved.family == GS_MODEL_GIN) resolved.gin_norm = gs_model_gin_norm(&resolved, s);
   const gs_model_config *cfg = &resolved;
   if (!gs_model_family_name(cfg->family))
     return gs_error_set(err, GS_ERR_INVALID, "unknown model family %d", (int)cfg->family);
+  if (!gs_gin_norm_name(cfg->gin_norm))
+    return gs_error_set(err, GS_ERR_INVALID, "unknown GIN normalisation %d", (int)cfg->gin_norm);
   if (cfg->depth < 1 || cfg->depth > GS_MAX_LAYERS)
     return gs_error_set(err, GS_ERR_INVALID, "depth %d is outside 1..%d", (int)cfg->depth,
                         GS_MAX_LAYERS);
@@ -176,7 +203,7 @@ static gs_status layout_make(gs_model_layout *L, buffer_roles *roles,
       d->b_offset = offset;
       offset += d->out;
     } else {
-      gs__family_params(d, fam, &offset);
+      gs__family_params(d, fam, cfg->gin_norm == GS_GIN_NORM_BATCH, &offset);
     }
     d->gamma_offset = d->beta_offset = -1;
     if (d->norm) {
@@ -234,8 +261,10 @@ static gs_status layout_make(gs_model_layout *L, buffer_roles *roles,
     if (fam == GS_MODEL_GIN) {
       r->mlp[l] = add_buffer(L, "activations", n * d->mid * F, true);
       if (!d->aggregate_first) r->mlp_in[l] = add_buffer(L, "activations", n * d->mid * F, true);
-      r->mlp_xhat[l] = add_buffer(L, "activations", n * d->mid * F, true);
-      r->mlp_rstd[l] = add_buffer(L, "activations", d->mid * F, true);
+      if (d->bn_gamma_offset >= 0) {
+        r->mlp_xhat[l] = add_buffer(L, "activations", n * d->mid * F, true);
+        r->mlp_rstd[l] = add_buffer(L, "activations", d->mid * F, true);
+      }
       int64_t w2 = d->aggregate_first ? d->in : d->mid;
       if (w2 > work2_cols) work2_cols = w2;
     }

@@ -8,6 +8,7 @@
 #define GS_MODEL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/status.h"
@@ -15,7 +16,10 @@
 #include "sparse/graph.h"
 
 #define GS_MAX_LAYERS 128
-#define GS_MAX_BUFFERS (6 * GS_MAX_LAYERS + 16)
+/* A layer adds at most 7 buffers (GIN with BatchNorm and LayerNorm: its input, the
+ * aggregate or T, U, x̂ and 1/σ of BatchNorm, x̂ and 1/σ of LayerNorm); the rest about 17.
+ * (6 per layer overflowed for a deep GIN with BatchNorm, e.g. plan's depth 64 on Amazon Photo.) */
+#define GS_MAX_BUFFERS (7 * GS_MAX_LAYERS + 32)
 
 typedef enum {
   GS_ORDER_AUTO = 0,            /* per layer, the order with fewer FLOPs (DESIGN.md §2) */
@@ -32,7 +36,9 @@ typedef enum {
  *          inside the MLP as in Xu et al. 2019 (and PyG's GIN): BN(S) = γ ⊙ (S − μ)/√(σ² + ε)
  *          + b1 over the nodes of the graph, per column, in training and evaluation alike.
  *          Without it the sum over up to thousands of neighbours puts the logits in the
- *          thousands at initialisation and the hidden ReLUs die (bench/RESULTS.md §9).
+ *          thousands at initialisation and the hidden ReLUs die (bench/RESULTS.md §9); on
+ *          low-degree graphs it costs accuracy, so gs_gin_norm chooses (GS_GIN_NORM_NONE:
+ *          Z = relu(((A+I)·H + ε·H)·W1 + b1)·W2 + b2).
  * - SGC:   Z = (Â^K X)·W + b, Â^K X computed once when the model is made; depth = K
  *          (Wu et al. 2019): one linear layer, width unused.
  * - APPNP: H = MLP(X) = relu(X·W1 + b1)·W2 + b2 (hidden width = width), then K steps of
@@ -66,6 +72,32 @@ typedef enum {
   GS_SGC_INPUT_CSR = 2    /* its non-zeros, dropout on each (the same distribution: a
                              dropped zero is zero) */
 } gs_sgc_input;
+
+/* GIN's normalisation inside its MLP (README "Layer families"). */
+typedef enum {
+  GS_GIN_NORM_AUTO = 0,  /* gs_gin_norm_choose on the graph: BatchNorm above a mean closed degree */
+  GS_GIN_NORM_BATCH = 1, /* Linear, BatchNorm (shift b1), ReLU, Linear */
+  GS_GIN_NORM_NONE = 2   /* the plain sum: Linear + b1, ReLU, Linear (the model before 353b18d) */
+} gs_gin_norm;
+
+/* GS_GIN_NORM_AUTO gives BatchNorm when the mean closed degree nnz(A+I)/n is above this. The
+ * sum over A+I grows each layer's pre-activations with the degree: at 32.1 (Amazon Photo) the
+ * plain sum collapses in both programs (31.3 ± 17.0, PyTorch 20.5 ± 12.2) and BatchNorm trains
+ * it (87.2 ± 0.9); at 9.9 and below (Coauthor CS, Cora 4.9, CiteSeer 3.7) BatchNorm costs 7-12
+ * points in both programs; Facebook (16.2) is level either way and BatchNorm halves its spread.
+ * 12 sits between 9.9 and 16.2 (bench/RESULTS.md §9). */
+#define GS_GIN_BATCHNORM_ABOVE 12.0
+
+/* "auto", "batch", "none" (NULL for an unknown value). */
+const char *gs_gin_norm_name(gs_gin_norm norm);
+
+/* BATCH when closed_nnz / nodes (the mean closed degree: closed_nnz = nnz(A+I)) is above
+ * GS_GIN_BATCHNORM_ABOVE, else NONE. Reads the graph only, never labels. */
+gs_gin_norm gs_gin_norm_choose(int64_t nodes, int64_t closed_nnz);
+
+/* Writes into buf (size n) the figures of that choice, e.g. "mean closed degree nnz(A+I)/n
+ * 32.13 > 12". */
+void gs_gin_norm_explain(int64_t nodes, int64_t closed_nnz, char *buf, size_t n);
 
 /* "gcn", "sage", "gin", "sgc", "appnp" (NULL for an unknown value). */
 const char *gs_model_family_name(gs_model_family family);
@@ -118,6 +150,8 @@ typedef struct {
   uint64_t seed;        /* initialisation and dropout */
   gs_model_stack stack; /* GS_STACK_AS_SET; GS_STACK_AUTO decides residual and norm by depth */
   gs_sgc_input sgc_input; /* SGC: storage of Â^K X (GS_SGC_INPUT_AUTO) */
+  gs_gin_norm gin_norm;   /* GIN: its MLP's normalisation (GS_GIN_NORM_AUTO); the layout's
+                             config holds the choice made from its shape */
 } gs_model_config;
 
 gs_model_config gs_model_config_default(void);
@@ -160,7 +194,7 @@ typedef struct {
   int64_t w2_offset;    /* SAGE: W_neigh (in x out); GIN: W2 (mid x out); else -1 */
   int64_t b2_offset;    /* GIN: b2 (out), b_offset being b1 (mid); else -1 */
   int64_t eps_offset;   /* GIN: ε; else -1 */
-  int64_t bn_gamma_offset; /* GIN: the MLP's BatchNorm scale γ (mid), b1 its shift; else -1 */
+  int64_t bn_gamma_offset; /* GIN with BatchNorm: its scale γ (mid), b1 its shift; else -1 */
   int64_t rezero_offset; /* a residual layer with rezero: its gate θ_l; else -1 */
   float rezero_scale;   /* α_l = rezero_scale·θ_l: 1 / (residual layers); else 0 */
   float identity_beta;  /* > 0: the layer multiplies by W_eff = (1-β)·I + β·W; else 0 */
@@ -211,6 +245,10 @@ typedef struct {
  * bytes overflow. */
 gs_status gs_model_layout_make(gs_model_layout *out, const gs_model_config *cfg,
                                const gs_model_shape *shape, gs_error *err);
+
+/* GIN's normalisation for cfg on this shape, as the layout resolves it: cfg->gin_norm, or for
+ * GS_GIN_NORM_AUTO gs_gin_norm_choose(nodes, adj_nnz) (GIN's Â is A+I). */
+gs_gin_norm gs_model_gin_norm(const gs_model_config *cfg, const gs_model_shape *shape);
 
 /* The shape of a model for this graph and these features (smoothed_nnz not counted). */
 gs_model_shape gs_model_shape_of(const gs_graph *g, const gs_features *x, int64_t classes);

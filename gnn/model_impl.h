@@ -26,7 +26,7 @@ typedef struct {
   /* families (gnn/family.c) */
   int mlp[GS_MAX_LAYERS];            /* GIN: U = relu(V), the MLP's hidden activation */
   int mlp_in[GS_MAX_LAYERS];         /* GIN transform-first: T = Hin·W1, for dε */
-  int mlp_xhat[GS_MAX_LAYERS], mlp_rstd[GS_MAX_LAYERS]; /* GIN: its BatchNorm's cache */
+  int mlp_xhat[GS_MAX_LAYERS], mlp_rstd[GS_MAX_LAYERS]; /* GIN: its BatchNorm's cache (if on) */
   int work2;                         /* SAGE: dZ·W_selfᵀ; GIN: dG or dT */
   int prop[3];                       /* APPNP: H, and ping-pong steps forward and backward */
   int smoothed;                      /* SGC: Â^K X held dense (n x f) */
@@ -72,8 +72,10 @@ static inline const float *gs__layer_input(gs_model *m, int32_t l, bool training
   return gs__dense_input(m);
 }
 
-/* Family parts of gs_model_layout_make (gnn/family.c). */
-void gs__family_params(gs_layer_dims *d, gs_model_family family, int64_t *offset);
+/* Family parts of gs_model_layout_make (gnn/family.c). batchnorm: GIN's MLP has BatchNorm
+ * (its scale γ follows ε). */
+void gs__family_params(gs_layer_dims *d, gs_model_family family, bool batchnorm,
+                       int64_t *offset);
 /* Adds layer l's conv FLOPs (product, aggregation, bias; not the hidden layers' shared
  * norm, ReLU and dropout) to the training and evaluation counts. */
 void gs__family_layer_flops(const gs_model_layout *L, int32_t l, gs_flops *train,

@@ -367,8 +367,10 @@ static void family_conv_forward(replay *R, int32_t l) {
         k_aggregate(R, mid);
         k_elementwise(R, 3 * n * mid, 12.0 * (double)(n * mid), 0.0);
       }
-      /* BatchNorm, shift b1 (reads S three times, writes xhat and V) */
-      k_elementwise(R, 8 * n * mid, 20.0 * (double)(n * mid), 0.0);
+      if (d->bn_gamma_offset >= 0) /* BatchNorm, shift b1 (reads S three times, writes xhat, V) */
+        k_elementwise(R, 8 * n * mid, 20.0 * (double)(n * mid), 0.0);
+      else
+        k_elementwise(R, n * mid, 8.0 * (double)(n * mid), 0.0); /* b1 */
       k_elementwise(R, n * mid, 8.0 * (double)(n * mid), 0.0); /* relu */
       k_sgemm(R, GS_PROFILE_NN, n, out, mid, false);
       break;
@@ -414,7 +416,10 @@ static void family_conv_backward(replay *R, int32_t l, bool need_dx) {
       k_sgemm(R, GS_PROFILE_TN, mid, out, n, true);                 /* dW2 */
       k_sgemm(R, GS_PROFILE_NT, n, mid, out, false);                /* dU */
       k_elementwise(R, n * mid, 12.0 * (double)(n * mid), 0.0);     /* relu' */
-      k_elementwise(R, 8 * n * mid, 20.0 * (double)(n * mid), 0.0); /* BatchNorm', db1, dγ */
+      if (d->bn_gamma_offset >= 0)
+        k_elementwise(R, 8 * n * mid, 20.0 * (double)(n * mid), 0.0); /* BatchNorm', db1, dγ */
+      else
+        k_elementwise(R, n * mid, 4.0 * (double)(n * mid), 0.0);      /* db1 */
       if (d->aggregate_first) {
         k_sgemm(R, GS_PROFILE_TN, in, mid, n, true);                /* dW1 */
         k_sgemm(R, GS_PROFILE_NT, n, in, mid, false);               /* dG */

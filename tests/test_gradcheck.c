@@ -239,7 +239,8 @@ static void add_bias(double *out, const double *bias, int64_t k) {
 
 /* SAGE, GIN, SGC and APPNP (gnn/family.c), each conv written out plainly:
  * SAGE Z = H·W_self + Â·(H·W_neigh) + b (Â row-normalised); GIN V = BN(Â·(H·W1) + ε·H·W1)
- * with shift b1 (statistics over the nodes), Z = relu(V)·W2 + b2 (Â = A + I);
+ * with shift b1 (statistics over the nodes; without BatchNorm V = Â·(H·W1) + ε·H·W1 + b1),
+ * Z = relu(V)·W2 + b2 (Â = A + I);
  * SGC Z = dropout(Â^K X)·W + b; APPNP H = MLP(X), then K steps P = (1 - α)·Â·P + α·H.
  * Hidden layers as GCN's (ref_hidden). */
 static void ref_forward_family(double *logits, const gs_model_layout *L, const double *p,
@@ -270,7 +271,7 @@ static void ref_forward_family(double *logits, const gs_model_layout *L, const d
       matmul(t, hin, p + d->w_offset, n, d->in, d->mid);     /* H W1 */
       matmul(u, f->adj, t, n, n, d->mid);                    /* (A + I) H W1 */
       for (int64_t i = 0; i < n * d->mid; i++) u[i] += p[d->eps_offset] * t[i];
-      for (int64_t j = 0; j < d->mid; j++) { /* BatchNorm over the nodes, shift b1 */
+      for (int64_t j = 0; d->bn_gamma_offset >= 0 && j < d->mid; j++) { /* BatchNorm, shift b1 */
         double mean = 0.0, var = 0.0;
         for (int64_t i = 0; i < n; i++) mean += u[i * d->mid + j] / (double)n;
         for (int64_t i = 0; i < n; i++)
@@ -334,9 +335,10 @@ typedef struct {
   bool rezero;
   bool identity_map;
   gs_sgc_input sgc_input; /* SGC: Â^K X's storage (rows that omit it: auto) */
+  bool gin_plain;         /* GIN: the plain sum, no BatchNorm (rows that omit it: BatchNorm) */
 } gradcheck_case;
 
-/* Rows that end before the sgc_input column leave it at auto (0). */
+/* Rows that end before the sgc_input column leave it at auto (0), and GIN's BatchNorm on. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 static const gradcheck_case CASES[] = {
@@ -386,6 +388,13 @@ static const gradcheck_case CASES[] = {
      false, false, GS_ORDER_AGGREGATE_FIRST, 0.0f, false, GS_MODEL_GIN, false, false},
     {"gin 4, residual+norm, dense", ref_forward_family, 4, 6,
      true, true, GS_ORDER_AUTO, 0.3f, false, GS_MODEL_GIN, false, false},
+    /* GIN without BatchNorm (--gin-norm none, auto's choice on low-degree graphs) */
+    {"gin 2, plain sum, sparse, dropout", ref_forward_family, 2, 8,
+     false, false, GS_ORDER_AUTO, 0.3f, true, GS_MODEL_GIN, false, false, GS_SGC_INPUT_AUTO, true},
+    {"gin 3, plain sum, dense, aggregate first", ref_forward_family, 3, 6,
+     false, false, GS_ORDER_AGGREGATE_FIRST, 0.0f, false, GS_MODEL_GIN, false, false, GS_SGC_INPUT_AUTO, true},
+    {"gin 3, plain sum, dense, transform first", ref_forward_family, 3, 6,
+     false, false, GS_ORDER_TRANSFORM_FIRST, 0.3f, false, GS_MODEL_GIN, false, false, GS_SGC_INPUT_AUTO, true},
     {"sage 4, residual+rezero, dense", ref_forward_family, 4, 6,
      true, false, GS_ORDER_AUTO, 0.3f, false, GS_MODEL_SAGE, true, false},
     {"gin 4, residual+rezero, dense", ref_forward_family, 4, 6,
@@ -423,6 +432,7 @@ static double check_case(const gradcheck_case *c, double corrupt) {
   cfg.rezero = c->rezero;
   cfg.identity_map = c->identity_map;
   cfg.sgc_input = c->sgc_input;
+  cfg.gin_norm = c->gin_plain ? GS_GIN_NORM_NONE : GS_GIN_NORM_BATCH;
   gs_model *m = NULL;
   gs_error err;
   gs_status st = gs_model_new(&m, &cfg, f.g, &f.x, CLASSES, &err);

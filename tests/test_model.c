@@ -502,6 +502,64 @@ START_TEST(test_sgc_csr_input_errors) {
 }
 END_TEST
 
+/* --gin-norm auto on each bundled graph: the mean closed degree nnz(A+I)/n of the graph GIN
+ * sums over, and the choice it gives (README "Layer families", bench/RESULTS.md §9): BatchNorm
+ * on the two high-degree graphs, where the plain sum collapses (Amazon Photo) or is as good
+ * with twice the spread (Facebook); the plain sum on the three whose accuracy BatchNorm costs. */
+START_TEST(test_gin_norm_auto_on_bundled_graphs) {
+  static const struct {
+    const char *name;
+    int64_t nodes, closed_nnz;
+    gs_gin_norm choice;
+  } graphs[] = {
+      {"cora", 2708, 13264, GS_GIN_NORM_NONE},
+      {"citeseer", 3327, 12431, GS_GIN_NORM_NONE},
+      {"coauthor-cs", 18333, 182121, GS_GIN_NORM_NONE},
+      {"facebook-page-page", 22470, 364116, GS_GIN_NORM_BATCH},
+      {"amazon-photo", 7650, 245812, GS_GIN_NORM_BATCH},
+  };
+  gs_dataset_options o = gs_dataset_options_default();
+  o.load_features = false; /* the rule reads the graph only */
+  for (size_t i = 0; i < sizeof graphs / sizeof graphs[0]; i++) {
+    gs_dataset *ds = NULL;
+    gs_graph *g = NULL;
+    gs_error err;
+    GS_ASSERT_OK(gs_dataset_load(&ds, gs_test_data(graphs[i].name), &o, &err), err);
+    GS_ASSERT_OK(gs_dataset_graph_new(&g, ds, gs_model_family_norm(GS_MODEL_GIN, GS_NORM_SYM),
+                                      &err), err);
+    const int64_t n = gs_graph_nodes(g), nnz = gs_graph_nnz(g);
+    printf("gin norm auto: %s mean closed degree %.2f -> %s\n", graphs[i].name,
+           (double)nnz / (double)n, gs_gin_norm_name(gs_gin_norm_choose(n, nnz)));
+    ck_assert_int_eq(n, graphs[i].nodes);
+    ck_assert_int_eq(nnz, graphs[i].closed_nnz);
+    ck_assert_str_eq(gs_gin_norm_name(gs_gin_norm_choose(n, nnz)),
+                     gs_gin_norm_name(graphs[i].choice));
+    /* the layout resolves auto the same way, and only BatchNorm has γ and its cache */
+    gs_model_shape s = {.nodes = n, .adj_nnz = nnz, .features = 8, .classes = 3};
+    gs_model_config c = config(2, 16, false, false, GS_ORDER_AUTO);
+    c.family = GS_MODEL_GIN;
+    gs_model_layout L, forced;
+    GS_ASSERT_OK(gs_model_layout_make(&L, &c, &s, &err), err);
+    ck_assert_int_eq(L.config.gin_norm, graphs[i].choice);
+    c.gin_norm = graphs[i].choice == GS_GIN_NORM_BATCH ? GS_GIN_NORM_NONE : GS_GIN_NORM_BATCH;
+    GS_ASSERT_OK(gs_model_layout_make(&forced, &c, &s, &err), err);
+    const gs_model_layout *bn = graphs[i].choice == GS_GIN_NORM_BATCH ? &L : &forced;
+    const gs_model_layout *plain = bn == &L ? &forced : &L;
+    ck_assert_int_eq(bn->params - plain->params, 2 * 16); /* γ of each layer's MLP */
+    ck_assert_int_eq(bn->activation_bytes - plain->activation_bytes,
+                     2 * 4 * (n * 16 + 16)); /* x̂ and 1/σ of each layer */
+    ck_assert_int_eq(bn->train_flops.elementwise - plain->train_flops.elementwise,
+                     2 * 2 * 7 * n * 16); /* BatchNorm 8 instead of b1's 1, forward and back */
+    ck_assert_int_lt(plain->layer[0].bn_gamma_offset, 0);
+    ck_assert_int_ge(bn->layer[0].bn_gamma_offset, 0);
+    gs_graph_free(&g);
+    gs_dataset_free(&ds);
+  }
+  ck_assert_int_eq(gs_gin_norm_choose(100, 1200), GS_GIN_NORM_NONE); /* 12 is not above 12 */
+  ck_assert_int_eq(gs_gin_norm_choose(100, 1201), GS_GIN_NORM_BATCH);
+}
+END_TEST
+
 Suite *gs_model_suite(void) {
   Suite *s = suite_create("model");
   TCase *tc = tcase_create("model");
@@ -518,6 +576,7 @@ Suite *gs_model_suite(void) {
   tcase_add_test(tc, test_sgc_csr_input_errors);
   tcase_add_test(tc, test_stack_auto_by_depth);
   tcase_add_test(tc, test_rezero_parameters);
+  tcase_add_test(tc, test_gin_norm_auto_on_bundled_graphs);
   suite_add_tcase(s, tc);
   return s;
 }
