@@ -170,9 +170,9 @@ def peer_gin(layout, flat):
 
     peer_torch.dense_dropout = peer_torch.sparse_dropout = masked
 
-    def forward(a_hat, x, epoch):
+    def forward(a_hat, x, epoch, training=True):
         calls["epoch"], calls["layer"] = epoch, 0
-        return model(a_hat, x, layout["dropout"], True)
+        return model(a_hat, x, layout["dropout"], training)
     return named, forward
 
 
@@ -181,6 +181,16 @@ def rel_diff(a, b):
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     scale = max(np.abs(a).max(initial=0.0), np.abs(b).max(initial=0.0), 1e-30)
     return float(np.abs(a - b).max(initial=0.0) / scale)
+
+
+def best_epoch(evals):
+    """train's selection (gnn/train.c): the first step of highest validation accuracy, ties
+    to the lower validation loss; 1-based."""
+    best = 0
+    for i, (loss, acc, _) in enumerate(evals):
+        if acc > evals[best][1] or (acc == evals[best][1] and loss < evals[best][0]):
+            best = i
+    return best + 1
 
 
 def read_f32(folder, name, count):
@@ -239,6 +249,8 @@ def main(argv):
         pN = read_f32(out, "paramsN.f32", P)
         with open(os.path.join(out, "losses.json")) as f:
             gs_losses = json.load(f)
+        with open(os.path.join(out, "evals.json")) as f:
+            gs_evals = json.load(f)
 
     prep = layout["features"]
     data = peer_torch.load_dataset(args.dataset, layout["split"] or None, prep)
@@ -248,6 +260,7 @@ def main(argv):
     x = peer_torch.features_tensor(data["features"], data["n"], layout["sparse_features"], "coo")
     labels = torch.from_numpy(data["labels"])
     train = torch.from_numpy(data["train"])
+    valid, test = torch.from_numpy(data["valid"]), torch.from_numpy(data["test"])
 
     if gin:
         if args.residual or args.layernorm or args.rezero or args.identity_map:
@@ -262,7 +275,7 @@ def main(argv):
     opt = torch.optim.Adam([{"params": [params[k] for k in params if k in decayed], "weight_decay": wd},
                             {"params": [params[k] for k in params if k not in decayed], "weight_decay": 0.0}],
                            lr=layout["lr"])
-    torch_losses = []
+    torch_losses, torch_evals = [], []
     report = {"dataset": os.path.basename(os.path.normpath(args.dataset)), "features": prep,
               "model": args.model,
               "depth": args.depth, "residual": args.residual, "layernorm": args.layernorm,
@@ -286,6 +299,14 @@ def main(argv):
                     g = g + wd * params[name].detach().numpy().astype(np.float64).ravel()
                 grad_rows.append((name, rel_diff(g, g1[off:off + size])))
         opt.step()
+        with torch.no_grad():  # the evaluation forward train runs after each step
+            logits = gin_forward(a_hat, x, epoch, False) if gin else \
+                forward(layout, params, a_hat, x, epoch, False)
+            pred = logits.argmax(dim=1)
+            torch_evals.append([F.cross_entropy(logits[valid], labels[valid]).item(),
+                                (pred[valid] == labels[valid]).double().mean().item(),
+                                (pred[test] == labels[test]).double().mean().item()
+                                if len(test) else 0.0])
         if epoch == 1:
             step_rows = []
             for name, off, shape in blocks(layout):
@@ -296,7 +317,15 @@ def main(argv):
     final = np.concatenate([params[name].detach().numpy().ravel() for name, _, _ in blocks(layout)])
     order = np.concatenate([np.arange(off, off + int(np.prod(shape))) for _, off, shape in blocks(layout)])
     loss_diff = [abs(a - b) / max(abs(a), 1e-30) for a, b in zip(gs_losses, torch_losses)]
+    val_loss_diff = [abs(a[0] - b[0]) / max(abs(a[0]), 1e-30) for a, b in zip(gs_evals, torch_evals)]
+    gs_best, torch_best = best_epoch(gs_evals), best_epoch(torch_evals)
     report.update({
+        "val_loss1_gnnscale": gs_evals[0][0], "val_loss1_torch": torch_evals[0][0],
+        "val_loss_rel_diff_max": max(val_loss_diff),
+        "val_acc_steps_differing": sum(a[1] != b[1] for a, b in zip(gs_evals, torch_evals)),
+        "best_epoch_gnnscale": gs_best, "best_epoch_torch": torch_best,
+        "test_at_best_gnnscale": gs_evals[gs_best - 1][2],
+        "test_at_best_torch": torch_evals[torch_best - 1][2],
         "loss1_gnnscale": gs_losses[0], "loss1_torch": torch_losses[0],
         "grad_rel_diff": dict(grad_rows), "adam_update_rel_diff": dict(step_rows),
         "loss_rel_diff_max": max(loss_diff), "final_params_rel_diff": rel_diff(final, pN[order]),
@@ -319,6 +348,15 @@ def main(argv):
         print(f"  step {s + 1:4d}  gnnscale {gs_losses[s]:.6f}  torch {torch_losses[s]:.6f}")
     print(f"largest relative loss difference {report['loss_rel_diff_max']:.2e}; final parameters "
           f"{report['final_params_rel_diff']:.2e}")
+    print(f"evaluation after each step (dropout off): at step 1 validation loss, validation and "
+          f"test accuracy gnnscale {gs_evals[0][0]:.6f} {gs_evals[0][1]:.4f} {gs_evals[0][2]:.4f}, "
+          f"torch {torch_evals[0][0]:.6f} {torch_evals[0][1]:.4f} {torch_evals[0][2]:.4f}; "
+          f"largest relative difference of the validation loss "
+          f"{report['val_loss_rel_diff_max']:.2e}; validation accuracy differs at "
+          f"{report['val_acc_steps_differing']} of {args.steps} steps")
+    print(f"best epoch (validation accuracy, then loss): gnnscale {gs_best} (test "
+          f"{100 * report['test_at_best_gnnscale']:.2f}%), torch {torch_best} (test "
+          f"{100 * report['test_at_best_torch']:.2f}%)")
     return 0
 
 

@@ -9,7 +9,9 @@
  *       --out /tmp/step [--params-in FILE] [model and optimiser options as `gnnscale train`]
  *
  * Files in --out: layout.json, params0.f32, grads1.f32 (the gradient step 1 applied, weight decay included), params1.f32,
- * paramsN.f32 (after the last step), losses.json. Raw little-endian float32 arrays. */
+ * paramsN.f32 (after the last step), losses.json, and evals.json: after each step the
+ * evaluation forward's (dropout off) validation loss, validation accuracy and test accuracy,
+ * which train's best-epoch selection reads. Raw little-endian float32 arrays. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,7 @@
 
 #include "core/runtime.h"
 #include "datasets/dataset.h"
+#include "gnn/loss.h"
 #include "gnn/model.h"
 #include "gnn/train.h"
 #include "sparse/graph.h"
@@ -145,7 +148,7 @@ int main(int argc, char **argv) {
   gs_dataset *ds = NULL;
   gs_graph *g = NULL;
   gs_model *m = NULL;
-  double *losses = NULL;
+  double *losses = NULL, *evals = NULL;
   int rc = 1;
   GS_TRY(gs_runtime_init(threads, &err));
   gs_dataset_options dopt = gs_dataset_options_default();
@@ -168,9 +171,17 @@ int main(int argc, char **argv) {
       write_floats(out, "params0.f32", gs_model_params(m), P))
     goto fail;
   losses = calloc((size_t)steps, sizeof *losses);
-  if (!losses) goto fail;
+  evals = calloc(3 * (size_t)steps, sizeof *evals);
+  if (!losses || !evals) goto fail;
+  const int64_t n = L->shape.nodes, c = L->shape.classes;
   for (int32_t epoch = 1; epoch <= steps; epoch++) {
     GS_TRY(gs_train_step(m, ds, &topt, epoch, &losses[epoch - 1], &err));
+    const float *logits = NULL;
+    GS_TRY(gs_model_forward(m, false, epoch, &logits, &err));
+    double *e = evals + 3 * (epoch - 1);
+    e[0] = gs_softmax_xent(NULL, logits, ds->labels, ds->valid, ds->num_valid, n, c);
+    e[1] = gs_accuracy(logits, ds->labels, ds->valid, ds->num_valid, c);
+    e[2] = ds->num_test > 0 ? gs_accuracy(logits, ds->labels, ds->test, ds->num_test, c) : 0.0;
     if (epoch == 1) {
       if (write_floats(out, "grads1.f32", gs_model_grads(m), P) ||
           write_floats(out, "params1.f32", gs_model_params(m), P))
@@ -186,10 +197,19 @@ int main(int argc, char **argv) {
   for (int s = 0; s < steps; s++) fprintf(f, "%s%.17g", s ? "," : "", losses[s]);
   fputs("]\n", f);
   fclose(f);
+  snprintf(path, sizeof path, "%s/evals.json", out);
+  if (!(f = fopen(path, "w"))) goto fail;
+  fputs("[", f);
+  for (int s = 0; s < steps; s++)
+    fprintf(f, "%s[%.17g,%.17g,%.17g]", s ? "," : "", evals[3 * s], evals[3 * s + 1],
+            evals[3 * s + 2]);
+  fputs("]\n", f);
+  fclose(f);
   rc = 0;
 fail:
   if (st != GS_OK) fprintf(stderr, "step_dump: %s\n", err.msg);
   free(losses);
+  free(evals);
   gs_model_free(&m);
   gs_graph_free(&g);
   gs_dataset_free(&ds);
