@@ -57,6 +57,9 @@ def parse_args(argv):
                    help="layout of sparse features (default coo: in torch 1.13 the backward of a "
                         "CSR product sorts a transpose every step; pattern: as --adj pattern)")
     p.add_argument("--json", action="store_true", help="print one JSON line instead of a summary")
+    p.add_argument("--curves", action="store_true",
+                   help="with --json: each seed's [val_acc, val_loss, test_acc] after every epoch "
+                        "(the evaluation the model selection reads)")
     args = p.parse_args(argv)
     if args.depth < 1:
         p.error("--depth must be at least 1")
@@ -573,6 +576,7 @@ def run(args, data, a_hat, x, seed):
     train_ms, eval_ms = [], []
     best = (-1.0, float("inf"))  # (val_acc, -) ordered by acc, then lower loss
     best_epoch, best_val, best_test = -1, 0.0, 0.0
+    curve = []
     for epoch in range(args.epochs):
         t0 = time.perf_counter()
         model.train()
@@ -592,11 +596,12 @@ def run(args, data, a_hat, x, seed):
         t2 = time.perf_counter()
         train_ms.append(1e3 * (t1 - t0))
         eval_ms.append(1e3 * (t2 - t1))
+        curve.append([val_acc, val_loss, test_acc])
         if val_acc > best[0] or (val_acc == best[0] and val_loss < best[1]):
             best = (val_acc, val_loss)
             best_epoch, best_val, best_test = epoch, val_acc, test_acc
     return dict(train_ms=train_ms, eval_ms=eval_ms, best_epoch=best_epoch,
-                val_acc=best_val, test_acc=best_test)
+                val_acc=best_val, test_acc=best_test, curve=curve)
 
 
 def main(args):
@@ -653,6 +658,8 @@ def main(args):
             "val_acc_per_seed": vals,
             "best_epoch_per_seed": [r["best_epoch"] for r in runs],
         })
+    if args.curves:
+        result["curves"] = [[[float(f"{v:.6g}") for v in row] for row in r["curve"]] for r in runs]
     for key, value in result.items():  # readable JSON: floats to 6 significant digits
         if isinstance(value, float):
             result[key] = float(f"{value:.6g}")

@@ -19,6 +19,15 @@ means the two steps are the same function; the first block that disagrees names 
 
 With --model gin the PyTorch side is the peer's own GIN module (bench/peer_torch.py, plain
 stack), loaded with gnnscale's initial parameters, its dropout replaced by gnnscale's masks.
+
+With --model sgc the PyTorch side is the peer's own program: its A_hat^K X
+(peer_torch.propagate, sparse when the features are and it has under 25% non-zeros, in the
+layouts parity.py gives the peer) and its SGC module with gnnscale's initial parameters and
+masks (over the stored values when A_hat^K X is sparse). The two programs' A_hat^K X are
+compared first (pattern and values):
+
+    /usr/bin/python3 bench/step_compare.py datasets/data/facebook-page-page --model sgc \
+        --seed 3 --steps 200
 """
 
 import argparse
@@ -122,6 +131,9 @@ def blocks(layout):
     """(name, offset, shape) of every parameter block, in gnnscale's order; GIN's named as
     the parameters of peer_torch.GIN."""
     out = []
+    if layout.get("model") == "sgc":
+        d = layout["layers"][0]
+        return [("w", d["w"], (d["in"], d["out"])), ("b", d["b"], (d["out"],))]
     if layout.get("model") == "gin":
         for l, d in enumerate(layout["layers"]):
             out += [(f"w1.{l}", d["w"], (d["in"], d["mid"])),
@@ -145,12 +157,10 @@ def unflatten(layout, flat):
             for name, off, shape in blocks(layout)}
 
 
-def peer_gin(layout, flat):
-    """peer_torch.GIN with gnnscale's parameters, and a forward that drops out with gnnscale's
-    masks: the peer's dropout functions are replaced, call k of a forward being layer k."""
-    layers = layout["layers"]
-    dims = [layers[0]["in"]] + [d["out"] for d in layers]
-    model = peer_torch.GIN(dims, layout["width"])
+def peer_module(layout, flat, model):
+    """A peer_torch module (GIN, SGC) with gnnscale's parameters, and a forward that drops out
+    with gnnscale's masks: the peer's dropout functions are replaced, call k of a forward
+    being layer k; a sparse input's mask is over its stored values."""
     with torch.no_grad():
         named = dict(model.named_parameters())
         for name, value in unflatten(layout, flat).items():
@@ -165,8 +175,10 @@ def peer_gin(layout, flat):
         if x.layout == torch.strided:
             m = dropout_mask(layout["seed"], calls["epoch"], layer, x.numel(), rate)
             return x * torch.from_numpy(m).view_as(x)
-        m = dropout_mask(layout["seed"], calls["epoch"], layer, x._nnz(), rate)
-        return torch.sparse_coo_tensor(x.indices(), x.values() * torch.from_numpy(m), x.shape)
+        m = torch.from_numpy(dropout_mask(layout["seed"], calls["epoch"], layer, x._nnz(), rate))
+        if isinstance(x, peer_torch.PatternMatrix):
+            return x.with_values(x.values() * m)
+        return torch.sparse_coo_tensor(x.indices(), x.values() * m, x.shape)
 
     peer_torch.dense_dropout = peer_torch.sparse_dropout = masked
 
@@ -174,6 +186,51 @@ def peer_gin(layout, flat):
         calls["epoch"], calls["layer"] = epoch, 0
         return model(a_hat, x, layout["dropout"], training)
     return named, forward
+
+
+def peer_gin(layout, flat):
+    """peer_torch.GIN with gnnscale's parameters and masks (peer_module)."""
+    layers = layout["layers"]
+    dims = [layers[0]["in"]] + [d["out"] for d in layers]
+    return peer_module(layout, flat, peer_torch.GIN(dims, layout["width"]))
+
+
+def read_smoothed(folder, layout):
+    """gnnscale's A_hat^K X as step_dump wrote it: ("csr", rowptr, col, val) or ("dense", X)."""
+    n, f = layout["nodes"], layout["feature_cols"]
+    if os.path.exists(os.path.join(folder, "smoothed_rowptr.i64")):
+        rowptr = np.fromfile(os.path.join(folder, "smoothed_rowptr.i64"), dtype=np.int64)
+        col = np.fromfile(os.path.join(folder, "smoothed_col.i64"), dtype=np.int64)
+        return ("csr", rowptr, col, read_f32(folder, "smoothed_val.f32", col.size))
+    return ("dense", read_f32(folder, "smoothed.f32", n * f).reshape(n, f))
+
+
+def compare_smoothed(gs, s):
+    """Figures of gnnscale's A_hat^K X against the peer's s (a PatternMatrix or dense)."""
+    if isinstance(s, peer_torch.PatternMatrix):
+        crow, col = s.pattern[0].numpy(), s.pattern[1].numpy()
+        vals = s.values().numpy()
+        peer = {"storage": "csr", "nnz": int(vals.size)}
+    else:
+        dense = s.to_dense() if s.layout != torch.strided else s
+        peer = {"storage": "dense", "nnz": int((dense != 0).sum().item())}
+    out = {"gnnscale_storage": gs[0], "peer_storage": peer["storage"],
+           "gnnscale_nnz": int(gs[2].size) if gs[0] == "csr" else int((gs[1] != 0).sum()),
+           "peer_nnz": peer["nnz"]}
+    if gs[0] == "csr" and peer["storage"] == "csr":
+        same = gs[1].size == crow.size and np.array_equal(gs[1], crow) and np.array_equal(gs[2], col)
+        out["same_pattern"] = bool(same)
+        if same:
+            out["values_rel_diff"] = rel_diff(vals, gs[3])
+            out["values_bit_identical"] = int(np.sum(vals.view(np.uint32) == gs[3].view(np.uint32)))
+    else:
+        b = (s.to_dense() if s.layout != torch.strided else s).numpy()
+        a = gs[1] if gs[0] == "dense" else np.zeros(b.shape, dtype=np.float32)
+        if gs[0] == "csr":
+            a[np.repeat(np.arange(b.shape[0]), np.diff(gs[1])), gs[2]] = gs[3]
+        out["same_pattern"] = bool(np.array_equal(a != 0, b != 0))
+        out["values_rel_diff"] = rel_diff(a, b)
+    return out
 
 
 def rel_diff(a, b):
@@ -205,7 +262,9 @@ def main(argv):
     p.add_argument("dataset")
     p.add_argument("--features", default="auto", help="auto|rownorm|raw|binary (as gnnscale train)")
     p.add_argument("--split", default=None)
-    p.add_argument("--model", choices=["gcn", "gin"], default="gcn")
+    p.add_argument("--model", choices=["gcn", "gin", "sgc"], default="gcn")
+    p.add_argument("--sgc-input", choices=["auto", "dense", "csr"], default="auto",
+                   help="storage of gnnscale's A_hat^K X (as gnnscale train)")
     p.add_argument("--depth", type=int, default=2)
     p.add_argument("--width", type=int, default=16)
     p.add_argument("--dropout", type=float, default=0.5)
@@ -228,7 +287,7 @@ def main(argv):
                "--depth", str(args.depth), "--width", str(args.width), "--dropout",
                str(args.dropout), "--lr", str(args.lr), "--weight-decay", str(args.weight_decay),
                "--decay", args.decay, "--seed", str(args.seed), "--steps", str(args.steps),
-               "--model", args.model]
+               "--model", args.model, "--sgc-input", args.sgc_input]
         if args.split:
             cmd += ["--split", args.split]
         if args.residual:
@@ -251,21 +310,32 @@ def main(argv):
             gs_losses = json.load(f)
         with open(os.path.join(out, "evals.json")) as f:
             gs_evals = json.load(f)
+        gs_smoothed = read_smoothed(out, layout) if args.model == "sgc" else None
 
     prep = layout["features"]
     data = peer_torch.load_dataset(args.dataset, layout["split"] or None, prep)
-    gin = args.model == "gin"
-    a_hat = peer_torch.normalized_adjacency(data["n"], data["src"], data["dst"], "coo",
+    gin, sgc = args.model == "gin", args.model == "sgc"
+    fmt = "pattern" if sgc else "coo"  # SGC: the layouts parity.py gives the peer
+    a_hat = peer_torch.normalized_adjacency(data["n"], data["src"], data["dst"], fmt,
                                             "none" if gin else "sym")
-    x = peer_torch.features_tensor(data["features"], data["n"], layout["sparse_features"], "coo")
+    x = peer_torch.features_tensor(data["features"], data["n"], layout["sparse_features"], fmt)
     labels = torch.from_numpy(data["labels"])
     train = torch.from_numpy(data["train"])
     valid, test = torch.from_numpy(data["valid"]), torch.from_numpy(data["test"])
 
-    if gin:
+    smoothed = None
+    if sgc:
+        if args.residual or args.layernorm or args.rezero or args.identity_map:
+            p.error("--model sgc has no hidden stack")
+        x = peer_torch.propagate(a_hat, x, args.depth, fmt)
+        smoothed = compare_smoothed(gs_smoothed, x)
+        d = layout["layers"][0]
+        params, peer_forward = peer_module(layout, p0, peer_torch.SGC(d["in"], d["out"]))
+        decayed = ["w"]
+    elif gin:
         if args.residual or args.layernorm or args.rezero or args.identity_map:
             p.error("--model gin compares the plain stack (the peer's GIN)")
-        params, gin_forward = peer_gin(layout, p0)
+        params, peer_forward = peer_gin(layout, p0)
         decayed = ["w1.0", "w2.0"] if layout["decay"] == "first" else \
             [f"w{k}.{l}" for l in range(layout["depth"]) for k in (1, 2)]
     else:
@@ -283,8 +353,8 @@ def main(argv):
               "steps": args.steps}
     for epoch in range(1, args.steps + 1):
         opt.zero_grad()
-        if gin:
-            logits = gin_forward(a_hat, x, epoch)
+        if gin or sgc:
+            logits = peer_forward(a_hat, x, epoch)
         else:
             logits = forward(layout, params, a_hat, x, epoch, True)
         loss = F.cross_entropy(logits[train], labels[train])
@@ -300,7 +370,7 @@ def main(argv):
                 grad_rows.append((name, rel_diff(g, g1[off:off + size])))
         opt.step()
         with torch.no_grad():  # the evaluation forward train runs after each step
-            logits = gin_forward(a_hat, x, epoch, False) if gin else \
+            logits = peer_forward(a_hat, x, epoch, False) if gin or sgc else \
                 forward(layout, params, a_hat, x, epoch, False)
             pred = logits.argmax(dim=1)
             torch_evals.append([F.cross_entropy(logits[valid], labels[valid]).item(),
@@ -330,7 +400,10 @@ def main(argv):
         "grad_rel_diff": dict(grad_rows), "adam_update_rel_diff": dict(step_rows),
         "loss_rel_diff_max": max(loss_diff), "final_params_rel_diff": rel_diff(final, pN[order]),
         "loss_last_gnnscale": gs_losses[-1], "loss_last_torch": torch_losses[-1],
+        "test_acc_steps_differing": sum(a[2] != b[2] for a, b in zip(gs_evals, torch_evals)),
     })
+    if smoothed is not None:
+        report["smoothed"] = smoothed
     if args.json:
         print(json.dumps(report))
         return 0
@@ -348,6 +421,8 @@ def main(argv):
         print(f"  step {s + 1:4d}  gnnscale {gs_losses[s]:.6f}  torch {torch_losses[s]:.6f}")
     print(f"largest relative loss difference {report['loss_rel_diff_max']:.2e}; final parameters "
           f"{report['final_params_rel_diff']:.2e}")
+    if smoothed is not None:
+        print("A_hat^K X: " + ", ".join(f"{k} {v}" for k, v in smoothed.items()))
     print(f"evaluation after each step (dropout off): at step 1 validation loss, validation and "
           f"test accuracy gnnscale {gs_evals[0][0]:.6f} {gs_evals[0][1]:.4f} {gs_evals[0][2]:.4f}, "
           f"torch {torch_evals[0][0]:.6f} {torch_evals[0][1]:.4f} {torch_evals[0][2]:.4f}; "

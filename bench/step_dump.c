@@ -11,7 +11,9 @@
  * Files in --out: layout.json, params0.f32, grads1.f32 (the gradient step 1 applied, weight decay included), params1.f32,
  * paramsN.f32 (after the last step), losses.json, and evals.json: after each step the
  * evaluation forward's (dropout off) validation loss, validation accuracy and test accuracy,
- * which train's best-epoch selection reads. Raw little-endian float32 arrays. */
+ * which train's best-epoch selection reads. SGC also writes its Â^K X as the model holds it:
+ * smoothed_rowptr.i64, smoothed_col.i64 and smoothed_val.f32 when CSR, smoothed.f32 (n x f)
+ * when dense. Raw little-endian arrays. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,22 +29,45 @@
 
 static void usage(FILE *f) {
   fputs("usage: step_dump --data DIR --out DIR [--split NAME] [--features rownorm|raw|binary|auto]\n"
-        "  [--model gcn|gin] [--depth L] [--width H] [--dropout X] [--residual] [--layernorm]\n"
+        "  [--model gcn|gin|sgc] [--sgc-input auto|dense|csr]\n"
+        "  [--depth L] [--width H] [--dropout X] [--residual] [--layernorm]\n"
         "  [--rezero] [--identity-map]\n"
         "  [--order auto|transform|aggregate] [--seed S] [--lr X] [--weight-decay X]\n"
         "  [--decay first|all] [--steps N] [--params-in FILE] [--threads T]\n",
         f);
 }
 
-static int write_floats(const char *dir, const char *name, const float *v, int64_t count) {
+/* Writes count elements of `size` bytes from v to dir/name, raw. */
+static int write_raw(const char *dir, const char *name, const void *v, size_t size, int64_t count) {
   char path[4200];
   snprintf(path, sizeof path, "%s/%s", dir, name);
   FILE *f = fopen(path, "wb");
-  if (!f || fwrite(v, sizeof *v, (size_t)count, f) != (size_t)count || fclose(f) != 0) {
+  if (!f || fwrite(v, size, (size_t)count, f) != (size_t)count || fclose(f) != 0) {
     fprintf(stderr, "step_dump: cannot write %s: %s\n", path, strerror(errno));
     return 1;
   }
   return 0;
+}
+
+static int write_floats(const char *dir, const char *name, const float *v, int64_t count) {
+  return write_raw(dir, name, v, sizeof *v, count);
+}
+
+static int write_i64(const char *dir, const char *name, const int64_t *v, int64_t count) {
+  return write_raw(dir, name, v, sizeof *v, count);
+}
+
+/* SGC's Â^K X as the model holds it (nothing for the other families). */
+static int write_smoothed(const char *dir, const gs_model *m) {
+  const gs_csr *csr = NULL;
+  const float *dense = NULL;
+  gs_model_smoothed_input(m, &csr, &dense);
+  const gs_model_shape *s = &gs_model_layout_of(m)->shape;
+  if (csr)
+    return write_i64(dir, "smoothed_rowptr.i64", csr->rowptr, csr->nrows + 1) ||
+           write_i64(dir, "smoothed_col.i64", csr->col, csr->nnz) ||
+           write_floats(dir, "smoothed_val.f32", csr->val, csr->nnz);
+  return dense ? write_floats(dir, "smoothed.f32", dense, s->nodes * s->features) : 0;
 }
 
 static int read_floats(const char *path, float *v, int64_t count) {
@@ -123,7 +148,14 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--model")) {
       if (!strcmp(v, "gcn")) cfg.family = GS_MODEL_GCN;
       else if (!strcmp(v, "gin")) cfg.family = GS_MODEL_GIN;
-      else return fprintf(stderr, "step_dump: --model %s: gcn or gin\n", v), 2;
+      else if (!strcmp(v, "sgc")) cfg.family = GS_MODEL_SGC;
+      else return fprintf(stderr, "step_dump: --model %s: gcn, gin or sgc\n", v), 2;
+    }
+    else if (!strcmp(a, "--sgc-input")) {
+      if (!strcmp(v, "auto")) cfg.sgc_input = GS_SGC_INPUT_AUTO;
+      else if (!strcmp(v, "dense")) cfg.sgc_input = GS_SGC_INPUT_DENSE;
+      else if (!strcmp(v, "csr")) cfg.sgc_input = GS_SGC_INPUT_CSR;
+      else return fprintf(stderr, "step_dump: --sgc-input %s: auto, dense or csr\n", v), 2;
     }
     else if (!strcmp(a, "--depth")) cfg.depth = atoi(v);
     else if (!strcmp(a, "--width")) cfg.width = atoll(v);
@@ -168,7 +200,7 @@ int main(int argc, char **argv) {
   if (params_in && read_floats(params_in, gs_model_params(m), P)) goto fail;
   mkdir(out, 0777);
   if (write_layout(out, L, ds, &topt, gs_featprep_name(prep)) ||
-      write_floats(out, "params0.f32", gs_model_params(m), P))
+      write_floats(out, "params0.f32", gs_model_params(m), P) || write_smoothed(out, m))
     goto fail;
   losses = calloc((size_t)steps, sizeof *losses);
   evals = calloc(3 * (size_t)steps, sizeof *evals);

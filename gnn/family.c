@@ -403,11 +403,18 @@ gs_status gs__appnp_backward(gs_model *m, const float *dlogits, const float **dH
 
 /* ------------------------------------------------------------------ SGC precomputation */
 
+/* Adds the non-zeros of each column of block B (n x w) to counts[j] (w of them). */
+static void count_columns(int64_t *counts, const float *B, int64_t n, int64_t w) {
+  for (int64_t i = 0; i < n; i++)
+    for (int64_t j = 0; j < w; j++) counts[j] += B[i * w + j] != 0.0f;
+}
+
 /* Columns j0 .. j0 + w of Â^K X (n x w, dense) into one of blk[2], which it returns; the
- * other is scratch. */
+ * other is scratch. counts (NULL, or [hops][stride]): after hop k the non-zeros of column j
+ * of Â^k X are added to counts[(k - 1) * stride + j0 + j]. */
 static gs_status smoothed_block(float **result, float *blk[2], const gs_graph *g,
                                 const gs_features *x, int32_t hops, int64_t j0, int64_t w,
-                                gs_error *err) {
+                                int64_t *counts, int64_t stride, gs_error *err) {
   const int64_t n = x->rows, f = x->cols;
   /* the columns j0 .. j0 + w of X, densely */
   if (x->kind == GS_FEATURES_DENSE) {
@@ -427,6 +434,7 @@ static gs_status smoothed_block(float **result, float *blk[2], const gs_graph *g
     gs_status st = gs_graph_aggregate(g, blk[1 - cur], blk[cur], w, false, GS_AGG_AUTO, err);
     if (st != GS_OK) return st;
     cur = 1 - cur;
+    if (counts) count_columns(counts + k * stride + j0, blk[cur], n, w);
   }
   *result = blk[cur];
   return GS_OK;
@@ -460,11 +468,34 @@ gs_status gs_model_smoothed_nnz(int64_t *nnz, const gs_graph *g, const gs_featur
   for (int64_t j0 = 0; j0 < f; j0 += GS_SGC_BLOCK) {
     const int64_t w = f - j0 < GS_SGC_BLOCK ? f - j0 : GS_SGC_BLOCK;
     float *B = NULL;
-    st = smoothed_block(&B, blk, g, x, hops, j0, w, err);
+    st = smoothed_block(&B, blk, g, x, hops, j0, w, NULL, 0, err);
     if (st != GS_OK) goto fail;
     total += count_block(NULL, B, n, w);
   }
   *nnz = total;
+fail:
+  gs_mem_free(blk[0]);
+  gs_mem_free(blk[1]);
+  return st;
+}
+
+gs_status gs_model_smoothed_column_nnz(int64_t *counts, const gs_graph *g, const gs_features *x,
+                                       int32_t hops, gs_error *err) {
+  const int64_t n = x->rows, f = x->cols, b = f < GS_SGC_BLOCK ? f : GS_SGC_BLOCK;
+  gs_status st = GS_OK;
+  float *blk[2] = {gs_mem_alloc((size_t)(n * b) * sizeof(float), "workspace"),
+                   gs_mem_alloc((size_t)(n * b) * sizeof(float), "workspace")};
+  if (!blk[0] || !blk[1]) {
+    st = gs_error_set(err, GS_ERR_NOMEM, "out of memory counting A_hat^K X (2 x %lld floats)",
+                      (long long)(n * b));
+    goto fail;
+  }
+  memset(counts, 0, (size_t)hops * (size_t)f * sizeof *counts);
+  for (int64_t j0 = 0; j0 < f; j0 += GS_SGC_BLOCK) {
+    const int64_t w = f - j0 < GS_SGC_BLOCK ? f - j0 : GS_SGC_BLOCK;
+    float *B = NULL;
+    if ((st = smoothed_block(&B, blk, g, x, hops, j0, w, counts, f, err)) != GS_OK) goto fail;
+  }
 fail:
   gs_mem_free(blk[0]);
   gs_mem_free(blk[1]);
@@ -482,7 +513,7 @@ gs_status gs__sgc_precompute(gs_model *m, gs_error *err) {
     float *D = B(m, m->roles.smoothed);
     for (int64_t j0 = 0; j0 < f; j0 += GS_SGC_BLOCK) {
       const int64_t w = f - j0 < GS_SGC_BLOCK ? f - j0 : GS_SGC_BLOCK;
-      if ((st = smoothed_block(&R, blk, m->graph, m->x, L->hops, j0, w, err)) != GS_OK) return st;
+      if ((st = smoothed_block(&R, blk, m->graph, m->x, L->hops, j0, w, NULL, 0, err)) != GS_OK) return st;
       for (int64_t i = 0; i < n; i++)
         memcpy(D + i * f + j0, R + i * w, (size_t)w * sizeof(float));
     }
@@ -495,7 +526,7 @@ gs_status gs__sgc_precompute(gs_model *m, gs_error *err) {
   memset(rowptr, 0, (size_t)(n + 1) * sizeof *rowptr);
   for (int64_t j0 = 0; j0 < f; j0 += GS_SGC_BLOCK) {
     const int64_t w = f - j0 < GS_SGC_BLOCK ? f - j0 : GS_SGC_BLOCK;
-    if ((st = smoothed_block(&R, blk, m->graph, m->x, L->hops, j0, w, err)) != GS_OK) return st;
+    if ((st = smoothed_block(&R, blk, m->graph, m->x, L->hops, j0, w, NULL, 0, err)) != GS_OK) return st;
     count_block(rowptr + 1, R, n, w);
   }
   for (int64_t i = 0; i < n; i++) rowptr[i + 1] += rowptr[i];
@@ -505,7 +536,7 @@ gs_status gs__sgc_precompute(gs_model *m, gs_error *err) {
                         (int)L->hops, (long long)rowptr[n], (long long)S->nnz);
   for (int64_t j0 = 0; j0 < f; j0 += GS_SGC_BLOCK) {
     const int64_t w = f - j0 < GS_SGC_BLOCK ? f - j0 : GS_SGC_BLOCK;
-    if ((st = smoothed_block(&R, blk, m->graph, m->x, L->hops, j0, w, err)) != GS_OK) return st;
+    if ((st = smoothed_block(&R, blk, m->graph, m->x, L->hops, j0, w, NULL, 0, err)) != GS_OK) return st;
     for (int64_t i = 0; i < n; i++)
       for (int64_t j = 0; j < w; j++)
         if (R[i * w + j] != 0.0f) {

@@ -549,6 +549,11 @@ gs_status gs_model_bind(gs_model *m, const gs_graph *g, const gs_features *x, gs
 int64_t gs_model_nodes(const gs_model *m) { return m->nodes; }
 
 const gs_model_layout *gs_model_layout_of(const gs_model *m) { return &m->layout; }
+
+void gs_model_smoothed_input(const gs_model *m, const gs_csr **csr, const float **dense) {
+  *csr = m->roles.smoothed_rowptr >= 0 ? &m->smoothed : NULL;
+  *dense = m->roles.smoothed >= 0 ? m->buf[m->roles.smoothed] : NULL;
+}
 int64_t gs_model_object_bytes(void) { return (int64_t)sizeof(gs_model); }
 float *gs_model_params(gs_model *m) { return B(m, m->roles.params); }
 float *gs_model_grads(gs_model *m) { return B(m, m->roles.grads); }

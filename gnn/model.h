@@ -259,6 +259,13 @@ gs_model_shape gs_model_shape_of(const gs_graph *g, const gs_features *x, int64_
 gs_status gs_model_smoothed_nnz(int64_t *nnz, const gs_graph *g, const gs_features *x,
                                 int32_t hops, gs_error *err);
 
+/* counts[(k - 1)·f + j] = the non-zeros of column j of Â^k X for k = 1 .. hops, each computed
+ * as gs_model_smoothed_nnz computes it (their sum over j at k = hops is its count), in one
+ * pass of hops steps: what a planner needs to price SGC at any K up to hops and any subset of
+ * columns. counts holds hops·f entries. 2·hops·nnz(Â)·f FLOPs. Errors: as gs_model_smoothed_nnz. */
+gs_status gs_model_smoothed_column_nnz(int64_t *counts, const gs_graph *g, const gs_features *x,
+                                       int32_t hops, gs_error *err);
+
 /* Whether SGC's layout holds Â^K X as CSR for cfg and shape: GS_SGC_INPUT_CSR, or AUTO with a
  * counted smoothed_nnz below GS_SGC_SPARSE_BELOW of n·f. False for the other families. */
 bool gs_model_sgc_csr(const gs_model_config *cfg, const gs_model_shape *shape);
@@ -297,6 +304,11 @@ gs_status gs_model_bind(gs_model *m, const gs_graph *g, const gs_features *x, gs
 int64_t gs_model_nodes(const gs_model *m);
 
 const gs_model_layout *gs_model_layout_of(const gs_model *m);
+
+/* SGC's input Â^K X as the model holds it: *csr when held as CSR, else *dense (n x f floats),
+ * the other NULL; both NULL for the other families. Owned by the model. For
+ * bench/step_compare.py, which compares it with the PyTorch peer's. */
+void gs_model_smoothed_input(const gs_model *m, const gs_csr **csr, const float **dense);
 
 /* Forward pass over all nodes of the bound graph. training: dropout on, with masks from (seed, epoch, layer).
  * Returns the logits (n x classes, owned by the model) through *logits. */
