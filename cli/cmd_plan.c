@@ -700,6 +700,7 @@ static int parse_request(plan_request *q, int argc, char **argv) {
                     "doubling of cost (X >= 0; needs --from-search or --accuracies)"),
       GS_OPTS_MODEL(&q->o.cost.model, &q->norm),
       GS_OPT_PLAIN(&q->plain),
+      GS_OPT_SGC_INPUT(&q->o.cost.model.sgc_input),
       GS_OPT_SECTION("training (what the run will do)"),
       GS_OPT_EPOCHS(&q->o.cost.epochs),
       GS_OPT_DECAY(&q->o.cost.decay_scope),
@@ -867,6 +868,10 @@ int gs_cmd_plan(int argc, char **argv) {
   char profile_note[4096 + GS_PROFILE_MACHINE_MAX + 128];
   gs_cli_prediction pred;
   gs_cost_data data;
+  gs_dataset *sgc_ds = NULL;
+  gs_graph *sgc_g = NULL;
+  gs_sgc_counter sgc;
+  memset(&sgc, 0, sizeof sgc);
   GS_TRY(gs_runtime_init((int)q.threads, &err));
   /* Read before the dataset: a bad line fails at once. */
   for (int i = 0; i < q.acc.count; i++)
@@ -875,6 +880,13 @@ int gs_cmd_plan(int argc, char **argv) {
   gs_cli_prediction_init(&pred, &profile, profile_note);
   if (!q.json) gs_cli_prediction_warn(&pred, "plan");
   GS_TRY(describe_data(&data, &prefix, name, sizeof name, &q, &err));
+  if (q.o.cost.model.family == GS_MODEL_SGC && q.o.cost.model.sgc_input != GS_SGC_INPUT_DENSE) {
+    /* SGC's storage depends on Â^K X's non-zeros: count them on the data (after the resident
+     * bytes were measured), as train does. */
+    GS_TRY(gs_cli_load_columns(&sgc_ds, &sgc_g, q.data_dir, q.split, data.file_features,
+                               data.file_features, GS_FEATPREP_AUTO, q.norm, &err));
+    GS_TRY(gs_cli_sgc_count_attach(&sgc, &data, &q.o.cost.model, sgc_g, &sgc_ds->x, &err));
+  }
   if (q.probe) probe_graph(&pred, &data, &q);
   profile = pred.profile;
   if (q.batching != 0) {
@@ -902,6 +914,7 @@ int gs_cmd_plan(int argc, char **argv) {
       kv.known = known.items;
     }
   }
+  if (!q.json) gs_cli_sgc_count_note(&sgc, "plan");
   if (q.json) {
     print_json(&plan, &q.o, name, &data, &pred, &kv);
   } else {
@@ -911,6 +924,9 @@ int gs_cmd_plan(int argc, char **argv) {
   }
   if (plan.best < 0) st = gs_error_set(&err, GS_ERR_BUDGET, "nothing fits the budget (see above)");
 fail:
+  gs_sgc_counter_release(&sgc);
+  gs_graph_free(&sgc_g);
+  gs_dataset_free(&sgc_ds);
   gs_plan_utility_release(&util);
   gs_plan_known_release(&known);
   gs_plan_known_release(&from_files);

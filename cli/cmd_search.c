@@ -155,6 +155,7 @@ typedef struct {
   gs_gin_norm gin_norm; /* --gin-norm, for every model trained and priced */
   gs_featprep prep;
   gs_model_stack stack; /* GS_STACK_AUTO unless --plain */
+  gs_sgc_input sgc_input;
   bool plain;
   bool json, force;
 } search_request;
@@ -183,6 +184,7 @@ static int parse_request(search_request *q, int argc, char **argv) {
       GS_OPT_MODEL_FAMILY(&q->family),
       GS_OPT_GIN_NORM(&q->gin_norm),
       GS_OPT_PLAIN(&q->plain),
+      GS_OPT_SGC_INPUT(&q->sgc_input),
       GS_OPT_SECTION("search"),
       GS_OPT_DOUBLE("factor", "X", 1.0001, 1e6, &q->so.factor,
                     "cost factor at phi = 1 (default 2)"),
@@ -267,12 +269,17 @@ static gs_status price_models(search_models *m, const search_request *q, const g
   gs_status st = GS_OK;
   int64_t *prefix = NULL;
   gs_cost_data cd;
+  gs_sgc_counter sgc;
+  memset(&sgc, 0, sizeof sgc);
   GS_TRY(gs_cost_data_of(&cd, &prefix, full, g, err));
   gs_cost_options co = gs_cost_options_default();
   co.epochs = q->topt.epochs;
   co.model.family = q->family;
   co.model.stack = q->stack;
   co.model.gin_norm = q->gin_norm;
+  co.model.sgc_input = q->sgc_input;
+  /* SGC priced as its runs below hold Â^K X (CSR where sparse). */
+  GS_TRY(gs_cli_sgc_count_attach(&sgc, &cd, &co.model, g, &full->x, err));
   GS_TRY(gs_search_candidates(&m->cands, &m->ncand, &q->rule, &q->so, &co, &cd, err));
   m->found = m->ncand;
   const int64_t keep = q->max_candidates;
@@ -309,7 +316,9 @@ static gs_status price_models(search_models *m, const search_request *q, const g
     if (m->entries[i].available)
       GS_TRY(gs_preflight_check(NULL, m->entries[i].depth, m->entries[i].width,
                                 m->entries[i].features, &co, &cd, q->force, err));
+  if (!q->json) gs_cli_sgc_count_note(&sgc, "search");
 fail:
+  gs_sgc_counter_release(&sgc);
   gs_mem_free(prefix);
   return st;
 }
@@ -326,6 +335,7 @@ static gs_status train_models(search_models *m, const search_request *q, const g
   base.family = q->family;
   base.stack = q->stack;
   base.gin_norm = q->gin_norm;
+  base.sgc_input = q->sgc_input;
   const bool tty = !q->json && isatty(fileno(stderr));
   for (int32_t i = 0; i < m->count; i++) {
     entry *e = &m->entries[i];

@@ -126,10 +126,6 @@ static int parse_request(train_request *q, int argc, char **argv) {
   static const gs_option_choice batching_choices[] = {
       {"full", 0}, {"cluster", 1}, {"auto", 2}, {NULL, 0}};
   static const gs_option_choice eval_choices[] = {{"batches", 0}, {"full", 1}, {NULL, 0}};
-  static const gs_option_choice sgc_input_choices[] = {{"auto", GS_SGC_INPUT_AUTO},
-                                                       {"dense", GS_SGC_INPUT_DENSE},
-                                                       {"csr", GS_SGC_INPUT_CSR},
-                                                       {NULL, 0}};
   q->clusters_per_batch = 1;
   const gs_option options[] = {
       GS_OPTS_DATA(&q->data, &q->split),
@@ -145,9 +141,7 @@ static int parse_request(train_request *q, int argc, char **argv) {
       GS_OPT_INT("depth", "L", 1, GS_MAX_LAYERS, &q->cfg.depth, "GCN layers (default 2)"),
       GS_OPT_INT("width", "H", 1, 1 << 20, &q->cfg.width, "hidden width (default 16)"),
       GS_OPT_PLAIN(&q->plain),
-      GS_OPT_ENUM("sgc-input", "auto|dense|csr", sgc_input_choices, &q->cfg.sgc_input,
-                  "storage of SGC's A_hat^K X (default auto: CSR below 25% non-zeros,\n"
-                  "as the loader stores features; the same numbers either way)"),
+      GS_OPT_SGC_INPUT(&q->cfg.sgc_input),
       GS_OPT_SECTION("training"),
       GS_OPT_INT("epochs", "N", 1, 1000000, &q->topt.epochs, "maximum epochs (default 200)"),
       GS_OPT_DOUBLE("lr", "X", 1e-12, 10.0, &q->topt.lr, "Adam learning rate (default 0.01)"),

@@ -22,6 +22,7 @@
 #include "scaling/planner.h"
 #include "scaling/rules.h"
 #include "scaling/search.h"
+#include "scaling/sgc_count.h"
 #include "sparse/graph.h"
 
 int gs_cmd_train(int argc, char **argv);
@@ -151,6 +152,17 @@ gs_status gs_cli_reorder_rcm(gs_dataset *ds, gs_graph **g, gs_norm norm, gs_erro
  * Errors: GS_ERR_INVALID when features, labels or a split are missing; those of the loaders. */
 gs_status gs_cli_cost_data(gs_cost_data *out, int64_t **prefix, char *name, size_t name_cap,
                            const char *path, const char *split, gs_norm norm, gs_error *err);
+
+/* SGC priced as `train` holds it (plan, search): unless cfg forces Â^K X dense (or the family
+ * is not SGC), starts *counter on g and x (all columns, prepared as training prepares them)
+ * and points data at it, so that every K and column count the grid asks for is priced with
+ * its counted non-zeros (gs_sgc_counter_count). Errors: those of gs_sgc_counter_init. */
+gs_status gs_cli_sgc_count_attach(gs_sgc_counter *counter, gs_cost_data *data,
+                                  const gs_model_config *cfg, const gs_graph *g,
+                                  const gs_features *x, gs_error *err);
+
+/* One line on stderr saying what the counting cost (nothing when no pass ran). */
+void gs_cli_sgc_count_note(const gs_sgc_counter *counter, const char *command);
 
 /* A partition of a dataset folder kept beside it (gnnscale partition), and what it took. */
 typedef struct {

@@ -254,6 +254,32 @@ fail:
   return st;
 }
 
+gs_status gs_cli_sgc_count_attach(gs_sgc_counter *counter, gs_cost_data *data,
+                                  const gs_model_config *cfg, const gs_graph *g,
+                                  const gs_features *x, gs_error *err) {
+  memset(counter, 0, sizeof *counter);
+  if (cfg->family != GS_MODEL_SGC || cfg->sgc_input == GS_SGC_INPUT_DENSE) return GS_OK;
+  gs_status st = gs_sgc_counter_init(counter, g, x, cfg->sgc_input == GS_SGC_INPUT_CSR, err);
+  if (st != GS_OK) return st;
+  data->smoothed_count = gs_sgc_counter_count;
+  data->smoothed_ctx = counter;
+  return GS_OK;
+}
+
+void gs_cli_sgc_count_note(const gs_sgc_counter *c, const char *command) {
+  if (c->passes == 0) return;
+  fprintf(stderr,
+          "gnnscale %s: note: SGC priced with A_hat^K X's non-zeros counted for K <= %d over "
+          "%lld columns (%d pass%s, %lld propagation steps, %.3g GFLOPs, %.1f s), as train "
+          "stores it (CSR below %.0f%%)",
+          command, (int)c->hops, (long long)c->x->cols, (int)c->passes, c->passes > 1 ? "es" : "",
+          (long long)c->steps, c->flops * 1e-9, c->seconds, 100.0 * GS_SGC_SPARSE_BELOW);
+  if (c->dense_from > 0)
+    fprintf(stderr, "; dense for every column count from K = %d, so for every larger K "
+            "(non-negative features)", (int)c->dense_from);
+  fputc('\n', stderr);
+}
+
 int gs_cli_family_norm(const gs_cli *cli, gs_model_family family, gs_norm *norm) {
   const gs_norm need = gs_model_family_norm(family, *norm);
   if (need != *norm && gs_cli_given(cli, "norm"))

@@ -26,6 +26,10 @@ const gs_option_choice gs_cli_gin_norm_choices[] = {{"auto", GS_GIN_NORM_AUTO},
                                                     {"batch", GS_GIN_NORM_BATCH},
                                                     {"none", GS_GIN_NORM_NONE},
                                                     {NULL, 0}};
+const gs_option_choice gs_cli_sgc_input_choices[] = {{"auto", GS_SGC_INPUT_AUTO},
+                                                     {"dense", GS_SGC_INPUT_DENSE},
+                                                     {"csr", GS_SGC_INPUT_CSR},
+                                                     {NULL, 0}};
 const gs_option_choice gs_cli_norm_choices[] = {
     {"sym", GS_NORM_SYM}, {"row", GS_NORM_ROW}, {"none", GS_NORM_NONE}, {NULL, 0}};
 const gs_option_choice gs_cli_decay_choices[] = {

@@ -142,6 +142,7 @@ extern const gs_option_choice gs_cli_decay_choices[];    /* first, all */
 extern const gs_option_choice gs_cli_featprep_choices[]; /* auto, rownorm, raw, binary, l2 */
 extern const gs_option_choice gs_cli_model_choices[];    /* gcn, sage, gin, sgc, appnp */
 extern const gs_option_choice gs_cli_gin_norm_choices[]; /* auto, batch, none (gs_gin_norm) */
+extern const gs_option_choice gs_cli_sgc_input_choices[]; /* auto, dense, csr */
 
 /* Custom parsers: "D,W[,R]" into a gs_scaling_rule's base; a strategy name into a
  * gs_scaling_strategy. */
@@ -173,6 +174,12 @@ bool gs_cli_parse_strategy_option(const char *value, void *strategy, char *why, 
   GS_OPT_ENUM("gin-norm", "auto|batch|none", gs_cli_gin_norm_choices, t,                   \
               "GIN: BatchNorm in each MLP, or none (the plain sum); default auto:\n"      \
               "batch when the mean closed degree nnz(A+I)/n is above 12 (README)")
+/* --sgc-input (target gs_sgc_input *): the storage of SGC's Â^K X, in train and in the
+ * commands that price what train holds (plan, search). */
+#define GS_OPT_SGC_INPUT(t)                                                                \
+  GS_OPT_ENUM("sgc-input", "auto|dense|csr", gs_cli_sgc_input_choices, t,                  \
+              "storage of SGC's A_hat^K X (default auto: CSR below 25% non-zeros,\n"       \
+              "as the loader stores features; the same numbers either way)")
 
 /* model: the layers (a gs_model_config *) and the adjacency normalisation. */
 #define GS_OPTS_MODEL(cfg, adjacency_norm)                                                 \

@@ -808,11 +808,17 @@ gs_status gs_cost_estimate(gs_cost *out, int32_t depth, int64_t width, int64_t f
                           .adj_transpose = d->norm == GS_NORM_ROW, .features = features,
                           .sparse_features = c.sparse_features, .feature_nnz = c.feature_nnz,
                           .classes = d->classes};
-  if (cfg.family == GS_MODEL_SGC && d->smoothed_hops == depth && d->smoothed_features == features)
+  gs_status st = GS_OK;
+  if (cfg.family == GS_MODEL_SGC && cfg.sgc_input != GS_SGC_INPUT_DENSE && d->smoothed_count) {
+    st = d->smoothed_count(d->smoothed_ctx, depth, features, &shape.smoothed_nnz, err);
+    if (st != GS_OK) return st;
+  } else if (cfg.family == GS_MODEL_SGC && d->smoothed_hops == depth &&
+             d->smoothed_features == features) {
     shape.smoothed_nnz = d->smoothed_nnz;
+  }
   /* About 30 kB on the stack: the library keeps no hidden state to put it in (STYLE.md 8). */
   gs_model_layout L;
-  gs_status st = gs_model_layout_make(&L, &cfg, &shape, err);
+  st = gs_model_layout_make(&L, &cfg, &shape, err);
   if (st != GS_OK) return st;
   for (int32_t l = 0; l < L.depth; l++) c.aggregate_first[l] = L.layer[l].aggregate_first;
 

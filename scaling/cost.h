@@ -53,6 +53,12 @@ typedef struct {
   int64_t smoothed_nnz;
   int32_t smoothed_hops;
   int64_t smoothed_features;
+  /* SGC at any K and column count (a plan's or search's grid): when set, asked for the
+   * non-zeros of Â^K X over the top `features` ranked columns (gs_sgc_counter_count with
+   * smoothed_ctx) for models not forced dense, before the single count above. */
+  gs_status (*smoothed_count)(void *ctx, int32_t hops, int64_t features, int64_t *nnz,
+                              gs_error *err);
+  void *smoothed_ctx;
 } gs_cost_data;
 
 /* Zero counts, unknown maximum degree, no prefix, symmetric normalisation, the loader's

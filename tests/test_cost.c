@@ -20,6 +20,7 @@
 #include "scaling/cost.h"
 #include "scaling/planner.h"
 #include "scaling/rules.h"
+#include "scaling/sgc_count.h"
 #include "sparse/graph.h"
 #include "tests/test_files.h"
 #include "tests/test_helpers.h"
@@ -516,6 +517,97 @@ START_TEST(test_families_predictions_match) {
 }
 END_TEST
 
+/* SGC planned as trained: with Â^K X's non-zeros counted for the grid (gs_sgc_counter, as
+ * `plan` and `search` attach it), the plan's rows at K = 2 (Cora: 18.7%, CSR) and K = 3
+ * (dense) predict the FLOPs and peak their runs count; the counter's answer for a column
+ * subset equals the count of a run that loads only those columns; CSR forced prices K = 3
+ * as CSR, exactly. */
+START_TEST(test_planned_sgc_as_trained) {
+  GS_TEST_RUNTIME(THREADS);
+  findings found = {0, ""};
+  gs_error err;
+  run_config rc = family_config("cora", GS_MODEL_SGC, 2, 16, 1.0);
+  described desc;
+  describe(&desc, &rc);
+  gs_dataset *ds = NULL;
+  gs_graph *g = NULL;
+  load_columns(&ds, &rc, &desc, desc.data.file_features);
+  gs_dataset_row_normalize(ds);
+  GS_ASSERT_OK(gs_dataset_graph_new(&g, ds, rc.norm, &err), err);
+  gs_sgc_counter counter;
+  GS_ASSERT_OK(gs_sgc_counter_init(&counter, g, &ds->x, false, &err), err);
+  desc.data.smoothed_count = gs_sgc_counter_count;
+  desc.data.smoothed_ctx = &counter;
+  gs_plan_options o = gs_plan_options_default();
+  o.cost = options_of(&rc);
+  o.limit[GS_PLAN_MEMORY] = 1e9;
+  o.phi_max = 1.5; /* EfficientNet's constants: K = 2 up to phi 1, then 3 */
+  gs_plan plan;
+  GS_ASSERT_OK(gs_plan_make(&plan, &o, &desc.data, NULL, &err), err);
+  const int rows[2] = {0, plan.count - 1};
+  for (int i = 0; i < 2; i++) {
+    const gs_plan_row *row = &plan.rows[rows[i]];
+    ck_assert_int_eq(row->status, GS_OK);
+    ck_assert_int_eq(row->spec.depth, 2 + i);
+    run_config run = rc;
+    run.depth = row->spec.depth;
+    run.width = row->spec.width;
+    measured ms;
+    measure(&ms, &run, &desc, row->spec.features);
+    int64_t counted = 0;
+    for (int k = 0; k < GS_FLOPS_CATEGORIES; k++) counted += ms.flops[k];
+    printf("plan -> train: sgc phi %.2f K %d, %lld features: flops/epoch planned %lld counted "
+           "%lld; peak planned %lld counted %lld\n", row->phi, (int)row->spec.depth,
+           (long long)row->spec.features, (long long)row->cost.epoch.total,
+           (long long)(counted / EPOCHS), (long long)row->cost.peak_bytes, (long long)ms.peak);
+    if (counted != EPOCHS * row->cost.epoch.total)
+      note(&found, "K %d: FLOPs planned %lld per epoch, counted %lld over %d epochs",
+           (int)row->spec.depth, (long long)row->cost.epoch.total, (long long)counted, EPOCHS);
+    if (ms.peak != row->cost.peak_bytes)
+      note(&found, "K %d: peak planned %lld, counted %lld", (int)row->spec.depth,
+           (long long)row->cost.peak_bytes, (long long)ms.peak);
+  }
+  /* CSR at K = 2, dense at K = 3: the two storages were both priced */
+  ck_assert_int_lt(plan.rows[0].cost.epoch.total, plan.rows[plan.count - 1].cost.epoch.total);
+  gs_plan_release(&plan);
+
+  /* a column subset: the counter against a run that loads 430 of the 1433 columns */
+  const int64_t f = 430;
+  int64_t asked = 0;
+  GS_ASSERT_OK(gs_sgc_counter_count(&counter, 2, f, &asked, &err), err);
+  run_config sub = rc;
+  describe_smoothed(&desc, &sub, f);
+  printf("sgc count: K 2, %lld columns: counter %lld, run %lld\n", (long long)f,
+         (long long)asked, (long long)desc.data.smoothed_nnz);
+  ck_assert_int_eq(asked, desc.data.smoothed_nnz);
+  gs_sgc_counter_release(&counter);
+
+  /* CSR forced: every K counted exactly, and K = 3 priced as CSR as trained */
+  GS_ASSERT_OK(gs_sgc_counter_init(&counter, g, &ds->x, true, &err), err);
+  rc.sgc_input = GS_SGC_INPUT_CSR;
+  rc.depth = 3;
+  gs_cost_options copt = options_of(&rc);
+  gs_cost c;
+  GS_ASSERT_OK(gs_cost_estimate(&c, 3, 16, desc.data.file_features, &copt, &desc.data, NULL, &err),
+               err);
+  measured ms;
+  measure(&ms, &rc, &desc, desc.data.file_features);
+  int64_t counted = 0;
+  for (int k = 0; k < GS_FLOPS_CATEGORIES; k++) counted += ms.flops[k];
+  printf("sgc K 3 csr forced: flops/epoch predicted %lld counted %lld; peak %lld / %lld\n",
+         (long long)c.epoch.total, (long long)(counted / EPOCHS), (long long)c.peak_bytes,
+         (long long)ms.peak);
+  if (counted != EPOCHS * c.epoch.total || ms.peak != c.peak_bytes)
+    note(&found, "K 3 csr forced: FLOPs %lld / %lld, peak %lld / %lld", (long long)c.epoch.total,
+         (long long)(counted / EPOCHS), (long long)c.peak_bytes, (long long)ms.peak);
+  gs_sgc_counter_release(&counter);
+  gs_graph_free(&g);
+  gs_dataset_free(&ds);
+  undescribe(&desc);
+  ASSERT_NO_FINDINGS(found);
+}
+END_TEST
+
 /* A plan's φ* trained as planned: with the deep stack chosen by depth (GS_STACK_AUTO), the
  * planner's predicted FLOPs and peak for its pick equal what the run of that model counts
  * (the stack it prices is the stack trained), and the pick is deep enough to have it. */
@@ -815,6 +907,7 @@ Suite *gs_cost_suite(void) {
   tcase_add_test(real, test_generated_graph_flops_match);
   tcase_add_test(real, test_families_predictions_match);
   tcase_add_test(real, test_planned_deep_model_as_trained);
+  tcase_add_test(real, test_planned_sgc_as_trained);
   suite_add_tcase(s, real);
   return s;
 }
