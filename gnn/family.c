@@ -453,53 +453,43 @@ static int64_t count_block(int64_t *counts, const float *B, int64_t n, int64_t w
   return total;
 }
 
-gs_status gs_model_smoothed_nnz(int64_t *nnz, const gs_graph *g, const gs_features *x,
-                                int32_t hops, gs_error *err) {
+/* One pass over Â^K X's column blocks: its total non-zeros into *total and/or every column's
+ * after every step into counts ([hops][f], smoothed_block's), either may be NULL. */
+static gs_status smoothed_pass(int64_t *total, int64_t *counts, const gs_graph *g,
+                               const gs_features *x, int32_t hops, gs_error *err) {
   const int64_t n = x->rows, f = x->cols, b = f < GS_SGC_BLOCK ? f : GS_SGC_BLOCK;
   gs_status st = GS_OK;
   float *blk[2] = {gs_mem_alloc((size_t)(n * b) * sizeof(float), "workspace"),
                    gs_mem_alloc((size_t)(n * b) * sizeof(float), "workspace")};
-  int64_t total = 0;
+  int64_t sum = 0;
   if (!blk[0] || !blk[1]) {
     st = gs_error_set(err, GS_ERR_NOMEM, "out of memory counting A_hat^K X (2 x %lld floats)",
                       (long long)(n * b));
     goto fail;
   }
+  if (counts) memset(counts, 0, (size_t)hops * (size_t)f * sizeof *counts);
   for (int64_t j0 = 0; j0 < f; j0 += GS_SGC_BLOCK) {
     const int64_t w = f - j0 < GS_SGC_BLOCK ? f - j0 : GS_SGC_BLOCK;
     float *B = NULL;
-    st = smoothed_block(&B, blk, g, x, hops, j0, w, NULL, 0, err);
+    st = smoothed_block(&B, blk, g, x, hops, j0, w, counts, f, err);
     if (st != GS_OK) goto fail;
-    total += count_block(NULL, B, n, w);
+    if (total) sum += count_block(NULL, B, n, w);
   }
-  *nnz = total;
+  if (total) *total = sum;
 fail:
   gs_mem_free(blk[0]);
   gs_mem_free(blk[1]);
   return st;
 }
 
+gs_status gs_model_smoothed_nnz(int64_t *nnz, const gs_graph *g, const gs_features *x,
+                                int32_t hops, gs_error *err) {
+  return smoothed_pass(nnz, NULL, g, x, hops, err);
+}
+
 gs_status gs_model_smoothed_column_nnz(int64_t *counts, const gs_graph *g, const gs_features *x,
                                        int32_t hops, gs_error *err) {
-  const int64_t n = x->rows, f = x->cols, b = f < GS_SGC_BLOCK ? f : GS_SGC_BLOCK;
-  gs_status st = GS_OK;
-  float *blk[2] = {gs_mem_alloc((size_t)(n * b) * sizeof(float), "workspace"),
-                   gs_mem_alloc((size_t)(n * b) * sizeof(float), "workspace")};
-  if (!blk[0] || !blk[1]) {
-    st = gs_error_set(err, GS_ERR_NOMEM, "out of memory counting A_hat^K X (2 x %lld floats)",
-                      (long long)(n * b));
-    goto fail;
-  }
-  memset(counts, 0, (size_t)hops * (size_t)f * sizeof *counts);
-  for (int64_t j0 = 0; j0 < f; j0 += GS_SGC_BLOCK) {
-    const int64_t w = f - j0 < GS_SGC_BLOCK ? f - j0 : GS_SGC_BLOCK;
-    float *B = NULL;
-    if ((st = smoothed_block(&B, blk, g, x, hops, j0, w, counts, f, err)) != GS_OK) goto fail;
-  }
-fail:
-  gs_mem_free(blk[0]);
-  gs_mem_free(blk[1]);
-  return st;
+  return smoothed_pass(NULL, counts, g, x, hops, err);
 }
 
 gs_status gs__sgc_precompute(gs_model *m, gs_error *err) {
@@ -513,7 +503,8 @@ gs_status gs__sgc_precompute(gs_model *m, gs_error *err) {
     float *D = B(m, m->roles.smoothed);
     for (int64_t j0 = 0; j0 < f; j0 += GS_SGC_BLOCK) {
       const int64_t w = f - j0 < GS_SGC_BLOCK ? f - j0 : GS_SGC_BLOCK;
-      if ((st = smoothed_block(&R, blk, m->graph, m->x, L->hops, j0, w, NULL, 0, err)) != GS_OK) return st;
+      st = smoothed_block(&R, blk, m->graph, m->x, L->hops, j0, w, NULL, 0, err);
+      if (st != GS_OK) return st;
       for (int64_t i = 0; i < n; i++)
         memcpy(D + i * f + j0, R + i * w, (size_t)w * sizeof(float));
     }
@@ -526,7 +517,8 @@ gs_status gs__sgc_precompute(gs_model *m, gs_error *err) {
   memset(rowptr, 0, (size_t)(n + 1) * sizeof *rowptr);
   for (int64_t j0 = 0; j0 < f; j0 += GS_SGC_BLOCK) {
     const int64_t w = f - j0 < GS_SGC_BLOCK ? f - j0 : GS_SGC_BLOCK;
-    if ((st = smoothed_block(&R, blk, m->graph, m->x, L->hops, j0, w, NULL, 0, err)) != GS_OK) return st;
+    st = smoothed_block(&R, blk, m->graph, m->x, L->hops, j0, w, NULL, 0, err);
+    if (st != GS_OK) return st;
     count_block(rowptr + 1, R, n, w);
   }
   for (int64_t i = 0; i < n; i++) rowptr[i + 1] += rowptr[i];
@@ -536,7 +528,8 @@ gs_status gs__sgc_precompute(gs_model *m, gs_error *err) {
                         (int)L->hops, (long long)rowptr[n], (long long)S->nnz);
   for (int64_t j0 = 0; j0 < f; j0 += GS_SGC_BLOCK) {
     const int64_t w = f - j0 < GS_SGC_BLOCK ? f - j0 : GS_SGC_BLOCK;
-    if ((st = smoothed_block(&R, blk, m->graph, m->x, L->hops, j0, w, NULL, 0, err)) != GS_OK) return st;
+    st = smoothed_block(&R, blk, m->graph, m->x, L->hops, j0, w, NULL, 0, err);
+    if (st != GS_OK) return st;
     for (int64_t i = 0; i < n; i++)
       for (int64_t j = 0; j < w; j++)
         if (R[i * w + j] != 0.0f) {

@@ -44,7 +44,8 @@ typedef struct {
 } gs_sgc_counter;
 
 /* Ranks x's columns (GS_COLRANK_DF) and counts nothing yet; exact: count every K asked (no
- * shortcut where Â^K X is dense). g and x are borrowed until gs_sgc_counter_release. Errors: GS_ERR_INVALID (no features), GS_ERR_NOMEM. */
+ * shortcut where Â^K X is dense). g and x are borrowed until gs_sgc_counter_release.
+ * Errors: GS_ERR_INVALID (no features), GS_ERR_NOMEM. */
 gs_status gs_sgc_counter_init(gs_sgc_counter *c, const gs_graph *g, const gs_features *x,
                               bool exact, gs_error *err);
 
