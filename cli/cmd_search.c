@@ -219,6 +219,9 @@ static int parse_request(search_request *q, int argc, char **argv) {
                             argc, argv, 2);
   if (status != GS_CLI_CONTINUE) return status;
   if (!q->data) return gs_cli_reject(&cli, "--data DIR is required");
+  gs_norm unused = GS_NORM_SYM; /* search always propagates over the family's own Â */
+  status = gs_cli_family_norm(&cli, q->family, &unused);
+  if (status != GS_CLI_CONTINUE) return status;
   if (q->max_candidates == 0) q->max_candidates = SEARCH_MAX_CANDIDATES;
   /* Every model of a search is scaled: the deep stack past the collapse depth unless --plain. */
   gs_model_config stack = gs_model_config_default();

@@ -111,8 +111,8 @@ gs_status gs_cli_check_trainable_counts(const char *path, bool missing_features,
                                         int32_t num_classes, gs_error *err);
 
 /* The adjacency normalisation of the model family (gs_model_family_norm: SAGE row, GIN none)
- * into *norm, or a rejection (exit status 2) when --norm asked for another one. Returns
- * GS_CLI_CONTINUE or 2. */
+ * into *norm, or a rejection (exit status 2) when --norm asked for another one or --gin-norm
+ * was given for another family. Returns GS_CLI_CONTINUE or 2. */
 int gs_cli_family_norm(const gs_cli *cli, gs_model_family family, gs_norm *norm);
 
 /* The hidden stack of cfg from --plain, --residual and --layernorm: --plain (true in *plain)

@@ -281,6 +281,9 @@ void gs_cli_sgc_count_note(const gs_sgc_counter *c, const char *command) {
 }
 
 int gs_cli_family_norm(const gs_cli *cli, gs_model_family family, gs_norm *norm) {
+  if (family != GS_MODEL_GIN && gs_cli_given(cli, "gin-norm"))
+    return gs_cli_reject(cli, "--gin-norm is GIN's MLP normalisation: it needs --model gin, "
+                              "not --model %s", gs_model_family_name(family));
   const gs_norm need = gs_model_family_norm(family, *norm);
   if (need != *norm && gs_cli_given(cli, "norm"))
     return gs_cli_reject(cli, "--model %s propagates over %s: --norm %s does not apply",

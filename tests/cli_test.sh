@@ -31,6 +31,12 @@ expect 0 "dataset cora:" -- "$bin" train --data "$data/cora" --epochs 2 --quiet=
 expect 2 "is not gcn, sage, gin, sgc or appnp" -- "$bin" train --data "$data/cora" --model gat
 expect 2 "--norm sym does not apply" -- "$bin" train --data "$data/cora" --model sage --norm sym
 expect 2 "--norm row does not apply" -- "$bin" plan --data "$data/cora" --mem 1GiB --strategy w --model gin --norm row
+expect 2 "--gin-norm is GIN's MLP normalisation: it needs --model gin, not --model sage" -- "$bin" train --data "$data/cora" --model sage --gin-norm batch
+expect 2 "is not auto, batch or none" -- "$bin" train --data "$data/cora" --model gin --gin-norm layer
+# GIN's normalisation: the choice and auto's figures in the JSON (Cora: mean closed degree 4.90)
+expect 0 '"gin_norm":"none","gin_norm_rule":{"rule":"auto","mean_closed_degree":4.89808' -- "$bin" "${short[@]}" --depth 2 --model gin
+expect 0 '"gin_norm":"batch","gin_norm_rule":{"rule":"forced"' -- "$bin" "${short[@]}" --depth 2 --model gin --gin-norm batch
+expect 0 '"gin_norm":"none"' -- "$bin" plan --data "$data/cora" --mem 1GiB --strategy w --model gin --json --no-probe
 expect 0 '"model":"appnp"' -- "$bin" "${short[@]}" --model appnp
 expect 0 '"model":"sgc"' -- "$bin" "${short[@]}" --model=sgc --depth 3
 expect 2 "option --quiet: 'maybe' is not true or false" -- "$bin" train --data "$data/cora" --quiet=maybe
