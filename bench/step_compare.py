@@ -387,7 +387,8 @@ def main(argv):
     final = np.concatenate([params[name].detach().numpy().ravel() for name, _, _ in blocks(layout)])
     order = np.concatenate([np.arange(off, off + int(np.prod(shape))) for _, off, shape in blocks(layout)])
     loss_diff = [abs(a - b) / max(abs(a), 1e-30) for a, b in zip(gs_losses, torch_losses)]
-    val_loss_diff = [abs(a[0] - b[0]) / max(abs(a[0]), 1e-30) for a, b in zip(gs_evals, torch_evals)]
+    val_loss_diff = [abs(a[0] - b[0]) / max(abs(a[0]), 1e-30)
+                     for a, b in zip(gs_evals, torch_evals)]
     gs_best, torch_best = best_epoch(gs_evals), best_epoch(torch_evals)
     report.update({
         "val_loss1_gnnscale": gs_evals[0][0], "val_loss1_torch": torch_evals[0][0],
