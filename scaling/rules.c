@@ -226,7 +226,7 @@ gs_status gs_scaling_apply(gs_scaling_spec *out, const gs_scaling_rule *rule, do
       if (eps[i] < GS_SCALING_MIN_ELASTICITY) {
         if (share[i] == 1.0 && phi > 0.0)
           return gs_error_set(err, GS_ERR_RANGE,
-                              "scaling %s alone cannot change the cost here (elasticity %.4f): "
+                              "scaling %s alone does not raise the cost here (elasticity %.4f): "
                               "no %s reaches 2^%g times the base FLOPs",
                               dim_names[i], eps[i], dim_names[i], phi);
         continue; /* dWr: this dimension stays at its base; its share is lost */

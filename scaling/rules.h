@@ -17,7 +17,11 @@
  * - appnp: depth = K propagation steps over the class scores (n x c each), width = the
  *   MLP's hidden size, resolution = the MLP's input columns.
  * Elasticities at the base (2, 16, 1) on Cora (d, w, r): gcn 1.31, 0.95, 0.11; sage 1.31,
- * 0.97, 0.12; gin 1.12, 1.57, 0.05; sgc 0.003, 0, 1.00; appnp 0.21, 0.87, 0.11. */
+ * 0.97, 0.12; gin 1.12, 1.57, 0.05; appnp 0.21, 0.87, 0.11; sgc 2.41, 0, -1.40, because
+ * Â^K X is priced as train stores it: CSR at K = 2 (18.7% non-zeros), dense from K = 3 or
+ * with fewer, denser top-ranked columns, so both steps cross the storage switch (with Â^K X
+ * held dense they were 0.003, 0, 1.00). A dimension whose elasticity is below the floor
+ * below stays at its base. */
 #ifndef GS_RULES_H
 #define GS_RULES_H
 
