@@ -8,6 +8,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/mem.h"
@@ -103,6 +104,14 @@ bool gs_model_sgc_csr(const gs_model_config *cfg, const gs_model_shape *s) {
 
 /* Appends a buffer of `bytes` to the layout and returns its index. */
 static int add_buffer(gs_model_layout *L, const char *tag, int64_t bytes, bool kept) {
+  /* The table's size is a bound of the layouts below (7 per layer + 32); a family that needs
+   * more must raise GS_MAX_BUFFERS, not write past the table (a deep GIN with BatchNorm and
+   * LayerNorm once did, and plan crashed). */
+  if (L->num_buffers >= GS_MAX_BUFFERS) {
+    fprintf(stderr, "gnnscale: internal error: the model layout needs more than %d buffers "
+            "(GS_MAX_BUFFERS in gnn/model.h)\n", GS_MAX_BUFFERS);
+    abort();
+  }
   int i = L->num_buffers++;
   L->buffer[i].tag = tag;
   L->buffer[i].bytes = bytes;
