@@ -1,8 +1,9 @@
 #!/usr/bin/python3
-"""gnnscale's GIN trained from the PyTorch peer's own initial weights (issue 9, Facebook GIN).
+"""gnnscale's GIN or SGC trained from the PyTorch peer's own initial weights (issue 9, Facebook).
 
-For each seed s: the peer's GIN is built as peer_torch.py builds it (torch.manual_seed(s), then
-its constructor: Glorot-uniform W1 and W2, zero biases and eps, BatchNorm scale 1), its
+For each seed s: the peer's model is built as peer_torch.py builds it (torch.manual_seed(s), then
+its constructor: GIN's Glorot-uniform W1 and W2, zero biases and eps, BatchNorm scale 1; SGC's
+Glorot-uniform W and zero b), its
 parameters are written in gnnscale's layout, and build/bench/step_dump trains gnnscale from them
 (--params-in) for --epochs steps, evaluating after each as `gnnscale train` does; the test
 accuracy at train's best epoch is printed, one JSON line per seed, then mean and sample std.
@@ -11,6 +12,7 @@ comparing with `gnnscale train --seeds` separates the initial weights' random dr
 rest of the program.
 
     /usr/bin/python3 bench/init_swap.py datasets/data/facebook-page-page --seeds 0-39
+    /usr/bin/python3 bench/init_swap.py datasets/data/facebook-page-page --model sgc --seeds 0-9
 """
 
 import argparse
@@ -34,6 +36,7 @@ def main(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("dataset")
     p.add_argument("--seeds", default="0-9", help="first-last (default 0-9)")
+    p.add_argument("--model", choices=["gin", "sgc"], default="gin")
     p.add_argument("--epochs", type=int, default=200)
     p.add_argument("--features", default="auto", help="as gnnscale train")
     p.add_argument("--binary", default=os.path.join(ROOT, "build", "bench", "step_dump"))
@@ -43,7 +46,7 @@ def main(argv):
     for seed in range(int(first), int(last or first) + 1):
         with tempfile.TemporaryDirectory() as out:
             cmd = [args.binary, "--data", args.dataset, "--out", out, "--features", args.features,
-                   "--model", "gin", "--seed", str(seed), "--threads", "1", "--steps"]
+                   "--model", args.model, "--seed", str(seed), "--threads", "1", "--steps"]
             subprocess.run(cmd + ["1"], check=True, stdout=subprocess.DEVNULL)
             with open(os.path.join(out, "layout.json")) as f:
                 layout = json.load(f)
@@ -51,7 +54,11 @@ def main(argv):
             torch.manual_seed(seed)
             np.random.seed(seed)
             dims = [layout["layers"][0]["in"]] + [d["out"] for d in layout["layers"]]
-            named = dict(peer_torch.GIN(dims, layout["width"]).named_parameters())
+            if args.model == "gin":
+                peer = peer_torch.GIN(dims, layout["width"])
+            else:
+                peer = peer_torch.SGC(dims[0], dims[-1])
+            named = dict(peer.named_parameters())
             for name, off, shape in step_compare.blocks(layout):
                 flat[off:off + int(np.prod(shape))] = named[name].detach().numpy().ravel()
             init = os.path.join(out, "init.f32")
