@@ -13,9 +13,10 @@ prints for the seeds both have:
   the median, its p-value by 20,000 permutations of the median-centred values (one-sided, the
   first program wider), beside the plain variance ratio;
 - the parity bar (|mean difference| <= 1.0, std <= max(1.5 x the peer's, 1.0)) on each block
-  of ten consecutive seeds, and the share of 20,000 random ten-seed draws (without
-  replacement, from each program's own values) that pass it: how often a ten-seed row of
-  these two programs passes.
+  of ten consecutive seeds (0-9, 10-19, ...) that both programs have in full, and the share
+  of 20,000 random ten-seed draws (without replacement, from each program's own values) that
+  pass it: how often a ten-seed row of these two programs passes, beside the same share for
+  two identical programs (both rows drawn from the two programs' values pooled).
 
     /usr/bin/python3 bench/seed_compare.py bench/out/gin-facebook-seeds.jsonl
     /usr/bin/python3 bench/seed_compare.py bench/out/parity-all.jsonl bench/out/sgc-facebook-seeds.jsonl \
@@ -130,10 +131,13 @@ def main(argv):
     gap = statistics.fmean(a) - statistics.fmean(b)
     se = (statistics.variance(a) / n + statistics.variance(b) / n) ** 0.5
     bf, p_scale = scale_p_value(a, b, args.draws, rng)
-    blocks = []
-    for start in range(0, n - args.block + 1, args.block):
-        xa, xb = a[start:start + args.block], b[start:start + args.block]
-        blocks.append(dict(seeds=f"{seeds[start]}-{seeds[start + args.block - 1]}",
+    blocks = []  # aligned blocks of consecutive seeds (0-9, 10-19, ...) both programs have in full
+    for start in sorted({s - s % args.block for s in seeds}):
+        block = list(range(start, start + args.block))
+        if not all(s in a_all and s in b_all for s in block):
+            continue
+        xa, xb = [a_all[s] for s in block], [b_all[s] for s in block]
+        blocks.append(dict(seeds=f"{block[0]}-{block[-1]}",
                            program=round(statistics.fmean(xa), 2), program_std=round(statistics.stdev(xa), 2),
                            peer=round(statistics.fmean(xb), 2), peer_std=round(statistics.stdev(xb), 2),
                            passes=passes(xa, xb)))
