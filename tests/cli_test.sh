@@ -214,6 +214,20 @@ else
   failed=$((failed + 1))
   echo "FAIL: profile of another thread count: ${out:0:600}"
 fi
+# SGC: train prices the probe's models (K = 2 as CSR, K = 3 dense on Cora) as they were stored,
+# as plan does, so both read the same corrections from one probe and predict the same epoch for
+# K = 3 (train once priced its probed K = 2 dense: 6.85 ms against plan's 5.20)
+export GNNSCALE_CACHE="$tmp/cache-sgc"
+train_ms=$("$bin" train --data "$data/cora" --model sgc --depth 3 --epochs 3 --json --quiet 2>/dev/null |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["predicted"]["epoch_ms"])')
+plan_ms=$("$bin" plan --data "$data/cora" --model sgc --strategy d --mem 1GiB --epochs 3 --json 2>/dev/null |
+  python3 -c 'import json,sys; print([1e3 * r["epoch_seconds"] for r in json.load(sys.stdin)["rows"] if r.get("depth") == 3][0])')
+if python3 -c 'import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); sys.exit(0 if abs(a - b) <= 1e-3 * b else 1)' "$train_ms" "$plan_ms" 2>/dev/null; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+  echo "FAIL: SGC K = 3 epoch predicted by train ($train_ms ms) and plan ($plan_ms ms) from one probe"
+fi
 export GNNSCALE_CACHE="$tmp/cache-start"
 
 # a real run: info and a short training, JSON parsed by python if present
