@@ -363,17 +363,8 @@ static gs_status price_request(train_price *p, train_request *q, gs_error *err) 
 static gs_status probe_prediction(train_price *p, const train_request *q, const train_outcome *o,
                                   gs_error *err) {
   if (!p->predicted || !q->probe) return GS_OK;
-  /* SGC: the probe's models (K = 2 and 3) are priced as they were stored when trained, from
-   * Â^K X's non-zeros counted for their K (as plan does); with only this run's K counted, a
-   * probed K that ran as CSR was priced dense and the corrections mixed up the two kernels
-   * (Cora, train --depth 3: 6.85 ms predicted against 5.09 measured). */
-  gs_cost_data probe_data = p->cdata;
-  gs_sgc_counter sgc;
-  gs_status st = gs_cli_sgc_count_attach(&sgc, &probe_data, &q->cfg, o->g, &o->ds->x, err);
-  if (st == GS_OK)
-    st = gs_cli_prediction_probe(&p->pred, o->ds, o->g, &probe_data, &q->cfg, &q->topt, q->norm,
-                                 err);
-  gs_sgc_counter_release(&sgc);
+  gs_status st = gs_cli_prediction_probe(&p->pred, o->ds, o->g, &p->cdata, &q->cfg, &q->topt,
+                                         q->norm, err);
   if (st == GS_OK)
     st = gs_cost_estimate(&p->cost, q->cfg.depth, q->cfg.width, o->ds->x.cols, &p->copt,
                           &p->cdata, &p->pred.profile, err);

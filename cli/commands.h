@@ -64,8 +64,9 @@ void gs_cli_prediction_init(gs_cli_prediction *pr, const gs_profile *profile, co
 
 /* Reads or runs the probe of (ds, g) for `family` (gs_probe_get, cached in the default cache
  * folder) and corrects pr->profile with it; source becomes "probe". The counting allocator's
- * peak includes the probe's: reset it before measuring. Errors: those of the probe's training
- * (pr unchanged). */
+ * peak includes the probe's: reset it before measuring. SGC's probed models are priced with
+ * Â^K X counted for their own K (data's counter, else one started here, gs_cli_sgc_count_attach).
+ * Errors: those of the probe's training or counting (pr unchanged). */
 gs_status gs_cli_prediction_probe(gs_cli_prediction *pr, const gs_dataset *ds, const gs_graph *g,
                                   const gs_cost_data *data, const gs_model_config *family,
                                   const gs_train_options *topt, gs_norm norm, gs_error *err);

@@ -33,7 +33,19 @@ gs_status gs_cli_prediction_probe(gs_cli_prediction *pr, const gs_dataset *ds, c
   char dir[4096];
   if (gs_colrank_default_cache_dir(dir, sizeof dir, NULL) == GS_OK && gs_mkdir_p(dir, NULL) == GS_OK)
     o.cache_dir = dir;
-  gs_status st = gs_probe_get(&pr->probe, ds, g, data, &o, &pr->measured, err);
+  /* SGC: the probed models (K = 2 and 3) are priced as they were stored when trained, from
+   * Â^K X's non-zeros counted for their own K. With only the caller's K counted (train,
+   * sweep), a probed K that ran as CSR was priced dense and the corrections mixed up the two
+   * kernels (Cora, train --depth 3: 6.85 ms predicted, 5.20 by plan, 5.09 measured). plan
+   * attaches its counter before probing. */
+  gs_cost_data counted = *data;
+  gs_sgc_counter sgc;
+  memset(&sgc, 0, sizeof sgc);
+  gs_status st = GS_OK;
+  if (!data->smoothed_count)
+    st = gs_cli_sgc_count_attach(&sgc, &counted, family, g, &ds->x, err);
+  if (st == GS_OK) st = gs_probe_get(&pr->probe, ds, g, &counted, &o, &pr->measured, err);
+  gs_sgc_counter_release(&sgc);
   if (st != GS_OK && st != GS_ERR_IO) return st; /* an unwritable cache only loses the cache */
   gs_error_clear(err);
   pr->probed = true;
